@@ -1,1 +1,34 @@
+//! Realistic, reproducible AI API call logs.
+//!
+//! A [`Simulator`] builds a stable [`Population`] of customers and organizations, then walks one
+//! continuous timeline hour by hour: each customer's calls arrive as a Poisson process shaped by its
+//! archetype, local time of day and day of week; each call gets a feature, a model, heavy-tailed token
+//! counts, latency from the model's speed and the region, sometimes an error, and its exact cost from
+//! the pricing catalog. Every hour has its own random stream, so the output is byte-identical for the
+//! same options whatever the thread count.
+//!
+//! ```no_run
+//! use finops_sim::{OutputFormat, RunOptions, SimConfig, Simulator, Stop};
+//!
+//! let sim = Simulator::new(SimConfig { seed: 42, ..SimConfig::default() })?;
+//! let summary = sim.write_file("data/two_days.csv".as_ref(), OutputFormat::Csv, Stop::days(2.0), &RunOptions::default())?;
+//! println!("{} calls, {} bytes", summary.calls, summary.bytes);
+//! # Ok::<(), finops_sim::SimError>(())
+//! ```
+pub mod call;
+mod csv_out;
+pub mod parquet_out;
+pub mod population;
+pub mod profile;
+pub mod record;
+pub mod rng;
+mod simulator;
+pub mod timeline;
 
+pub use call::Call;
+pub use csv_out::escape_field;
+pub use population::{Customer, Organization, Population};
+pub use record::CallRecord;
+pub use simulator::{
+    date_of, partial_path, OutputFormat, Progress, RunOptions, SimConfig, SimError, Simulator, Stop, Summary, DEFAULT_START,
+};

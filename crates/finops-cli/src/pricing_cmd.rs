@@ -1,0 +1,62 @@
+//! `finops pricing`.
+use anyhow::Result;
+use finops_core::cost::Rate;
+use finops_core::pricing::{Catalog, BUILTIN_TOML};
+
+use crate::cli::{PricingArgs, PricingFormat};
+
+fn rate(r: Option<Rate>) -> String {
+    r.map_or_else(|| "-".into(), |r| format!("{}", r.usd_per_million()))
+}
+
+pub fn run(args: &PricingArgs, catalog: &Catalog) -> Result<()> {
+    if args.toml {
+        print!("{BUILTIN_TOML}");
+        return Ok(());
+    }
+    match args.format {
+        PricingFormat::Json => {
+            println!("{}", serde_json::to_string_pretty(catalog)?);
+        }
+        PricingFormat::Table => {
+            println!("Prices in USD per 1M tokens. A row applies from its date until the model's next row.");
+            println!();
+            println!("{:<10} {:>7}  {}", "provider", "weight", "name");
+            for p in &catalog.providers {
+                println!("{:<10} {:>7.2}  {}", p.name, p.weight, p.display);
+            }
+            println!();
+            println!(
+                "{:<10} {:<48} {:>10} {:>8} {:>8} {:>8} {:>8} {:>13} {:>9}  {}",
+                "provider", "model", "from", "input", "output", "cached", "c.write", "batch in/out", "long ctx", "source"
+            );
+            for m in &catalog.models {
+                let rows: Vec<_> = match args.at {
+                    Some(d) => m.price_on(d).into_iter().collect(),
+                    None => m.prices.iter().collect(),
+                };
+                for p in rows {
+                    let batch = match (p.batch_input, p.batch_output) {
+                        (Some(i), Some(o)) => format!("{}/{}", i.usd_per_million(), o.usd_per_million()),
+                        _ => "-".into(),
+                    };
+                    let long = p.long_context.map_or_else(|| "-".into(), |l| format!(">{}k", l.above_input_tokens / 1000));
+                    println!(
+                        "{:<10} {:<48} {:>10} {:>8} {:>8} {:>8} {:>8} {:>13} {:>9}  {}",
+                        m.provider,
+                        m.name,
+                        p.effective_from,
+                        rate(Some(p.input)),
+                        rate(Some(p.output)),
+                        rate(p.cached_input),
+                        rate(p.cache_write),
+                        batch,
+                        long,
+                        p.source
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,197 @@
+//! `finops simulate`.
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use anyhow::{bail, Context, Result};
+use chrono::{DateTime, NaiveDate, Utc};
+use clap::{Args, ValueEnum};
+use finops_core::pricing::{Catalog, Mix};
+use finops_sim::{date_of, OutputFormat, RunOptions, SimConfig, Simulator, Stop, Summary, DEFAULT_START};
+
+use crate::progress::{Goal, Reporter};
+use crate::units::{format_size, parse_size, thousands};
+
+/// The seed's default target: 50 MB.
+pub const DEFAULT_TARGET: u64 = 50 << 20;
+
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// Stop when the output reaches this size, e.g. 50MB, 1.5GB [default: 50MB]. MB = 1024x1024 bytes.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, group = "stop")]
+    pub target_size: Option<u64>,
+    /// Stop after exactly this many calls.
+    #[arg(long, value_name = "N", group = "stop")]
+    pub calls: Option<u64>,
+    /// Simulate this many days of the timeline (fractions round up to whole hours).
+    #[arg(long, value_name = "D", group = "stop")]
+    pub days: Option<f64>,
+    /// Random seed: the same seed and options give byte-identical output.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Start of the timeline: RFC 3339 (2026-09-01T00:00:00Z), a date (2026-09-01, midnight UTC) or `now`.
+    #[arg(long, default_value = DEFAULT_START)]
+    pub start: String,
+    /// Number of customers.
+    #[arg(long, default_value_t = 500)]
+    pub customers: u32,
+    /// Number of organizations.
+    #[arg(long, default_value_t = 50)]
+    pub orgs: u32,
+    /// Output file (`-` writes CSV to stdout).
+    #[arg(long, short, default_value = "data/simulated_calls.csv")]
+    pub out: PathBuf,
+    /// Output format [default: from the file extension, else csv].
+    #[arg(long, value_enum)]
+    pub format: Option<FormatArg>,
+    /// Model mix: today's models, or the Python showcase's 22 models.
+    #[arg(long, value_enum, default_value_t = MixArg::Current)]
+    pub mix: MixArg,
+    /// Worker threads (0 = all cores). The output does not depend on it.
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// No progress output, only the final summary.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    Csv,
+    Parquet,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MixArg {
+    Current,
+    Seed,
+}
+
+impl SimulateArgs {
+    /// The options of the no-argument showcase.
+    pub fn showcase() -> SimulateArgs {
+        SimulateArgs {
+            target_size: None,
+            calls: None,
+            days: None,
+            seed: 42,
+            start: DEFAULT_START.into(),
+            customers: 500,
+            orgs: 50,
+            out: PathBuf::from("data/simulated_calls.csv"),
+            format: None,
+            mix: MixArg::Current,
+            threads: 0,
+            quiet: false,
+        }
+    }
+}
+
+/// Parses `--start`.
+pub fn parse_start(s: &str) -> Result<DateTime<Utc>> {
+    if s.eq_ignore_ascii_case("now") {
+        return Ok(Utc::now());
+    }
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return Ok(d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc());
+    }
+    bail!("--start `{s}` is not a date: use 2026-09-01, 2026-09-01T08:00:00Z or now")
+}
+
+static CANCEL: AtomicBool = AtomicBool::new(false);
+
+pub fn run(args: SimulateArgs, catalog: Arc<Catalog>) -> Result<()> {
+    let start = parse_start(&args.start)?;
+    if let Some(d) = args.days {
+        if !(d.is_finite() && d > 0.0) {
+            bail!("--days must be a positive number of days, not {d}");
+        }
+    }
+    let to_stdout = args.out.as_os_str() == "-";
+    let format = match args.format {
+        Some(FormatArg::Parquet) => OutputFormat::Parquet,
+        Some(FormatArg::Csv) => OutputFormat::Csv,
+        None if args.out.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet")) => OutputFormat::Parquet,
+        None => OutputFormat::Csv,
+    };
+    if to_stdout && format == OutputFormat::Parquet {
+        bail!("Parquet cannot be written to stdout; give --out FILE.parquet");
+    }
+    let stop = match (args.target_size, args.calls, args.days) {
+        (_, Some(n), _) => Stop::Calls(n),
+        (_, _, Some(d)) => Stop::days(d),
+        (Some(b), _, _) => Stop::Bytes(b),
+        _ => Stop::Bytes(DEFAULT_TARGET),
+    };
+    let sim = Simulator::new(SimConfig {
+        seed: args.seed,
+        start,
+        customers: args.customers,
+        organizations: args.orgs,
+        mix: match args.mix {
+            MixArg::Current => Mix::Current,
+            MixArg::Seed => Mix::Seed,
+        },
+        catalog,
+        threads: args.threads,
+    })?;
+
+    let goal = match stop {
+        Stop::Bytes(b) => Goal::Bytes(b),
+        Stop::Calls(n) => Goal::Calls(n),
+        Stop::Hours(h) => {
+            let start_ms = start.timestamp_millis();
+            Goal::SimSpan { start_ms, end_ms: start_ms + h as i64 * 3_600_000 }
+        }
+    };
+    // Ctrl-C (or SIGTERM) stops at the next batch and keeps a complete file; a second one exits at once.
+    let _ = ctrlc::set_handler(|| {
+        if CANCEL.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+    });
+    let reporter = Reporter::new(goal, args.quiet);
+    let progress = |p: &finops_sim::Progress| reporter.update(p);
+    let opts = RunOptions { progress: Some(&progress), cancel: Some(&CANCEL) };
+    if !args.quiet && !to_stdout {
+        eprintln!(
+            "Simulating {} customers in {} organizations from {} (seed {}) into {}",
+            thousands(u64::from(args.customers)),
+            thousands(u64::from(args.orgs)),
+            start.format("%Y-%m-%d %H:%M UTC"),
+            args.seed,
+            args.out.display()
+        );
+    }
+    let summary = if to_stdout {
+        let stdout = std::io::stdout();
+        sim.write_csv(stdout, stop, &opts).context("writing CSV to stdout")?
+    } else {
+        sim.write_file(&args.out, format, stop, &opts)?
+    };
+    reporter.finish();
+    print_summary(&summary, if to_stdout { "stdout".into() } else { args.out.display().to_string() });
+    Ok(())
+}
+
+fn print_summary(s: &Summary, target: String) {
+    let period = match (s.first_ts_ms, s.last_ts_ms) {
+        (Some(a), Some(b)) => format!(" from {} to {}", date_of(a), date_of(b)),
+        _ => String::new(),
+    };
+    let secs = s.elapsed_s.max(1e-9);
+    eprintln!(
+        "{}{}: {}, {} calls{} in {:.2} s ({:.2}M calls/s, {:.0} MB/s)",
+        if s.interrupted { "Interrupted; kept " } else { "Wrote " },
+        target,
+        format_size(s.bytes),
+        thousands(s.calls),
+        period,
+        s.elapsed_s,
+        s.calls as f64 / secs / 1e6,
+        s.bytes as f64 / secs / (1u64 << 20) as f64,
+    );
+}

@@ -1,0 +1,159 @@
+//! Behavioural constants of the simulated customers: how often they call, how big their calls are, when
+//! they are active, how often calls fail. Each number is documented in the README's "Simulator model".
+use finops_core::schema::{Archetype, Environment, Feature, Region, Tier};
+
+/// Calls per weekday and token ranges of an archetype (the seed's ranges).
+#[derive(Debug, Clone, Copy)]
+pub struct ArchetypeProfile {
+    /// Uniform range of a customer's calls per weekday.
+    pub calls_per_day: (f64, f64),
+    /// Range that holds the middle 80% of visible prompt tokens (log-normal).
+    pub input_tokens: (f64, f64),
+    /// Range that holds the middle 80% of visible completion tokens (log-normal).
+    pub output_tokens: (f64, f64),
+}
+
+pub fn archetype_profile(a: Archetype) -> ArchetypeProfile {
+    match a {
+        Archetype::Light => ArchetypeProfile { calls_per_day: (5.0, 20.0), input_tokens: (50.0, 300.0), output_tokens: (50.0, 200.0) },
+        Archetype::Power => ArchetypeProfile { calls_per_day: (50.0, 150.0), input_tokens: (200.0, 800.0), output_tokens: (150.0, 600.0) },
+        Archetype::Heavy => ArchetypeProfile { calls_per_day: (200.0, 500.0), input_tokens: (500.0, 2000.0), output_tokens: (400.0, 1500.0) },
+    }
+}
+
+/// Share of customers per archetype (seed: 70 / 20 / 10).
+pub const ARCHETYPE_WEIGHTS: [(Archetype, f64); 3] = [(Archetype::Light, 0.70), (Archetype::Power, 0.20), (Archetype::Heavy, 0.10)];
+/// Share of customers per tier (seed simulator: 50 / 35 / 15).
+pub const TIER_WEIGHTS: [(Tier, f64); 3] = [(Tier::Starter, 0.50), (Tier::Pro, 0.35), (Tier::Enterprise, 0.15)];
+
+/// z of the 90th percentile of the standard normal: the archetype range is the 10-90% band.
+const Z90: f64 = 1.281_551_565_5;
+
+/// Log-normal parameters (mu, sigma) whose 10-90% band is `range`.
+pub fn lognormal_for_range(range: (f64, f64)) -> (f64, f64) {
+    let (lo, hi) = range;
+    ((lo * hi).sqrt().ln(), (hi / lo).ln() / (2.0 * Z90))
+}
+
+/// Per feature: base popularity, prompt and completion size multipliers, probability that a long prompt
+/// hits the prompt cache.
+#[derive(Debug, Clone, Copy)]
+pub struct FeatureProfile {
+    pub popularity: f64,
+    pub input_mult: f64,
+    pub output_mult: f64,
+    pub cache_hit: f64,
+}
+
+pub fn feature_profile(f: Feature) -> FeatureProfile {
+    match f {
+        // Conversations resend history: moderate prompts, frequent cache hits.
+        Feature::Chat => FeatureProfile { popularity: 0.35, input_mult: 1.0, output_mult: 1.0, cache_hit: 0.55 },
+        // Code: large context files, long answers, system prompts cached.
+        Feature::Code => FeatureProfile { popularity: 0.20, input_mult: 1.4, output_mult: 1.5, cache_hit: 0.60 },
+        // Search: retrieved passages in the prompt, short answers.
+        Feature::Search => FeatureProfile { popularity: 0.20, input_mult: 1.6, output_mult: 0.6, cache_hit: 0.30 },
+        // Summarize: whole documents in, a paragraph out.
+        Feature::Summarize => FeatureProfile { popularity: 0.15, input_mult: 3.0, output_mult: 0.5, cache_hit: 0.15 },
+        // Translate: output about as long as input.
+        Feature::Translate => FeatureProfile { popularity: 0.10, input_mult: 1.0, output_mult: 1.1, cache_hit: 0.40 },
+    }
+}
+
+/// Feature size multipliers divided by their popularity-weighted geometric mean, so that across all
+/// features token counts stay centred on the archetype ranges. Returns (input, output) per feature.
+pub fn centred_feature_multipliers() -> [(f64, f64); 5] {
+    let (mut li, mut lo) = (0.0, 0.0);
+    for f in Feature::ALL {
+        let p = feature_profile(*f);
+        li += p.popularity * p.input_mult.ln();
+        lo += p.popularity * p.output_mult.ln();
+    }
+    let mut out = [(1.0, 1.0); 5];
+    for f in Feature::ALL {
+        let p = feature_profile(*f);
+        out[f.index()] = (p.input_mult / li.exp(), p.output_mult / lo.exp());
+    }
+    out
+}
+
+/// Probability that a customer uses a feature other than its favourite at all.
+pub const FEATURE_ADOPTION: f64 = 0.6;
+
+/// Activity by local hour of day (seed: business hours 1.0, early morning 0.6, evening 0.8, night 0.3).
+pub fn hour_of_day_factor(local_hour: u32) -> f64 {
+    match local_hour {
+        9..=16 => 1.0,
+        6..=8 => 0.6,
+        17..=21 => 0.8,
+        _ => 0.3,
+    }
+}
+
+/// Sum of the hour factors over a day: a customer's calls per weekday spread over hours by
+/// `hour_of_day_factor / HOUR_FACTOR_SUM`.
+pub const HOUR_FACTOR_SUM: f64 = 16.2;
+
+/// Activity by local day of week, Monday = 0 (seed: weekdays 1.0, Saturday 0.4, Sunday 0.3).
+pub fn day_of_week_factor(weekday_from_monday: u32) -> f64 {
+    match weekday_from_monday {
+        5 => 0.4,
+        6 => 0.3,
+        _ => 1.0,
+    }
+}
+
+/// Share of organizations homed in each region; a customer lives in its org's region with
+/// probability `HOME_REGION_STICKINESS`, else in one drawn from these weights.
+pub const REGION_WEIGHTS: [(Region, f64); 4] =
+    [(Region::UsEast1, 0.40), (Region::UsWest2, 0.20), (Region::EuWest1, 0.25), (Region::ApSoutheast1, 0.15)];
+pub const HOME_REGION_STICKINESS: f64 = 0.8;
+/// Probability that a call is served from the customer's home region (else any other region).
+pub const CALL_IN_HOME_REGION: f64 = 0.9;
+
+/// Latency effect of the serving region: (multiplier on time to first token, added network ms).
+pub fn region_latency(r: Region) -> (f64, f64) {
+    match r {
+        Region::UsEast1 => (1.00, 0.0),
+        Region::UsWest2 => (1.03, 15.0),
+        Region::EuWest1 => (1.08, 45.0),
+        Region::ApSoutheast1 => (1.15, 95.0),
+    }
+}
+/// Extra network latency when a call is served outside the customer's home region.
+pub const CROSS_REGION_MS: f64 = 70.0;
+
+pub const ENVIRONMENT_WEIGHTS: [(Environment, f64); 3] =
+    [(Environment::Production, 0.94), (Environment::Staging, 0.04), (Environment::Development, 0.02)];
+
+/// Client timeout: a call whose latency would exceed it ends as `timeout` at exactly this latency.
+pub const CLIENT_TIMEOUT_MS: f64 = 60_000.0;
+/// Prompts shorter than this are never cached (OpenAI and Anthropic minimum cacheable prefix).
+pub const MIN_CACHEABLE_PROMPT: u32 = 1024;
+/// Cached prefixes are whole multiples of this many tokens.
+pub const CACHE_GRANULARITY: u32 = 128;
+/// Probability that a production summarize call goes through the batch API (models with batch prices).
+pub const BATCH_SHARE_OF_SUMMARIZE: f64 = 0.3;
+
+/// Failure probabilities at normal load; `load` is the hour's traffic over its normal level.
+pub fn error_probabilities(load: f64) -> ErrorRates {
+    let excess = (load - 1.0).max(0.0);
+    ErrorRates {
+        rate_limited: (0.006 * load.max(1.0).powf(1.5)).min(0.5),
+        server_error: (0.006 * (1.0 + 0.2 * excess)).min(0.2),
+        timeout: (0.003 * (1.0 + 0.3 * excess)).min(0.2),
+    }
+}
+
+/// Per-call failure probabilities.
+#[derive(Debug, Clone, Copy)]
+pub struct ErrorRates {
+    pub rate_limited: f64,
+    pub server_error: f64,
+    pub timeout: f64,
+}
+
+/// Latency slowdown under load (provider queueing): 1 at normal load, +5% per unit of excess, at most 2x.
+pub fn load_slowdown(load: f64) -> f64 {
+    (1.0 + 0.05 * (load - 1.0).max(0.0)).min(2.0)
+}

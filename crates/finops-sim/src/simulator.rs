@@ -1,0 +1,550 @@
+//! The simulator: configuration, the parallel hour-by-hour pipeline and the file writers.
+use std::fs;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::sync_channel;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use finops_core::pricing::{Catalog, Mix};
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::properties::WriterProperties;
+use rayon::prelude::*;
+use serde::Serialize;
+use thiserror::Error;
+
+use crate::call::{Call, CallFactory};
+use crate::csv_out::{CsvFormatter, DayCache};
+use crate::parquet_out::ParquetEncoder;
+use crate::population::Population;
+use crate::record::CallRecord;
+use crate::timeline::{utc_date, HourGenerator, ModelMix, HOUR_MS};
+
+/// The default start of the timeline: fixed, so that runs reproduce.
+pub const DEFAULT_START: &str = "2026-09-01T00:00:00Z";
+
+/// What to simulate.
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    pub seed: u64,
+    /// Start of the timeline (UTC).
+    pub start: DateTime<Utc>,
+    pub customers: u32,
+    pub organizations: u32,
+    pub mix: Mix,
+    pub catalog: Arc<Catalog>,
+    /// Worker threads; 0 uses every core. Output does not depend on it.
+    pub threads: usize,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        SimConfig {
+            seed: 42,
+            start: DateTime::parse_from_rfc3339(DEFAULT_START).map(|t| t.with_timezone(&Utc)).unwrap_or_default(),
+            customers: 500,
+            organizations: 50,
+            mix: Mix::Current,
+            catalog: Arc::new(Catalog::builtin()),
+            threads: 0,
+        }
+    }
+}
+
+/// When to stop generating.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stop {
+    /// Stop at the first row that brings the output to this many bytes (approximate for Parquet).
+    Bytes(u64),
+    /// Exactly this many calls.
+    Calls(u64),
+    /// Every call of this many hours of the timeline.
+    Hours(u64),
+}
+
+impl Stop {
+    /// Every call of `days` days (fractions round up to whole hours).
+    pub fn days(days: f64) -> Stop {
+        Stop::Hours((days.max(0.0) * 24.0).ceil() as u64)
+    }
+}
+
+/// Output file format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutputFormat {
+    Csv,
+    Parquet,
+}
+
+/// Progress of a run, reported after each batch of hours.
+#[derive(Debug, Clone, Copy)]
+pub struct Progress {
+    pub calls: u64,
+    pub bytes: u64,
+    /// End of the last simulated hour (Unix ms).
+    pub sim_time_ms: i64,
+    pub elapsed: Duration,
+}
+
+/// What a run produced.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub calls: u64,
+    pub bytes: u64,
+    pub first_ts_ms: Option<i64>,
+    pub last_ts_ms: Option<i64>,
+    pub hours: u64,
+    pub elapsed_s: f64,
+    /// Stopped early by the cancel flag (Ctrl-C); the output is still complete and valid.
+    pub interrupted: bool,
+}
+
+/// Hooks for a run: a progress callback and a cancel flag checked between batches.
+#[derive(Default, Clone, Copy)]
+pub struct RunOptions<'a> {
+    pub progress: Option<&'a dyn Fn(&Progress)>,
+    pub cancel: Option<&'a AtomicBool>,
+}
+
+/// Why a simulation failed.
+#[derive(Debug, Error)]
+pub enum SimError {
+    #[error("invalid configuration: {0}")]
+    Config(String),
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: io::Error },
+    #[error("writing output: {0}")]
+    Write(#[from] io::Error),
+    #[error("parquet: {0}")]
+    Parquet(String),
+}
+
+/// A configured simulator. Cheap to query; each `write_*` call generates the timeline from its start.
+///
+/// ```
+/// use finops_sim::{Simulator, SimConfig, Stop, RunOptions};
+///
+/// let sim = Simulator::new(SimConfig { seed: 7, customers: 50, ..SimConfig::default() })?;
+/// let mut csv = Vec::new();
+/// let summary = sim.write_csv(&mut csv, Stop::Calls(100), &RunOptions::default())?;
+/// assert_eq!(summary.calls, 100);
+/// let text = String::from_utf8(csv).unwrap();
+/// assert!(text.starts_with("call_id,timestamp,customer_id,"));
+/// assert_eq!(text.lines().count(), 101);
+/// # Ok::<(), finops_sim::SimError>(())
+/// ```
+pub struct Simulator {
+    cfg: SimConfig,
+    population: Population,
+    factory: CallFactory,
+    mix: ModelMix,
+    formatter: CsvFormatter,
+}
+
+/// How many hours each worker generates per batch.
+const HOURS_PER_THREAD: u64 = 4;
+
+impl Simulator {
+    /// Builds the population and checks that every model the mix can pick is priced from the start.
+    pub fn new(cfg: SimConfig) -> Result<Simulator, SimError> {
+        if cfg.customers == 0 {
+            return Err(SimError::Config("at least one customer is needed".into()));
+        }
+        if cfg.organizations == 0 {
+            return Err(SimError::Config("at least one organization is needed".into()));
+        }
+        if cfg.catalog.models.len() > usize::from(u16::MAX) {
+            return Err(SimError::Config("the catalog has more than 65535 models".into()));
+        }
+        let weights = cfg.catalog.mix_weights(cfg.mix).map_err(SimError::Config)?;
+        let start_date = cfg.start.date_naive();
+        for (m, _) in &weights {
+            let model = &cfg.catalog.models[*m];
+            if model.price_on(start_date).is_none() {
+                return Err(SimError::Config(format!(
+                    "model {}/{} has no price on the start date {start_date} (first price {}); choose a later --start or another --mix",
+                    model.provider, model.name, model.prices[0].effective_from
+                )));
+            }
+        }
+        let population = Population::generate(cfg.seed, cfg.customers, cfg.organizations);
+        let factory = CallFactory::new(&cfg.catalog);
+        let mix = ModelMix::new(&weights);
+        let formatter = CsvFormatter::new(&population, &cfg.catalog);
+        Ok(Simulator { cfg, population, factory, mix, formatter })
+    }
+
+    pub fn config(&self) -> &SimConfig {
+        &self.cfg
+    }
+
+    pub fn population(&self) -> &Population {
+        &self.population
+    }
+
+    pub fn catalog(&self) -> &Catalog {
+        &self.cfg.catalog
+    }
+
+    fn start_ms(&self) -> i64 {
+        self.cfg.start.timestamp_millis()
+    }
+
+    fn hours(&self) -> HourGenerator<'_> {
+        HourGenerator {
+            seed: self.cfg.seed,
+            start_ms: self.start_ms(),
+            population: &self.population,
+            factory: &self.factory,
+            mix: &self.mix,
+            catalog_models: &self.cfg.catalog.models,
+        }
+    }
+
+    /// The calls of hour `h` of the timeline (0 = the hour starting at `start`), in time order.
+    pub fn hour_calls(&self, h: u64) -> Vec<Call> {
+        self.hours().generate(h)
+    }
+
+    /// Resolves a call's strings; `id` is its sequence number in the file (from 1).
+    pub fn record(&self, id: u64, c: &Call) -> CallRecord<'_> {
+        let cust = &self.population.customers[c.customer as usize];
+        let model = &self.cfg.catalog.models[c.model as usize];
+        let mut call_id = Vec::new();
+        crate::csv_out::write_call_id(&mut call_id, id);
+        CallRecord {
+            call_id: String::from_utf8_lossy(&call_id).into_owned(),
+            timestamp_ms: c.ts_ms,
+            customer_id: self.population.customer_id(cust.index),
+            organization_id: self.population.org_id(cust.org),
+            product_id: cust.product,
+            feature_id: c.feature,
+            provider: &model.provider,
+            model: &model.name,
+            input_tokens: c.input_tokens,
+            output_tokens: c.output_tokens,
+            total_tokens: c.total_tokens(),
+            cost_usd: c.cost.usd(),
+            latency_ms: c.latency_ms,
+            status: c.status(),
+            environment: c.environment,
+            region: c.region,
+            subscription_tier: cust.tier,
+            tier_price_usd: cust.tier.monthly_price_usd(),
+            customer_archetype: cust.archetype,
+            cached_input_tokens: c.cached_input_tokens,
+            reasoning_tokens: c.reasoning_tokens,
+            time_to_first_token_ms: c.ttft_ms,
+            error_type: c.error,
+            service_tier: c.service_tier,
+        }
+    }
+
+    fn pool(&self) -> Result<rayon::ThreadPool, SimError> {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(self.cfg.threads)
+            .thread_name(|i| format!("finops-sim-{i}"))
+            .build()
+            .map_err(|e| SimError::Config(format!("cannot start worker threads: {e}")))
+    }
+
+    /// Drives generation: hands batches of consecutive hours (generated in parallel) to `consume`,
+    /// which returns `false` to stop. Returns whether the run was cancelled.
+    fn drive(
+        &self,
+        pool: &rayon::ThreadPool,
+        stop: Stop,
+        opts: &RunOptions<'_>,
+        mut consume: impl FnMut(u64, Vec<Vec<Call>>) -> Result<bool, SimError>,
+    ) -> Result<(bool, u64), SimError> {
+        let generator = self.hours();
+        let per_batch = (pool.current_num_threads() as u64 * HOURS_PER_THREAD).max(1);
+        let mut h = 0u64;
+        loop {
+            if opts.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+                return Ok((true, h));
+            }
+            let n = match stop {
+                Stop::Hours(limit) => per_batch.min(limit.saturating_sub(h)),
+                _ => per_batch,
+            };
+            if n == 0 {
+                return Ok((false, h));
+            }
+            let batch: Vec<Vec<Call>> = pool.install(|| (h..h + n).into_par_iter().map(|i| generator.generate(i)).collect());
+            let go_on = consume(h, batch)?;
+            h += n;
+            if !go_on {
+                return Ok((false, h));
+            }
+        }
+    }
+
+    /// Writes CSV (header + rows) to `out` until `stop`. Formatting runs on the worker threads and
+    /// writing on its own thread, so the three overlap.
+    pub fn write_csv<W: Write + Send>(&self, out: W, stop: Stop, opts: &RunOptions<'_>) -> Result<Summary, SimError> {
+        let started = Instant::now();
+        let pool = self.pool()?;
+        let header = CsvFormatter::header();
+        let mut summary = empty_summary();
+        summary.bytes = header.len() as u64;
+        let (tx, rx) = sync_channel::<Vec<u8>>(4);
+        let start_ms = self.start_ms();
+        // Written buffers come back for reuse: fresh large allocations would cost a page fault per 4 KB.
+        let spare: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
+        std::thread::scope(|scope| -> Result<Summary, SimError> {
+            let spare_ref = &spare;
+            let writer = scope.spawn(move || -> io::Result<()> {
+                let mut out = out;
+                for mut buf in rx {
+                    out.write_all(&buf)?;
+                    buf.clear();
+                    if let Ok(mut s) = spare_ref.lock() {
+                        if s.len() < 64 {
+                            s.push(buf);
+                        }
+                    }
+                }
+                out.flush()
+            });
+            let mut sent_ok = tx.send(header).is_ok();
+            let drove = self.drive(&pool, stop, opts, |h0, hours| {
+                let mut bases = Vec::with_capacity(hours.len());
+                let mut next = summary.calls + 1;
+                for v in &hours {
+                    bases.push(next);
+                    next += v.len() as u64;
+                }
+                let formatted: Vec<(Vec<u8>, Vec<u32>)> = pool.install(|| {
+                    hours
+                        .par_iter()
+                        .zip(bases)
+                        .map(|(calls, base)| {
+                            let buf = spare.lock().ok().and_then(|mut s| s.pop()).unwrap_or_default();
+                            self.format_hour(buf, calls, base)
+                        })
+                        .collect()
+                });
+                for (i, (mut buf, ends)) in formatted.into_iter().enumerate() {
+                    let calls = &hours[i];
+                    let take = rows_to_take(stop, &summary, &ends);
+                    let reached = take < calls.len() || target_reached(stop, &summary, take, buf.len());
+                    let take_bytes = if take == 0 { 0 } else { ends[take - 1] as usize };
+                    buf.truncate(take_bytes);
+                    summary.note_calls(&calls[..take], take_bytes as u64);
+                    summary.hours = h0 + i as u64 + 1;
+                    if take_bytes > 0 && tx.send(buf).is_err() {
+                        sent_ok = false;
+                    }
+                    if reached || !sent_ok {
+                        return Ok(false);
+                    }
+                }
+                report(opts, &summary, start_ms, started);
+                Ok(true)
+            });
+            drop(tx);
+            let written = writer.join().map_err(|_| SimError::Config("writer thread panicked".into()))?;
+            written?;
+            let (interrupted, _) = drove?;
+            summary.interrupted = interrupted;
+            summary.elapsed_s = started.elapsed().as_secs_f64();
+            report(opts, &summary, start_ms, started);
+            Ok(summary.clone())
+        })
+    }
+
+    fn format_hour(&self, mut buf: Vec<u8>, calls: &[Call], first_id: u64) -> (Vec<u8>, Vec<u32>) {
+        buf.reserve(calls.len() * 224);
+        let mut ends = Vec::with_capacity(calls.len());
+        let mut cache = DayCache::default();
+        for (i, c) in calls.iter().enumerate() {
+            self.formatter.write_row(&mut buf, first_id + i as u64, c, &mut cache);
+            ends.push(buf.len() as u32);
+        }
+        (buf, ends)
+    }
+
+    /// Writes zstd-compressed Parquet to `out` until `stop` (a byte target is met to within one batch
+    /// of hours, since compressed size is known only after encoding).
+    pub fn write_parquet<W: Write + Send>(&self, out: W, stop: Stop, opts: &RunOptions<'_>) -> Result<Summary, SimError> {
+        let started = Instant::now();
+        let pool = self.pool()?;
+        let enc = ParquetEncoder::new(&self.population);
+        let pq = |e: parquet::errors::ParquetError| SimError::Parquet(e.to_string());
+        let props = WriterProperties::builder()
+            .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).map_err(pq)?))
+            .set_max_row_group_row_count(Some(256 * 1024))
+            .build();
+        let counter = CountingWriter { inner: out, count: 0 };
+        let mut writer = ArrowWriter::try_new(counter, enc.schema.clone(), Some(props)).map_err(pq)?;
+        let mut summary = empty_summary();
+        let start_ms = self.start_ms();
+        let (interrupted, _) = self.drive(&pool, stop, opts, |h0, hours| {
+            let mut bases = Vec::with_capacity(hours.len());
+            let mut next = summary.calls + 1;
+            let mut takes = Vec::with_capacity(hours.len());
+            let mut reached = false;
+            for v in &hours {
+                let take = if reached {
+                    0
+                } else {
+                    match stop {
+                        Stop::Calls(n) => (n.saturating_sub(next - 1) as usize).min(v.len()),
+                        _ => v.len(),
+                    }
+                };
+                reached |= take < v.len();
+                bases.push(next);
+                takes.push(take);
+                next += take as u64;
+            }
+            let batches: Vec<_> = pool.install(|| {
+                hours
+                    .par_iter()
+                    .zip(bases)
+                    .zip(&takes)
+                    .map(|((calls, base), &take)| enc.batch(&self.population, self.catalog(), &calls[..take], base))
+                    .collect()
+            });
+            for (i, batch) in batches.into_iter().enumerate() {
+                let batch = batch.map_err(|e| SimError::Parquet(e.to_string()))?;
+                if batch.num_rows() > 0 {
+                    writer.write(&batch).map_err(pq)?;
+                }
+                summary.note_calls(&hours[i][..takes[i]], 0);
+                summary.hours = h0 + i as u64 + 1;
+                summary.bytes = writer.bytes_written() as u64 + writer.in_progress_size() as u64;
+                if let Stop::Bytes(b) = stop {
+                    reached |= summary.bytes >= b;
+                }
+                if reached {
+                    return Ok(false);
+                }
+            }
+            report(opts, &summary, start_ms, started);
+            Ok(true)
+        })?;
+        let counter = writer.into_inner().map_err(pq)?;
+        summary.bytes = counter.count;
+        summary.interrupted = interrupted;
+        summary.elapsed_s = started.elapsed().as_secs_f64();
+        report(opts, &summary, start_ms, started);
+        Ok(summary)
+    }
+
+    /// Writes `path` crash-safely: data goes to `<path>.partial`, which is renamed over `path` only
+    /// when complete (also after a cancel). A killed run leaves `path` as it was, never half-written.
+    pub fn write_file(&self, path: &Path, format: OutputFormat, stop: Stop, opts: &RunOptions<'_>) -> Result<Summary, SimError> {
+        let io_err = |p: &Path| {
+            let p = p.to_path_buf();
+            move |source| SimError::Io { path: p, source }
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            fs::create_dir_all(dir).map_err(io_err(dir))?;
+        }
+        let tmp = partial_path(path);
+        let file = fs::File::create(&tmp).map_err(io_err(&tmp))?;
+        let result = match format {
+            OutputFormat::Csv => self.write_csv(file, stop, opts),
+            OutputFormat::Parquet => self.write_parquet(BufWriter::with_capacity(1 << 20, file), stop, opts),
+        };
+        match result {
+            Ok(summary) => {
+                fs::rename(&tmp, path).map_err(io_err(path))?;
+                Ok(summary)
+            }
+            Err(e) => {
+                let _ = fs::remove_file(&tmp);
+                Err(match e {
+                    SimError::Write(source) => SimError::Io { path: tmp, source },
+                    other => other,
+                })
+            }
+        }
+    }
+}
+
+/// Where `write_file` writes while it works.
+pub fn partial_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    name.push(".partial");
+    path.with_file_name(name)
+}
+
+fn empty_summary() -> Summary {
+    Summary { calls: 0, bytes: 0, first_ts_ms: None, last_ts_ms: None, hours: 0, elapsed_s: 0.0, interrupted: false }
+}
+
+impl Summary {
+    fn note_calls(&mut self, calls: &[Call], bytes: u64) {
+        if let (Some(first), Some(last)) = (calls.first(), calls.last()) {
+            self.first_ts_ms.get_or_insert(first.ts_ms);
+            self.last_ts_ms = Some(last.ts_ms);
+        }
+        self.calls += calls.len() as u64;
+        self.bytes += bytes;
+    }
+}
+
+/// How many rows of an hour (with row end offsets `ends`) to keep under `stop`.
+fn rows_to_take(stop: Stop, s: &Summary, ends: &[u32]) -> usize {
+    match stop {
+        Stop::Calls(n) => (n.saturating_sub(s.calls) as usize).min(ends.len()),
+        Stop::Bytes(b) => {
+            let need = b.saturating_sub(s.bytes);
+            if need == 0 {
+                0
+            } else {
+                // First row whose end reaches the target, inclusive.
+                let k = ends.partition_point(|&e| u64::from(e) < need);
+                (k + 1).min(ends.len())
+            }
+        }
+        Stop::Hours(_) => ends.len(),
+    }
+}
+
+fn target_reached(stop: Stop, s: &Summary, take: usize, hour_bytes: usize) -> bool {
+    match stop {
+        Stop::Calls(n) => s.calls + take as u64 >= n,
+        Stop::Bytes(b) => s.bytes + hour_bytes as u64 >= b,
+        Stop::Hours(_) => false,
+    }
+}
+
+fn report(opts: &RunOptions<'_>, s: &Summary, start_ms: i64, started: Instant) {
+    if let Some(p) = opts.progress {
+        p(&Progress {
+            calls: s.calls,
+            bytes: s.bytes,
+            sim_time_ms: start_ms + s.hours as i64 * HOUR_MS,
+            elapsed: started.elapsed(),
+        });
+    }
+}
+
+struct CountingWriter<W> {
+    inner: W,
+    count: u64,
+}
+
+impl<W: Write> Write for CountingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.count += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// The UTC date of a timestamp, for summaries.
+pub fn date_of(ts_ms: i64) -> chrono::NaiveDate {
+    utc_date(ts_ms)
+}

@@ -1,0 +1,155 @@
+//! The timeline: hours from the start date, local time of day per region, and the arrivals of one hour
+//! as a non-homogeneous Poisson process (piecewise constant per hour).
+use chrono::{DateTime, NaiveDate, Utc};
+use finops_core::pricing::PriceRow;
+use finops_core::schema::Region;
+use rand::RngExt;
+use rand_distr::{Distribution, Poisson};
+
+use crate::call::{Call, CallFactory, HourEnv};
+use crate::population::Population;
+use crate::profile::{day_of_week_factor, hour_of_day_factor, HOUR_FACTOR_SUM};
+use crate::rng::{stream_rng, Stream};
+
+pub const HOUR_MS: i64 = 3_600_000;
+pub const DAY_MS: i64 = 86_400_000;
+
+/// Cumulative distribution over catalog models, for one draw per call.
+#[derive(Debug, Clone)]
+pub(crate) struct ModelMix {
+    cdf: Vec<f64>,
+    models: Vec<u16>,
+}
+
+impl ModelMix {
+    pub fn new(weights: &[(usize, f64)]) -> ModelMix {
+        let total: f64 = weights.iter().map(|w| w.1).sum();
+        let mut acc = 0.0;
+        let mut cdf = Vec::with_capacity(weights.len());
+        let mut models = Vec::with_capacity(weights.len());
+        for &(m, w) in weights.iter().filter(|w| w.1 > 0.0) {
+            acc += w / total;
+            cdf.push(acc);
+            models.push(m as u16);
+        }
+        if let Some(last) = cdf.last_mut() {
+            *last = f64::INFINITY;
+        }
+        ModelMix { cdf, models }
+    }
+
+    /// The model for a uniform draw `u` in [0, 1).
+    pub fn pick(&self, u: f64) -> u16 {
+        self.models[self.cdf.partition_point(|&c| c <= u).min(self.models.len() - 1)]
+    }
+
+    #[cfg(test)]
+    pub fn models(&self) -> &[u16] {
+        &self.models
+    }
+}
+
+/// Local hour (0-23) and weekday (Monday = 0) of UTC instant `t_ms` in a region's business time zone.
+pub fn local_hour_weekday(t_ms: i64, region: Region) -> (u32, u32) {
+    let local = t_ms + i64::from(region.utc_offset_hours()) * HOUR_MS;
+    let hour = local.div_euclid(HOUR_MS).rem_euclid(24) as u32;
+    // 1970-01-01 was a Thursday (Monday = 0 makes it 3).
+    let weekday = (local.div_euclid(DAY_MS) + 3).rem_euclid(7) as u32;
+    (hour, weekday)
+}
+
+/// Expected share of a customer's calls per weekday that falls in the hour containing `t_ms`, for a
+/// customer living in `region`.
+pub fn activity_share(t_ms: i64, region: Region) -> f64 {
+    let (h, d) = local_hour_weekday(t_ms, region);
+    hour_of_day_factor(h) * day_of_week_factor(d) / HOUR_FACTOR_SUM
+}
+
+/// The UTC date of `t_ms`.
+pub fn utc_date(t_ms: i64) -> NaiveDate {
+    DateTime::<Utc>::from_timestamp_millis(t_ms).map_or(NaiveDate::MIN, |t| t.date_naive())
+}
+
+/// Everything needed to draw the calls of any hour; shared read-only by all worker threads.
+pub(crate) struct HourGenerator<'a> {
+    pub seed: u64,
+    pub start_ms: i64,
+    pub population: &'a Population,
+    pub factory: &'a CallFactory,
+    pub mix: &'a ModelMix,
+    pub catalog_models: &'a [finops_core::pricing::Model],
+}
+
+impl HourGenerator<'_> {
+    pub fn hour_start(&self, h: u64) -> i64 {
+        self.start_ms + h as i64 * HOUR_MS
+    }
+
+    /// The calls of hour `h`, sorted by time. Depends only on the seed, the configuration and `h`.
+    pub fn generate(&self, h: u64) -> Vec<Call> {
+        let start = self.hour_start(h);
+        let mid = start + HOUR_MS / 2;
+        let mut rng = stream_rng(self.seed, Stream::Hour, h);
+        let date = utc_date(mid);
+        let prices: Vec<Option<&PriceRow>> = self.catalog_models.iter().map(|m| m.price_on(date)).collect();
+        let env = HourEnv { load: 1.0, prices: &prices };
+        let mut share = [0.0; 4];
+        for r in Region::ALL {
+            share[r.index()] = activity_share(mid, *r);
+        }
+
+        let mut calls = Vec::new();
+        for c in &self.population.customers {
+            if !c.is_active(mid) {
+                continue;
+            }
+            let lambda = c.calls_per_day * share[c.home_region.index()];
+            let n = match Poisson::new(lambda) {
+                Ok(p) => p.sample(&mut rng) as u64,
+                Err(_) => 0,
+            };
+            for _ in 0..n {
+                let ts = start + rng.random_range(0..HOUR_MS);
+                let feature = c.pick_feature(&mut rng);
+                let model = self.mix.pick(rng.random());
+                calls.push(self.factory.make(&mut rng, c, ts, model, feature, &env));
+            }
+        }
+        calls.sort_unstable_by_key(|c| (c.ts_ms, c.customer));
+        calls
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_time_uses_region_offsets() {
+        // 2026-09-01T14:00Z is a Tuesday.
+        let t = DateTime::parse_from_rfc3339("2026-09-01T14:00:00Z").unwrap().timestamp_millis();
+        assert_eq!(local_hour_weekday(t, Region::EuWest1), (14, 1));
+        assert_eq!(local_hour_weekday(t, Region::UsEast1), (9, 1));
+        assert_eq!(local_hour_weekday(t, Region::ApSoutheast1), (22, 1));
+        // 03:00Z Tuesday is still Monday evening on the US west coast.
+        let t = DateTime::parse_from_rfc3339("2026-09-01T03:00:00Z").unwrap().timestamp_millis();
+        assert_eq!(local_hour_weekday(t, Region::UsWest2), (19, 0));
+    }
+
+    #[test]
+    fn weekday_shares_sum_to_one_day() {
+        let monday = DateTime::parse_from_rfc3339("2026-08-31T00:00:00Z").unwrap().timestamp_millis();
+        let total: f64 = (0..24).map(|h| activity_share(monday + h * HOUR_MS + HOUR_MS / 2, Region::EuWest1)).sum();
+        assert!((total - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn mix_picks_by_cdf() {
+        let mix = ModelMix::new(&[(3, 0.5), (7, 0.0), (9, 0.5)]);
+        assert_eq!(mix.pick(0.0), 3);
+        assert_eq!(mix.pick(0.49), 3);
+        assert_eq!(mix.pick(0.5), 9);
+        assert_eq!(mix.pick(0.999_999), 9);
+        assert_eq!(mix.models(), &[3, 9]);
+    }
+}
