@@ -1,7 +1,7 @@
 //! `finops pricing`.
 use anyhow::Result;
 use finops_core::cost::Rate;
-use finops_core::pricing::{Catalog, BUILTIN_TOML};
+use finops_core::pricing::{BUILTIN_TOML, Catalog};
 
 use crate::cli::{PricingArgs, PricingFormat};
 
@@ -19,16 +19,26 @@ pub fn run(args: &PricingArgs, catalog: &Catalog) -> Result<()> {
             println!("{}", serde_json::to_string_pretty(catalog)?);
         }
         PricingFormat::Table => {
-            println!("Prices in USD per 1M tokens. A row applies from its date until the model's next row.");
+            println!(
+                "Prices in USD per 1M tokens. A row applies from its date until the model's next row."
+            );
             println!();
-            println!("{:<10} {:>7}  {}", "provider", "weight", "name");
+            println!("{:<10} {:>7}  name", "provider", "weight");
             for p in &catalog.providers {
                 println!("{:<10} {:>7.2}  {}", p.name, p.weight, p.display);
             }
             println!();
             println!(
-                "{:<10} {:<48} {:>10} {:>8} {:>8} {:>8} {:>8} {:>13} {:>9}  {}",
-                "provider", "model", "from", "input", "output", "cached", "c.write", "batch in/out", "long ctx", "source"
+                "{:<10} {:<48} {:>10} {:>8} {:>8} {:>8} {:>8} {:>13} {:>9}  source",
+                "provider",
+                "model",
+                "from",
+                "input",
+                "output",
+                "cached",
+                "c.write",
+                "batch in/out",
+                "long ctx"
             );
             for m in &catalog.models {
                 let rows: Vec<_> = match args.at {
@@ -37,10 +47,15 @@ pub fn run(args: &PricingArgs, catalog: &Catalog) -> Result<()> {
                 };
                 for p in rows {
                     let batch = match (p.batch_input, p.batch_output) {
-                        (Some(i), Some(o)) => format!("{}/{}", i.usd_per_million(), o.usd_per_million()),
+                        (Some(i), Some(o)) => {
+                            format!("{}/{}", i.usd_per_million(), o.usd_per_million())
+                        }
                         _ => "-".into(),
                     };
-                    let long = p.long_context.map_or_else(|| "-".into(), |l| format!(">{}k", l.above_input_tokens / 1000));
+                    let long = p.long_context.map_or_else(
+                        || "-".into(),
+                        |l| format!(">{}k", l.above_input_tokens / 1000),
+                    );
                     println!(
                         "{:<10} {:<48} {:>10} {:>8} {:>8} {:>8} {:>8} {:>13} {:>9}  {}",
                         m.provider,

@@ -1,13 +1,15 @@
 //! `finops simulate`.
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Args, ValueEnum};
 use finops_core::pricing::{Catalog, Mix};
-use finops_sim::{date_of, OutputFormat, RunOptions, SimConfig, Simulator, Stop, Summary, DEFAULT_START};
+use finops_sim::{
+    DEFAULT_START, OutputFormat, RunOptions, SimConfig, Simulator, Stop, Summary, date_of,
+};
 
 use crate::progress::{Goal, Reporter};
 use crate::units::{format_size, parse_size, thousands};
@@ -105,16 +107,22 @@ static CANCEL: AtomicBool = AtomicBool::new(false);
 
 pub fn run(args: SimulateArgs, catalog: Arc<Catalog>) -> Result<()> {
     let start = parse_start(&args.start)?;
-    if let Some(d) = args.days {
-        if !(d.is_finite() && d > 0.0) {
-            bail!("--days must be a positive number of days, not {d}");
-        }
+    if let Some(d) = args.days
+        && !(d.is_finite() && d > 0.0)
+    {
+        bail!("--days must be a positive number of days, not {d}");
     }
     let to_stdout = args.out.as_os_str() == "-";
     let format = match args.format {
         Some(FormatArg::Parquet) => OutputFormat::Parquet,
         Some(FormatArg::Csv) => OutputFormat::Csv,
-        None if args.out.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet")) => OutputFormat::Parquet,
+        None if args
+            .out
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("parquet")) =>
+        {
+            OutputFormat::Parquet
+        }
         None => OutputFormat::Csv,
     };
     if to_stdout && format == OutputFormat::Parquet {
@@ -144,7 +152,10 @@ pub fn run(args: SimulateArgs, catalog: Arc<Catalog>) -> Result<()> {
         Stop::Calls(n) => Goal::Calls(n),
         Stop::Hours(h) => {
             let start_ms = start.timestamp_millis();
-            Goal::SimSpan { start_ms, end_ms: start_ms + h as i64 * 3_600_000 }
+            Goal::SimSpan {
+                start_ms,
+                end_ms: start_ms + h as i64 * 3_600_000,
+            }
         }
     };
     // Ctrl-C (or SIGTERM) stops at the next batch and keeps a complete file; a second one exits at once.
@@ -155,7 +166,10 @@ pub fn run(args: SimulateArgs, catalog: Arc<Catalog>) -> Result<()> {
     });
     let reporter = Reporter::new(goal, args.quiet);
     let progress = |p: &finops_sim::Progress| reporter.update(p);
-    let opts = RunOptions { progress: Some(&progress), cancel: Some(&CANCEL) };
+    let opts = RunOptions {
+        progress: Some(&progress),
+        cancel: Some(&CANCEL),
+    };
     if !args.quiet && !to_stdout {
         eprintln!(
             "Simulating {} customers in {} organizations from {} (seed {}) into {}",
@@ -168,12 +182,20 @@ pub fn run(args: SimulateArgs, catalog: Arc<Catalog>) -> Result<()> {
     }
     let summary = if to_stdout {
         let stdout = std::io::stdout();
-        sim.write_csv(stdout, stop, &opts).context("writing CSV to stdout")?
+        sim.write_csv(stdout, stop, &opts)
+            .context("writing CSV to stdout")?
     } else {
         sim.write_file(&args.out, format, stop, &opts)?
     };
     reporter.finish();
-    print_summary(&summary, if to_stdout { "stdout".into() } else { args.out.display().to_string() });
+    print_summary(
+        &summary,
+        if to_stdout {
+            "stdout".into()
+        } else {
+            args.out.display().to_string()
+        },
+    );
     Ok(())
 }
 
@@ -185,7 +207,11 @@ fn print_summary(s: &Summary, target: String) {
     let secs = s.elapsed_s.max(1e-9);
     eprintln!(
         "{}{}: {}, {} calls{} in {:.2} s ({:.2}M calls/s, {:.0} MB/s)",
-        if s.interrupted { "Interrupted; kept " } else { "Wrote " },
+        if s.interrupted {
+            "Interrupted; kept "
+        } else {
+            "Wrote "
+        },
         target,
         format_size(s.bytes),
         thousands(s.calls),

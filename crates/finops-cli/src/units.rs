@@ -4,19 +4,27 @@
 /// Parses a size; `None` if it is not a positive size.
 pub fn parse_size(s: &str) -> Result<u64, String> {
     let t = s.trim();
-    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
-    let value: f64 = num.parse().map_err(|_| format!("`{s}` is not a size (examples: 50MB, 1.5GB, 800KB)"))?;
+    let value: f64 = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a size (examples: 50MB, 1.5GB, 800KB)"))?;
     let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" => 1,
         "k" | "kb" | "kib" => 1 << 10,
         "m" | "mb" | "mib" => 1 << 20,
         "g" | "gb" | "gib" => 1 << 30,
         "t" | "tb" | "tib" => 1 << 40,
-        other => return Err(format!("unknown size unit `{other}` in `{s}` (use B, KB, MB, GB or TB)")),
+        other => {
+            return Err(format!(
+                "unknown size unit `{other}` in `{s}` (use B, KB, MB, GB or TB)"
+            ));
+        }
     };
     let bytes = value * mult as f64;
-    if !(bytes >= 1.0) || bytes > 1e15 {
+    if bytes.is_nan() || !(1.0..=1e15).contains(&bytes) {
         return Err(format!("size `{s}` must be between 1 byte and 1 PB"));
     }
     Ok(bytes.round() as u64)
@@ -41,7 +49,7 @@ pub fn thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::with_capacity(s.len() + s.len() / 3);
     for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(ch);

@@ -5,11 +5,12 @@ use finops_core::schema::{Environment, ErrorType, Feature, Region, Status};
 use rand::{Rng, RngExt};
 use rand_distr::StandardNormal;
 
-use crate::population::{pick_weighted, Customer};
+use crate::population::{Customer, pick_weighted};
 use crate::profile::{
-    archetype_profile, centred_feature_multipliers, error_probabilities, feature_profile, lognormal_for_range,
-    load_slowdown, region_latency, BATCH_SHARE_OF_SUMMARIZE, CACHE_GRANULARITY, CALL_IN_HOME_REGION,
-    CLIENT_TIMEOUT_MS, CROSS_REGION_MS, ENVIRONMENT_WEIGHTS, MIN_CACHEABLE_PROMPT,
+    BATCH_SHARE_OF_SUMMARIZE, CACHE_GRANULARITY, CALL_IN_HOME_REGION, CLIENT_TIMEOUT_MS,
+    CROSS_REGION_MS, ENVIRONMENT_WEIGHTS, MIN_CACHEABLE_PROMPT, archetype_profile,
+    centred_feature_multipliers, error_probabilities, feature_profile, load_slowdown,
+    lognormal_for_range, region_latency,
 };
 
 /// A generated call, compact (strings live in the catalog and population).
@@ -68,8 +69,11 @@ pub(crate) struct HourEnv<'a> {
 pub(crate) struct CallFactory {
     pub models: Vec<ModelParams>,
     /// (mu, sigma) of log(visible input tokens) and log(visible output tokens) per archetype x feature.
-    token_params: [[((f64, f64), (f64, f64)); 5]; 3],
+    token_params: [[TokenParams; 5]; 3],
 }
+
+/// (mu, sigma) of log input tokens and of log visible output tokens.
+type TokenParams = ((f64, f64), (f64, f64));
 
 fn normal<R: Rng + ?Sized>(rng: &mut R) -> f64 {
     rng.sample(StandardNormal)
@@ -103,7 +107,10 @@ impl CallFactory {
                 token_params[a.index()][f.index()] = ((mi + fi.ln(), si), (mo + fo.ln(), so));
             }
         }
-        CallFactory { models, token_params }
+        CallFactory {
+            models,
+            token_params,
+        }
     }
 
     /// Draws one call of `customer` at `ts_ms` on `model` for `feature`.
@@ -117,14 +124,19 @@ impl CallFactory {
         env: &HourEnv<'_>,
     ) -> Call {
         let m = &self.models[model as usize];
-        let price = env.prices[model as usize].expect("invariant: every model the simulator picks was checked to be priced");
+        let price = env.prices[model as usize]
+            .expect("invariant: every model the simulator picks was checked to be priced");
 
         let home = customer.home_region;
         let region = if rng.random::<f64>() < CALL_IN_HOME_REGION {
             home
         } else {
             let k = rng.random_range(0..Region::ALL.len() - 1);
-            *Region::ALL.iter().filter(|r| **r != home).nth(k).unwrap_or(&home)
+            *Region::ALL
+                .iter()
+                .filter(|r| **r != home)
+                .nth(k)
+                .unwrap_or(&home)
         };
         let environment = pick_weighted(rng, &ENVIRONMENT_WEIGHTS);
 
@@ -132,7 +144,11 @@ impl CallFactory {
         let ((mi, si), (mo, so)) = self.token_params[customer.archetype.index()][feature.index()];
         let mut input = clamp_u32((mi + si * normal(rng)).exp()).max(1);
         let mut visible_out = clamp_u32((mo + so * normal(rng)).exp()).max(1);
-        let mut reasoning = if m.reasoning { clamp_u32(f64::from(visible_out) * (0.7 + 0.7 * normal(rng)).exp()) } else { 0 };
+        let mut reasoning = if m.reasoning {
+            clamp_u32(f64::from(visible_out) * (0.6 * normal(rng)).exp())
+        } else {
+            0
+        };
         // The request must fit the context window.
         let ctx = m.context_window.min(u64::from(u32::MAX)) as u32;
         input = input.min(ctx.saturating_sub(2).max(1));
@@ -209,15 +225,24 @@ impl CallFactory {
                 } else {
                     pick_weighted(
                         rng,
-                        &[(ErrorType::InternalServerError, 0.5), (ErrorType::BadGateway, 0.2), (ErrorType::ServiceUnavailable, 0.3)],
+                        &[
+                            (ErrorType::InternalServerError, 0.5),
+                            (ErrorType::BadGateway, 0.2),
+                            (ErrorType::ServiceUnavailable, 0.3),
+                        ],
                     )
                 };
                 let ms = ttft * rng.random_range(0.2..1.5);
                 fail_unbilled(&mut call, kind, clamp_u32(ms));
-            } else if u < p.rate_limited + p.server_error + p.timeout || latency > CLIENT_TIMEOUT_MS {
+            } else if u < p.rate_limited + p.server_error + p.timeout || latency > CLIENT_TIMEOUT_MS
+            {
                 // The client gives up at its timeout. The provider bills the whole prompt and the output
                 // generated until then: all of it up to the point where the stream stalled.
-                let done_share = if latency > CLIENT_TIMEOUT_MS { CLIENT_TIMEOUT_MS / latency } else { rng.random::<f64>() };
+                let done_share = if latency > CLIENT_TIMEOUT_MS {
+                    CLIENT_TIMEOUT_MS / latency
+                } else {
+                    rng.random::<f64>()
+                };
                 let billed_out = (f64::from(call.output_tokens) * done_share) as u32;
                 call.reasoning_tokens = call.reasoning_tokens.min(billed_out);
                 call.output_tokens = billed_out;
@@ -235,9 +260,9 @@ impl CallFactory {
             cache_write: 0,
             output: u64::from(call.output_tokens),
         };
-        call.cost = price
-            .cost(&usage, call.service_tier)
-            .expect("invariant: cached <= input, batch only with batch prices, u32 tokens cannot overflow");
+        call.cost = price.cost(&usage, call.service_tier).expect(
+            "invariant: cached <= input, batch only with batch prices, u32 tokens cannot overflow",
+        );
         call
     }
 }

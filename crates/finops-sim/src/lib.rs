@@ -30,5 +30,6 @@ pub use csv_out::escape_field;
 pub use population::{Customer, Organization, Population};
 pub use record::CallRecord;
 pub use simulator::{
-    date_of, partial_path, OutputFormat, Progress, RunOptions, SimConfig, SimError, Simulator, Stop, Summary, DEFAULT_START,
+    DEFAULT_START, OutputFormat, Progress, RunOptions, SimConfig, SimError, Simulator, Stop,
+    Summary, date_of, partial_path,
 };

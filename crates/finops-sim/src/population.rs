@@ -6,10 +6,10 @@ use rand_distr::{Distribution, Gamma};
 use serde::Serialize;
 
 use crate::profile::{
-    archetype_profile, feature_profile, ARCHETYPE_WEIGHTS, FEATURE_ADOPTION, HOME_REGION_STICKINESS, REGION_WEIGHTS,
-    TIER_WEIGHTS,
+    ARCHETYPE_WEIGHTS, FEATURE_ADOPTION, HOME_REGION_STICKINESS, REGION_WEIGHTS, TIER_WEIGHTS,
+    archetype_profile, feature_profile,
 };
-use crate::rng::{stream_rng, Stream};
+use crate::rng::{Stream, stream_rng};
 
 /// One customer of the simulated AI product.
 #[derive(Debug, Clone, Serialize)]
@@ -44,7 +44,11 @@ impl Customer {
             u -= w;
         }
         // Rounding left a sliver: give it to the last adopted feature.
-        *Feature::ALL.iter().rev().find(|f| self.feature_weights[f.index()] > 0.0).unwrap_or(&Feature::Chat)
+        *Feature::ALL
+            .iter()
+            .rev()
+            .find(|f| self.feature_weights[f.index()] > 0.0)
+            .unwrap_or(&Feature::Chat)
     }
 
     pub fn is_active(&self, t_ms: i64) -> bool {
@@ -85,14 +89,22 @@ impl Population {
     pub fn generate(seed: u64, customers: u32, orgs: u32) -> Population {
         let mut rng = stream_rng(seed, Stream::Population, 0);
         let orgs = orgs.max(1);
-        let organizations: Vec<Organization> =
-            (0..orgs).map(|index| Organization { index, region: pick_weighted(&mut rng, &REGION_WEIGHTS) }).collect();
+        let organizations: Vec<Organization> = (0..orgs)
+            .map(|index| Organization {
+                index,
+                region: pick_weighted(&mut rng, &REGION_WEIGHTS),
+            })
+            .collect();
         let gamma = Gamma::new(2.0, 1.0).expect("valid gamma parameters");
         let mut out = Vec::with_capacity(customers as usize);
         for index in 0..customers {
             let (archetype, tier, product) = if (index as usize) < 27 {
                 let i = index as usize;
-                (Archetype::ALL[i / 9], Tier::ALL[(i / 3) % 3], Product::ALL[i % 3])
+                (
+                    Archetype::ALL[i / 9],
+                    Tier::ALL[(i / 3) % 3],
+                    Product::ALL[i % 3],
+                )
             } else {
                 (
                     pick_weighted(&mut rng, &ARCHETYPE_WEIGHTS),
@@ -108,8 +120,10 @@ impl Population {
             };
             let (lo, hi) = archetype_profile(archetype).calls_per_day;
             let calls_per_day = rng.random_range(lo..=hi);
-            let popularity: Vec<(usize, f64)> =
-                Feature::ALL.iter().map(|f| (f.index(), feature_profile(*f).popularity)).collect();
+            let popularity: Vec<(usize, f64)> = Feature::ALL
+                .iter()
+                .map(|f| (f.index(), feature_profile(*f).popularity))
+                .collect();
             let favourite = pick_weighted(&mut rng, &popularity);
             let mut feature_weights = [0.0; 5];
             for (i, p) in popularity {
@@ -134,7 +148,10 @@ impl Population {
                 active_until_ms: i64::MAX,
             });
         }
-        Population { customers: out, organizations }
+        Population {
+            customers: out,
+            organizations,
+        }
     }
 
     /// Digits used for customer ids (at least 4, as in `cust_0001`).
@@ -176,10 +193,16 @@ mod tests {
         }
         assert_eq!(combos.len(), 27);
         for (x, y) in a.customers.iter().zip(&b.customers) {
-            assert_eq!((x.org, x.tier, x.archetype, x.product), (y.org, y.tier, y.archetype, y.product));
+            assert_eq!(
+                (x.org, x.tier, x.archetype, x.product),
+                (y.org, y.tier, y.archetype, y.product)
+            );
         }
         assert_eq!(a.customer_id(0), "cust_0001");
         assert_eq!(a.org_id(49), "org_050");
-        assert_eq!(Population::generate(1, 20_000, 2_000).customer_id(0), "cust_00001");
+        assert_eq!(
+            Population::generate(1, 20_000, 2_000).customer_id(0),
+            "cust_00001"
+        );
     }
 }

@@ -21,7 +21,7 @@ use crate::csv_out::{CsvFormatter, DayCache};
 use crate::parquet_out::ParquetEncoder;
 use crate::population::Population;
 use crate::record::CallRecord;
-use crate::timeline::{utc_date, HourGenerator, ModelMix, HOUR_MS};
+use crate::timeline::{HOUR_MS, HourGenerator, ModelMix, utc_date};
 
 /// The default start of the timeline: fixed, so that runs reproduce.
 pub const DEFAULT_START: &str = "2026-09-01T00:00:00Z";
@@ -44,7 +44,9 @@ impl Default for SimConfig {
     fn default() -> Self {
         SimConfig {
             seed: 42,
-            start: DateTime::parse_from_rfc3339(DEFAULT_START).map(|t| t.with_timezone(&Utc)).unwrap_or_default(),
+            start: DateTime::parse_from_rfc3339(DEFAULT_START)
+                .map(|t| t.with_timezone(&Utc))
+                .unwrap_or_default(),
             customers: 500,
             organizations: 50,
             mix: Mix::Current,
@@ -155,10 +157,14 @@ impl Simulator {
             return Err(SimError::Config("at least one customer is needed".into()));
         }
         if cfg.organizations == 0 {
-            return Err(SimError::Config("at least one organization is needed".into()));
+            return Err(SimError::Config(
+                "at least one organization is needed".into(),
+            ));
         }
         if cfg.catalog.models.len() > usize::from(u16::MAX) {
-            return Err(SimError::Config("the catalog has more than 65535 models".into()));
+            return Err(SimError::Config(
+                "the catalog has more than 65535 models".into(),
+            ));
         }
         let weights = cfg.catalog.mix_weights(cfg.mix).map_err(SimError::Config)?;
         let start_date = cfg.start.date_naive();
@@ -175,7 +181,13 @@ impl Simulator {
         let factory = CallFactory::new(&cfg.catalog);
         let mix = ModelMix::new(&weights);
         let formatter = CsvFormatter::new(&population, &cfg.catalog);
-        Ok(Simulator { cfg, population, factory, mix, formatter })
+        Ok(Simulator {
+            cfg,
+            population,
+            factory,
+            mix,
+            formatter,
+        })
     }
 
     pub fn config(&self) -> &SimConfig {
@@ -275,7 +287,12 @@ impl Simulator {
             if n == 0 {
                 return Ok((false, h));
             }
-            let batch: Vec<Vec<Call>> = pool.install(|| (h..h + n).into_par_iter().map(|i| generator.generate(i)).collect());
+            let batch: Vec<Vec<Call>> = pool.install(|| {
+                (h..h + n)
+                    .into_par_iter()
+                    .map(|i| generator.generate(i))
+                    .collect()
+            });
             let go_on = consume(h, batch)?;
             h += n;
             if !go_on {
@@ -286,7 +303,12 @@ impl Simulator {
 
     /// Writes CSV (header + rows) to `out` until `stop`. Formatting runs on the worker threads and
     /// writing on its own thread, so the three overlap.
-    pub fn write_csv<W: Write + Send>(&self, out: W, stop: Stop, opts: &RunOptions<'_>) -> Result<Summary, SimError> {
+    pub fn write_csv<W: Write + Send>(
+        &self,
+        out: W,
+        stop: Stop,
+        opts: &RunOptions<'_>,
+    ) -> Result<Summary, SimError> {
         let started = Instant::now();
         let pool = self.pool()?;
         let header = CsvFormatter::header();
@@ -303,10 +325,10 @@ impl Simulator {
                 for mut buf in rx {
                     out.write_all(&buf)?;
                     buf.clear();
-                    if let Ok(mut s) = spare_ref.lock() {
-                        if s.len() < 64 {
-                            s.push(buf);
-                        }
+                    if let Ok(mut s) = spare_ref.lock()
+                        && s.len() < 64
+                    {
+                        s.push(buf);
                     }
                 }
                 out.flush()
@@ -324,7 +346,11 @@ impl Simulator {
                         .par_iter()
                         .zip(bases)
                         .map(|(calls, base)| {
-                            let buf = spare.lock().ok().and_then(|mut s| s.pop()).unwrap_or_default();
+                            let buf = spare
+                                .lock()
+                                .ok()
+                                .and_then(|mut s| s.pop())
+                                .unwrap_or_default();
                             self.format_hour(buf, calls, base)
                         })
                         .collect()
@@ -332,8 +358,13 @@ impl Simulator {
                 for (i, (mut buf, ends)) in formatted.into_iter().enumerate() {
                     let calls = &hours[i];
                     let take = rows_to_take(stop, &summary, &ends);
-                    let reached = take < calls.len() || target_reached(stop, &summary, take, buf.len());
-                    let take_bytes = if take == 0 { 0 } else { ends[take - 1] as usize };
+                    let reached =
+                        take < calls.len() || target_reached(stop, &summary, take, buf.len());
+                    let take_bytes = if take == 0 {
+                        0
+                    } else {
+                        ends[take - 1] as usize
+                    };
                     buf.truncate(take_bytes);
                     summary.note_calls(&calls[..take], take_bytes as u64);
                     summary.hours = h0 + i as u64 + 1;
@@ -348,7 +379,9 @@ impl Simulator {
                 Ok(true)
             });
             drop(tx);
-            let written = writer.join().map_err(|_| SimError::Config("writer thread panicked".into()))?;
+            let written = writer
+                .join()
+                .map_err(|_| SimError::Config("writer thread panicked".into()))?;
             written?;
             let (interrupted, _) = drove?;
             summary.interrupted = interrupted;
@@ -363,7 +396,8 @@ impl Simulator {
         let mut ends = Vec::with_capacity(calls.len());
         let mut cache = DayCache::default();
         for (i, c) in calls.iter().enumerate() {
-            self.formatter.write_row(&mut buf, first_id + i as u64, c, &mut cache);
+            self.formatter
+                .write_row(&mut buf, first_id + i as u64, c, &mut cache);
             ends.push(buf.len() as u32);
         }
         (buf, ends)
@@ -371,7 +405,12 @@ impl Simulator {
 
     /// Writes zstd-compressed Parquet to `out` until `stop` (a byte target is met to within one batch
     /// of hours, since compressed size is known only after encoding).
-    pub fn write_parquet<W: Write + Send>(&self, out: W, stop: Stop, opts: &RunOptions<'_>) -> Result<Summary, SimError> {
+    pub fn write_parquet<W: Write + Send>(
+        &self,
+        out: W,
+        stop: Stop,
+        opts: &RunOptions<'_>,
+    ) -> Result<Summary, SimError> {
         let started = Instant::now();
         let pool = self.pool()?;
         let enc = ParquetEncoder::new(&self.population);
@@ -380,25 +419,23 @@ impl Simulator {
             .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).map_err(pq)?))
             .set_max_row_group_row_count(Some(256 * 1024))
             .build();
-        let counter = CountingWriter { inner: out, count: 0 };
-        let mut writer = ArrowWriter::try_new(counter, enc.schema.clone(), Some(props)).map_err(pq)?;
+        let counter = CountingWriter {
+            inner: out,
+            count: 0,
+        };
+        let mut writer =
+            ArrowWriter::try_new(counter, enc.schema.clone(), Some(props)).map_err(pq)?;
         let mut summary = empty_summary();
         let start_ms = self.start_ms();
         let (interrupted, _) = self.drive(&pool, stop, opts, |h0, hours| {
             let mut bases = Vec::with_capacity(hours.len());
             let mut next = summary.calls + 1;
             let mut takes = Vec::with_capacity(hours.len());
-            let mut reached = false;
             for v in &hours {
-                let take = if reached {
-                    0
-                } else {
-                    match stop {
-                        Stop::Calls(n) => (n.saturating_sub(next - 1) as usize).min(v.len()),
-                        _ => v.len(),
-                    }
+                let take = match stop {
+                    Stop::Calls(n) => (n.saturating_sub(next - 1) as usize).min(v.len()),
+                    _ => v.len(),
                 };
-                reached |= take < v.len();
                 bases.push(next);
                 takes.push(take);
                 next += take as u64;
@@ -408,7 +445,9 @@ impl Simulator {
                     .par_iter()
                     .zip(bases)
                     .zip(&takes)
-                    .map(|((calls, base), &take)| enc.batch(&self.population, self.catalog(), &calls[..take], base))
+                    .map(|((calls, base), &take)| {
+                        enc.batch(&self.population, self.catalog(), &calls[..take], base)
+                    })
                     .collect()
             });
             for (i, batch) in batches.into_iter().enumerate() {
@@ -419,9 +458,11 @@ impl Simulator {
                 summary.note_calls(&hours[i][..takes[i]], 0);
                 summary.hours = h0 + i as u64 + 1;
                 summary.bytes = writer.bytes_written() as u64 + writer.in_progress_size() as u64;
-                if let Stop::Bytes(b) = stop {
-                    reached |= summary.bytes >= b;
-                }
+                let reached = match stop {
+                    Stop::Calls(n) => summary.calls >= n,
+                    Stop::Bytes(b) => summary.bytes >= b,
+                    Stop::Hours(_) => false,
+                };
                 if reached {
                     return Ok(false);
                 }
@@ -439,7 +480,13 @@ impl Simulator {
 
     /// Writes `path` crash-safely: data goes to `<path>.partial`, which is renamed over `path` only
     /// when complete (also after a cancel). A killed run leaves `path` as it was, never half-written.
-    pub fn write_file(&self, path: &Path, format: OutputFormat, stop: Stop, opts: &RunOptions<'_>) -> Result<Summary, SimError> {
+    pub fn write_file(
+        &self,
+        path: &Path,
+        format: OutputFormat,
+        stop: Stop,
+        opts: &RunOptions<'_>,
+    ) -> Result<Summary, SimError> {
         let io_err = |p: &Path| {
             let p = p.to_path_buf();
             move |source| SimError::Io { path: p, source }
@@ -451,7 +498,9 @@ impl Simulator {
         let file = fs::File::create(&tmp).map_err(io_err(&tmp))?;
         let result = match format {
             OutputFormat::Csv => self.write_csv(file, stop, opts),
-            OutputFormat::Parquet => self.write_parquet(BufWriter::with_capacity(1 << 20, file), stop, opts),
+            OutputFormat::Parquet => {
+                self.write_parquet(BufWriter::with_capacity(1 << 20, file), stop, opts)
+            }
         };
         match result {
             Ok(summary) => {
@@ -471,13 +520,24 @@ impl Simulator {
 
 /// Where `write_file` writes while it works.
 pub fn partial_path(path: &Path) -> PathBuf {
-    let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    let mut name = path
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
     name.push(".partial");
     path.with_file_name(name)
 }
 
 fn empty_summary() -> Summary {
-    Summary { calls: 0, bytes: 0, first_ts_ms: None, last_ts_ms: None, hours: 0, elapsed_s: 0.0, interrupted: false }
+    Summary {
+        calls: 0,
+        bytes: 0,
+        first_ts_ms: None,
+        last_ts_ms: None,
+        hours: 0,
+        elapsed_s: 0.0,
+        interrupted: false,
+    }
 }
 
 impl Summary {

@@ -8,8 +8,8 @@ use rand_distr::{Distribution, Poisson};
 
 use crate::call::{Call, CallFactory, HourEnv};
 use crate::population::Population;
-use crate::profile::{day_of_week_factor, hour_of_day_factor, HOUR_FACTOR_SUM};
-use crate::rng::{stream_rng, Stream};
+use crate::profile::{HOUR_FACTOR_SUM, day_of_week_factor, hour_of_day_factor};
+use crate::rng::{Stream, stream_rng};
 
 pub const HOUR_MS: i64 = 3_600_000;
 pub const DAY_MS: i64 = 86_400_000;
@@ -40,7 +40,10 @@ impl ModelMix {
 
     /// The model for a uniform draw `u` in [0, 1).
     pub fn pick(&self, u: f64) -> u16 {
-        self.models[self.cdf.partition_point(|&c| c <= u).min(self.models.len() - 1)]
+        self.models[self
+            .cdf
+            .partition_point(|&c| c <= u)
+            .min(self.models.len() - 1)]
     }
 
     #[cfg(test)]
@@ -91,8 +94,15 @@ impl HourGenerator<'_> {
         let mid = start + HOUR_MS / 2;
         let mut rng = stream_rng(self.seed, Stream::Hour, h);
         let date = utc_date(mid);
-        let prices: Vec<Option<&PriceRow>> = self.catalog_models.iter().map(|m| m.price_on(date)).collect();
-        let env = HourEnv { load: 1.0, prices: &prices };
+        let prices: Vec<Option<&PriceRow>> = self
+            .catalog_models
+            .iter()
+            .map(|m| m.price_on(date))
+            .collect();
+        let env = HourEnv {
+            load: 1.0,
+            prices: &prices,
+        };
         let mut share = [0.0; 4];
         for r in Region::ALL {
             share[r.index()] = activity_share(mid, *r);
@@ -127,19 +137,27 @@ mod tests {
     #[test]
     fn local_time_uses_region_offsets() {
         // 2026-09-01T14:00Z is a Tuesday.
-        let t = DateTime::parse_from_rfc3339("2026-09-01T14:00:00Z").unwrap().timestamp_millis();
+        let t = DateTime::parse_from_rfc3339("2026-09-01T14:00:00Z")
+            .unwrap()
+            .timestamp_millis();
         assert_eq!(local_hour_weekday(t, Region::EuWest1), (14, 1));
         assert_eq!(local_hour_weekday(t, Region::UsEast1), (9, 1));
         assert_eq!(local_hour_weekday(t, Region::ApSoutheast1), (22, 1));
         // 03:00Z Tuesday is still Monday evening on the US west coast.
-        let t = DateTime::parse_from_rfc3339("2026-09-01T03:00:00Z").unwrap().timestamp_millis();
+        let t = DateTime::parse_from_rfc3339("2026-09-01T03:00:00Z")
+            .unwrap()
+            .timestamp_millis();
         assert_eq!(local_hour_weekday(t, Region::UsWest2), (19, 0));
     }
 
     #[test]
     fn weekday_shares_sum_to_one_day() {
-        let monday = DateTime::parse_from_rfc3339("2026-08-31T00:00:00Z").unwrap().timestamp_millis();
-        let total: f64 = (0..24).map(|h| activity_share(monday + h * HOUR_MS + HOUR_MS / 2, Region::EuWest1)).sum();
+        let monday = DateTime::parse_from_rfc3339("2026-08-31T00:00:00Z")
+            .unwrap()
+            .timestamp_millis();
+        let total: f64 = (0..24)
+            .map(|h| activity_share(monday + h * HOUR_MS + HOUR_MS / 2, Region::EuWest1))
+            .sum();
         assert!((total - 1.0).abs() < 1e-12);
     }
 
