@@ -137,6 +137,12 @@ pub enum SimError {
 /// let text = String::from_utf8(csv).unwrap();
 /// assert!(text.starts_with("call_id,timestamp,customer_id,"));
 /// assert_eq!(text.lines().count(), 101);
+///
+/// // Or in memory: the calls of one hour, with their strings resolved.
+/// for (i, call) in sim.hour_calls(10).iter().enumerate() {
+///     let row = sim.record(i as u64 + 1, call);
+///     assert!(row.cost_usd >= 0.0 && !row.model.is_empty());
+/// }
 /// # Ok::<(), finops_sim::SimError>(())
 /// ```
 pub struct Simulator {
