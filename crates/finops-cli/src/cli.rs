@@ -11,7 +11,8 @@ use crate::{pricing_cmd, simulate};
 /// finops: FinOps and usage-based-revenue analytics for people who pay for LLM APIs.
 ///
 /// Without a command, runs the showcase: generates the default 50 MB dataset of simulated AI API
-/// calls (data/simulated_calls.csv) with a progress bar.
+/// calls with all 12 traffic scenarios (data/simulated_calls.csv, and its answer key
+/// data/simulated_calls.events.json) with a progress bar.
 #[derive(Debug, Parser)]
 #[command(name = "finops", version, propagate_version = true)]
 pub struct Cli {
@@ -34,6 +35,8 @@ pub enum Command {
     Simulate(simulate::SimulateArgs),
     /// Print the pricing catalog: providers, models and their dated prices.
     Pricing(PricingArgs),
+    /// List the traffic scenarios with their parameters and showcase windows.
+    Scenarios,
 }
 
 const SIMULATE_ABOUT: &str = "Generate simulated AI API call logs (CSV or Parquet).
@@ -84,6 +87,29 @@ pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Some(Command::Simulate(args)) => simulate::run(args, catalog),
         Some(Command::Pricing(args)) => pricing_cmd::run(&args, &catalog),
+        Some(Command::Scenarios) => scenarios_cmd(),
         None => simulate::run(simulate::SimulateArgs::showcase(), catalog),
     }
+}
+
+fn scenarios_cmd() -> anyhow::Result<()> {
+    let mut out = String::new();
+    let showcase = finops_sim::Program::showcase();
+    outln!(
+        out,
+        "{} scenarios. The showcase runs all of them in a {}-hour cycle, repeated along the timeline;",
+        finops_sim::scenario::registry().len(),
+        showcase.cycle_hours
+    );
+    outln!(out, "`finops simulate --scenario ID` runs chosen ones on their own, each after 24 h of plain traffic.\n");
+    for s in finops_sim::scenario::registry() {
+        let slot = showcase.slots.iter().find(|x| x.scenario.id() == s.id());
+        let window = slot.map_or_else(String::new, |x| {
+            format!("hours {}-{} of the cycle", x.offset_hours, x.offset_hours + x.hours)
+        });
+        outln!(out, "{:<18} {} ({window}; alone: {} h)", s.id(), s.title(), s.hours());
+        outln!(out, "    {}", s.description());
+        outln!(out, "    parameters: {}", s.parameters());
+    }
+    crate::output::emit(&out)
 }

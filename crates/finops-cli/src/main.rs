@@ -1,4 +1,6 @@
 //! `finops`: simulate AI API traffic, and inspect the pricing catalog.
+#[macro_use]
+mod output;
 mod cli;
 mod pricing_cmd;
 mod progress;
@@ -17,9 +19,7 @@ fn main() -> ExitCode {
         _ => "debug",
     };
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| filter.into()),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| filter.into()))
         .with_writer(std::io::stderr)
         .init();
     match cli::run(cli) {

@@ -10,25 +10,24 @@ fn rate(r: Option<Rate>) -> String {
 }
 
 pub fn run(args: &PricingArgs, catalog: &Catalog) -> Result<()> {
+    let mut out = String::new();
     if args.toml {
-        print!("{BUILTIN_TOML}");
-        return Ok(());
+        return crate::output::emit(BUILTIN_TOML);
     }
     match args.format {
         PricingFormat::Json => {
-            println!("{}", serde_json::to_string_pretty(catalog)?);
+            outln!(out, "{}", serde_json::to_string_pretty(catalog)?);
         }
         PricingFormat::Table => {
-            println!(
-                "Prices in USD per 1M tokens. A row applies from its date until the model's next row."
-            );
-            println!();
-            println!("{:<10} {:>7}  name", "provider", "weight");
+            outln!(out, "Prices in USD per 1M tokens. A row applies from its date until the model's next row.");
+            outln!(out);
+            outln!(out, "{:<10} {:>7}  name", "provider", "weight");
             for p in &catalog.providers {
-                println!("{:<10} {:>7.2}  {}", p.name, p.weight, p.display);
+                outln!(out, "{:<10} {:>7.2}  {}", p.name, p.weight, p.display);
             }
-            println!();
-            println!(
+            outln!(out);
+            outln!(
+                out,
                 "{:<10} {:<48} {:>10} {:>8} {:>8} {:>8} {:>8} {:>13} {:>9}  source",
                 "provider",
                 "model",
@@ -52,11 +51,10 @@ pub fn run(args: &PricingArgs, catalog: &Catalog) -> Result<()> {
                         }
                         _ => "-".into(),
                     };
-                    let long = p.long_context.map_or_else(
-                        || "-".into(),
-                        |l| format!(">{}k", l.above_input_tokens / 1000),
-                    );
-                    println!(
+                    let long =
+                        p.long_context.map_or_else(|| "-".into(), |l| format!(">{}k", l.above_input_tokens / 1000));
+                    outln!(
+                        out,
                         "{:<10} {:<48} {:>10} {:>8} {:>8} {:>8} {:>8} {:>13} {:>9}  {}",
                         m.provider,
                         m.name,
@@ -73,5 +71,5 @@ pub fn run(args: &PricingArgs, catalog: &Catalog) -> Result<()> {
             }
         }
     }
-    Ok(())
+    crate::output::emit(&out)
 }

@@ -43,32 +43,24 @@ impl Reporter {
             }
             bar
         });
-        Reporter {
-            goal,
-            bar,
-            last_line: Cell::new(None),
-            quiet,
-        }
+        Reporter { goal, bar, last_line: Cell::new(None), quiet }
     }
 
     fn fraction(&self, p: &Progress) -> f64 {
         match self.goal {
             Goal::Bytes(b) => p.bytes as f64 / b.max(1) as f64,
             Goal::Calls(n) => p.calls as f64 / n.max(1) as f64,
-            Goal::SimSpan { start_ms, end_ms } => {
-                (p.sim_time_ms - start_ms) as f64 / (end_ms - start_ms).max(1) as f64
-            }
+            Goal::SimSpan { start_ms, end_ms } => (p.sim_time_ms - start_ms) as f64 / (end_ms - start_ms).max(1) as f64,
         }
         .clamp(0.0, 1.0)
     }
 
     pub fn update(&self, p: &Progress) {
         let secs = p.elapsed.as_secs_f64().max(1e-9);
-        let rate = format!(
-            "{} calls, {:.2}M calls/s",
-            thousands(p.calls),
-            p.calls as f64 / secs / 1e6
-        );
+        let mut rate = format!("{} calls, {:.2}M calls/s", thousands(p.calls), p.calls as f64 / secs / 1e6);
+        if let Some(s) = p.scenario {
+            rate = format!("{s} | {rate}");
+        }
         if let Some(bar) = &self.bar {
             let pos = match self.goal {
                 Goal::Bytes(_) => p.bytes,
@@ -79,10 +71,7 @@ impl Reporter {
             bar.set_message(rate);
         } else if !self.quiet {
             // One line a second at most, so logs stay readable.
-            let due = self
-                .last_line
-                .get()
-                .is_none_or(|t| p.elapsed >= t + Duration::from_secs(1));
+            let due = self.last_line.get().is_none_or(|t| p.elapsed >= t + Duration::from_secs(1));
             if due {
                 self.last_line.set(Some(p.elapsed));
                 eprintln!(

@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Args, ValueEnum};
 use finops_core::pricing::{Catalog, Mix};
 use finops_sim::{
-    DEFAULT_START, OutputFormat, RunOptions, SimConfig, Simulator, Stop, Summary, date_of,
+    DEFAULT_START, OutputFormat, Program, RunOptions, SimConfig, Simulator, Stop, Summary, date_of, events_path,
 };
 
 use crate::progress::{Goal, Reporter};
@@ -49,6 +49,13 @@ pub struct SimulateArgs {
     /// Model mix: today's models, or the Python showcase's 22 models.
     #[arg(long, value_enum, default_value_t = MixArg::Current)]
     pub mix: MixArg,
+    /// Run only this scenario (repeatable; in the order given, each after 24 h of plain traffic).
+    /// Default: the showcase program, all 12 scenarios on one timeline. See `finops scenarios`.
+    #[arg(long = "scenario", value_name = "NAME")]
+    pub scenarios: Vec<String>,
+    /// No scenarios at all: the population's normal traffic only.
+    #[arg(long, conflicts_with = "scenarios")]
+    pub baseline: bool,
     /// Worker threads (0 = all cores). The output does not depend on it.
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
@@ -83,6 +90,8 @@ impl SimulateArgs {
             out: PathBuf::from("data/simulated_calls.csv"),
             format: None,
             mix: MixArg::Current,
+            scenarios: Vec::new(),
+            baseline: false,
             threads: 0,
             quiet: false,
         }
@@ -116,13 +125,7 @@ pub fn run(args: SimulateArgs, catalog: Arc<Catalog>) -> Result<()> {
     let format = match args.format {
         Some(FormatArg::Parquet) => OutputFormat::Parquet,
         Some(FormatArg::Csv) => OutputFormat::Csv,
-        None if args
-            .out
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("parquet")) =>
-        {
-            OutputFormat::Parquet
-        }
+        None if args.out.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet")) => OutputFormat::Parquet,
         None => OutputFormat::Csv,
     };
     if to_stdout && format == OutputFormat::Parquet {
@@ -133,6 +136,21 @@ pub fn run(args: SimulateArgs, catalog: Arc<Catalog>) -> Result<()> {
         (_, _, Some(d)) => Stop::days(d),
         (Some(b), _, _) => Stop::Bytes(b),
         _ => Stop::Bytes(DEFAULT_TARGET),
+    };
+    let program = if args.baseline {
+        Program::none()
+    } else if args.scenarios.is_empty() {
+        Program::showcase()
+    } else {
+        let mut chosen = Vec::new();
+        for name in &args.scenarios {
+            let Some(s) = finops_sim::scenario::find(name) else {
+                let known: Vec<&str> = finops_sim::scenario::registry().iter().map(|s| s.id()).collect();
+                bail!("unknown scenario `{name}`; known: {}", known.join(", "));
+            };
+            chosen.push(s);
+        }
+        Program::sequence(chosen)
     };
     let sim = Simulator::new(SimConfig {
         seed: args.seed,
@@ -145,6 +163,7 @@ pub fn run(args: SimulateArgs, catalog: Arc<Catalog>) -> Result<()> {
         },
         catalog,
         threads: args.threads,
+        program,
     })?;
 
     let goal = match stop {
@@ -152,10 +171,7 @@ pub fn run(args: SimulateArgs, catalog: Arc<Catalog>) -> Result<()> {
         Stop::Calls(n) => Goal::Calls(n),
         Stop::Hours(h) => {
             let start_ms = start.timestamp_millis();
-            Goal::SimSpan {
-                start_ms,
-                end_ms: start_ms + h as i64 * 3_600_000,
-            }
+            Goal::SimSpan { start_ms, end_ms: start_ms + h as i64 * 3_600_000 }
         }
     };
     // Ctrl-C (or SIGTERM) stops at the next batch and keeps a complete file; a second one exits at once.
@@ -166,10 +182,7 @@ pub fn run(args: SimulateArgs, catalog: Arc<Catalog>) -> Result<()> {
     });
     let reporter = Reporter::new(goal, args.quiet);
     let progress = |p: &finops_sim::Progress| reporter.update(p);
-    let opts = RunOptions {
-        progress: Some(&progress),
-        cancel: Some(&CANCEL),
-    };
+    let opts = RunOptions { progress: Some(&progress), cancel: Some(&CANCEL) };
     if !args.quiet && !to_stdout {
         eprintln!(
             "Simulating {} customers in {} organizations from {} (seed {}) into {}",
@@ -182,20 +195,15 @@ pub fn run(args: SimulateArgs, catalog: Arc<Catalog>) -> Result<()> {
     }
     let summary = if to_stdout {
         let stdout = std::io::stdout();
-        sim.write_csv(stdout, stop, &opts)
-            .context("writing CSV to stdout")?
+        sim.write_csv(stdout, stop, &opts).context("writing CSV to stdout")?
     } else {
         sim.write_file(&args.out, format, stop, &opts)?
     };
     reporter.finish();
-    print_summary(
-        &summary,
-        if to_stdout {
-            "stdout".into()
-        } else {
-            args.out.display().to_string()
-        },
-    );
+    print_summary(&summary, if to_stdout { "stdout".into() } else { args.out.display().to_string() });
+    if !to_stdout && !args.quiet {
+        eprintln!("Ground truth of the injected scenarios: {}", events_path(&args.out).display());
+    }
     Ok(())
 }
 
@@ -207,11 +215,7 @@ fn print_summary(s: &Summary, target: String) {
     let secs = s.elapsed_s.max(1e-9);
     eprintln!(
         "{}{}: {}, {} calls{} in {:.2} s ({:.2}M calls/s, {:.0} MB/s)",
-        if s.interrupted {
-            "Interrupted; kept "
-        } else {
-            "Wrote "
-        },
+        if s.interrupted { "Interrupted; kept " } else { "Wrote " },
         target,
         format_size(s.bytes),
         thousands(s.calls),

@@ -4,13 +4,9 @@
 /// Parses a size; `None` if it is not a positive size.
 pub fn parse_size(s: &str) -> Result<u64, String> {
     let t = s.trim();
-    let split = t
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(t.len());
+    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
-    let value: f64 = num
-        .parse()
-        .map_err(|_| format!("`{s}` is not a size (examples: 50MB, 1.5GB, 800KB)"))?;
+    let value: f64 = num.parse().map_err(|_| format!("`{s}` is not a size (examples: 50MB, 1.5GB, 800KB)"))?;
     let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" => 1,
         "k" | "kb" | "kib" => 1 << 10,
@@ -18,9 +14,7 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
         "g" | "gb" | "gib" => 1 << 30,
         "t" | "tb" | "tib" => 1 << 40,
         other => {
-            return Err(format!(
-                "unknown size unit `{other}` in `{s}` (use B, KB, MB, GB or TB)"
-            ));
+            return Err(format!("unknown size unit `{other}` in `{s}` (use B, KB, MB, GB or TB)"));
         }
     };
     let bytes = value * mult as f64;

@@ -21,11 +21,7 @@ fn stderr(o: &Output) -> String {
 fn wait_for_size(path: &Path, bytes: u64) {
     let deadline = Instant::now() + Duration::from_secs(30);
     while fs::metadata(path).map(|m| m.len()).unwrap_or(0) < bytes {
-        assert!(
-            Instant::now() < deadline,
-            "{} never reached {bytes} bytes",
-            path.display()
-        );
+        assert!(Instant::now() < deadline, "{} never reached {bytes} bytes", path.display());
         sleep(Duration::from_millis(2));
     }
 }
@@ -59,29 +55,14 @@ fn assert_whole_rows(path: &Path) -> usize {
 fn simulate_writes_a_complete_csv_and_parquet() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("nested/calls.csv");
-    let o = run(&[
-        "simulate",
-        "--calls",
-        "2500",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let o = run(&["simulate", "--calls", "2500", "--out", out.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stderr(&o).contains("2,500 calls"), "{}", stderr(&o));
     assert_eq!(assert_whole_rows(&out), 2500);
     assert!(!dir.path().join("nested/calls.csv.partial").exists());
 
     let pq = dir.path().join("calls.parquet");
-    let o = run(&[
-        "simulate",
-        "--days",
-        "1",
-        "--customers",
-        "40",
-        "--out",
-        pq.to_str().unwrap(),
-        "-q",
-    ]);
+    let o = run(&["simulate", "--days", "1", "--customers", "40", "--out", pq.to_str().unwrap(), "-q"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(&fs::read(&pq).unwrap()[..4], b"PAR1");
 }
@@ -90,23 +71,8 @@ fn simulate_writes_a_complete_csv_and_parquet() {
 fn stdout_output_is_the_same_as_a_file() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("a.csv");
-    assert!(
-        run(&[
-            "simulate",
-            "--calls",
-            "777",
-            "--seed",
-            "5",
-            "--out",
-            out.to_str().unwrap(),
-            "-q"
-        ])
-        .status
-        .success()
-    );
-    let o = run(&[
-        "simulate", "--calls", "777", "--seed", "5", "--out", "-", "-q",
-    ]);
+    assert!(run(&["simulate", "--calls", "777", "--seed", "5", "--out", out.to_str().unwrap(), "-q"]).status.success());
+    let o = run(&["simulate", "--calls", "777", "--seed", "5", "--out", "-", "-q"]);
     assert!(o.status.success());
     assert!(o.stdout == fs::read(&out).unwrap());
 }
@@ -116,30 +82,12 @@ fn kill_9_never_leaves_a_torn_file() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("calls.csv");
     // A complete earlier dataset must survive a killed run untouched.
-    assert!(
-        run(&[
-            "simulate",
-            "--calls",
-            "1000",
-            "--out",
-            out.to_str().unwrap(),
-            "-q"
-        ])
-        .status
-        .success()
-    );
+    assert!(run(&["simulate", "--calls", "1000", "--out", out.to_str().unwrap(), "-q"]).status.success());
     let before = fs::read(&out).unwrap();
     for round in 0..3 {
         let mut child = Reaper(Some(
             finops()
-                .args([
-                    "simulate",
-                    "--target-size",
-                    "20GB",
-                    "--out",
-                    out.to_str().unwrap(),
-                    "-q",
-                ])
+                .args(["simulate", "--target-size", "20GB", "--out", out.to_str().unwrap(), "-q"])
                 .stderr(Stdio::null())
                 .spawn()
                 .unwrap(),
@@ -148,33 +96,16 @@ fn kill_9_never_leaves_a_torn_file() {
         let c = child.0.as_mut().unwrap();
         c.kill().unwrap(); // SIGKILL
         c.wait().unwrap();
-        assert!(
-            fs::read(&out).unwrap() == before,
-            "round {round}: the published file changed"
-        );
+        assert!(fs::read(&out).unwrap() == before, "round {round}: the published file changed");
     }
     // The next run replaces the leftover partial file and publishes whole rows only.
-    assert!(
-        run(&[
-            "simulate",
-            "--calls",
-            "300",
-            "--out",
-            out.to_str().unwrap(),
-            "-q"
-        ])
-        .status
-        .success()
-    );
+    assert!(run(&["simulate", "--calls", "300", "--out", out.to_str().unwrap(), "-q"]).status.success());
     assert_eq!(assert_whole_rows(&out), 300);
     assert!(!finops_sim_partial(&out).exists());
 }
 
 fn finops_sim_partial(out: &Path) -> std::path::PathBuf {
-    out.with_file_name(format!(
-        "{}.partial",
-        out.file_name().unwrap().to_string_lossy()
-    ))
+    out.with_file_name(format!("{}.partial", out.file_name().unwrap().to_string_lossy()))
 }
 
 #[test]
@@ -183,23 +114,14 @@ fn ctrl_c_keeps_whole_rows() {
     let out = dir.path().join("calls.csv");
     let mut child = Reaper(Some(
         finops()
-            .args([
-                "simulate",
-                "--target-size",
-                "20GB",
-                "--out",
-                out.to_str().unwrap(),
-            ])
+            .args(["simulate", "--target-size", "20GB", "--out", out.to_str().unwrap()])
             .stderr(Stdio::piped())
             .spawn()
             .unwrap(),
     ));
     wait_for_size(&finops_sim_partial(&out), 8_000_000);
     let pid = child.0.as_ref().unwrap().id();
-    let status = Command::new("kill")
-        .args(["-INT", &pid.to_string()])
-        .status()
-        .unwrap();
+    let status = Command::new("kill").args(["-INT", &pid.to_string()]).status().unwrap();
     assert!(status.success());
     let o = child.0.take().unwrap().wait_with_output().unwrap();
     assert!(o.status.success(), "{}", stderr(&o));
@@ -218,40 +140,14 @@ fn bad_input_gets_a_clear_error_and_a_nonzero_exit() {
     assert!(stderr(&o).contains("--start `yesterday`"), "{}", stderr(&o));
 
     let o = run(&["simulate", "--calls", "5", "--days", "1"]);
-    assert!(
-        !o.status.success(),
-        "--calls and --days together must be refused"
-    );
+    assert!(!o.status.success(), "--calls and --days together must be refused");
 
     // A start before the current models' first prices is refused, naming the model and the way out.
-    let o = run(&[
-        "simulate",
-        "--start",
-        "2025-01-01",
-        "--calls",
-        "5",
-        "--out",
-        "-",
-    ]);
+    let o = run(&["simulate", "--start", "2025-01-01", "--calls", "5", "--out", "-"]);
     assert!(!o.status.success());
-    assert!(
-        stderr(&o).contains("has no price on the start date 2025-01-01"),
-        "{}",
-        stderr(&o)
-    );
+    assert!(stderr(&o).contains("has no price on the start date 2025-01-01"), "{}", stderr(&o));
     // The seed's mix was priced then.
-    let o = run(&[
-        "simulate",
-        "--start",
-        "2025-01-01",
-        "--mix",
-        "seed",
-        "--calls",
-        "5",
-        "--out",
-        "-",
-        "-q",
-    ]);
+    let o = run(&["simulate", "--start", "2025-01-01", "--mix", "seed", "--calls", "5", "--out", "-", "-q"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(String::from_utf8_lossy(&o.stdout).lines().count() == 6);
 
@@ -261,10 +157,7 @@ fn bad_input_gets_a_clear_error_and_a_nonzero_exit() {
     let o = run(&["pricing", "--pricing", bad.to_str().unwrap()]);
     assert!(!o.status.success());
     let e = stderr(&o);
-    assert!(
-        e.contains("prices.toml:11:") && e.contains("2026-13-01"),
-        "{e}"
-    );
+    assert!(e.contains("prices.toml:11:") && e.contains("2026-13-01"), "{e}");
     assert!(!e.contains("panicked"));
 }
 
@@ -273,22 +166,15 @@ fn pricing_prints_dated_rows() {
     let o = run(&["pricing"]);
     assert!(o.status.success());
     let out = String::from_utf8_lossy(&o.stdout);
-    assert!(out.lines().any(|l| l.starts_with("openai")
-        && l.contains("gpt-4o-mini")
-        && l.contains("0.15")
-        && l.contains("0.075")));
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("openai") && l.contains("gpt-4o-mini") && l.contains("0.15") && l.contains("0.075"))
+    );
     let o = run(&["pricing", "--at", "2025-06-01"]);
     let out = String::from_utf8_lossy(&o.stdout);
-    let o3: Vec<&str> = out
-        .lines()
-        .filter(|l| l.split_whitespace().nth(1) == Some("o3"))
-        .collect();
+    let o3: Vec<&str> = out.lines().filter(|l| l.split_whitespace().nth(1) == Some("o3")).collect();
     assert_eq!(o3.len(), 1);
-    assert!(
-        o3[0].contains("2025-04-16") && o3[0].contains(" 10 "),
-        "{}",
-        o3[0]
-    );
+    assert!(o3[0].contains("2025-04-16") && o3[0].contains(" 10 "), "{}", o3[0]);
     let o = run(&["pricing", "--format", "json"]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert!(v["models"].as_array().unwrap().len() >= 47);
@@ -296,9 +182,5 @@ fn pricing_prints_dated_rows() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("mine.toml");
     fs::write(&p, run(&["pricing", "--toml"]).stdout).unwrap();
-    assert!(
-        run(&["pricing", "--pricing", p.to_str().unwrap()])
-            .status
-            .success()
-    );
+    assert!(run(&["pricing", "--pricing", p.to_str().unwrap()]).status.success());
 }

@@ -12,9 +12,7 @@ use thiserror::Error;
 pub const PICO_PER_USD: u64 = 1_000_000_000_000;
 
 /// A token price in pico-USD per token (= USD per 1M tokens x 1e6).
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
 pub struct Rate(pub u64);
 
 impl Rate {
@@ -47,9 +45,7 @@ impl Rate {
 
 /// An exact cost in pico-dollars. `Display` prints a plain decimal in USD (`0.0001875`), never an
 /// exponent.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
 pub struct Cost(pub u64);
 
 impl Cost {
@@ -113,9 +109,7 @@ impl std::str::FromStr for ServiceTier {
         match s {
             "" | "standard" | "default" => Ok(ServiceTier::Standard),
             "batch" => Ok(ServiceTier::Batch),
-            other => Err(format!(
-                "unknown service tier `{other}` (expected standard or batch)"
-            )),
+            other => Err(format!("unknown service tier `{other}` (expected standard or batch)")),
         }
     }
 }
@@ -155,18 +149,12 @@ pub struct AppliedRates {
 impl AppliedRates {
     /// `uncached input x input + cached x cached_input + cache-write x cache_write + output x output`.
     pub fn cost(&self, usage: &Usage) -> Result<Cost, CostError> {
-        let cached = usage
-            .cached_input
-            .checked_add(usage.cache_write)
-            .ok_or(CostError::Overflow)?;
-        let uncached = usage
-            .input
-            .checked_sub(cached)
-            .ok_or(CostError::CachedExceedsInput {
-                cached: usage.cached_input,
-                write: usage.cache_write,
-                input: usage.input,
-            })?;
+        let cached = usage.cached_input.checked_add(usage.cache_write).ok_or(CostError::Overflow)?;
+        let uncached = usage.input.checked_sub(cached).ok_or(CostError::CachedExceedsInput {
+            cached: usage.cached_input,
+            write: usage.cache_write,
+            input: usage.input,
+        })?;
         let terms = [
             (uncached, self.input),
             (usage.cached_input, self.cached_input),
@@ -202,10 +190,7 @@ mod tests {
         assert_eq!(Cost(94_000_000).to_string(), "0.000094");
         assert_eq!(Cost(1).to_string(), "0.000000000001");
         assert_eq!(Cost(PICO_PER_USD).to_string(), "1");
-        assert_eq!(
-            Cost(12 * PICO_PER_USD + 345_000_000_000).to_string(),
-            "12.345"
-        );
+        assert_eq!(Cost(12 * PICO_PER_USD + 345_000_000_000).to_string(), "12.345");
     }
 
     #[test]
@@ -219,26 +204,11 @@ mod tests {
             cache_write: Rate(2_500_000),
             output: Rate(10_000_000),
         };
-        let usage = Usage {
-            input: 1200,
-            cached_input: 512,
-            cache_write: 0,
-            output: 300,
-        };
+        let usage = Usage { input: 1200, cached_input: 512, cache_write: 0, output: 300 };
         assert_eq!(rates.cost(&usage).unwrap().to_string(), "0.00536");
-        let bad = Usage {
-            input: 10,
-            cached_input: 11,
-            ..Usage::default()
-        };
-        assert!(matches!(
-            rates.cost(&bad),
-            Err(CostError::CachedExceedsInput { .. })
-        ));
-        let huge = Usage {
-            input: u64::MAX,
-            ..Usage::default()
-        };
+        let bad = Usage { input: 10, cached_input: 11, ..Usage::default() };
+        assert!(matches!(rates.cost(&bad), Err(CostError::CachedExceedsInput { .. })));
+        let huge = Usage { input: u64::MAX, ..Usage::default() };
         assert_eq!(rates.cost(&huge), Err(CostError::Overflow));
     }
 }

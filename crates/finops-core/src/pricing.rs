@@ -19,17 +19,9 @@ const BUILTIN_NAME: &str = "built-in catalog/pricing.toml";
 #[derive(Debug, Error)]
 pub enum CatalogError {
     #[error("{file}: cannot read: {source}")]
-    Io {
-        file: String,
-        source: std::io::Error,
-    },
+    Io { file: String, source: std::io::Error },
     #[error("{file}:{line}:{column}: {message}")]
-    Invalid {
-        file: String,
-        line: usize,
-        column: usize,
-        message: String,
-    },
+    Invalid { file: String, line: usize, column: usize, message: String },
 }
 
 /// A price could not be found for a call.
@@ -38,12 +30,7 @@ pub enum PriceLookupError {
     #[error("model `{model}` of provider `{provider}` is not in the pricing catalog (unpriced)")]
     UnknownModel { provider: String, model: String },
     #[error("model `{provider}/{model}` has no price before {first} (call dated {at})")]
-    BeforeFirstPrice {
-        provider: String,
-        model: String,
-        first: NaiveDate,
-        at: NaiveDate,
-    },
+    BeforeFirstPrice { provider: String, model: String, first: NaiveDate, at: NaiveDate },
 }
 
 /// A provider and its share of simulated traffic.
@@ -117,10 +104,7 @@ impl PriceRow {
     /// lists no cached price (conservative: never under-charges); cache writes fall back likewise.
     pub fn rates(&self, input_tokens: u64, tier: ServiceTier) -> Result<AppliedRates, CostError> {
         let (mut input, mut output, mut cached) = (self.input, self.output, self.cached_input);
-        if let Some(long) = self
-            .long_context
-            .filter(|l| input_tokens > l.above_input_tokens)
-        {
+        if let Some(long) = self.long_context.filter(|l| input_tokens > l.above_input_tokens) {
             input = long.input;
             output = long.output;
             cached = long.cached_input.or(cached);
@@ -171,17 +155,13 @@ impl Catalog {
     /// The catalog compiled into the binary. It is validated by the test suite, so this cannot fail at
     /// run time.
     pub fn builtin() -> Catalog {
-        Catalog::from_toml_str(BUILTIN_TOML, BUILTIN_NAME)
-            .expect("built-in pricing catalog is valid")
+        Catalog::from_toml_str(BUILTIN_TOML, BUILTIN_NAME).expect("built-in pricing catalog is valid")
     }
 
     /// Loads and validates a catalog file.
     pub fn from_path(path: &Path) -> Result<Catalog, CatalogError> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| CatalogError::Io {
-            file: file.clone(),
-            source,
-        })?;
+        let text = std::fs::read_to_string(path).map_err(|source| CatalogError::Io { file: file.clone(), source })?;
         Catalog::from_toml_str(&text, &file)
     }
 
@@ -189,12 +169,7 @@ impl Catalog {
     pub fn from_toml_str(text: &str, file: &str) -> Result<Catalog, CatalogError> {
         let at = |offset: usize, message: String| {
             let (line, column) = line_col(text, offset);
-            CatalogError::Invalid {
-                file: file.to_string(),
-                line,
-                column,
-                message,
-            }
+            CatalogError::Invalid { file: file.to_string(), line, column, message }
         };
         let raw: RawCatalog = toml::from_str(text).map_err(|e| {
             let offset = e.span().map(|s| s.start).unwrap_or(0);
@@ -212,10 +187,7 @@ impl Catalog {
                 return Err(at(span, format!("provider `{}` is listed twice", p.name)));
             }
             if !p.weight.is_finite() || p.weight < 0.0 {
-                return Err(at(
-                    span,
-                    format!("provider `{}`: weight must be a number >= 0", p.name),
-                ));
+                return Err(at(span, format!("provider `{}`: weight must be a number >= 0", p.name)));
             }
             providers.push(Provider {
                 name: p.name.clone(),
@@ -233,45 +205,27 @@ impl Catalog {
             if !providers.iter().any(|p| p.name == m.provider) {
                 return Err(at(
                     span,
-                    format!(
-                        "model `{name}`: provider `{}` is not listed in [[providers]]",
-                        m.provider
-                    ),
+                    format!("model `{name}`: provider `{}` is not listed in [[providers]]", m.provider),
                 ));
             }
             if m.model.trim().is_empty() {
                 return Err(at(span, "model name is empty".into()));
             }
-            if index
-                .insert((m.provider.clone(), m.model.clone()), models.len())
-                .is_some()
-            {
+            if index.insert((m.provider.clone(), m.model.clone()), models.len()).is_some() {
                 return Err(at(span, format!("model `{name}` is listed twice")));
             }
-            for (field, v) in [
-                ("popularity", m.popularity),
-                ("seed_popularity", m.seed_popularity),
-            ] {
+            for (field, v) in [("popularity", m.popularity), ("seed_popularity", m.seed_popularity)] {
                 if !v.is_finite() || v < 0.0 {
-                    return Err(at(
-                        span,
-                        format!("model `{name}`: {field} must be a number >= 0"),
-                    ));
+                    return Err(at(span, format!("model `{name}`: {field} must be a number >= 0")));
                 }
             }
             for (field, v) in [("ttft_ms", m.ttft_ms), ("tokens_per_s", m.tokens_per_s)] {
                 if !v.is_finite() || v <= 0.0 {
-                    return Err(at(
-                        span,
-                        format!("model `{name}`: {field} must be a number > 0"),
-                    ));
+                    return Err(at(span, format!("model `{name}`: {field} must be a number > 0")));
                 }
             }
             if m.context_window == 0 {
-                return Err(at(
-                    span,
-                    format!("model `{name}`: context_window must be > 0"),
-                ));
+                return Err(at(span, format!("model `{name}`: context_window must be > 0")));
             }
             if m.prices.is_empty() {
                 return Err(at(span, format!("model `{name}` has no price rows")));
@@ -279,21 +233,11 @@ impl Catalog {
             let mut prices = Vec::with_capacity(m.prices.len());
             for p in &m.prices {
                 let pspan = p.span().start;
-                prices.push(
-                    p.get_ref()
-                        .validate()
-                        .map_err(|msg| at(pspan, format!("model `{name}`: {msg}")))?,
-                );
+                prices.push(p.get_ref().validate().map_err(|msg| at(pspan, format!("model `{name}`: {msg}")))?);
             }
             prices.sort_by_key(|p| p.effective_from);
-            if let Some(w) = prices
-                .windows(2)
-                .find(|w| w[0].effective_from == w[1].effective_from)
-            {
-                return Err(at(
-                    span,
-                    format!("model `{name}` has two prices from {}", w[0].effective_from),
-                ));
+            if let Some(w) = prices.windows(2).find(|w| w[0].effective_from == w[1].effective_from) {
+                return Err(at(span, format!("model `{name}` has two prices from {}", w[0].effective_from)));
             }
             models.push(Model {
                 provider: m.provider.clone(),
@@ -307,11 +251,7 @@ impl Catalog {
                 prices,
             });
         }
-        Ok(Catalog {
-            providers,
-            models,
-            index,
-        })
+        Ok(Catalog { providers, models, index })
     }
 
     /// Finds a model by provider and name.
@@ -327,20 +267,16 @@ impl Catalog {
         model: &str,
         date: NaiveDate,
     ) -> Result<(&Model, &PriceRow), PriceLookupError> {
-        let (_, m) = self
-            .model(provider, model)
-            .ok_or_else(|| PriceLookupError::UnknownModel {
-                provider: provider.to_string(),
-                model: model.to_string(),
-            })?;
-        let row = m
-            .price_on(date)
-            .ok_or_else(|| PriceLookupError::BeforeFirstPrice {
-                provider: provider.to_string(),
-                model: model.to_string(),
-                first: m.prices[0].effective_from,
-                at: date,
-            })?;
+        let (_, m) = self.model(provider, model).ok_or_else(|| PriceLookupError::UnknownModel {
+            provider: provider.to_string(),
+            model: model.to_string(),
+        })?;
+        let row = m.price_on(date).ok_or_else(|| PriceLookupError::BeforeFirstPrice {
+            provider: provider.to_string(),
+            model: model.to_string(),
+            first: m.prices[0].effective_from,
+            at: date,
+        })?;
         Ok((m, row))
     }
 
@@ -374,11 +310,7 @@ impl Catalog {
                     p.name, p.weight
                 ));
             }
-            out.extend(
-                members
-                    .into_iter()
-                    .map(|(i, w)| (i, p.weight / total_weight * w / pop_total)),
-            );
+            out.extend(members.into_iter().map(|(i, w)| (i, p.weight / total_weight * w / pop_total)));
         }
         Ok(out)
     }
@@ -449,9 +381,8 @@ struct RawLongContext {
 }
 
 fn rate(field: &str, v: f64) -> Result<Rate, String> {
-    Rate::from_usd_per_million(v).ok_or_else(|| {
-        format!("{field} = {v}: a price must be >= 0 USD per 1M tokens with at most 6 decimals")
-    })
+    Rate::from_usd_per_million(v)
+        .ok_or_else(|| format!("{field} = {v}: a price must be >= 0 USD per 1M tokens with at most 6 decimals"))
 }
 
 fn opt_rate(field: &str, v: Option<f64>) -> Result<Option<Rate>, String> {
@@ -460,13 +391,8 @@ fn opt_rate(field: &str, v: Option<f64>) -> Result<Option<Rate>, String> {
 
 impl RawPrice {
     fn validate(&self) -> Result<PriceRow, String> {
-        let effective_from =
-            NaiveDate::parse_from_str(&self.effective_from, "%Y-%m-%d").map_err(|e| {
-                format!(
-                    "effective_from = {:?} is not a YYYY-MM-DD date ({e})",
-                    self.effective_from
-                )
-            })?;
+        let effective_from = NaiveDate::parse_from_str(&self.effective_from, "%Y-%m-%d")
+            .map_err(|e| format!("effective_from = {:?} is not a YYYY-MM-DD date ({e})", self.effective_from))?;
         if self.batch_input.is_some() != self.batch_output.is_some() {
             return Err("batch_input and batch_output must be given together".into());
         }
@@ -504,30 +430,15 @@ mod tests {
     #[test]
     fn builtin_catalog_is_valid_and_complete() {
         let c = Catalog::builtin();
-        let seven = [
-            "openai",
-            "anthropic",
-            "google",
-            "bedrock",
-            "azure",
-            "mistral",
-            "cohere",
-        ];
+        let seven = ["openai", "anthropic", "google", "bedrock", "azure", "mistral", "cohere"];
         for p in seven {
             assert!(c.provider(p).is_some(), "{p} missing");
         }
-        let weights: Vec<f64> = seven
-            .iter()
-            .map(|p| c.provider(p).unwrap().weight)
-            .collect();
+        let weights: Vec<f64> = seven.iter().map(|p| c.provider(p).unwrap().weight).collect();
         assert_eq!(weights, vec![0.40, 0.25, 0.15, 0.10, 0.07, 0.02, 0.01]);
         let current = c.models.iter().filter(|m| m.popularity > 0.0).count();
         assert!(current >= 25, "only {current} current models");
-        assert_eq!(
-            c.models.iter().filter(|m| m.seed_popularity > 0.0).count(),
-            22,
-            "the seed's 22 models"
-        );
+        assert_eq!(c.models.iter().filter(|m| m.seed_popularity > 0.0).count(), 22, "the seed's 22 models");
         for mix in [Mix::Current, Mix::Seed] {
             let w = c.mix_weights(mix).unwrap();
             let total: f64 = w.iter().map(|(_, p)| p).sum();
@@ -547,10 +458,7 @@ mod tests {
         let (_, p) = c.price_at("cohere", "command-r7b-12-2024", at).unwrap();
         assert_eq!(p.input, Rate(37_500));
         let (_, p) = c.price_at("openai", "gpt-4o-mini", at).unwrap();
-        assert_eq!(
-            (p.batch_input, p.batch_output),
-            (Some(Rate(75_000)), Some(Rate(300_000)))
-        );
+        assert_eq!((p.batch_input, p.batch_output), (Some(Rate(75_000)), Some(Rate(300_000))));
     }
 
     #[test]
@@ -561,14 +469,8 @@ mod tests {
         let (_, after) = c.price_at("openai", "o3", d("2025-06-10")).unwrap();
         assert_eq!(before.input, Rate(10_000_000));
         assert_eq!(after.input, Rate(2_000_000));
-        assert!(matches!(
-            c.price_at("openai", "o3", d("2025-01-01")),
-            Err(PriceLookupError::BeforeFirstPrice { .. })
-        ));
-        assert!(matches!(
-            c.price_at("openai", "gpt-9", d("2026-01-01")),
-            Err(PriceLookupError::UnknownModel { .. })
-        ));
+        assert!(matches!(c.price_at("openai", "o3", d("2025-01-01")), Err(PriceLookupError::BeforeFirstPrice { .. })));
+        assert!(matches!(c.price_at("openai", "gpt-9", d("2026-01-01")), Err(PriceLookupError::UnknownModel { .. })));
     }
 
     #[test]
@@ -578,105 +480,48 @@ mod tests {
         // claude-sonnet-4-5, 250,000-token prompt (above 200k): long rates 6 / 22.5 / cached 0.6 apply to all.
         // 200,000 uncached x 6 + 50,000 cached x 0.6 + 1,000 out x 22.5 = 1.2 + 0.03 + 0.0225 = 1.2525 USD
         let (_, p) = c.price_at("anthropic", "claude-sonnet-4-5", at).unwrap();
-        let u = Usage {
-            input: 250_000,
-            cached_input: 50_000,
-            cache_write: 0,
-            output: 1_000,
-        };
-        assert_eq!(
-            p.cost(&u, ServiceTier::Standard).unwrap().to_string(),
-            "1.2525"
-        );
+        let u = Usage { input: 250_000, cached_input: 50_000, cache_write: 0, output: 1_000 };
+        assert_eq!(p.cost(&u, ServiceTier::Standard).unwrap().to_string(), "1.2525");
         // The same request at 200,000 tokens stays on the base rates: 150k x 3 + 50k x 0.3 + 1k x 15.
-        let u = Usage {
-            input: 200_000,
-            cached_input: 50_000,
-            cache_write: 0,
-            output: 1_000,
-        };
-        assert_eq!(
-            p.cost(&u, ServiceTier::Standard).unwrap().to_string(),
-            "0.48"
-        );
+        let u = Usage { input: 200_000, cached_input: 50_000, cache_write: 0, output: 1_000 };
+        assert_eq!(p.cost(&u, ServiceTier::Standard).unwrap().to_string(), "0.48");
         // Cache write at 3.75: 10,000 written + 0 other => 0.0375.
-        let u = Usage {
-            input: 10_000,
-            cached_input: 0,
-            cache_write: 10_000,
-            output: 0,
-        };
-        assert_eq!(
-            p.cost(&u, ServiceTier::Standard).unwrap().to_string(),
-            "0.0375"
-        );
+        let u = Usage { input: 10_000, cached_input: 0, cache_write: 10_000, output: 0 };
+        assert_eq!(p.cost(&u, ServiceTier::Standard).unwrap().to_string(), "0.0375");
         // gpt-4o batch: 2,000 in x 1.25 + 500 out x 5 = 0.0025 + 0.0025.
         let (_, p) = c.price_at("openai", "gpt-4o", at).unwrap();
-        let u = Usage {
-            input: 2_000,
-            output: 500,
-            ..Usage::default()
-        };
+        let u = Usage { input: 2_000, output: 500, ..Usage::default() };
         assert_eq!(p.cost(&u, ServiceTier::Batch).unwrap().to_string(), "0.005");
-        assert_eq!(
-            p.cost(&u, ServiceTier::Standard).unwrap().to_string(),
-            "0.01"
-        );
+        assert_eq!(p.cost(&u, ServiceTier::Standard).unwrap().to_string(), "0.01");
         // No batch price: an error, not a guess.
         let (_, p) = c.price_at("openai", "o3", at).unwrap();
         assert_eq!(p.cost(&u, ServiceTier::Batch), Err(CostError::NoBatchPrice));
         // Cached input without a cached price is charged at the input rate.
         let (_, p) = c.price_at("mistral", "mistral-small-latest", at).unwrap();
-        let u = Usage {
-            input: 1_000_000,
-            cached_input: 500_000,
-            ..Usage::default()
-        };
-        assert_eq!(
-            p.cost(&u, ServiceTier::Standard).unwrap().to_string(),
-            "0.06"
-        );
+        let u = Usage { input: 1_000_000, cached_input: 500_000, ..Usage::default() };
+        assert_eq!(p.cost(&u, ServiceTier::Standard).unwrap().to_string(), "0.06");
     }
 
     #[test]
     fn malformed_catalogs_name_the_line() {
         let bad_syntax = "[[providers]]\nname = \"x\"\nweight = \n";
-        let e = Catalog::from_toml_str(bad_syntax, "p.toml")
-            .unwrap_err()
-            .to_string();
+        let e = Catalog::from_toml_str(bad_syntax, "p.toml").unwrap_err().to_string();
         assert!(e.starts_with("p.toml:3:"), "{e}");
 
         let unknown_provider = "[[providers]]\nname = \"a\"\nweight = 1.0\n\n[[models]]\nprovider = \"b\"\nmodel = \"m\"\ncontext_window = 10\nttft_ms = 1\ntokens_per_s = 1\nprices = [{ effective_from = \"2026-01-01\", input = 1, output = 1 }]\n";
-        let e = Catalog::from_toml_str(unknown_provider, "p.toml")
-            .unwrap_err()
-            .to_string();
-        assert!(
-            e.starts_with("p.toml:5:") && e.contains("provider `b`"),
-            "{e}"
-        );
+        let e = Catalog::from_toml_str(unknown_provider, "p.toml").unwrap_err().to_string();
+        assert!(e.starts_with("p.toml:5:") && e.contains("provider `b`"), "{e}");
 
         let bad_price = "[[providers]]\nname = \"a\"\nweight = 1.0\n[[models]]\nprovider = \"a\"\nmodel = \"m\"\ncontext_window = 10\nttft_ms = 1\ntokens_per_s = 1\nprices = [\n  { effective_from = \"2026-01-01\", input = 1, output = 1 },\n  { effective_from = \"2026-02-30\", input = 1, output = 1 },\n]\n";
-        let e = Catalog::from_toml_str(bad_price, "p.toml")
-            .unwrap_err()
-            .to_string();
-        assert!(
-            e.starts_with("p.toml:12:") && e.contains("2026-02-30"),
-            "{e}"
-        );
+        let e = Catalog::from_toml_str(bad_price, "p.toml").unwrap_err().to_string();
+        assert!(e.starts_with("p.toml:12:") && e.contains("2026-02-30"), "{e}");
 
         let typo = "[[providers]]\nname = \"a\"\nwieght = 1.0\n";
-        let e = Catalog::from_toml_str(typo, "p.toml")
-            .unwrap_err()
-            .to_string();
+        let e = Catalog::from_toml_str(typo, "p.toml").unwrap_err().to_string();
         assert!(e.contains("wieght"), "{e}");
 
         let negative = "[[providers]]\nname = \"a\"\nweight = 1.0\n[[models]]\nprovider = \"a\"\nmodel = \"m\"\ncontext_window = 10\nttft_ms = 1\ntokens_per_s = 1\nprices = [{ effective_from = \"2026-01-01\", input = -1, output = 1 }]\n";
-        let e = Catalog::from_toml_str(negative, "p.toml")
-            .unwrap_err()
-            .to_string();
-        assert!(
-            e.starts_with("p.toml:10:") && e.contains("input = -1"),
-            "{e}"
-        );
+        let e = Catalog::from_toml_str(negative, "p.toml").unwrap_err().to_string();
+        assert!(e.starts_with("p.toml:10:") && e.contains("input = -1"), "{e}");
     }
 }

@@ -27,162 +27,47 @@ pub struct Column {
 }
 
 const fn col(name: &'static str, ty: ColumnType, seed: bool, doc: &'static str) -> Column {
-    Column {
-        name,
-        ty,
-        seed,
-        doc,
-    }
+    Column { name, ty, seed, doc }
 }
 
 use ColumnType::*;
 
 /// Every column, in file order.
 pub const COLUMNS: [Column; 24] = [
-    col(
-        "call_id",
-        Text,
-        true,
-        "unique id across the dataset: `call_` + zero-padded sequence number",
-    ),
-    col(
-        "timestamp",
-        Timestamp,
-        true,
-        "request start, UTC, millisecond precision; rows are in time order",
-    ),
-    col(
-        "customer_id",
-        Text,
-        true,
-        "`cust_NNNN`; stable: a customer keeps org, product, tier and archetype",
-    ),
-    col(
-        "organization_id",
-        Text,
-        true,
-        "`org_NNN`, the customer's organization",
-    ),
-    col(
-        "product_id",
-        Text,
-        true,
-        "`product_a`, `product_b` or `product_c`",
-    ),
+    col("call_id", Text, true, "unique id across the dataset: `call_` + zero-padded sequence number"),
+    col("timestamp", Timestamp, true, "request start, UTC, millisecond precision; rows are in time order"),
+    col("customer_id", Text, true, "`cust_NNNN`; stable: a customer keeps org, product, tier and archetype"),
+    col("organization_id", Text, true, "`org_NNN`, the customer's organization"),
+    col("product_id", Text, true, "`product_a`, `product_b` or `product_c`"),
     col(
         "feature_id",
         Text,
         true,
-        "`chat`, `code`, `search`, `summarize` or `translate`",
+        "`chat`, `code`, `search`, `summarize`, `translate`; launched later: `agent`, `vision`, `voice`, `extract`",
     ),
-    col(
-        "provider",
-        Text,
-        true,
-        "`openai`, `anthropic`, `google`, `bedrock`, `azure`, `mistral` or `cohere`",
-    ),
-    col(
-        "model",
-        Text,
-        true,
-        "model name as priced in the catalog (provider + model is the price key)",
-    ),
-    col(
-        "input_tokens",
-        Integer,
-        true,
-        "billed prompt tokens, including cached_input_tokens",
-    ),
-    col(
-        "output_tokens",
-        Integer,
-        true,
-        "billed completion tokens, including reasoning_tokens",
-    ),
-    col(
-        "total_tokens",
-        Integer,
-        true,
-        "input_tokens + output_tokens",
-    ),
-    col(
-        "cost_usd",
-        Decimal,
-        true,
-        "catalog formula on the billed tokens at the price in force on the call's date",
-    ),
-    col(
-        "latency_ms",
-        Integer,
-        true,
-        "request start to last byte; for timeouts the client's timeout",
-    ),
-    col(
-        "status",
-        Text,
-        true,
-        "`success`, `rate_limited`, `timeout` or `server_error`",
-    ),
-    col(
-        "environment",
-        Text,
-        true,
-        "`production`, `staging` or `development`",
-    ),
-    col(
-        "region",
-        Text,
-        true,
-        "serving region: `us-east-1`, `us-west-2`, `eu-west-1` or `ap-southeast-1`",
-    ),
-    col(
-        "subscription_tier",
-        Text,
-        true,
-        "`starter`, `pro` or `enterprise`",
-    ),
-    col(
-        "tier_price_usd",
-        Integer,
-        true,
-        "the tier's monthly price: 29, 99 or 299",
-    ),
-    col(
-        "customer_archetype",
-        Text,
-        true,
-        "`light`, `power` or `heavy`",
-    ),
+    col("provider", Text, true, "`openai`, `anthropic`, `google`, `bedrock`, `azure`, `mistral` or `cohere`"),
+    col("model", Text, true, "model name as priced in the catalog (provider + model is the price key)"),
+    col("input_tokens", Integer, true, "billed prompt tokens, including cached_input_tokens"),
+    col("output_tokens", Integer, true, "billed completion tokens, including reasoning_tokens"),
+    col("total_tokens", Integer, true, "input_tokens + output_tokens"),
+    col("cost_usd", Decimal, true, "catalog formula on the billed tokens at the price in force on the call's date"),
+    col("latency_ms", Integer, true, "request start to last byte; for timeouts the client's timeout"),
+    col("status", Text, true, "`success`, `rate_limited`, `timeout` or `server_error`"),
+    col("environment", Text, true, "`production`, `staging` or `development`"),
+    col("region", Text, true, "serving region: `us-east-1`, `us-west-2`, `eu-west-1` or `ap-southeast-1`"),
+    col("subscription_tier", Text, true, "`starter`, `pro` or `enterprise`"),
+    col("tier_price_usd", Integer, true, "the tier's monthly price: 29, 99 or 299"),
+    col("customer_archetype", Text, true, "`light`, `power` or `heavy`"),
     col(
         "cached_input_tokens",
         Integer,
         false,
         "prompt tokens read from the provider's prompt cache (subset of input_tokens)",
     ),
-    col(
-        "reasoning_tokens",
-        Integer,
-        false,
-        "hidden reasoning tokens (subset of output_tokens), reasoning models only",
-    ),
-    col(
-        "time_to_first_token_ms",
-        Integer,
-        false,
-        "request start to first visible token; 0 when no token arrived",
-    ),
-    col(
-        "error_type",
-        Text,
-        false,
-        "empty on success, else the provider's error code (see README)",
-    ),
-    col(
-        "service_tier",
-        Text,
-        false,
-        "`standard` or `batch` (batch API, priced at batch rates)",
-    ),
+    col("reasoning_tokens", Integer, false, "hidden reasoning tokens (subset of output_tokens), reasoning models only"),
+    col("time_to_first_token_ms", Integer, false, "request start to first visible token; 0 when no token arrived"),
+    col("error_type", Text, false, "empty on success, else the provider's error code (see README)"),
+    col("service_tier", Text, false, "`standard` or `batch` (batch API, priced at batch rates)"),
 ];
 
 /// Number of columns of the seed's format.
@@ -253,8 +138,28 @@ string_enum!(
 );
 string_enum!(
     /// What the call was for.
-    Feature { Chat => "chat", Code => "code", Search => "search", Summarize => "summarize", Translate => "translate" }
+    Feature {
+        Chat => "chat",
+        Code => "code",
+        Search => "search",
+        Summarize => "summarize",
+        Translate => "translate",
+        Agent => "agent",
+        Vision => "vision",
+        Voice => "voice",
+        Extract => "extract",
+    }
 );
+
+impl Feature {
+    /// Number of features.
+    pub const COUNT: usize = Feature::ALL.len();
+    /// The seed's five features, which every customer can use from the start.
+    pub const BASE: [Feature; 5] =
+        [Feature::Chat, Feature::Code, Feature::Search, Feature::Summarize, Feature::Translate];
+    /// Features that exist only once the Feature Launch scenario launches them.
+    pub const LAUNCHABLE: [Feature; 4] = [Feature::Agent, Feature::Vision, Feature::Voice, Feature::Extract];
+}
 string_enum!(
     /// Serving region.
     Region { UsEast1 => "us-east-1", UsWest2 => "us-west-2", EuWest1 => "eu-west-1", ApSoutheast1 => "ap-southeast-1" }
@@ -322,11 +227,7 @@ mod tests {
 
     #[test]
     fn seed_columns_come_first_in_seed_order() {
-        let seed: Vec<&str> = COLUMNS
-            .iter()
-            .take(SEED_COLUMN_COUNT)
-            .map(|c| c.name)
-            .collect();
+        let seed: Vec<&str> = COLUMNS.iter().take(SEED_COLUMN_COUNT).map(|c| c.name).collect();
         assert_eq!(
             seed.join(","),
             "call_id,timestamp,customer_id,organization_id,product_id,feature_id,provider,model,input_tokens,\
@@ -345,12 +246,7 @@ mod tests {
         for e in ErrorType::ALL {
             assert_eq!(e.as_str().parse::<ErrorType>().unwrap(), *e);
         }
-        assert!(
-            "gold"
-                .parse::<Tier>()
-                .unwrap_err()
-                .contains("starter, pro, enterprise")
-        );
+        assert!("gold".parse::<Tier>().unwrap_err().contains("starter, pro, enterprise"));
         assert_eq!(Status::of_error(ErrorType::Overloaded), Status::ServerError);
     }
 }

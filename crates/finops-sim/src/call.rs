@@ -7,10 +7,9 @@ use rand_distr::StandardNormal;
 
 use crate::population::{Customer, pick_weighted};
 use crate::profile::{
-    BATCH_SHARE_OF_SUMMARIZE, CACHE_GRANULARITY, CALL_IN_HOME_REGION, CLIENT_TIMEOUT_MS,
-    CROSS_REGION_MS, ENVIRONMENT_WEIGHTS, MIN_CACHEABLE_PROMPT, archetype_profile,
-    centred_feature_multipliers, error_probabilities, feature_profile, load_slowdown,
-    lognormal_for_range, region_latency,
+    BATCH_SHARE_OF_SUMMARIZE, CACHE_GRANULARITY, CALL_IN_HOME_REGION, CLIENT_TIMEOUT_MS, CROSS_REGION_MS,
+    ENVIRONMENT_WEIGHTS, MIN_CACHEABLE_PROMPT, archetype_profile, centred_feature_multipliers, error_probabilities,
+    feature_profile, load_slowdown, lognormal_for_range, region_latency,
 };
 
 /// A generated call, compact (strings live in the catalog and population).
@@ -59,8 +58,6 @@ pub(crate) struct ModelParams {
 
 /// Conditions shared by all calls of one hour.
 pub(crate) struct HourEnv<'a> {
-    /// Traffic over its normal level for this hour (1 = normal).
-    pub load: f64,
     /// Price row in force for each catalog model on this hour's date.
     pub prices: &'a [Option<&'a PriceRow>],
 }
@@ -69,7 +66,7 @@ pub(crate) struct HourEnv<'a> {
 pub(crate) struct CallFactory {
     pub models: Vec<ModelParams>,
     /// (mu, sigma) of log(visible input tokens) and log(visible output tokens) per archetype x feature.
-    token_params: [[TokenParams; 5]; 3],
+    token_params: [[TokenParams; Feature::COUNT]; 3],
 }
 
 /// (mu, sigma) of log input tokens and of log visible output tokens.
@@ -97,7 +94,7 @@ impl CallFactory {
             })
             .collect();
         let mults = centred_feature_multipliers();
-        let mut token_params = [[((0.0, 0.0), (0.0, 0.0)); 5]; 3];
+        let mut token_params = [[((0.0, 0.0), (0.0, 0.0)); Feature::COUNT]; 3];
         for a in finops_core::schema::Archetype::ALL {
             let p = archetype_profile(*a);
             let (mi, si) = lognormal_for_range(p.input_tokens);
@@ -107,10 +104,7 @@ impl CallFactory {
                 token_params[a.index()][f.index()] = ((mi + fi.ln(), si), (mo + fo.ln(), so));
             }
         }
-        CallFactory {
-            models,
-            token_params,
-        }
+        CallFactory { models, token_params }
     }
 
     /// Draws one call of `customer` at `ts_ms` on `model` for `feature`.
@@ -121,22 +115,19 @@ impl CallFactory {
         ts_ms: i64,
         model: u16,
         feature: Feature,
+        load: f64,
         env: &HourEnv<'_>,
     ) -> Call {
         let m = &self.models[model as usize];
-        let price = env.prices[model as usize]
-            .expect("invariant: every model the simulator picks was checked to be priced");
+        let price =
+            env.prices[model as usize].expect("invariant: every model the simulator picks was checked to be priced");
 
         let home = customer.home_region;
         let region = if rng.random::<f64>() < CALL_IN_HOME_REGION {
             home
         } else {
             let k = rng.random_range(0..Region::ALL.len() - 1);
-            *Region::ALL
-                .iter()
-                .filter(|r| **r != home)
-                .nth(k)
-                .unwrap_or(&home)
+            *Region::ALL.iter().filter(|r| **r != home).nth(k).unwrap_or(&home)
         };
         let environment = pick_weighted(rng, &ENVIRONMENT_WEIGHTS);
 
@@ -144,11 +135,7 @@ impl CallFactory {
         let ((mi, si), (mo, so)) = self.token_params[customer.archetype.index()][feature.index()];
         let mut input = clamp_u32((mi + si * normal(rng)).exp()).max(1);
         let mut visible_out = clamp_u32((mo + so * normal(rng)).exp()).max(1);
-        let mut reasoning = if m.reasoning {
-            clamp_u32(f64::from(visible_out) * (0.6 * normal(rng)).exp())
-        } else {
-            0
-        };
+        let mut reasoning = if m.reasoning { clamp_u32(f64::from(visible_out) * (0.6 * normal(rng)).exp()) } else { 0 };
         // The request must fit the context window.
         let ctx = m.context_window.min(u64::from(u32::MAX)) as u32;
         input = input.min(ctx.saturating_sub(2).max(1));
@@ -179,7 +166,7 @@ impl CallFactory {
         let (region_mult, region_ms) = region_latency(region);
         let cross = if region == home { 0.0 } else { CROSS_REGION_MS };
         let tps = m.tokens_per_s * (0.2 * normal(rng)).exp();
-        let slowdown = load_slowdown(env.load);
+        let slowdown = load_slowdown(load);
         let ttft = (m.ttft_ms * (0.35 * normal(rng)).exp() * region_mult
             + region_ms
             + cross
@@ -214,7 +201,7 @@ impl CallFactory {
                 fail_unbilled(&mut call, ErrorType::InternalServerError, clamp_u32(done));
             }
         } else {
-            let p = error_probabilities(env.load);
+            let p = error_probabilities(load);
             let u: f64 = rng.random();
             if u < p.rate_limited {
                 let ms = 120.0 * (0.5 * normal(rng)).exp() + region_ms + cross;
@@ -234,15 +221,11 @@ impl CallFactory {
                 };
                 let ms = ttft * rng.random_range(0.2..1.5);
                 fail_unbilled(&mut call, kind, clamp_u32(ms));
-            } else if u < p.rate_limited + p.server_error + p.timeout || latency > CLIENT_TIMEOUT_MS
-            {
+            } else if u < p.rate_limited + p.server_error + p.timeout || latency > CLIENT_TIMEOUT_MS {
                 // The client gives up at its timeout. The provider bills the whole prompt and the output
                 // generated until then: all of it up to the point where the stream stalled.
-                let done_share = if latency > CLIENT_TIMEOUT_MS {
-                    CLIENT_TIMEOUT_MS / latency
-                } else {
-                    rng.random::<f64>()
-                };
+                let done_share =
+                    if latency > CLIENT_TIMEOUT_MS { CLIENT_TIMEOUT_MS / latency } else { rng.random::<f64>() };
                 let billed_out = (f64::from(call.output_tokens) * done_share) as u32;
                 call.reasoning_tokens = call.reasoning_tokens.min(billed_out);
                 call.output_tokens = billed_out;
@@ -260,9 +243,9 @@ impl CallFactory {
             cache_write: 0,
             output: u64::from(call.output_tokens),
         };
-        call.cost = price.cost(&usage, call.service_tier).expect(
-            "invariant: cached <= input, batch only with batch prices, u32 tokens cannot overflow",
-        );
+        call.cost = price
+            .cost(&usage, call.service_tier)
+            .expect("invariant: cached <= input, batch only with batch prices, u32 tokens cannot overflow");
         call
     }
 }

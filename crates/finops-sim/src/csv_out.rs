@@ -11,10 +11,8 @@ use crate::timeline::{DAY_MS, utc_date};
 /// Escapes one CSV field (quotes only when needed) with the csv crate, so that catalog names with
 /// commas or quotes cannot break the file.
 pub fn escape_field(s: &str) -> Vec<u8> {
-    let mut w = csv::WriterBuilder::new()
-        .has_headers(false)
-        .terminator(csv::Terminator::Any(b'\n'))
-        .from_writer(Vec::new());
+    let mut w =
+        csv::WriterBuilder::new().has_headers(false).terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
     // Writing to a Vec cannot fail.
     let _ = w.write_record([s]);
     let mut out = w.into_inner().unwrap_or_default();
@@ -99,21 +97,13 @@ impl CsvFormatter {
             .customers
             .iter()
             .map(|c| {
-                format!(
-                    "{},{},{},",
-                    population.customer_id(c.index),
-                    population.org_id(c.org),
-                    c.product
-                )
-                .into_bytes()
+                format!("{},{},{},", population.customer_id(c.index), population.org_id(c.org), c.product).into_bytes()
             })
             .collect();
         let customer_suffix = population
             .customers
             .iter()
-            .map(|c| {
-                format!("{},{},{}", c.tier, c.tier.monthly_price_usd(), c.archetype).into_bytes()
-            })
+            .map(|c| format!("{},{},{}", c.tier, c.tier.monthly_price_usd(), c.archetype).into_bytes())
             .collect();
         let model_prefix = catalog
             .models
@@ -126,11 +116,7 @@ impl CsvFormatter {
                 v
             })
             .collect();
-        CsvFormatter {
-            customer_prefix,
-            customer_suffix,
-            model_prefix,
-        }
+        CsvFormatter { customer_prefix, customer_suffix, model_prefix }
     }
 
     /// The header line with its line end.
@@ -190,18 +176,13 @@ mod tests {
     fn timestamps_and_ids_format_like_iso_8601() {
         let mut out = Vec::new();
         let mut cache = DayCache::default();
-        let t = chrono::DateTime::parse_from_rfc3339("2026-09-01T04:05:06.007Z")
-            .unwrap()
-            .timestamp_millis();
+        let t = chrono::DateTime::parse_from_rfc3339("2026-09-01T04:05:06.007Z").unwrap().timestamp_millis();
         write_timestamp(&mut out, t, &mut cache);
         assert_eq!(String::from_utf8(out).unwrap(), "2026-09-01T04:05:06.007Z");
         let mut out = Vec::new();
         write_call_id(&mut out, 42);
         write_call_id(&mut out, 123_456_789_012);
-        assert_eq!(
-            String::from_utf8(out).unwrap(),
-            "call_00000042call_123456789012"
-        );
+        assert_eq!(String::from_utf8(out).unwrap(), "call_00000042call_123456789012");
     }
 
     #[test]

@@ -18,18 +18,22 @@
 pub mod call;
 mod csv_out;
 pub mod parquet_out;
+mod plan;
 pub mod population;
 pub mod profile;
 pub mod record;
 pub mod rng;
+pub mod scenario;
 mod simulator;
 pub mod timeline;
 
 pub use call::Call;
 pub use csv_out::escape_field;
+pub use plan::WindowRecord;
 pub use population::{Customer, Organization, Population};
 pub use record::CallRecord;
+pub use scenario::{Program, Scenario};
 pub use simulator::{
-    DEFAULT_START, OutputFormat, Progress, RunOptions, SimConfig, SimError, Simulator, Stop,
-    Summary, date_of, partial_path,
+    DEFAULT_START, OutputFormat, Progress, RunOptions, SimConfig, SimError, Simulator, Stop, Summary, date_of,
+    events_path, partial_path,
 };

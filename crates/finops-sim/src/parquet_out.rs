@@ -2,9 +2,7 @@
 //! Int64, cost as Float64 equal to the CSV's decimal), zstd-compressed.
 use std::sync::Arc;
 
-use arrow_array::{
-    ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray, TimestampMillisecondArray,
-};
+use arrow_array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray, TimestampMillisecondArray};
 use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef, TimeUnit};
 use finops_core::pricing::Catalog;
 use finops_core::schema::{COLUMNS, ColumnType};
@@ -22,9 +20,7 @@ pub fn arrow_schema() -> SchemaRef {
                 ColumnType::Text => DataType::Utf8,
                 ColumnType::Integer => DataType::Int64,
                 ColumnType::Decimal => DataType::Float64,
-                ColumnType::Timestamp => {
-                    DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into()))
-                }
+                ColumnType::Timestamp => DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into())),
             };
             Field::new(c.name, ty, false)
         })
@@ -43,17 +39,14 @@ impl ParquetEncoder {
     pub fn new(population: &Population) -> ParquetEncoder {
         ParquetEncoder {
             schema: arrow_schema(),
-            cust_ids: population
-                .customers
-                .iter()
-                .map(|c| population.customer_id(c.index))
-                .collect(),
-            org_ids: population
-                .organizations
-                .iter()
-                .map(|o| population.org_id(o.index))
-                .collect(),
+            cust_ids: population.customers.iter().map(|c| population.customer_id(c.index)).collect(),
+            org_ids: population.organizations.iter().map(|o| population.org_id(o.index)).collect(),
         }
+    }
+
+    /// Number of customers whose ids are cached.
+    pub fn customers(&self) -> usize {
+        self.cust_ids.len()
     }
 
     /// Converts calls (with ids from `first_id`) into one record batch.
@@ -77,9 +70,7 @@ fn to_batch(
 ) -> Result<RecordBatch, ArrowError> {
     let customers = &population.customers;
     let (cust_ids, org_ids) = (&enc.cust_ids, &enc.org_ids);
-    let ints = |f: &dyn Fn(&Call) -> i64| -> ArrayRef {
-        Arc::new(Int64Array::from_iter_values(calls.iter().map(f)))
-    };
+    let ints = |f: &dyn Fn(&Call) -> i64| -> ArrayRef { Arc::new(Int64Array::from_iter_values(calls.iter().map(f))) };
     fn strs<'s>(calls: &[Call], f: impl Fn(&Call) -> &'s str) -> ArrayRef {
         Arc::new(StringArray::from_iter_values(calls.iter().map(f)))
     }
@@ -91,14 +82,9 @@ fn to_batch(
     }));
     let columns: Vec<ArrayRef> = vec![
         Arc::new(ids),
-        Arc::new(
-            TimestampMillisecondArray::from_iter_values(calls.iter().map(|c| c.ts_ms))
-                .with_timezone("UTC"),
-        ),
+        Arc::new(TimestampMillisecondArray::from_iter_values(calls.iter().map(|c| c.ts_ms)).with_timezone("UTC")),
         strs(calls, |c| &cust_ids[c.customer as usize]),
-        strs(calls, |c| {
-            &org_ids[customers[c.customer as usize].org as usize]
-        }),
+        strs(calls, |c| &org_ids[customers[c.customer as usize].org as usize]),
         strs(calls, |c| customers[c.customer as usize].product.as_str()),
         strs(calls, |c| c.feature.as_str()),
         strs(calls, |c| &catalog.models[c.model as usize].provider),
@@ -106,9 +92,7 @@ fn to_batch(
         ints(&|c| i64::from(c.input_tokens)),
         ints(&|c| i64::from(c.output_tokens)),
         ints(&|c| c.total_tokens() as i64),
-        Arc::new(Float64Array::from_iter_values(
-            calls.iter().map(|c| c.cost.usd()),
-        )),
+        Arc::new(Float64Array::from_iter_values(calls.iter().map(|c| c.cost.usd()))),
         ints(&|c| i64::from(c.latency_ms)),
         strs(calls, |c| c.status().as_str()),
         strs(calls, |c| c.environment.as_str()),

@@ -6,8 +6,8 @@ use rand_distr::{Distribution, Gamma};
 use serde::Serialize;
 
 use crate::profile::{
-    ARCHETYPE_WEIGHTS, FEATURE_ADOPTION, HOME_REGION_STICKINESS, REGION_WEIGHTS, TIER_WEIGHTS,
-    archetype_profile, feature_profile,
+    ARCHETYPE_WEIGHTS, FEATURE_ADOPTION, HOME_REGION_STICKINESS, REGION_WEIGHTS, TIER_WEIGHTS, archetype_profile,
+    feature_profile,
 };
 use crate::rng::{Stream, stream_rng};
 
@@ -26,7 +26,7 @@ pub struct Customer {
     pub calls_per_day: f64,
     /// Probability of each feature (indexed by `Feature::index`); features the customer never adopted
     /// have probability 0.
-    pub feature_weights: [f64; 5],
+    pub feature_weights: [f64; Feature::COUNT],
     /// The customer calls only within [active_from_ms, active_until_ms) (Unix ms, UTC).
     pub active_from_ms: i64,
     pub active_until_ms: i64,
@@ -44,11 +44,7 @@ impl Customer {
             u -= w;
         }
         // Rounding left a sliver: give it to the last adopted feature.
-        *Feature::ALL
-            .iter()
-            .rev()
-            .find(|f| self.feature_weights[f.index()] > 0.0)
-            .unwrap_or(&Feature::Chat)
+        *Feature::ALL.iter().rev().find(|f| self.feature_weights[f.index()] > 0.0).unwrap_or(&Feature::Chat)
     }
 
     pub fn is_active(&self, t_ms: i64) -> bool {
@@ -89,68 +85,65 @@ impl Population {
     pub fn generate(seed: u64, customers: u32, orgs: u32) -> Population {
         let mut rng = stream_rng(seed, Stream::Population, 0);
         let orgs = orgs.max(1);
-        let organizations: Vec<Organization> = (0..orgs)
-            .map(|index| Organization {
-                index,
-                region: pick_weighted(&mut rng, &REGION_WEIGHTS),
-            })
-            .collect();
-        let gamma = Gamma::new(2.0, 1.0).expect("valid gamma parameters");
-        let mut out = Vec::with_capacity(customers as usize);
+        let organizations: Vec<Organization> =
+            (0..orgs).map(|index| Organization { index, region: pick_weighted(&mut rng, &REGION_WEIGHTS) }).collect();
+        let mut pop = Population { customers: Vec::with_capacity(customers as usize), organizations };
         for index in 0..customers {
-            let (archetype, tier, product) = if (index as usize) < 27 {
+            let forced = ((index as usize) < 27).then(|| {
                 let i = index as usize;
-                (
-                    Archetype::ALL[i / 9],
-                    Tier::ALL[(i / 3) % 3],
-                    Product::ALL[i % 3],
-                )
-            } else {
-                (
-                    pick_weighted(&mut rng, &ARCHETYPE_WEIGHTS),
-                    pick_weighted(&mut rng, &TIER_WEIGHTS),
-                    Product::ALL[rng.random_range(0..3)],
-                )
-            };
-            let org = rng.random_range(0..orgs);
-            let home_region = if rng.random::<f64>() < HOME_REGION_STICKINESS {
-                organizations[org as usize].region
-            } else {
-                pick_weighted(&mut rng, &REGION_WEIGHTS)
-            };
-            let (lo, hi) = archetype_profile(archetype).calls_per_day;
-            let calls_per_day = rng.random_range(lo..=hi);
-            let popularity: Vec<(usize, f64)> = Feature::ALL
-                .iter()
-                .map(|f| (f.index(), feature_profile(*f).popularity))
-                .collect();
-            let favourite = pick_weighted(&mut rng, &popularity);
-            let mut feature_weights = [0.0; 5];
-            for (i, p) in popularity {
-                let adopted = i == favourite || rng.random::<f64>() < FEATURE_ADOPTION;
-                let taste: f64 = gamma.sample(&mut rng);
-                if adopted {
-                    feature_weights[i] = p * taste + if i == favourite { p } else { 0.0 };
-                }
-            }
-            let sum: f64 = feature_weights.iter().sum();
-            feature_weights.iter_mut().for_each(|w| *w /= sum);
-            out.push(Customer {
-                index,
-                org,
-                product,
-                archetype,
-                tier,
-                home_region,
-                calls_per_day,
-                feature_weights,
-                active_from_ms: i64::MIN,
-                active_until_ms: i64::MAX,
+                (Archetype::ALL[i / 9], Tier::ALL[(i / 3) % 3], Product::ALL[i % 3])
             });
+            let c = pop.draw_customer(&mut rng, forced);
+            pop.customers.push(c);
         }
-        Population {
-            customers: out,
-            organizations,
+        pop
+    }
+
+    /// Draws the next customer (index = current count), active from the start of time; `forced` fixes
+    /// its archetype, tier and product.
+    pub fn draw_customer<R: Rng + ?Sized>(&self, rng: &mut R, forced: Option<(Archetype, Tier, Product)>) -> Customer {
+        let index = self.customers.len() as u32;
+        let (archetype, tier, product) = forced.unwrap_or_else(|| {
+            (
+                pick_weighted(rng, &ARCHETYPE_WEIGHTS),
+                pick_weighted(rng, &TIER_WEIGHTS),
+                Product::ALL[rng.random_range(0..3)],
+            )
+        });
+        let orgs = self.organizations.len() as u32;
+        let org = rng.random_range(0..orgs);
+        let home_region = if rng.random::<f64>() < HOME_REGION_STICKINESS {
+            self.organizations[org as usize].region
+        } else {
+            pick_weighted(rng, &REGION_WEIGHTS)
+        };
+        let (lo, hi) = archetype_profile(archetype).calls_per_day;
+        let calls_per_day = rng.random_range(lo..=hi);
+        let popularity: Vec<(usize, f64)> =
+            Feature::BASE.iter().map(|f| (f.index(), feature_profile(*f).popularity)).collect();
+        let favourite = pick_weighted(rng, &popularity);
+        let gamma = Gamma::new(2.0, 1.0).expect("valid gamma parameters");
+        let mut feature_weights = [0.0; Feature::COUNT];
+        for (i, p) in popularity {
+            let adopted = i == favourite || rng.random::<f64>() < FEATURE_ADOPTION;
+            let taste: f64 = gamma.sample(rng);
+            if adopted {
+                feature_weights[i] = p * taste + if i == favourite { p } else { 0.0 };
+            }
+        }
+        let sum: f64 = feature_weights.iter().sum();
+        feature_weights.iter_mut().for_each(|w| *w /= sum);
+        Customer {
+            index,
+            org,
+            product,
+            archetype,
+            tier,
+            home_region,
+            calls_per_day,
+            feature_weights,
+            active_from_ms: i64::MIN,
+            active_until_ms: i64::MAX,
         }
     }
 
@@ -193,16 +186,10 @@ mod tests {
         }
         assert_eq!(combos.len(), 27);
         for (x, y) in a.customers.iter().zip(&b.customers) {
-            assert_eq!(
-                (x.org, x.tier, x.archetype, x.product),
-                (y.org, y.tier, y.archetype, y.product)
-            );
+            assert_eq!((x.org, x.tier, x.archetype, x.product), (y.org, y.tier, y.archetype, y.product));
         }
         assert_eq!(a.customer_id(0), "cust_0001");
         assert_eq!(a.org_id(49), "org_050");
-        assert_eq!(
-            Population::generate(1, 20_000, 2_000).customer_id(0),
-            "cust_00001"
-        );
+        assert_eq!(Population::generate(1, 20_000, 2_000).customer_id(0), "cust_00001");
     }
 }

@@ -15,11 +15,9 @@ pub struct ArchetypeProfile {
 
 pub fn archetype_profile(a: Archetype) -> ArchetypeProfile {
     match a {
-        Archetype::Light => ArchetypeProfile {
-            calls_per_day: (5.0, 20.0),
-            input_tokens: (50.0, 300.0),
-            output_tokens: (50.0, 200.0),
-        },
+        Archetype::Light => {
+            ArchetypeProfile { calls_per_day: (5.0, 20.0), input_tokens: (50.0, 300.0), output_tokens: (50.0, 200.0) }
+        }
         Archetype::Power => ArchetypeProfile {
             calls_per_day: (50.0, 150.0),
             input_tokens: (200.0, 800.0),
@@ -34,17 +32,10 @@ pub fn archetype_profile(a: Archetype) -> ArchetypeProfile {
 }
 
 /// Share of customers per archetype (seed: 70 / 20 / 10).
-pub const ARCHETYPE_WEIGHTS: [(Archetype, f64); 3] = [
-    (Archetype::Light, 0.70),
-    (Archetype::Power, 0.20),
-    (Archetype::Heavy, 0.10),
-];
+pub const ARCHETYPE_WEIGHTS: [(Archetype, f64); 3] =
+    [(Archetype::Light, 0.70), (Archetype::Power, 0.20), (Archetype::Heavy, 0.10)];
 /// Share of customers per tier (seed simulator: 50 / 35 / 15).
-pub const TIER_WEIGHTS: [(Tier, f64); 3] = [
-    (Tier::Starter, 0.50),
-    (Tier::Pro, 0.35),
-    (Tier::Enterprise, 0.15),
-];
+pub const TIER_WEIGHTS: [(Tier, f64); 3] = [(Tier::Starter, 0.50), (Tier::Pro, 0.35), (Tier::Enterprise, 0.15)];
 
 /// z of the 90th percentile of the standard normal: the archetype range is the 10-90% band.
 const Z90: f64 = 1.281_551_565_5;
@@ -68,53 +59,37 @@ pub struct FeatureProfile {
 pub fn feature_profile(f: Feature) -> FeatureProfile {
     match f {
         // Conversations resend history: moderate prompts, frequent cache hits.
-        Feature::Chat => FeatureProfile {
-            popularity: 0.35,
-            input_mult: 1.0,
-            output_mult: 1.0,
-            cache_hit: 0.55,
-        },
+        Feature::Chat => FeatureProfile { popularity: 0.35, input_mult: 1.0, output_mult: 1.0, cache_hit: 0.55 },
         // Code: large context files, long answers, system prompts cached.
-        Feature::Code => FeatureProfile {
-            popularity: 0.20,
-            input_mult: 1.4,
-            output_mult: 1.5,
-            cache_hit: 0.60,
-        },
+        Feature::Code => FeatureProfile { popularity: 0.20, input_mult: 1.4, output_mult: 1.5, cache_hit: 0.60 },
         // Search: retrieved passages in the prompt, short answers.
-        Feature::Search => FeatureProfile {
-            popularity: 0.20,
-            input_mult: 1.6,
-            output_mult: 0.6,
-            cache_hit: 0.30,
-        },
+        Feature::Search => FeatureProfile { popularity: 0.20, input_mult: 1.6, output_mult: 0.6, cache_hit: 0.30 },
         // Summarize: whole documents in, a paragraph out.
-        Feature::Summarize => FeatureProfile {
-            popularity: 0.15,
-            input_mult: 3.0,
-            output_mult: 0.5,
-            cache_hit: 0.15,
-        },
+        Feature::Summarize => FeatureProfile { popularity: 0.15, input_mult: 3.0, output_mult: 0.5, cache_hit: 0.15 },
         // Translate: output about as long as input.
-        Feature::Translate => FeatureProfile {
-            popularity: 0.10,
-            input_mult: 1.0,
-            output_mult: 1.1,
-            cache_hit: 0.40,
-        },
+        Feature::Translate => FeatureProfile { popularity: 0.10, input_mult: 1.0, output_mult: 1.1, cache_hit: 0.40 },
+        // Launched features (popularity 0 until the Feature Launch scenario launches one).
+        // Agents loop over tools with long, cached contexts.
+        Feature::Agent => FeatureProfile { popularity: 0.0, input_mult: 2.5, output_mult: 1.2, cache_hit: 0.75 },
+        // Images become many prompt tokens; answers are short.
+        Feature::Vision => FeatureProfile { popularity: 0.0, input_mult: 2.2, output_mult: 0.6, cache_hit: 0.10 },
+        // Short spoken turns.
+        Feature::Voice => FeatureProfile { popularity: 0.0, input_mult: 0.7, output_mult: 0.7, cache_hit: 0.50 },
+        // Structured extraction from documents: long in, short JSON out.
+        Feature::Extract => FeatureProfile { popularity: 0.0, input_mult: 2.0, output_mult: 0.35, cache_hit: 0.30 },
     }
 }
 
 /// Feature size multipliers divided by their popularity-weighted geometric mean, so that across all
 /// features token counts stay centred on the archetype ranges. Returns (input, output) per feature.
-pub fn centred_feature_multipliers() -> [(f64, f64); 5] {
+pub fn centred_feature_multipliers() -> [(f64, f64); Feature::COUNT] {
     let (mut li, mut lo) = (0.0, 0.0);
     for f in Feature::ALL {
         let p = feature_profile(*f);
         li += p.popularity * p.input_mult.ln();
         lo += p.popularity * p.output_mult.ln();
     }
-    let mut out = [(1.0, 1.0); 5];
+    let mut out = [(1.0, 1.0); Feature::COUNT];
     for f in Feature::ALL {
         let p = feature_profile(*f);
         out[f.index()] = (p.input_mult / li.exp(), p.output_mult / lo.exp());
@@ -150,12 +125,8 @@ pub fn day_of_week_factor(weekday_from_monday: u32) -> f64 {
 
 /// Share of organizations homed in each region; a customer lives in its org's region with
 /// probability `HOME_REGION_STICKINESS`, else in one drawn from these weights.
-pub const REGION_WEIGHTS: [(Region, f64); 4] = [
-    (Region::UsEast1, 0.40),
-    (Region::UsWest2, 0.20),
-    (Region::EuWest1, 0.25),
-    (Region::ApSoutheast1, 0.15),
-];
+pub const REGION_WEIGHTS: [(Region, f64); 4] =
+    [(Region::UsEast1, 0.40), (Region::UsWest2, 0.20), (Region::EuWest1, 0.25), (Region::ApSoutheast1, 0.15)];
 pub const HOME_REGION_STICKINESS: f64 = 0.8;
 /// Probability that a call is served from the customer's home region (else any other region).
 pub const CALL_IN_HOME_REGION: f64 = 0.9;
@@ -172,11 +143,8 @@ pub fn region_latency(r: Region) -> (f64, f64) {
 /// Extra network latency when a call is served outside the customer's home region.
 pub const CROSS_REGION_MS: f64 = 70.0;
 
-pub const ENVIRONMENT_WEIGHTS: [(Environment, f64); 3] = [
-    (Environment::Production, 0.94),
-    (Environment::Staging, 0.04),
-    (Environment::Development, 0.02),
-];
+pub const ENVIRONMENT_WEIGHTS: [(Environment, f64); 3] =
+    [(Environment::Production, 0.94), (Environment::Staging, 0.04), (Environment::Development, 0.02)];
 
 /// Client timeout: a call whose latency would exceed it ends as `timeout` at exactly this latency.
 pub const CLIENT_TIMEOUT_MS: f64 = 120_000.0;

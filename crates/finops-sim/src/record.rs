@@ -1,7 +1,5 @@
 //! A call with its strings resolved: what one row of the call log says, typed.
-use finops_core::schema::{
-    Archetype, Environment, ErrorType, Feature, Product, Region, Status, Tier,
-};
+use finops_core::schema::{Archetype, Environment, ErrorType, Feature, Product, Region, Status, Tier};
 use serde::Serialize;
 
 /// One row of the call log (all 24 columns), borrowing strings from the simulator.

@@ -4,7 +4,7 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::sync_channel;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -18,9 +18,11 @@ use thiserror::Error;
 
 use crate::call::{Call, CallFactory};
 use crate::csv_out::{CsvFormatter, DayCache};
-use crate::parquet_out::ParquetEncoder;
+use crate::parquet_out::{ParquetEncoder, arrow_schema};
+use crate::plan::{Plan, WindowRecord};
 use crate::population::Population;
 use crate::record::CallRecord;
+use crate::scenario::Program;
 use crate::timeline::{HOUR_MS, HourGenerator, ModelMix, utc_date};
 
 /// The default start of the timeline: fixed, so that runs reproduce.
@@ -38,20 +40,21 @@ pub struct SimConfig {
     pub catalog: Arc<Catalog>,
     /// Worker threads; 0 uses every core. Output does not depend on it.
     pub threads: usize,
+    /// Which scenarios run when (default: the showcase, all 12).
+    pub program: Program,
 }
 
 impl Default for SimConfig {
     fn default() -> Self {
         SimConfig {
             seed: 42,
-            start: DateTime::parse_from_rfc3339(DEFAULT_START)
-                .map(|t| t.with_timezone(&Utc))
-                .unwrap_or_default(),
+            start: DateTime::parse_from_rfc3339(DEFAULT_START).map(|t| t.with_timezone(&Utc)).unwrap_or_default(),
             customers: 500,
             organizations: 50,
             mix: Mix::Current,
             catalog: Arc::new(Catalog::builtin()),
             threads: 0,
+            program: Program::showcase(),
         }
     }
 }
@@ -90,6 +93,8 @@ pub struct Progress {
     /// End of the last simulated hour (Unix ms).
     pub sim_time_ms: i64,
     pub elapsed: Duration,
+    /// Title of the scenario whose window started last at `sim_time_ms`, if any.
+    pub scenario: Option<&'static str>,
 }
 
 /// What a run produced.
@@ -147,10 +152,9 @@ pub enum SimError {
 /// ```
 pub struct Simulator {
     cfg: SimConfig,
-    population: Population,
     factory: CallFactory,
     mix: ModelMix,
-    formatter: CsvFormatter,
+    plan: RwLock<Plan>,
 }
 
 /// How many hours each worker generates per batch.
@@ -163,14 +167,10 @@ impl Simulator {
             return Err(SimError::Config("at least one customer is needed".into()));
         }
         if cfg.organizations == 0 {
-            return Err(SimError::Config(
-                "at least one organization is needed".into(),
-            ));
+            return Err(SimError::Config("at least one organization is needed".into()));
         }
         if cfg.catalog.models.len() > usize::from(u16::MAX) {
-            return Err(SimError::Config(
-                "the catalog has more than 65535 models".into(),
-            ));
+            return Err(SimError::Config("the catalog has more than 65535 models".into()));
         }
         let weights = cfg.catalog.mix_weights(cfg.mix).map_err(SimError::Config)?;
         let start_date = cfg.start.date_naive();
@@ -186,22 +186,75 @@ impl Simulator {
         let population = Population::generate(cfg.seed, cfg.customers, cfg.organizations);
         let factory = CallFactory::new(&cfg.catalog);
         let mix = ModelMix::new(&weights);
-        let formatter = CsvFormatter::new(&population, &cfg.catalog);
-        Ok(Simulator {
-            cfg,
-            population,
-            factory,
-            mix,
-            formatter,
+        let plan = RwLock::new(Plan::new(population, &cfg.catalog));
+        let sim = Simulator { cfg, factory, mix, plan };
+        // Planning the first cycle now surfaces scenario errors (a custom catalog lacking a model).
+        sim.ensure_planned(0)?;
+        Ok(sim)
+    }
+
+    fn read_plan(&self) -> RwLockReadGuard<'_, Plan> {
+        self.plan.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Plans program cycles until hour `last_hour` of the timeline is covered.
+    fn ensure_planned(&self, last_hour: u64) -> Result<(), SimError> {
+        let cycle = self.cfg.program.cycle_hours.max(1);
+        if self.read_plan().cycles * cycle > last_hour {
+            return Ok(());
+        }
+        let mut plan = self.plan.write().unwrap_or_else(|e| e.into_inner());
+        while plan.cycles * cycle <= last_hour {
+            plan.plan_cycle(&self.cfg.program, self.cfg.seed, self.start_ms(), &self.cfg.catalog)
+                .map_err(SimError::Config)?;
+        }
+        Ok(())
+    }
+
+    /// The answer key for a run that generated calls up to `until_ms`: every scenario window that
+    /// started before it, with what was injected.
+    pub fn ground_truth(&self, until_ms: i64) -> serde_json::Value {
+        let plan = self.read_plan();
+        let windows: Vec<&WindowRecord> = plan.records.iter().filter(|r| r.start_ms < until_ms).collect();
+        let program: Vec<serde_json::Value> = self
+            .cfg
+            .program
+            .slots
+            .iter()
+            .map(|s| serde_json::json!({ "scenario": s.scenario.id(), "title": s.scenario.title(), "offset_hours": s.offset_hours, "hours": s.hours }))
+            .collect();
+        let signed_up = plan
+            .population
+            .customers
+            .iter()
+            .filter(|c| c.active_from_ms < until_ms && c.active_from_ms > i64::MIN)
+            .count();
+        let churned = plan.population.customers.iter().filter(|c| c.active_until_ms < until_ms).count();
+        serde_json::json!({
+            "generator": concat!("finops ", env!("CARGO_PKG_VERSION")),
+            "seed": self.cfg.seed,
+            "start": crate::scenario::iso(self.start_ms()),
+            "until": crate::scenario::iso(until_ms),
+            "customers": { "initial": plan.initial_customers, "signed_up": signed_up, "churned": churned },
+            "cycle_hours": self.cfg.program.cycle_hours,
+            "program": program,
+            "windows": windows,
         })
+    }
+
+    /// Title of the scenario that started last at hour `h` of the timeline.
+    fn scenario_at(&self, h: u64) -> Option<&'static str> {
+        let cycle = self.cfg.program.cycle_hours.max(1);
+        self.cfg.program.current(h % cycle).map(|s| s.scenario.title())
     }
 
     pub fn config(&self) -> &SimConfig {
         &self.cfg
     }
 
-    pub fn population(&self) -> &Population {
-        &self.population
+    /// The population as planned so far (with the sign-ups and churn of planned cycles).
+    pub fn population(&self) -> Population {
+        self.read_plan().population.clone()
     }
 
     pub fn catalog(&self) -> &Catalog {
@@ -212,11 +265,11 @@ impl Simulator {
         self.cfg.start.timestamp_millis()
     }
 
-    fn hours(&self) -> HourGenerator<'_> {
+    fn generator<'a>(&'a self, plan: &'a Plan) -> HourGenerator<'a> {
         HourGenerator {
             seed: self.cfg.seed,
             start_ms: self.start_ms(),
-            population: &self.population,
+            plan,
             factory: &self.factory,
             mix: &self.mix,
             catalog_models: &self.cfg.catalog.models,
@@ -224,21 +277,25 @@ impl Simulator {
     }
 
     /// The calls of hour `h` of the timeline (0 = the hour starting at `start`), in time order.
-    pub fn hour_calls(&self, h: u64) -> Vec<Call> {
-        self.hours().generate(h)
+    pub fn hour_calls(&self, h: u64) -> Result<Vec<Call>, SimError> {
+        self.ensure_planned(h)?;
+        let plan = self.read_plan();
+        Ok(self.generator(&plan).generate(h))
     }
 
     /// Resolves a call's strings; `id` is its sequence number in the file (from 1).
     pub fn record(&self, id: u64, c: &Call) -> CallRecord<'_> {
-        let cust = &self.population.customers[c.customer as usize];
+        let plan = self.read_plan();
+        let population = &plan.population;
+        let cust = &population.customers[c.customer as usize];
         let model = &self.cfg.catalog.models[c.model as usize];
         let mut call_id = Vec::new();
         crate::csv_out::write_call_id(&mut call_id, id);
         CallRecord {
             call_id: String::from_utf8_lossy(&call_id).into_owned(),
             timestamp_ms: c.ts_ms,
-            customer_id: self.population.customer_id(cust.index),
-            organization_id: self.population.org_id(cust.org),
+            customer_id: population.customer_id(cust.index),
+            organization_id: population.org_id(cust.org),
             product_id: cust.product,
             feature_id: c.feature,
             provider: &model.provider,
@@ -277,9 +334,8 @@ impl Simulator {
         pool: &rayon::ThreadPool,
         stop: Stop,
         opts: &RunOptions<'_>,
-        mut consume: impl FnMut(u64, Vec<Vec<Call>>) -> Result<bool, SimError>,
+        mut consume: impl FnMut(u64, Vec<Vec<Call>>, &Plan) -> Result<bool, SimError>,
     ) -> Result<(bool, u64), SimError> {
-        let generator = self.hours();
         let per_batch = (pool.current_num_threads() as u64 * HOURS_PER_THREAD).max(1);
         let mut h = 0u64;
         loop {
@@ -293,13 +349,12 @@ impl Simulator {
             if n == 0 {
                 return Ok((false, h));
             }
-            let batch: Vec<Vec<Call>> = pool.install(|| {
-                (h..h + n)
-                    .into_par_iter()
-                    .map(|i| generator.generate(i))
-                    .collect()
-            });
-            let go_on = consume(h, batch)?;
+            self.ensure_planned(h + n - 1)?;
+            let plan = self.read_plan();
+            let generator = self.generator(&plan);
+            let batch: Vec<Vec<Call>> =
+                pool.install(|| (h..h + n).into_par_iter().map(|i| generator.generate(i)).collect());
+            let go_on = consume(h, batch, &plan)?;
             h += n;
             if !go_on {
                 return Ok((false, h));
@@ -309,19 +364,13 @@ impl Simulator {
 
     /// Writes CSV (header + rows) to `out` until `stop`. Formatting runs on the worker threads and
     /// writing on its own thread, so the three overlap.
-    pub fn write_csv<W: Write + Send>(
-        &self,
-        out: W,
-        stop: Stop,
-        opts: &RunOptions<'_>,
-    ) -> Result<Summary, SimError> {
+    pub fn write_csv<W: Write + Send>(&self, out: W, stop: Stop, opts: &RunOptions<'_>) -> Result<Summary, SimError> {
         let started = Instant::now();
         let pool = self.pool()?;
         let header = CsvFormatter::header();
         let mut summary = empty_summary();
         summary.bytes = header.len() as u64;
         let (tx, rx) = sync_channel::<Vec<u8>>(4);
-        let start_ms = self.start_ms();
         // Written buffers come back for reuse: fresh large allocations would cost a page fault per 4 KB.
         let spare: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
         std::thread::scope(|scope| -> Result<Summary, SimError> {
@@ -340,7 +389,7 @@ impl Simulator {
                 out.flush()
             });
             let mut sent_ok = tx.send(header).is_ok();
-            let drove = self.drive(&pool, stop, opts, |h0, hours| {
+            let drove = self.drive(&pool, stop, opts, |h0, hours, plan| {
                 let mut bases = Vec::with_capacity(hours.len());
                 let mut next = summary.calls + 1;
                 for v in &hours {
@@ -352,25 +401,16 @@ impl Simulator {
                         .par_iter()
                         .zip(bases)
                         .map(|(calls, base)| {
-                            let buf = spare
-                                .lock()
-                                .ok()
-                                .and_then(|mut s| s.pop())
-                                .unwrap_or_default();
-                            self.format_hour(buf, calls, base)
+                            let buf = spare.lock().ok().and_then(|mut s| s.pop()).unwrap_or_default();
+                            self.format_hour(&plan.formatter, buf, calls, base)
                         })
                         .collect()
                 });
                 for (i, (mut buf, ends)) in formatted.into_iter().enumerate() {
                     let calls = &hours[i];
                     let take = rows_to_take(stop, &summary, &ends);
-                    let reached =
-                        take < calls.len() || target_reached(stop, &summary, take, buf.len());
-                    let take_bytes = if take == 0 {
-                        0
-                    } else {
-                        ends[take - 1] as usize
-                    };
+                    let reached = take < calls.len() || target_reached(stop, &summary, take, buf.len());
+                    let take_bytes = if take == 0 { 0 } else { ends[take - 1] as usize };
                     buf.truncate(take_bytes);
                     summary.note_calls(&calls[..take], take_bytes as u64);
                     summary.hours = h0 + i as u64 + 1;
@@ -381,29 +421,32 @@ impl Simulator {
                         return Ok(false);
                     }
                 }
-                report(opts, &summary, start_ms, started);
+                self.report(opts, &summary, started);
                 Ok(true)
             });
             drop(tx);
-            let written = writer
-                .join()
-                .map_err(|_| SimError::Config("writer thread panicked".into()))?;
+            let written = writer.join().map_err(|_| SimError::Config("writer thread panicked".into()))?;
             written?;
             let (interrupted, _) = drove?;
             summary.interrupted = interrupted;
             summary.elapsed_s = started.elapsed().as_secs_f64();
-            report(opts, &summary, start_ms, started);
+            self.report(opts, &summary, started);
             Ok(summary.clone())
         })
     }
 
-    fn format_hour(&self, mut buf: Vec<u8>, calls: &[Call], first_id: u64) -> (Vec<u8>, Vec<u32>) {
+    fn format_hour(
+        &self,
+        formatter: &CsvFormatter,
+        mut buf: Vec<u8>,
+        calls: &[Call],
+        first_id: u64,
+    ) -> (Vec<u8>, Vec<u32>) {
         buf.reserve(calls.len() * 224);
         let mut ends = Vec::with_capacity(calls.len());
         let mut cache = DayCache::default();
         for (i, c) in calls.iter().enumerate() {
-            self.formatter
-                .write_row(&mut buf, first_id + i as u64, c, &mut cache);
+            formatter.write_row(&mut buf, first_id + i as u64, c, &mut cache);
             ends.push(buf.len() as u32);
         }
         (buf, ends)
@@ -419,21 +462,19 @@ impl Simulator {
     ) -> Result<Summary, SimError> {
         let started = Instant::now();
         let pool = self.pool()?;
-        let enc = ParquetEncoder::new(&self.population);
+        let mut enc = ParquetEncoder::new(&self.read_plan().population);
         let pq = |e: parquet::errors::ParquetError| SimError::Parquet(e.to_string());
         let props = WriterProperties::builder()
             .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).map_err(pq)?))
             .set_max_row_group_row_count(Some(256 * 1024))
             .build();
-        let counter = CountingWriter {
-            inner: out,
-            count: 0,
-        };
-        let mut writer =
-            ArrowWriter::try_new(counter, enc.schema.clone(), Some(props)).map_err(pq)?;
+        let counter = CountingWriter { inner: out, count: 0 };
+        let mut writer = ArrowWriter::try_new(counter, arrow_schema(), Some(props)).map_err(pq)?;
         let mut summary = empty_summary();
-        let start_ms = self.start_ms();
-        let (interrupted, _) = self.drive(&pool, stop, opts, |h0, hours| {
+        let (interrupted, _) = self.drive(&pool, stop, opts, |h0, hours, plan| {
+            if enc.customers() != plan.population.customers.len() {
+                enc = ParquetEncoder::new(&plan.population);
+            }
             let mut bases = Vec::with_capacity(hours.len());
             let mut next = summary.calls + 1;
             let mut takes = Vec::with_capacity(hours.len());
@@ -451,9 +492,7 @@ impl Simulator {
                     .par_iter()
                     .zip(bases)
                     .zip(&takes)
-                    .map(|((calls, base), &take)| {
-                        enc.batch(&self.population, self.catalog(), &calls[..take], base)
-                    })
+                    .map(|((calls, base), &take)| enc.batch(&plan.population, self.catalog(), &calls[..take], base))
                     .collect()
             });
             for (i, batch) in batches.into_iter().enumerate() {
@@ -473,14 +512,14 @@ impl Simulator {
                     return Ok(false);
                 }
             }
-            report(opts, &summary, start_ms, started);
+            self.report(opts, &summary, started);
             Ok(true)
         })?;
         let counter = writer.into_inner().map_err(pq)?;
         summary.bytes = counter.count;
         summary.interrupted = interrupted;
         summary.elapsed_s = started.elapsed().as_secs_f64();
-        report(opts, &summary, start_ms, started);
+        self.report(opts, &summary, started);
         Ok(summary)
     }
 
@@ -504,13 +543,17 @@ impl Simulator {
         let file = fs::File::create(&tmp).map_err(io_err(&tmp))?;
         let result = match format {
             OutputFormat::Csv => self.write_csv(file, stop, opts),
-            OutputFormat::Parquet => {
-                self.write_parquet(BufWriter::with_capacity(1 << 20, file), stop, opts)
-            }
+            OutputFormat::Parquet => self.write_parquet(BufWriter::with_capacity(1 << 20, file), stop, opts),
         };
         match result {
             Ok(summary) => {
                 fs::rename(&tmp, path).map_err(io_err(path))?;
+                let events = events_path(path);
+                let until = summary.last_ts_ms.map_or(self.start_ms(), |t| t + 1);
+                let json = serde_json::to_vec_pretty(&self.ground_truth(until)).unwrap_or_default();
+                let tmp_events = partial_path(&events);
+                fs::write(&tmp_events, json).map_err(io_err(&tmp_events))?;
+                fs::rename(&tmp_events, &events).map_err(io_err(&events))?;
                 Ok(summary)
             }
             Err(e) => {
@@ -524,26 +567,22 @@ impl Simulator {
     }
 }
 
+/// Where `write_file` puts the answer key of a data file: `data/simulated_calls.csv` ->
+/// `data/simulated_calls.events.json`.
+pub fn events_path(path: &Path) -> PathBuf {
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    path.with_file_name(format!("{stem}.events.json"))
+}
+
 /// Where `write_file` writes while it works.
 pub fn partial_path(path: &Path) -> PathBuf {
-    let mut name = path
-        .file_name()
-        .map(|n| n.to_os_string())
-        .unwrap_or_default();
+    let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
     name.push(".partial");
     path.with_file_name(name)
 }
 
 fn empty_summary() -> Summary {
-    Summary {
-        calls: 0,
-        bytes: 0,
-        first_ts_ms: None,
-        last_ts_ms: None,
-        hours: 0,
-        elapsed_s: 0.0,
-        interrupted: false,
-    }
+    Summary { calls: 0, bytes: 0, first_ts_ms: None, last_ts_ms: None, hours: 0, elapsed_s: 0.0, interrupted: false }
 }
 
 impl Summary {
@@ -583,14 +622,17 @@ fn target_reached(stop: Stop, s: &Summary, take: usize, hour_bytes: usize) -> bo
     }
 }
 
-fn report(opts: &RunOptions<'_>, s: &Summary, start_ms: i64, started: Instant) {
-    if let Some(p) = opts.progress {
-        p(&Progress {
-            calls: s.calls,
-            bytes: s.bytes,
-            sim_time_ms: start_ms + s.hours as i64 * HOUR_MS,
-            elapsed: started.elapsed(),
-        });
+impl Simulator {
+    fn report(&self, opts: &RunOptions<'_>, s: &Summary, started: Instant) {
+        if let Some(p) = opts.progress {
+            p(&Progress {
+                calls: s.calls,
+                bytes: s.bytes,
+                sim_time_ms: self.start_ms() + s.hours as i64 * HOUR_MS,
+                elapsed: started.elapsed(),
+                scenario: self.scenario_at(s.hours.saturating_sub(1)),
+            });
+        }
     }
 }
 

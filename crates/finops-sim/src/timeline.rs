@@ -7,9 +7,10 @@ use rand::RngExt;
 use rand_distr::{Distribution, Poisson};
 
 use crate::call::{Call, CallFactory, HourEnv};
-use crate::population::Population;
+use crate::plan::Plan;
 use crate::profile::{HOUR_FACTOR_SUM, day_of_week_factor, hour_of_day_factor};
 use crate::rng::{Stream, stream_rng};
+use crate::scenario::{Draft, Effect};
 
 pub const HOUR_MS: i64 = 3_600_000;
 pub const DAY_MS: i64 = 86_400_000;
@@ -40,10 +41,7 @@ impl ModelMix {
 
     /// The model for a uniform draw `u` in [0, 1).
     pub fn pick(&self, u: f64) -> u16 {
-        self.models[self
-            .cdf
-            .partition_point(|&c| c <= u)
-            .min(self.models.len() - 1)]
+        self.models[self.cdf.partition_point(|&c| c <= u).min(self.models.len() - 1)]
     }
 
     #[cfg(test)]
@@ -77,7 +75,7 @@ pub fn utc_date(t_ms: i64) -> NaiveDate {
 pub(crate) struct HourGenerator<'a> {
     pub seed: u64,
     pub start_ms: i64,
-    pub population: &'a Population,
+    pub plan: &'a Plan,
     pub factory: &'a CallFactory,
     pub mix: &'a ModelMix,
     pub catalog_models: &'a [finops_core::pricing::Model],
@@ -88,41 +86,61 @@ impl HourGenerator<'_> {
         self.start_ms + h as i64 * HOUR_MS
     }
 
-    /// The calls of hour `h`, sorted by time. Depends only on the seed, the configuration and `h`.
+    /// The calls of hour `h`, sorted by time. Depends only on the seed, the configuration, the plan
+    /// and `h`.
     pub fn generate(&self, h: u64) -> Vec<Call> {
         let start = self.hour_start(h);
         let mid = start + HOUR_MS / 2;
         let mut rng = stream_rng(self.seed, Stream::Hour, h);
         let date = utc_date(mid);
-        let prices: Vec<Option<&PriceRow>> = self
-            .catalog_models
-            .iter()
-            .map(|m| m.price_on(date))
-            .collect();
-        let env = HourEnv {
-            load: 1.0,
-            prices: &prices,
-        };
+        let prices: Vec<Option<&PriceRow>> = self.catalog_models.iter().map(|m| m.price_on(date)).collect();
+        let env = HourEnv { prices: &prices };
         let mut share = [0.0; 4];
         for r in Region::ALL {
             share[r.index()] = activity_share(mid, *r);
         }
+        let effects: Vec<&dyn Effect> =
+            self.plan.effects.iter().filter(|e| e.from <= mid && mid < e.until).map(|e| &*e.effect).collect();
+        let adjusters: Vec<&dyn Effect> = effects.iter().copied().filter(|e| e.adjusts_calls()).collect();
+        let per_customer: Vec<&dyn Effect> = effects.iter().copied().filter(|e| e.varies_by_customer()).collect();
+        let hour_rate: f64 = effects.iter().map(|e| e.hour_rate(mid)).product();
 
-        let mut calls = Vec::new();
-        for c in &self.population.customers {
+        // Expected calls per customer, and each organization's traffic relative to its normal level
+        // (rate limits are per organization, so bursts raise errors where they happen).
+        let pop = &self.plan.population;
+        let mut lambdas = Vec::with_capacity(pop.customers.len());
+        let mut org_normal = vec![0.0; pop.organizations.len()];
+        let mut org_actual = vec![0.0; pop.organizations.len()];
+        for c in &pop.customers {
             if !c.is_active(mid) {
+                lambdas.push(0.0);
                 continue;
             }
-            let lambda = c.calls_per_day * share[c.home_region.index()];
+            let normal = c.calls_per_day * share[c.home_region.index()];
+            let lambda = per_customer.iter().fold(normal * hour_rate, |l, e| l * e.rate(mid, c));
+            org_normal[c.org as usize] += normal;
+            org_actual[c.org as usize] += lambda;
+            lambdas.push(lambda);
+        }
+        let load: Vec<f64> =
+            org_normal.iter().zip(&org_actual).map(|(n, a)| if *n > 0.0 { a / n } else { 1.0 }).collect();
+
+        let mut calls = Vec::new();
+        for (c, &lambda) in pop.customers.iter().zip(&lambdas) {
+            if lambda <= 0.0 {
+                continue;
+            }
             let n = match Poisson::new(lambda) {
                 Ok(p) => p.sample(&mut rng) as u64,
                 Err(_) => 0,
             };
             for _ in 0..n {
                 let ts = start + rng.random_range(0..HOUR_MS);
-                let feature = c.pick_feature(&mut rng);
-                let model = self.mix.pick(rng.random());
-                calls.push(self.factory.make(&mut rng, c, ts, model, feature, &env));
+                let mut draft = Draft { feature: c.pick_feature(&mut rng), model: self.mix.pick(rng.random()) };
+                for e in &adjusters {
+                    e.adjust(mid, c, &mut draft, &mut rng);
+                }
+                calls.push(self.factory.make(&mut rng, c, ts, draft.model, draft.feature, load[c.org as usize], &env));
             }
         }
         calls.sort_unstable_by_key(|c| (c.ts_ms, c.customer));
@@ -137,27 +155,19 @@ mod tests {
     #[test]
     fn local_time_uses_region_offsets() {
         // 2026-09-01T14:00Z is a Tuesday.
-        let t = DateTime::parse_from_rfc3339("2026-09-01T14:00:00Z")
-            .unwrap()
-            .timestamp_millis();
+        let t = DateTime::parse_from_rfc3339("2026-09-01T14:00:00Z").unwrap().timestamp_millis();
         assert_eq!(local_hour_weekday(t, Region::EuWest1), (14, 1));
         assert_eq!(local_hour_weekday(t, Region::UsEast1), (9, 1));
         assert_eq!(local_hour_weekday(t, Region::ApSoutheast1), (22, 1));
         // 03:00Z Tuesday is still Monday evening on the US west coast.
-        let t = DateTime::parse_from_rfc3339("2026-09-01T03:00:00Z")
-            .unwrap()
-            .timestamp_millis();
+        let t = DateTime::parse_from_rfc3339("2026-09-01T03:00:00Z").unwrap().timestamp_millis();
         assert_eq!(local_hour_weekday(t, Region::UsWest2), (19, 0));
     }
 
     #[test]
     fn weekday_shares_sum_to_one_day() {
-        let monday = DateTime::parse_from_rfc3339("2026-08-31T00:00:00Z")
-            .unwrap()
-            .timestamp_millis();
-        let total: f64 = (0..24)
-            .map(|h| activity_share(monday + h * HOUR_MS + HOUR_MS / 2, Region::EuWest1))
-            .sum();
+        let monday = DateTime::parse_from_rfc3339("2026-08-31T00:00:00Z").unwrap().timestamp_millis();
+        let total: f64 = (0..24).map(|h| activity_share(monday + h * HOUR_MS + HOUR_MS / 2, Region::EuWest1)).sum();
         assert!((total - 1.0).abs() < 1e-12);
     }
 

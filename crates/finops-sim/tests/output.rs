@@ -11,27 +11,18 @@ use finops_sim::{RunOptions, SimConfig, Simulator, Stop};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 fn sim(seed: u64, threads: usize) -> Simulator {
-    Simulator::new(SimConfig {
-        seed,
-        threads,
-        ..SimConfig::default()
-    })
-    .expect("valid config")
+    Simulator::new(SimConfig { seed, threads, ..SimConfig::default() }).expect("valid config")
 }
 
 fn csv_bytes(s: &Simulator, stop: Stop) -> Vec<u8> {
     let mut out = Vec::new();
-    s.write_csv(&mut out, stop, &RunOptions::default())
-        .expect("write csv");
+    s.write_csv(&mut out, stop, &RunOptions::default()).expect("write csv");
     out
 }
 
 fn rows(bytes: &[u8]) -> Vec<csv::StringRecord> {
     let mut r = csv::Reader::from_reader(bytes);
-    assert_eq!(
-        r.headers().unwrap().iter().collect::<Vec<_>>().join(","),
-        csv_header()
-    );
+    assert_eq!(r.headers().unwrap().iter().collect::<Vec<_>>().join(","), csv_header());
     r.records().map(|x| x.expect("well-formed row")).collect()
 }
 
@@ -47,28 +38,16 @@ fn every_row_costs_exactly_the_catalog_formula() {
     for row in &rows {
         assert_eq!(row.len(), COLUMNS.len());
         let f = |name: &str| &row[COLUMNS.iter().position(|c| c.name == name).unwrap()];
-        let n = |name: &str| {
-            f(name)
-                .parse::<u64>()
-                .unwrap_or_else(|_| panic!("{name} = {:?}", f(name)))
-        };
-        assert!(
-            ids.insert(f("call_id").to_string()),
-            "duplicate id {}",
-            f("call_id")
-        );
-        let ts = DateTime::parse_from_rfc3339(f("timestamp"))
-            .expect("RFC 3339 UTC")
-            .with_timezone(&Utc);
+        let n = |name: &str| f(name).parse::<u64>().unwrap_or_else(|_| panic!("{name} = {:?}", f(name)));
+        assert!(ids.insert(f("call_id").to_string()), "duplicate id {}", f("call_id"));
+        let ts = DateTime::parse_from_rfc3339(f("timestamp")).expect("RFC 3339 UTC").with_timezone(&Utc);
         assert!(f("timestamp").ends_with('Z'));
         assert!(ts.timestamp_millis() >= last_ts, "rows out of time order");
         last_ts = ts.timestamp_millis();
         assert_eq!(n("total_tokens"), n("input_tokens") + n("output_tokens"));
         let cost = f("cost_usd");
         assert!(!cost.contains(['e', 'E']), "exponent in cost {cost}");
-        let (_, price) = catalog
-            .price_at(f("provider"), f("model"), ts.date_naive())
-            .expect("priced");
+        let (_, price) = catalog.price_at(f("provider"), f("model"), ts.date_naive()).expect("priced");
         let usage = Usage {
             input: n("input_tokens"),
             cached_input: n("cached_input_tokens"),
@@ -76,12 +55,7 @@ fn every_row_costs_exactly_the_catalog_formula() {
             output: n("output_tokens"),
         };
         let tier: ServiceTier = f("service_tier").parse().unwrap();
-        assert_eq!(
-            cost,
-            price.cost(&usage, tier).unwrap().to_string(),
-            "row {}",
-            f("call_id")
-        );
+        assert_eq!(cost, price.cost(&usage, tier).unwrap().to_string(), "row {}", f("call_id"));
         assert_eq!(
             n("tier_price_usd"),
             match f("subscription_tier") {
@@ -96,15 +70,8 @@ fn every_row_costs_exactly_the_catalog_formula() {
             f("subscription_tier").to_string(),
             f("customer_archetype").to_string(),
         ];
-        let prev = identity
-            .entry(f("customer_id").to_string())
-            .or_insert_with(|| attrs.clone());
-        assert_eq!(
-            *prev,
-            attrs,
-            "customer {} changed identity",
-            f("customer_id")
-        );
+        let prev = identity.entry(f("customer_id").to_string()).or_insert_with(|| attrs.clone());
+        assert_eq!(*prev, attrs, "customer {} changed identity", f("customer_id"));
     }
 }
 
@@ -122,28 +89,15 @@ fn stop_rules() {
     let s = sim(5, 0);
     let target = 3_000_000u64;
     let bytes = csv_bytes(&s, Stop::Bytes(target));
-    assert!(
-        bytes.len() as u64 >= target,
-        "stopped short: {}",
-        bytes.len()
-    );
-    let without_last = bytes[..bytes.len() - 1]
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .unwrap()
-        + 1;
-    assert!(
-        (without_last as u64) < target,
-        "overshot by more than one row"
-    );
+    assert!(bytes.len() as u64 >= target, "stopped short: {}", bytes.len());
+    let without_last = bytes[..bytes.len() - 1].iter().rposition(|&b| b == b'\n').unwrap() + 1;
+    assert!((without_last as u64) < target, "overshot by more than one row");
     assert!(bytes.ends_with(b"\n"));
 
     let hours = csv_bytes(&s, Stop::Hours(30));
     let start = s.config().start.timestamp_millis();
     for row in rows(&hours) {
-        let t = DateTime::parse_from_rfc3339(&row[1])
-            .unwrap()
-            .timestamp_millis();
+        let t = DateTime::parse_from_rfc3339(&row[1]).unwrap().timestamp_millis();
         assert!(t >= start && t < start + 30 * 3_600_000);
     }
     assert_eq!(rows(&csv_bytes(&s, Stop::Calls(0))).len(), 0);
@@ -154,15 +108,10 @@ fn csv_and_parquet_hold_the_same_data() {
     let s = sim(21, 0);
     let csv = rows(&csv_bytes(&s, Stop::Calls(30_000)));
     let mut pq = Vec::new();
-    let summary = s
-        .write_parquet(&mut pq, Stop::Calls(30_000), &RunOptions::default())
-        .unwrap();
+    let summary = s.write_parquet(&mut pq, Stop::Calls(30_000), &RunOptions::default()).unwrap();
     assert_eq!(summary.calls, 30_000);
     assert_eq!(summary.bytes, pq.len() as u64);
-    let reader = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(pq))
-        .unwrap()
-        .build()
-        .unwrap();
+    let reader = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(pq)).unwrap().build().unwrap();
     let mut i = 0usize;
     for batch in reader {
         let batch = batch.unwrap();
@@ -175,19 +124,10 @@ fn csv_and_parquet_hold_the_same_data() {
                 } else if let Some(v) = a.as_any().downcast_ref::<Int64Array>() {
                     v.value(r).to_string()
                 } else if let Some(v) = a.as_any().downcast_ref::<Float64Array>() {
-                    assert_eq!(
-                        v.value(r),
-                        expected.parse::<f64>().unwrap(),
-                        "{} row {}",
-                        def.name,
-                        i + r
-                    );
+                    assert_eq!(v.value(r), expected.parse::<f64>().unwrap(), "{} row {}", def.name, i + r);
                     continue;
                 } else if let Some(v) = a.as_any().downcast_ref::<TimestampMillisecondArray>() {
-                    DateTime::from_timestamp_millis(v.value(r))
-                        .unwrap()
-                        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
-                        .to_string()
+                    DateTime::from_timestamp_millis(v.value(r)).unwrap().format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
                 } else {
                     panic!("unexpected type {:?} for {}", a.data_type(), def.name)
                 };

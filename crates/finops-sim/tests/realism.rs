@@ -18,13 +18,8 @@ struct World {
 fn world() -> &'static World {
     static W: OnceLock<World> = OnceLock::new();
     W.get_or_init(|| {
-        let sim = Simulator::new(SimConfig {
-            seed: 11,
-            customers: 3000,
-            organizations: 100,
-            ..SimConfig::default()
-        })
-        .expect("valid config");
+        let sim = Simulator::new(SimConfig { seed: 11, customers: 3000, organizations: 100, ..SimConfig::default() })
+            .expect("valid config");
         let calls = (0..DAYS * 24).flat_map(|h| sim.hour_calls(h)).collect();
         World { sim, calls }
     })
@@ -47,10 +42,7 @@ fn local(ts_ms: i64, r: Region) -> DateTime<Utc> {
 fn complete_local_days(r: Region) -> Vec<NaiveDate> {
     let start = world().sim.config().start;
     let end = start + Duration::days(DAYS as i64);
-    let (ls, le) = (
-        start + Duration::hours(offset(r)),
-        end + Duration::hours(offset(r)),
-    );
+    let (ls, le) = (start + Duration::hours(offset(r)), end + Duration::hours(offset(r)));
     let mut d = ls.date_naive();
     if ls.time() != chrono::NaiveTime::MIN {
         d = d.succ_opt().unwrap();
@@ -76,19 +68,11 @@ fn population_shares_match_targets() {
     // Tolerance +-2.5 percentage points: ~3 standard errors for 3,000 customers.
     let pop = world().sim.population();
     let n = pop.customers.len() as f64;
-    for (a, target) in [
-        (Archetype::Light, 0.70),
-        (Archetype::Power, 0.20),
-        (Archetype::Heavy, 0.10),
-    ] {
+    for (a, target) in [(Archetype::Light, 0.70), (Archetype::Power, 0.20), (Archetype::Heavy, 0.10)] {
         let share = pop.customers.iter().filter(|c| c.archetype == a).count() as f64 / n;
         assert!((share - target).abs() < 0.025, "{a}: {share}");
     }
-    for (t, target) in [
-        (Tier::Starter, 0.50),
-        (Tier::Pro, 0.35),
-        (Tier::Enterprise, 0.15),
-    ] {
+    for (t, target) in [(Tier::Starter, 0.50), (Tier::Pro, 0.35), (Tier::Enterprise, 0.15)] {
         let share = pop.customers.iter().filter(|c| c.tier == t).count() as f64 / n;
         assert!((share - target).abs() < 0.025, "{t}: {share}");
     }
@@ -100,9 +84,7 @@ fn provider_shares_match_market_weights() {
     let w = world();
     let mut counts: HashMap<&str, u64> = HashMap::new();
     for c in &w.calls {
-        *counts
-            .entry(w.sim.catalog().models[c.model as usize].provider.as_str())
-            .or_default() += 1;
+        *counts.entry(w.sim.catalog().models[c.model as usize].provider.as_str()).or_default() += 1;
     }
     let n = w.calls.len() as f64;
     for (p, target) in [
@@ -115,10 +97,7 @@ fn provider_shares_match_market_weights() {
         ("cohere", 0.01),
     ] {
         let share = counts.get(p).copied().unwrap_or(0) as f64 / n;
-        assert!(
-            (share - target).abs() < 0.003,
-            "{p}: {share:.4} vs {target}"
-        );
+        assert!((share - target).abs() < 0.003, "{p}: {share:.4} vs {target}");
     }
 }
 
@@ -128,10 +107,7 @@ fn weekday_calls_per_day_follow_the_archetypes() {
     // range midpoint (tolerance 4%), and 90% of customers sit inside the range widened by Poisson noise.
     let w = world();
     let pop = w.sim.population();
-    let days: HashMap<Region, Vec<NaiveDate>> = Region::ALL
-        .iter()
-        .map(|r| (*r, complete_local_days(*r)))
-        .collect();
+    let days: HashMap<Region, Vec<NaiveDate>> = Region::ALL.iter().map(|r| (*r, complete_local_days(*r))).collect();
     let mut weekday_calls = vec![0u64; pop.customers.len()];
     for c in &w.calls {
         let cust = &pop.customers[c.customer as usize];
@@ -140,37 +116,24 @@ fn weekday_calls_per_day_follow_the_archetypes() {
             weekday_calls[c.customer as usize] += 1;
         }
     }
-    for (a, lo, hi) in [
-        (Archetype::Light, 5.0, 20.0),
-        (Archetype::Power, 50.0, 150.0),
-        (Archetype::Heavy, 200.0, 500.0),
-    ] {
+    for (a, lo, hi) in
+        [(Archetype::Light, 5.0, 20.0), (Archetype::Power, 50.0, 150.0), (Archetype::Heavy, 200.0, 500.0)]
+    {
         let mut per_day: Vec<f64> = pop
             .customers
             .iter()
             .filter(|c| c.archetype == a)
             .map(|c| {
-                let n_weekdays = days[&c.home_region]
-                    .iter()
-                    .filter(|d| d.weekday().num_days_from_monday() < 5)
-                    .count();
+                let n_weekdays = days[&c.home_region].iter().filter(|d| d.weekday().num_days_from_monday() < 5).count();
                 weekday_calls[c.index as usize] as f64 / n_weekdays as f64
             })
             .collect();
         let mean = per_day.iter().sum::<f64>() / per_day.len() as f64;
-        within(
-            mean,
-            (lo + hi) / 2.0,
-            0.04,
-            &format!("{a} weekday calls/day"),
-        );
+        within(mean, (lo + hi) / 2.0, 0.04, &format!("{a} weekday calls/day"));
         per_day.sort_by(f64::total_cmp);
         let p5 = per_day[per_day.len() / 20];
         let p95 = per_day[per_day.len() * 19 / 20];
-        assert!(
-            p5 > lo * 0.7 && p95 < hi * 1.15,
-            "{a}: 5-95% of customers {p5:.1}..{p95:.1} vs range {lo}..{hi}"
-        );
+        assert!(p5 > lo * 0.7 && p95 < hi * 1.15, "{a}: 5-95% of customers {p5:.1}..{p95:.1} vs range {lo}..{hi}");
     }
 }
 
@@ -187,10 +150,7 @@ fn day_of_week_and_hour_of_day_ratios() {
             weekday_days[d.weekday().num_days_from_monday() as usize] += 1.0 / 4.0;
         }
     }
-    let days: HashMap<Region, Vec<NaiveDate>> = Region::ALL
-        .iter()
-        .map(|r| (*r, complete_local_days(*r)))
-        .collect();
+    let days: HashMap<Region, Vec<NaiveDate>> = Region::ALL.iter().map(|r| (*r, complete_local_days(*r))).collect();
     for c in &w.calls {
         let region = pop.customers[c.customer as usize].home_region;
         let t = local(c.ts_ms, region);
@@ -208,27 +168,11 @@ fn day_of_week_and_hour_of_day_ratios() {
     let weekday_avg = (0..5).map(avg).sum::<f64>() / 5.0;
     within(avg(5) / weekday_avg, 0.4, 0.06, "Saturday / weekday");
     within(avg(6) / weekday_avg, 0.3, 0.06, "Sunday / weekday");
-    let mean_of =
-        |hours: &[usize]| hours.iter().map(|&h| by_hour[h]).sum::<f64>() / hours.len() as f64;
+    let mean_of = |hours: &[usize]| hours.iter().map(|&h| by_hour[h]).sum::<f64>() / hours.len() as f64;
     let business = mean_of(&[9, 10, 11, 12, 13, 14, 15, 16]);
-    within(
-        mean_of(&[6, 7, 8]) / business,
-        0.6,
-        0.05,
-        "early morning / business hours",
-    );
-    within(
-        mean_of(&[17, 18, 19, 20, 21]) / business,
-        0.8,
-        0.05,
-        "evening / business hours",
-    );
-    within(
-        mean_of(&[22, 23, 0, 1, 2, 3, 4, 5]) / business,
-        0.3,
-        0.05,
-        "night / business hours",
-    );
+    within(mean_of(&[6, 7, 8]) / business, 0.6, 0.05, "early morning / business hours");
+    within(mean_of(&[17, 18, 19, 20, 21]) / business, 0.8, 0.05, "evening / business hours");
+    within(mean_of(&[22, 23, 0, 1, 2, 3, 4, 5]) / business, 0.3, 0.05, "night / business hours");
 }
 
 #[test]
@@ -252,20 +196,13 @@ fn failures_are_rare_typed_and_unbilled_or_partial() {
             }
             ErrorType::ClientTimeout => {
                 assert_eq!(c.latency_ms, 120_000);
-                assert!(
-                    c.input_tokens > 0 && c.cost.0 > 0,
-                    "a timeout bills its prompt: {c:?}"
-                );
+                assert!(c.input_tokens > 0 && c.cost.0 > 0, "a timeout bills its prompt: {c:?}");
             }
         }
     }
     let n = w.calls.len() as f64;
     let failed = n - by_status[&Status::Success] as f64;
-    assert!(
-        (0.01..=0.03).contains(&(failed / n)),
-        "failure rate {}",
-        failed / n
-    );
+    assert!((0.01..=0.03).contains(&(failed / n)), "failure rate {}", failed / n);
     for s in [Status::RateLimited, Status::Timeout, Status::ServerError] {
         assert!(by_status.get(&s).copied().unwrap_or(0) > 100, "{s} missing");
     }
@@ -285,41 +222,22 @@ fn tokens_are_heavy_tailed_and_consistent() {
         let model = &w.sim.catalog().models[c.model as usize];
         assert!(c.cached_input_tokens <= c.input_tokens);
         assert!(c.reasoning_tokens <= c.output_tokens);
-        assert!(
-            c.reasoning_tokens == 0 || model.reasoning,
-            "{} does not reason",
-            model.name
-        );
+        assert!(c.reasoning_tokens == 0 || model.reasoning, "{} does not reason", model.name);
         assert!(c.total_tokens() <= model.context_window);
         assert!(c.ttft_ms <= c.latency_ms);
-        inputs
-            .entry(pop.customers[c.customer as usize].archetype)
-            .or_default()
-            .push(f64::from(c.input_tokens));
+        inputs.entry(pop.customers[c.customer as usize].archetype).or_default().push(f64::from(c.input_tokens));
     }
-    for (a, lo, hi) in [
-        (Archetype::Light, 50.0, 300.0),
-        (Archetype::Power, 200.0, 800.0),
-        (Archetype::Heavy, 500.0, 2000.0),
-    ] {
+    for (a, lo, hi) in
+        [(Archetype::Light, 50.0, 300.0), (Archetype::Power, 200.0, 800.0), (Archetype::Heavy, 500.0, 2000.0)]
+    {
         let v = inputs.get_mut(&a).unwrap();
         let p50 = percentile(v, 0.5);
         let p99 = percentile(v, 0.99);
-        assert!(
-            p50 > lo && p50 < hi,
-            "{a}: median input {p50} outside {lo}..{hi}"
-        );
-        assert!(
-            p99 / p50 > 4.0,
-            "{a}: tail too light (p99/p50 = {})",
-            p99 / p50
-        );
+        assert!(p50 > lo && p50 < hi, "{a}: median input {p50} outside {lo}..{hi}");
+        assert!(p99 / p50 > 4.0, "{a}: tail too light (p99/p50 = {})", p99 / p50);
     }
     let cached = w.calls.iter().filter(|c| c.cached_input_tokens > 0).count();
-    assert!(
-        cached > w.calls.len() / 100,
-        "prompt caching too rare: {cached}"
-    );
+    assert!(cached > w.calls.len() / 100, "prompt caching too rare: {cached}");
 }
 
 #[test]
@@ -327,13 +245,8 @@ fn latency_depends_on_model_and_region() {
     let w = world();
     let catalog = w.sim.catalog();
     let idx = |p: &str, m: &str| catalog.model(p, m).unwrap().0 as u16;
-    let (fast, slow) = (
-        idx("openai", "gpt-4.1-nano"),
-        idx("anthropic", "claude-opus-4-1"),
-    );
-    let ok = |c: &&Call| {
-        c.status() == Status::Success && c.service_tier == finops_core::ServiceTier::Standard
-    };
+    let (fast, slow) = (idx("openai", "gpt-4.1-nano"), idx("anthropic", "claude-opus-4-1"));
+    let ok = |c: &&Call| c.status() == Status::Success && c.service_tier == finops_core::ServiceTier::Standard;
     let lat = |m: u16| {
         let mut v: Vec<f64> = w
             .calls
@@ -345,10 +258,7 @@ fn latency_depends_on_model_and_region() {
         percentile(&mut v, 0.5)
     };
     let (f, s) = (lat(fast), lat(slow));
-    assert!(
-        s > 2.0 * f,
-        "claude-opus-4-1 p50 {s} ms vs gpt-4.1-nano p50 {f} ms"
-    );
+    assert!(s > 2.0 * f, "claude-opus-4-1 p50 {s} ms vs gpt-4.1-nano p50 {f} ms");
     let ttft = |r: Region| {
         let mut v: Vec<f64> = w
             .calls
@@ -360,8 +270,5 @@ fn latency_depends_on_model_and_region() {
         percentile(&mut v, 0.5)
     };
     let (us, ap) = (ttft(Region::UsEast1), ttft(Region::ApSoutheast1));
-    assert!(
-        ap > us * 1.1,
-        "ap-southeast-1 ttft p50 {ap} vs us-east-1 {us}"
-    );
+    assert!(ap > us * 1.1, "ap-southeast-1 ttft p50 {ap} vs us-east-1 {us}");
 }
