@@ -146,8 +146,12 @@ fn bad_input_gets_a_clear_error_and_a_nonzero_exit() {
     let o = run(&["simulate", "--start", "2025-01-01", "--calls", "5", "--out", "-"]);
     assert!(!o.status.success());
     assert!(stderr(&o).contains("has no price on the start date 2025-01-01"), "{}", stderr(&o));
-    // The seed's mix was priced then.
+    // The seed's mix was priced then, but the showcase's migration target was not.
     let o = run(&["simulate", "--start", "2025-01-01", "--mix", "seed", "--calls", "5", "--out", "-", "-q"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("scenario model_migration switches calls to openai/gpt-4.1"), "{}", stderr(&o));
+    let o =
+        run(&["simulate", "--start", "2025-01-01", "--mix", "seed", "--baseline", "--calls", "5", "--out", "-", "-q"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(String::from_utf8_lossy(&o.stdout).lines().count() == 6);
 
@@ -183,4 +187,51 @@ fn pricing_prints_dated_rows() {
     let p = dir.path().join("mine.toml");
     fs::write(&p, run(&["pricing", "--toml"]).stdout).unwrap();
     assert!(run(&["pricing", "--pricing", p.to_str().unwrap()]).status.success());
+}
+
+#[test]
+fn showcase_writes_the_answer_key_and_scenarios_can_run_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("calls.csv");
+    let o = run(&["simulate", "--target-size", "50MB", "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let key: serde_json::Value =
+        serde_json::from_slice(&fs::read(dir.path().join("calls.events.json")).unwrap()).unwrap();
+    let windows = key["windows"].as_array().unwrap();
+    let ids: std::collections::HashSet<&str> = windows.iter().map(|w| w["scenario"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), 12, "the default 50 MB holds every scenario: {ids:?}");
+    // The data itself carries no scenario label.
+    let header = fs::read_to_string(&out).unwrap().lines().next().unwrap().to_string();
+    assert!(!header.contains("scenario"));
+
+    let alone = dir.path().join("viral.csv");
+    let o = run(&["simulate", "--scenario", "Viral Spike", "--days", "4", "--out", alone.to_str().unwrap(), "-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let key: serde_json::Value =
+        serde_json::from_slice(&fs::read(dir.path().join("viral.events.json")).unwrap()).unwrap();
+    assert_eq!(key["windows"][0]["scenario"], "viral_spike");
+    assert_eq!(key["windows"].as_array().unwrap().len(), 1);
+
+    let o = run(&["simulate", "--scenario", "alien_invasion", "--calls", "5", "--out", "-"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("unknown scenario `alien_invasion`") && stderr(&o).contains("viral_spike"));
+
+    let o = run(&["scenarios"]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    for id in [
+        "base_traffic",
+        "seasonal_pattern",
+        "burst_traffic",
+        "multi_tenant",
+        "model_migration",
+        "weekend_effect",
+        "timezone_pattern",
+        "feature_launch",
+        "cost_optimization",
+        "gradual_decline",
+        "steady_growth",
+        "viral_spike",
+    ] {
+        assert!(text.contains(id), "{id} missing from `finops scenarios`");
+    }
 }

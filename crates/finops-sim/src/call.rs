@@ -5,6 +5,8 @@ use finops_core::schema::{Environment, ErrorType, Feature, Region, Status};
 use rand::{Rng, RngExt};
 use rand_distr::StandardNormal;
 
+use crate::scenario::Draft;
+
 use crate::population::{Customer, pick_weighted};
 use crate::profile::{
     BATCH_SHARE_OF_SUMMARIZE, CACHE_GRANULARITY, CALL_IN_HOME_REGION, CLIENT_TIMEOUT_MS, CROSS_REGION_MS,
@@ -107,17 +109,18 @@ impl CallFactory {
         CallFactory { models, token_params }
     }
 
-    /// Draws one call of `customer` at `ts_ms` on `model` for `feature`.
+    /// Draws one call of `customer` at `ts_ms` with the feature and model of `draft`; `load` is the
+    /// organization's traffic over its normal level (1 = normal).
     pub fn make<R: Rng + ?Sized>(
         &self,
         rng: &mut R,
         customer: &Customer,
         ts_ms: i64,
-        model: u16,
-        feature: Feature,
+        draft: Draft,
         load: f64,
         env: &HourEnv<'_>,
     ) -> Call {
+        let Draft { feature, model } = draft;
         let m = &self.models[model as usize];
         let price =
             env.prices[model as usize].expect("invariant: every model the simulator picks was checked to be priced");

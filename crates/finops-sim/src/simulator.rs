@@ -144,7 +144,7 @@ pub enum SimError {
 /// assert_eq!(text.lines().count(), 101);
 ///
 /// // Or in memory: the calls of one hour, with their strings resolved.
-/// for (i, call) in sim.hour_calls(10).iter().enumerate() {
+/// for (i, call) in sim.hour_calls(10)?.iter().enumerate() {
 ///     let row = sim.record(i as u64 + 1, call);
 ///     assert!(row.cost_usd >= 0.0 && !row.model.is_empty());
 /// }

@@ -111,12 +111,15 @@ impl HourGenerator<'_> {
         let mut lambdas = Vec::with_capacity(pop.customers.len());
         let mut org_normal = vec![0.0; pop.organizations.len()];
         let mut org_actual = vec![0.0; pop.organizations.len()];
+        let end = start + HOUR_MS;
         for c in &pop.customers {
-            if !c.is_active(mid) {
+            // Customers who sign up or churn during the hour call only while active.
+            let active_ms = (end.min(c.active_until_ms) - start.max(c.active_from_ms)).max(0);
+            if active_ms == 0 {
                 lambdas.push(0.0);
                 continue;
             }
-            let normal = c.calls_per_day * share[c.home_region.index()];
+            let normal = c.calls_per_day * share[c.home_region.index()] * (active_ms as f64 / HOUR_MS as f64);
             let lambda = per_customer.iter().fold(normal * hour_rate, |l, e| l * e.rate(mid, c));
             org_normal[c.org as usize] += normal;
             org_actual[c.org as usize] += lambda;
@@ -134,13 +137,14 @@ impl HourGenerator<'_> {
                 Ok(p) => p.sample(&mut rng) as u64,
                 Err(_) => 0,
             };
+            let (lo, hi) = (start.max(c.active_from_ms), end.min(c.active_until_ms));
             for _ in 0..n {
-                let ts = start + rng.random_range(0..HOUR_MS);
+                let ts = rng.random_range(lo..hi);
                 let mut draft = Draft { feature: c.pick_feature(&mut rng), model: self.mix.pick(rng.random()) };
                 for e in &adjusters {
                     e.adjust(mid, c, &mut draft, &mut rng);
                 }
-                calls.push(self.factory.make(&mut rng, c, ts, draft.model, draft.feature, load[c.org as usize], &env));
+                calls.push(self.factory.make(&mut rng, c, ts, draft, load[c.org as usize], &env));
             }
         }
         calls.sort_unstable_by_key(|c| (c.ts_ms, c.customer));

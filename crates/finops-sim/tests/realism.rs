@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Timelike, Utc};
 use finops_core::schema::{Archetype, ErrorType, Region, Status, Tier};
-use finops_sim::{Call, SimConfig, Simulator};
+use finops_sim::{Call, Program, SimConfig, Simulator};
 
 const DAYS: u64 = 14;
 
@@ -18,9 +18,15 @@ struct World {
 fn world() -> &'static World {
     static W: OnceLock<World> = OnceLock::new();
     W.get_or_init(|| {
-        let sim = Simulator::new(SimConfig { seed: 11, customers: 3000, organizations: 100, ..SimConfig::default() })
-            .expect("valid config");
-        let calls = (0..DAYS * 24).flat_map(|h| sim.hour_calls(h)).collect();
+        let sim = Simulator::new(SimConfig {
+            seed: 11,
+            customers: 3000,
+            organizations: 100,
+            program: Program::none(),
+            ..SimConfig::default()
+        })
+        .expect("valid config");
+        let calls = (0..DAYS * 24).flat_map(|h| sim.hour_calls(h).expect("planned")).collect();
         World { sim, calls }
     })
 }
@@ -66,7 +72,7 @@ fn within(actual: f64, expected: f64, rel_tol: f64, what: &str) {
 #[test]
 fn population_shares_match_targets() {
     // Tolerance +-2.5 percentage points: ~3 standard errors for 3,000 customers.
-    let pop = world().sim.population();
+    let pop = &world().sim.population();
     let n = pop.customers.len() as f64;
     for (a, target) in [(Archetype::Light, 0.70), (Archetype::Power, 0.20), (Archetype::Heavy, 0.10)] {
         let share = pop.customers.iter().filter(|c| c.archetype == a).count() as f64 / n;
@@ -106,7 +112,7 @@ fn weekday_calls_per_day_follow_the_archetypes() {
     // Each customer's weekday rate is uniform in the archetype's range, so the archetype mean is the
     // range midpoint (tolerance 4%), and 90% of customers sit inside the range widened by Poisson noise.
     let w = world();
-    let pop = w.sim.population();
+    let pop = &w.sim.population();
     let days: HashMap<Region, Vec<NaiveDate>> = Region::ALL.iter().map(|r| (*r, complete_local_days(*r))).collect();
     let mut weekday_calls = vec![0u64; pop.customers.len()];
     for c in &w.calls {
@@ -140,7 +146,7 @@ fn weekday_calls_per_day_follow_the_archetypes() {
 #[test]
 fn day_of_week_and_hour_of_day_ratios() {
     let w = world();
-    let pop = w.sim.population();
+    let pop = &w.sim.population();
     // weekday class -> calls, and (weekday) local hour -> calls, over complete local days.
     let mut by_weekday = [0f64; 7];
     let mut weekday_days = [0f64; 7];
@@ -216,7 +222,7 @@ fn percentile(v: &mut [f64], p: f64) -> f64 {
 #[test]
 fn tokens_are_heavy_tailed_and_consistent() {
     let w = world();
-    let pop = w.sim.population();
+    let pop = &w.sim.population();
     let mut inputs: HashMap<Archetype, Vec<f64>> = HashMap::new();
     for c in w.calls.iter().filter(|c| c.status() == Status::Success) {
         let model = &w.sim.catalog().models[c.model as usize];

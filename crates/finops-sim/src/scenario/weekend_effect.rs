@@ -1,4 +1,4 @@
-//! Weekend Effect: deep weekend and holiday dips, a quiet Friday afternoon and a slow Monday morning.
+//! Weekend Effect: deep weekend and (mid-week) holiday dips, a quiet Friday afternoon and a slow Monday morning.
 use chrono::{Datelike, Duration, NaiveDate};
 use rand::RngExt;
 use serde_json::json;
@@ -69,7 +69,8 @@ impl Scenario for WeekendEffect {
         let first = utc_date(w.start_ms + DAY_MS);
         let days = ((w.end_ms - w.start_ms) / DAY_MS - 2).max(0);
         let candidates: Vec<NaiveDate> =
-            (0..days).map(|k| first + Duration::days(k)).filter(|d| d.weekday().num_days_from_monday() < 5).collect();
+            // Mid-week, so the holiday does not blur the Friday and Monday effects.
+            (0..days).map(|k| first + Duration::days(k)).filter(|d| (1..=3).contains(&d.weekday().num_days_from_monday())).collect();
         let holiday = (!candidates.is_empty()).then(|| candidates[ctx.rng.random_range(0..candidates.len())]);
         let truth = json!({
             "segment": "everyone, in local time",

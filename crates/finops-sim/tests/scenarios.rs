@@ -1,0 +1,332 @@
+//! Each scenario generated on its own, its signature measured from the calls and compared with what the
+//! answer key says was injected. Most measurements divide by a baseline run (same seed and population,
+//! no scenario), which cancels the time-of-day and day-of-week shape.
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Datelike, Duration, Timelike, Utc};
+use finops_core::schema::{Feature, Product, Region};
+use finops_sim::scenario::{LEAD_HOURS, find};
+use finops_sim::{Call, Population, Program, SimConfig, Simulator};
+use serde_json::Value;
+
+const HOUR: i64 = 3_600_000;
+
+struct Run {
+    sim: Simulator,
+    calls: Vec<Call>,
+    population: Population,
+}
+
+fn run(program: Program, customers: u32, seed: u64, hours: u64) -> Run {
+    let sim = Simulator::new(SimConfig { seed, customers, organizations: 50, program, ..SimConfig::default() })
+        .expect("valid config");
+    let calls: Vec<Call> = (0..hours).flat_map(|h| sim.hour_calls(h).expect("planned")).collect();
+    let population = sim.population();
+    Run { sim, calls, population }
+}
+
+/// The scenario alone and a baseline over the same hours: (scenario run, baseline, truth, window).
+fn alone(id: &str, customers: u32, seed: u64) -> (Run, Run, Value, (i64, i64)) {
+    let program = Program::sequence(vec![find(id).expect("registered")]);
+    let hours = program.cycle_hours;
+    let scn = run(program, customers, seed, hours);
+    let base = run(Program::none(), customers, seed, hours);
+    let record = scn.sim.ground_truth(i64::MAX)["windows"][0].clone();
+    assert_eq!(record["scenario"], id);
+    let window = (record["start_ms"].as_i64().unwrap(), record["end_ms"].as_i64().unwrap());
+    assert_eq!(window.0 - scn.sim.config().start.timestamp_millis(), LEAD_HOURS as i64 * HOUR);
+    (scn, base, record["truth"].clone(), window)
+}
+
+fn count(calls: &[Call], from: i64, to: i64, pred: impl Fn(&Call) -> bool) -> f64 {
+    calls.iter().filter(|c| c.ts_ms >= from && c.ts_ms < to && pred(c)).count() as f64
+}
+
+fn org_index(id: &Value) -> u32 {
+    id.as_str().unwrap().trim_start_matches("org_").parse::<u32>().unwrap() - 1
+}
+
+fn cust_index(id: &Value) -> u32 {
+    id.as_str().unwrap().trim_start_matches("cust_").parse::<u32>().unwrap() - 1
+}
+
+fn ms(v: &Value) -> i64 {
+    DateTime::parse_from_rfc3339(v.as_str().unwrap()).unwrap().timestamp_millis()
+}
+
+#[test]
+fn base_traffic_injects_nothing() {
+    let (scn, base, truth, _) = alone("base_traffic", 300, 1);
+    assert_eq!(truth["modification"], "none");
+    assert!(scn.calls == base.calls, "base traffic must equal the plain baseline");
+}
+
+#[test]
+fn seasonal_pattern_follows_weekly_and_monthly_waves() {
+    let (scn, base, truth, (start, end)) = alone("seasonal_pattern", 1000, 2);
+    assert_eq!(truth["weekly_amplitude"], 0.3);
+    let expected = |h: f64| {
+        (1.0 + 0.3 * (std::f64::consts::TAU * h / 168.0).sin())
+            * (1.0 + 0.2 * (std::f64::consts::TAU * h / 720.0).sin())
+    };
+    let mut errors = Vec::new();
+    let mut ratios = Vec::new();
+    let mut t = start;
+    while t < end {
+        let r = count(&scn.calls, t, t + 12 * HOUR, |_| true) / count(&base.calls, t, t + 12 * HOUR, |_| true);
+        let e = (0..12).map(|k| expected(((t - start) / HOUR + k) as f64 + 0.5)).sum::<f64>() / 12.0;
+        errors.push((r - e).abs());
+        ratios.push(r);
+        t += 12 * HOUR;
+    }
+    let mean_err = errors.iter().sum::<f64>() / errors.len() as f64;
+    let (max, min) = ratios.iter().fold((0.0f64, 9.0f64), |(a, b), r| (a.max(*r), b.min(*r)));
+    eprintln!("seasonal: 12 h ratios to baseline {ratios:.2?}; mean |error| {mean_err:.3}");
+    assert!(mean_err < 0.06, "mean error {mean_err}");
+    assert!(max > 1.2 && min < 0.85, "amplitude: {min:.2}..{max:.2}");
+}
+
+#[test]
+fn burst_hours_are_5_to_20x() {
+    let (scn, base, truth, _) = alone("burst_traffic", 1000, 3);
+    let bursts = truth["bursts"].as_array().unwrap();
+    assert!(!bursts.is_empty());
+    for b in bursts {
+        let (from, org, m) = (ms(&b["start"]), org_index(&b["organization_id"]), b["multiplier"].as_f64().unwrap());
+        assert!((5.0..=20.0).contains(&m));
+        let in_org = |c: &Call, p: &Population| p.customers[c.customer as usize].org == org;
+        let s = count(&scn.calls, from, from + HOUR, |c| in_org(c, &scn.population));
+        let b0 = count(&base.calls, from, from + HOUR, |c| in_org(c, &base.population));
+        let neighbours: f64 = [-2, -1, 1, 2]
+            .iter()
+            .map(|k| count(&scn.calls, from + k * HOUR, from + (k + 1) * HOUR, |c| in_org(c, &scn.population)))
+            .sum::<f64>()
+            / 4.0;
+        eprintln!(
+            "burst {}: injected {m:.1}x, measured {:.1}x baseline, {:.1}x neighbours",
+            b["start"],
+            s / b0,
+            s / neighbours
+        );
+        if b0 >= 10.0 {
+            assert!(s / b0 > 0.6 * m && s / b0 < 1.5 * m, "burst {b}: {s} vs baseline {b0}");
+        }
+        assert!(s / neighbours.max(1.0) > 3.0, "burst {b} does not stand out: {s} vs neighbours {neighbours}");
+    }
+}
+
+#[test]
+fn multi_tenant_spreads_organizations_3_to_10x() {
+    let (scn, base, truth, (start, end)) = alone("multi_tenant", 1500, 4);
+    let spread = truth["spread"].as_f64().unwrap();
+    assert!((3.0..=10.0).contains(&spread));
+    let mut by_org_s: HashMap<u32, f64> = HashMap::new();
+    let mut by_org_b: HashMap<u32, f64> = HashMap::new();
+    for c in scn.calls.iter().filter(|c| c.ts_ms >= start && c.ts_ms < end) {
+        *by_org_s.entry(scn.population.customers[c.customer as usize].org).or_default() += 1.0;
+    }
+    for c in base.calls.iter().filter(|c| c.ts_ms >= start && c.ts_ms < end) {
+        *by_org_b.entry(base.population.customers[c.customer as usize].org).or_default() += 1.0;
+    }
+    let mut measured = Vec::new();
+    for (org, m) in truth["multipliers"].as_object().unwrap() {
+        let o = org_index(&Value::String(org.clone()));
+        let b = by_org_b.get(&o).copied().unwrap_or(0.0);
+        if b < 300.0 {
+            continue;
+        }
+        let r = by_org_s.get(&o).copied().unwrap_or(0.0) / b;
+        let m = m.as_f64().unwrap();
+        assert!((r / m - 1.0).abs() < 0.25, "{org}: measured {r:.2} vs injected {m:.2}");
+        measured.push(r);
+    }
+    let ratio = measured.iter().cloned().fold(0.0, f64::max) / measured.iter().cloned().fold(f64::MAX, f64::min);
+    eprintln!("multi-tenant: injected spread {spread:.2}, measured {ratio:.2} over {} orgs", measured.len());
+    assert!(ratio > 0.7 * spread && ratio < 1.3 * spread && ratio >= 2.5);
+}
+
+#[test]
+fn model_migration_moves_the_segment_to_claude_sonnet() {
+    let (scn, _, truth, (start, end)) = alone("model_migration", 1000, 5);
+    let orgs: HashSet<u32> = truth["organizations"].as_array().unwrap().iter().map(org_index).collect();
+    let catalog = scn.sim.catalog();
+    let from = catalog.model("openai", "gpt-4.1").unwrap().0 as u16;
+    let to = catalog.model("anthropic", "claude-sonnet-4-5").unwrap().0 as u16;
+    let share = |a: i64, b: i64| {
+        let seg = |c: &Call| orgs.contains(&scn.population.customers[c.customer as usize].org);
+        let t = count(&scn.calls, a, b, |c| seg(c) && c.model == to);
+        t / (t + count(&scn.calls, a, b, |c| seg(c) && c.model == from))
+    };
+    let tenth = (end - start) / 10;
+    let (before, first, last) = (share(start - 24 * HOUR, start), share(start, start + tenth), share(end - tenth, end));
+    eprintln!("migration: claude-sonnet share before {before:.3}, first tenth {first:.3}, last tenth {last:.3}");
+    assert!(before < 0.10 && first < 0.10, "start share {first}");
+    assert!(last > 0.80, "end share {last}");
+}
+
+/// Local calendar of a call's customer.
+fn local(c: &Call, p: &Population) -> DateTime<Utc> {
+    let r: Region = p.customers[c.customer as usize].home_region;
+    DateTime::from_timestamp_millis(c.ts_ms).unwrap() + Duration::hours(i64::from(r.utc_offset_hours()))
+}
+
+#[test]
+fn weekend_effect_deepens_weekends_friday_afternoons_monday_mornings_and_a_holiday() {
+    let (scn, base, truth, (start, end)) = alone("weekend_effect", 1500, 6);
+    let holiday = truth["holiday"].as_str().unwrap().to_string();
+    let ratio = |pred: &dyn Fn(DateTime<Utc>) -> bool| {
+        let s =
+            scn.calls.iter().filter(|c| c.ts_ms >= start && c.ts_ms < end && pred(local(c, &scn.population))).count();
+        let b =
+            base.calls.iter().filter(|c| c.ts_ms >= start && c.ts_ms < end && pred(local(c, &base.population))).count();
+        s as f64 / b as f64
+    };
+    let weekday = |t: DateTime<Utc>| t.weekday().num_days_from_monday();
+    let is_holiday = |t: DateTime<Utc>| t.date_naive().to_string() == holiday;
+    let weekend = ratio(&|t| weekday(t) >= 5);
+    let friday = ratio(&|t| weekday(t) == 4 && t.hour() >= 15 && !is_holiday(t));
+    let monday = ratio(&|t| weekday(t) == 0 && t.hour() < 10 && !is_holiday(t));
+    let midweek = ratio(&|t| (1..=3).contains(&weekday(t)) && !is_holiday(t));
+    let hol = ratio(&is_holiday);
+    eprintln!(
+        "weekend {weekend:.3} friday pm {friday:.3} monday am {monday:.3} midweek {midweek:.3} holiday {holiday} {hol:.3}"
+    );
+    assert!((weekend - 0.6).abs() < 0.06 && (friday - 0.6).abs() < 0.08 && (monday - 0.7).abs() < 0.08);
+    assert!((midweek - 1.0).abs() < 0.05 && (hol - 0.25).abs() < 0.06);
+}
+
+#[test]
+fn timezone_peaks_sit_at_their_utc_hours() {
+    let (scn, _, truth, (start, end)) = alone("timezone_pattern", 1500, 7);
+    for (region, peak) in [(Region::EuWest1, 9), (Region::ApSoutheast1, 1), (Region::UsEast1, 14)] {
+        assert_eq!(truth["peak_utc_hour"][region.as_str()], peak);
+        let mut by_hour = [0u32; 24];
+        for c in scn.calls.iter().filter(|c| c.ts_ms >= start && c.ts_ms < end && c.region == region) {
+            by_hour[DateTime::from_timestamp_millis(c.ts_ms).unwrap().hour() as usize] += 1;
+        }
+        let argmax = (0..24).max_by_key(|h| by_hour[*h]).unwrap() as i32;
+        let d = (argmax - peak).rem_euclid(24).min((peak - argmax).rem_euclid(24));
+        eprintln!("{region}: busiest UTC hour {argmax} (stated {peak})");
+        assert!(d <= 2, "{region}: busiest UTC hour {argmax}, stated {peak}");
+    }
+}
+
+#[test]
+fn feature_launch_adoption_follows_an_s_curve() {
+    let (scn, _, truth, (start, end)) = alone("feature_launch", 1500, 8);
+    let feature: Feature = truth["feature"].as_str().unwrap().parse().unwrap();
+    let product: Product = truth["product"].as_str().unwrap().parse().unwrap();
+    let of_product = |c: &Call| scn.population.customers[c.customer as usize].product == product;
+    assert_eq!(count(&scn.calls, 0, start, |c| c.feature == feature), 0.0, "feature used before its launch");
+    let n = 8;
+    let step = (end - start) / n;
+    let shares: Vec<f64> = (0..n)
+        .map(|k| {
+            let (a, b) = (start + k * step, start + (k + 1) * step);
+            count(&scn.calls, a, b, |c| of_product(c) && c.feature == feature) / count(&scn.calls, a, b, of_product)
+        })
+        .collect();
+    eprintln!("feature launch of {feature} for {product}: share of calls per eighth {shares:.3?}");
+    // Logistic: slow start, steep middle, saturating end at about 0.7 x 0.3/1.3 = 0.16.
+    let rise_middle = shares[5] - shares[2];
+    let rise_edges = (shares[2] - shares[0]) + (shares[7] - shares[5]);
+    assert!(shares[0] < 0.02 && shares[7] > 0.12 && shares[7] < 0.2);
+    assert!(rise_middle > 1.5 * rise_edges, "not S-shaped: {shares:?}");
+    assert_eq!(count(&scn.calls, start, end, |c| !of_product(c) && c.feature == feature), 0.0);
+}
+
+#[test]
+fn cost_optimization_lowers_cost_per_call() {
+    let (scn, base, truth, (start, end)) = alone("cost_optimization", 1500, 9);
+    let orgs: HashSet<u32> = truth["organizations"].as_array().unwrap().iter().map(org_index).collect();
+    let avg = |r: &Run, a: i64, b: i64| {
+        let v: Vec<f64> = r
+            .calls
+            .iter()
+            .filter(|c| c.ts_ms >= a && c.ts_ms < b && orgs.contains(&r.population.customers[c.customer as usize].org))
+            .map(|c| c.cost.usd())
+            .collect();
+        v.iter().sum::<f64>() / v.len() as f64
+    };
+    let q = (end - start) / 4;
+    let ratios: Vec<f64> = (0..4)
+        .map(|k| avg(&scn, start + k * q, start + (k + 1) * q) / avg(&base, start + k * q, start + (k + 1) * q))
+        .collect();
+    eprintln!("cost optimization: avg cost per call vs baseline per quarter {ratios:.3?}");
+    assert!(ratios[0] > 0.8 && ratios[3] < 0.7, "{ratios:?}");
+    assert!(ratios.windows(2).all(|w| w[1] < w[0] + 0.05), "not falling: {ratios:?}");
+}
+
+#[test]
+fn gradual_decline_fades_named_customers_to_40_percent_and_churns_half() {
+    let (scn, base, truth, (start, end)) = alone("gradual_decline", 1500, 10);
+    let members: HashSet<u32> = truth["customers"].as_array().unwrap().iter().map(cust_index).collect();
+    let churned: HashMap<u32, i64> =
+        truth["churned"].as_array().unwrap().iter().map(|c| (cust_index(&c["customer_id"]), ms(&c["at"]))).collect();
+    assert!(!churned.is_empty() && churned.len() < members.len());
+    for c in &scn.calls {
+        if let Some(at) = churned.get(&c.customer) {
+            assert!(c.ts_ms < *at, "churned customer cust_{} called after churning", c.customer + 1);
+        }
+    }
+    let staying = |c: &Call| members.contains(&c.customer) && !churned.contains_key(&c.customer);
+    let ratio = |a: i64, b: i64| count(&scn.calls, a, b, staying) / count(&base.calls, a, b, staying);
+    let (first, last) = (ratio(start, start + 24 * HOUR), ratio(end - 24 * HOUR, end));
+    eprintln!("decline: staying members at {first:.3} of baseline in the first day, {last:.3} in the last");
+    assert!(first > 0.85 && (last - 0.42).abs() < 0.08, "first {first}, last {last}");
+}
+
+#[test]
+fn steady_growth_doubles_traffic_with_sign_ups() {
+    let (scn, base, truth, (start, end)) = alone("steady_growth", 800, 11);
+    assert_eq!(truth["signups"], truth["active_at_start"]);
+    let ratio = |a: i64, b: i64| count(&scn.calls, a, b, |_| true) / count(&base.calls, a, b, |_| true);
+    let (first, last) = (ratio(start, start + 12 * HOUR), ratio(end - 12 * HOUR, end));
+    eprintln!("growth: {first:.3} of baseline in the first 12 h, {last:.3} in the last");
+    assert!(first < 1.15 && (last - 1.95).abs() < 0.15, "first {first}, last {last}");
+    let new_customers = scn.population.customers.len() - 800;
+    assert_eq!(new_customers as u64, truth["signups"].as_u64().unwrap());
+    for c in &scn.calls {
+        assert!(c.ts_ms >= scn.population.customers[c.customer as usize].active_from_ms);
+    }
+}
+
+#[test]
+fn viral_spike_peaks_near_50x_and_settles_at_5x() {
+    let (scn, base, truth, (start, end)) = alone("viral_spike", 1500, 12);
+    let org = org_index(&truth["organization_id"]);
+    let peak = ms(&truth["peak"]);
+    let ratio = |a: i64, b: i64| {
+        count(&scn.calls, a, b, |c| scn.population.customers[c.customer as usize].org == org)
+            / count(&base.calls, a, b, |c| base.population.customers[c.customer as usize].org == org)
+    };
+    let at_peak = ratio(peak - HOUR, peak + HOUR);
+    let after = ratio(end, end + LEAD_HOURS as i64 * HOUR);
+    let before = ratio(start - LEAD_HOURS as i64 * HOUR, start);
+    eprintln!("viral: before {before:.2}x, peak {at_peak:.1}x, after {after:.2}x");
+    assert!((40.0..=60.0).contains(&at_peak), "peak {at_peak}");
+    assert!((before - 1.0).abs() < 0.2 && (after - 5.0).abs() < 1.2, "before {before}, after {after}");
+}
+
+#[test]
+fn showcase_cycles_differ_and_keep_identities() {
+    let sim = Simulator::new(SimConfig { seed: 13, customers: 200, ..SimConfig::default() }).unwrap();
+    let cycle = sim.config().program.cycle_hours;
+    sim.hour_calls(cycle + 1).unwrap();
+    let truth = sim.ground_truth(i64::MAX);
+    let windows = truth["windows"].as_array().unwrap();
+    assert_eq!(windows.len(), 24, "two planned cycles of 12 scenarios");
+    let ids: HashSet<&str> = windows.iter().map(|w| w["scenario"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), 12);
+    for id in ["burst_traffic", "viral_spike", "feature_launch", "model_migration"] {
+        let of = |k: u64| windows.iter().find(|w| w["scenario"] == id && w["cycle"] == k).unwrap()["truth"].clone();
+        assert_ne!(of(0), of(1), "{id}: cycle 2 repeats cycle 1");
+    }
+    // Time moves forward: cycle 2's windows start one cycle later.
+    let start = |k: u64| {
+        windows.iter().find(|w| w["scenario"] == "viral_spike" && w["cycle"] == k).unwrap()["start_ms"]
+            .as_i64()
+            .unwrap()
+    };
+    assert_eq!(start(1) - start(0), cycle as i64 * HOUR);
+}
