@@ -6,7 +6,42 @@
 //! from the hour's own stream, so output stays identical whatever the thread count.
 //!
 //! Adding a scenario: write one file with a type implementing [`Scenario`] and add one line to
-//! [`registry`].
+//! [`registry`]. A scenario can also be used directly, without registering it:
+//!
+//! ```
+//! use std::sync::Arc;
+//! use finops_sim::scenario::{Effect, PlanCtx, Planned, Scenario, Window};
+//! use finops_sim::{Program, SimConfig, Simulator};
+//!
+//! pub struct LunchBreak;
+//!
+//! struct Dip(Window);
+//! impl Effect for Dip {
+//!     fn influence(&self) -> (i64, i64) { (self.0.start_ms, self.0.end_ms) }
+//!     fn hour_rate(&self, t: i64) -> f64 {
+//!         if t.div_euclid(3_600_000).rem_euclid(24) == 12 { 0.5 } else { 1.0 }
+//!     }
+//! }
+//!
+//! impl Scenario for LunchBreak {
+//!     fn id(&self) -> &'static str { "lunch_break" }
+//!     fn title(&self) -> &'static str { "Lunch Break" }
+//!     fn description(&self) -> &'static str { "Traffic halves at 12:00 UTC." }
+//!     fn parameters(&self) -> &'static str { "factor 0.5 at 12:00-13:00 UTC" }
+//!     fn hours(&self) -> u64 { 48 }
+//!     fn plan(&self, ctx: &mut PlanCtx<'_>) -> Result<Planned, String> {
+//!         Ok(Planned { effect: Box::new(Dip(ctx.window)), truth: serde_json::json!({ "factor": 0.5 }) })
+//!     }
+//! }
+//!
+//! let program = Program::sequence(vec![Arc::new(LunchBreak)]);
+//! let sim = Simulator::new(SimConfig { customers: 100, program, ..SimConfig::default() })?;
+//! let noon_in_window = sim.hour_calls(24 + 12)?.len();
+//! let noon_before = sim.hour_calls(12)?.len();
+//! assert!(noon_in_window < noon_before);
+//! assert_eq!(sim.ground_truth(i64::MAX)["windows"][0]["truth"]["factor"], 0.5);
+//! # Ok::<(), finops_sim::SimError>(())
+//! ```
 use std::sync::Arc;
 
 use finops_core::pricing::Catalog;
