@@ -1,0 +1,254 @@
+//! Dataset Overview: what the data holds, how it is distributed, and its quality.
+use serde::Serialize;
+
+use super::{Recommendation, Severity};
+use crate::common::{Metrics, group_metrics, pct, total_metrics};
+use crate::engine::{Dataset, Result};
+use crate::load::LoadReport;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DatasetOverview {
+    pub load: LoadReport,
+    pub summary: Metrics,
+    pub scale: Scale,
+    pub temporal: Temporal,
+    pub distributions: Vec<Distribution>,
+    pub quality: Quality,
+    pub recommendations: Vec<Recommendation>,
+}
+
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Scale {
+    pub customers: u64,
+    pub organizations: u64,
+    pub products: u64,
+    pub features: u64,
+    pub providers: u64,
+    pub models: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Temporal {
+    pub start: Option<String>,
+    pub end: Option<String>,
+    pub duration_hours: f64,
+    pub description: String,
+    /// Calls and cost per UTC day.
+    pub daily: Vec<DayPoint>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DayPoint {
+    pub date: String,
+    pub calls: u64,
+    pub cost_usd: f64,
+}
+
+/// Share of calls (and their cost) by one dimension.
+#[derive(Debug, Clone, Serialize)]
+pub struct Distribution {
+    pub dimension: &'static str,
+    pub values: Vec<Share>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Share {
+    pub value: String,
+    pub calls: u64,
+    pub pct_calls: f64,
+    pub cost_usd: f64,
+    pub pct_cost: f64,
+    pub avg_latency_ms: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Quality {
+    pub success: u64,
+    pub errors: u64,
+    pub success_pct: f64,
+    /// Calls per status and error type.
+    pub by_status: Vec<StatusCount>,
+    pub bad_rows_skipped: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StatusCount {
+    pub status: String,
+    pub error_type: String,
+    pub calls: u64,
+    pub pct: f64,
+}
+
+const DIMENSIONS: [(&str, &str); 9] = [
+    ("provider", "provider"),
+    ("model", "model"),
+    ("feature", "feature_id"),
+    ("subscription_tier", "subscription_tier"),
+    ("customer_archetype", "customer_archetype"),
+    ("region", "region"),
+    ("product", "product_id"),
+    ("environment", "environment"),
+    ("service_tier", "service_tier"),
+];
+
+pub fn analyze(ds: &Dataset) -> Result<DatasetOverview> {
+    let summary = total_metrics(ds, "true")?;
+    let t = ds.sql(
+        "SELECT count(DISTINCT customer_id) AS c, count(DISTINCT organization_id) AS o, count(DISTINCT product_id) AS p, \
+         count(DISTINCT feature_id) AS f, count(DISTINCT provider) AS pr, count(DISTINCT provider || '/' || model) AS m FROM calls",
+    )?;
+    let first = |name: &str| t.u64(name).map(|v| v.first().copied().unwrap_or(0));
+    let scale = Scale {
+        customers: first("c")?,
+        organizations: first("o")?,
+        products: first("p")?,
+        features: first("f")?,
+        providers: first("pr")?,
+        models: first("m")?,
+    };
+    let mut distributions = Vec::new();
+    for (name, col) in DIMENSIONS {
+        let mut groups = group_metrics(ds, &[col], "true")?;
+        groups.sort_by(|a, b| b.metrics.calls.cmp(&a.metrics.calls).then(a.key.cmp(&b.key)));
+        let values = groups
+            .into_iter()
+            .map(|g| Share {
+                value: g.key[0].clone(),
+                calls: g.metrics.calls,
+                pct_calls: pct(g.metrics.calls as f64, summary.calls as f64),
+                cost_usd: g.metrics.cost_usd,
+                pct_cost: pct(g.metrics.cost_usd, summary.cost_usd),
+                avg_latency_ms: g.metrics.avg_latency_ms,
+            })
+            .collect();
+        distributions.push(Distribution { dimension: name, values });
+    }
+    let d = ds.sql(
+        "SELECT CAST(date_trunc('day', timestamp) AS DATE) AS d, count(*) AS calls, sum(cost_usd) AS cost \
+         FROM calls GROUP BY d ORDER BY d",
+    )?;
+    let (dates, calls, cost) = (d.str("d")?, d.u64("calls")?, d.f64("cost")?);
+    let daily = (0..d.len()).map(|i| DayPoint { date: dates[i].clone(), calls: calls[i], cost_usd: cost[i] }).collect();
+    let p = ds.period;
+    let hours = p.days * 24.0;
+    let temporal = Temporal {
+        start: p.start_ms.map(iso),
+        end: p.end_ms.map(iso),
+        duration_hours: hours,
+        description: describe_duration(hours),
+        daily,
+    };
+    let s =
+        ds.sql("SELECT status, error_type, count(*) AS n FROM calls GROUP BY status, error_type ORDER BY n DESC")?;
+    let (st, et, n) = (s.str("status")?, s.str("error_type")?, s.u64("n")?);
+    let by_status: Vec<StatusCount> = (0..s.len())
+        .map(|i| StatusCount {
+            status: st[i].clone(),
+            error_type: et[i].clone(),
+            calls: n[i],
+            pct: pct(n[i] as f64, summary.calls as f64),
+        })
+        .collect();
+    let success: u64 = by_status.iter().filter(|s| s.status == "success").map(|s| s.calls).sum();
+    let quality = Quality {
+        success,
+        errors: summary.calls - success,
+        success_pct: pct(success as f64, summary.calls as f64),
+        by_status,
+        bad_rows_skipped: ds.load.bad_rows,
+    };
+    let recommendations = recommend(&summary, &distributions, &quality);
+    Ok(DatasetOverview { load: ds.load.clone(), summary, scale, temporal, distributions, quality, recommendations })
+}
+
+pub(crate) fn iso(ms: i64) -> String {
+    chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ms).map(|t| t.to_rfc3339()).unwrap_or_default()
+}
+
+fn describe_duration(hours: f64) -> String {
+    if hours < 1.0 {
+        format!("{:.0} minutes", hours * 60.0)
+    } else if hours < 48.0 {
+        format!("{hours:.1} hours")
+    } else {
+        format!("{:.1} days", hours / 24.0)
+    }
+}
+
+fn top<'a>(d: &'a [Distribution], dim: &str) -> Option<&'a Share> {
+    d.iter().find(|x| x.dimension == dim).and_then(|x| x.values.first())
+}
+
+/// The overview's rules (thresholds from the seed, plus data quality).
+pub fn recommend(summary: &Metrics, d: &[Distribution], q: &Quality) -> Vec<Recommendation> {
+    let mut out = Vec::new();
+    if summary.calls == 0 {
+        out.push(Recommendation::new("empty", Severity::Info, "The dataset has no calls; nothing to analyze yet."));
+        return out;
+    }
+    if let Some(p) = top(d, "provider").filter(|p| p.pct_calls > 60.0) {
+        out.push(Recommendation::new(
+            "provider_concentration",
+            Severity::Warning,
+            format!(
+                "{} carries {:.1}% of calls: a single-provider outage or price change would hit most traffic.",
+                p.value, p.pct_calls
+            ),
+        ));
+    }
+    if let Some(r) = d.iter().find(|x| x.dimension == "region") {
+        let known: Vec<&Share> = r.values.iter().filter(|s| s.value != "unknown").collect();
+        if known.len() > 1 {
+            let max = known.iter().map(|s| s.pct_calls).fold(f64::MIN, f64::max);
+            let min = known.iter().map(|s| s.pct_calls).fold(f64::MAX, f64::min);
+            if max - min > 20.0 {
+                out.push(Recommendation::new(
+                    "region_imbalance",
+                    Severity::Info,
+                    format!(
+                        "Regional load is uneven: the busiest region has {max:.1}% of calls, the quietest {min:.1}%."
+                    ),
+                ));
+            }
+        }
+    }
+    if summary.avg_cost_per_call > 0.01 {
+        out.push(Recommendation::new(
+            "high_cost_per_call",
+            Severity::Warning,
+            format!(
+                "Average cost per call is ${:.4}, above $0.01: check which models and features drive it.",
+                summary.avg_cost_per_call
+            ),
+        ));
+    }
+    if let Some(f) = top(d, "feature").filter(|f| f.pct_calls > 40.0) {
+        out.push(Recommendation::new(
+            "feature_concentration",
+            Severity::Info,
+            format!("Feature `{}` accounts for {:.1}% of calls.", f.value, f.pct_calls),
+        ));
+    }
+    if q.success_pct < 98.0 {
+        out.push(Recommendation::new(
+            "error_rate",
+            Severity::Warning,
+            format!("{:.2}% of calls failed ({} calls); see the status breakdown.", 100.0 - q.success_pct, q.errors),
+        ));
+    }
+    if q.bad_rows_skipped > 0 {
+        out.push(Recommendation::new(
+            "bad_rows",
+            Severity::Warning,
+            format!("{} rows could not be read and were skipped; the numbers exclude them.", q.bad_rows_skipped),
+        ));
+    }
+    if out.is_empty() {
+        out.push(Recommendation::new(
+            "healthy",
+            Severity::Success,
+            "No concentration, cost or quality issue stands out.",
+        ));
+    }
+    out
+}

@@ -1,0 +1,78 @@
+//! The analyses, one module each, and their registry. Adding an analysis: one module with an
+//! `analyze(&Dataset) -> Result<T>` (T: Serialize) and one line in [`REGISTRY`].
+use serde::Serialize;
+
+use crate::engine::{AnalyticsError, Dataset, Result};
+
+pub mod dataset_overview;
+pub mod performance;
+pub mod understanding;
+
+/// How urgent a recommendation is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Critical,
+    Warning,
+    Info,
+    Success,
+}
+
+/// A recommendation: which rule fired, how urgent, and a sentence built from the data.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Recommendation {
+    pub rule: &'static str,
+    pub severity: Severity,
+    pub message: String,
+}
+
+impl Recommendation {
+    pub fn new(rule: &'static str, severity: Severity, message: impl Into<String>) -> Recommendation {
+        Recommendation { rule, severity, message: message.into() }
+    }
+}
+
+/// One entry of the registry.
+pub struct AnalysisInfo {
+    /// Stable id (the JSON and HTML file name): `understanding`.
+    pub id: &'static str,
+    pub title: &'static str,
+    /// Index category: `core`, `finops`, `revenue` or `advanced`.
+    pub category: &'static str,
+    pub description: &'static str,
+    pub run: fn(&Dataset) -> Result<serde_json::Value>,
+}
+
+fn json<T: Serialize>(r: Result<T>) -> Result<serde_json::Value> {
+    serde_json::to_value(r?).map_err(|e| AnalyticsError::Query(format!("serialising the result: {e}")))
+}
+
+/// Every analysis, in report order.
+pub const REGISTRY: &[AnalysisInfo] = &[
+    AnalysisInfo {
+        id: "dataset_overview",
+        title: "Dataset Overview",
+        category: "core",
+        description: "What the data holds: files, volume, period, distributions and data quality.",
+        run: |ds| json(dataset_overview::analyze(ds)),
+    },
+    AnalysisInfo {
+        id: "understanding",
+        title: "Understanding Usage & Cost",
+        category: "core",
+        description: "Cost allocation by provider, model, customer, feature and organization; daily trend and 30-day forecast.",
+        run: |ds| json(understanding::analyze(ds)),
+    },
+    AnalysisInfo {
+        id: "performance",
+        title: "Performance Tracking",
+        category: "core",
+        description: "Latency percentiles, time to first token, throughput, SLA compliance and the best model per task.",
+        run: |ds| json(performance::analyze(ds)),
+    },
+];
+
+/// Finds an analysis by id.
+pub fn find(id: &str) -> Result<&'static AnalysisInfo> {
+    REGISTRY.iter().find(|a| a.id == id).ok_or_else(|| AnalyticsError::UnknownAnalysis(id.to_string()))
+}

@@ -1,0 +1,292 @@
+//! Shared helpers of the analyses (the seed's `analyzers/common.py`): grouped metrics over any
+//! dimensions, percentiles, time buckets, robust anomaly detection and the forecast.
+//!
+//! Percentiles are exact and interpolated (`percentile_cont`, as numpy's default `linear` method): for
+//! a sorted sample x(0..n-1), p-th percentile = x(k) + (x(k+1) - x(k)) * f with k + f = p * (n - 1).
+use serde::Serialize;
+
+use crate::engine::{Dataset, Result};
+
+/// Aggregate metrics of a group of calls.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Metrics {
+    pub calls: u64,
+    pub cost_usd: f64,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub total_tokens: u64,
+    pub cached_input_tokens: u64,
+    pub errors: u64,
+    pub error_rate_pct: f64,
+    pub avg_cost_per_call: f64,
+    pub avg_tokens_per_call: f64,
+    /// Cost per 1K tokens (the seed's efficiency measure).
+    pub cost_per_1k_tokens: f64,
+    /// Latency over successful calls (failed calls end early and would flatter the numbers).
+    pub avg_latency_ms: f64,
+    pub p50_latency_ms: f64,
+    pub p95_latency_ms: f64,
+    pub p99_latency_ms: f64,
+}
+
+/// One group of [`group_metrics`]: its key values (in dimension order) and metrics.
+#[derive(Debug, Clone, Serialize)]
+pub struct Group {
+    pub key: Vec<String>,
+    #[serde(flatten)]
+    pub metrics: Metrics,
+}
+
+/// SQL select list computing [`Metrics`] columns.
+pub const METRICS_SQL: &str = "count(*) AS calls, \
+    coalesce(sum(cost_usd), 0) AS cost_usd, \
+    coalesce(sum(input_tokens), 0) AS input_tokens, \
+    coalesce(sum(output_tokens), 0) AS output_tokens, \
+    coalesce(sum(total_tokens), 0) AS total_tokens, \
+    coalesce(sum(cached_input_tokens), 0) AS cached_input_tokens, \
+    count(*) FILTER (WHERE status <> 'success') AS errors, \
+    avg(latency_ms) FILTER (WHERE status = 'success') AS avg_latency, \
+    percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms) FILTER (WHERE status = 'success') AS p50, \
+    percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms) FILTER (WHERE status = 'success') AS p95, \
+    percentile_cont(0.99) WITHIN GROUP (ORDER BY latency_ms) FILTER (WHERE status = 'success') AS p99";
+
+/// Metrics per distinct combination of `dims` (column names or SQL expressions aliased with AS),
+/// over rows matching `filter` (a SQL predicate, or "true"), sorted by cost descending.
+pub fn group_metrics(ds: &Dataset, dims: &[&str], filter: &str) -> Result<Vec<Group>> {
+    let aliases: Vec<String> = (0..dims.len()).map(|i| format!("k{i}")).collect();
+    let select: Vec<String> = dims.iter().zip(&aliases).map(|(d, a)| format!("CAST({d} AS VARCHAR) AS {a}")).collect();
+    let group_by = if dims.is_empty() { String::new() } else { format!("GROUP BY {}", aliases.join(", ")) };
+    let prefix = if select.is_empty() { String::new() } else { format!("{}, ", select.join(", ")) };
+    let q =
+        format!("SELECT {prefix}{METRICS_SQL} FROM calls WHERE {filter} {group_by} ORDER BY cost_usd DESC, calls DESC");
+    let t = ds.sql(&q)?;
+    let keys: Vec<Vec<String>> = aliases.iter().map(|a| t.str(a)).collect::<Result<_>>()?;
+    let metrics = metrics_from(&t)?;
+    Ok(metrics
+        .into_iter()
+        .enumerate()
+        .map(|(i, metrics)| Group { key: keys.iter().map(|k| k[i].clone()).collect(), metrics })
+        .collect())
+}
+
+/// Metrics over all rows matching `filter`.
+pub fn total_metrics(ds: &Dataset, filter: &str) -> Result<Metrics> {
+    Ok(group_metrics(ds, &[], filter)?.into_iter().next().map(|g| g.metrics).unwrap_or_default())
+}
+
+fn metrics_from(t: &crate::engine::Table) -> Result<Vec<Metrics>> {
+    let (calls, cost) = (t.u64("calls")?, t.f64("cost_usd")?);
+    let (inp, out, tot, cached, errors) = (
+        t.u64("input_tokens")?,
+        t.u64("output_tokens")?,
+        t.u64("total_tokens")?,
+        t.u64("cached_input_tokens")?,
+        t.u64("errors")?,
+    );
+    let (avg, p50, p95, p99) = (t.f64("avg_latency")?, t.f64("p50")?, t.f64("p95")?, t.f64("p99")?);
+    Ok((0..t.len())
+        .map(|i| Metrics {
+            calls: calls[i],
+            cost_usd: cost[i],
+            input_tokens: inp[i],
+            output_tokens: out[i],
+            total_tokens: tot[i],
+            cached_input_tokens: cached[i],
+            errors: errors[i],
+            error_rate_pct: pct(errors[i] as f64, calls[i] as f64),
+            avg_cost_per_call: ratio(cost[i], calls[i] as f64),
+            avg_tokens_per_call: ratio(tot[i] as f64, calls[i] as f64),
+            cost_per_1k_tokens: ratio(cost[i] * 1000.0, tot[i] as f64),
+            avg_latency_ms: avg[i],
+            p50_latency_ms: p50[i],
+            p95_latency_ms: p95[i],
+            p99_latency_ms: p99[i],
+        })
+        .collect())
+}
+
+/// a / b, or 0 when b is 0.
+pub fn ratio(a: f64, b: f64) -> f64 {
+    if b == 0.0 { 0.0 } else { a / b }
+}
+
+/// 100 a / b, or 0 when b is 0.
+pub fn pct(a: f64, b: f64) -> f64 {
+    ratio(100.0 * a, b)
+}
+
+/// Exact interpolated percentile of an unsorted sample (same method as the SQL queries).
+pub fn percentile(values: &[f64], p: f64) -> f64 {
+    if values.is_empty() {
+        return 0.0;
+    }
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    let pos = p.clamp(0.0, 1.0) * (v.len() - 1) as f64;
+    let (k, f) = (pos.floor() as usize, pos - pos.floor());
+    if k + 1 < v.len() { v[k] + (v[k + 1] - v[k]) * f } else { v[k] }
+}
+
+/// Median of a sample.
+pub fn median(values: &[f64]) -> f64 {
+    percentile(values, 0.5)
+}
+
+/// A point of a series that stands out from its own recent past.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Anomaly {
+    pub index: usize,
+    pub value: f64,
+    /// Median of the trailing window.
+    pub baseline: f64,
+    /// (value - baseline) / (1.4826 x MAD of the window), MAD floored at 5% of the baseline.
+    pub robust_z: f64,
+    pub ratio_to_baseline: f64,
+}
+
+/// Rolling robust anomaly detection: each point is compared with the median and MAD of the `window`
+/// points before it (it needs at least `window / 2` of them). A point is anomalous when its robust z
+/// exceeds `z` and it is at least `min_ratio` times the baseline: both a statistical and a material
+/// change, so a quiet series does not flag noise and a spiky one does not hide a doubling.
+pub fn rolling_anomalies(series: &[f64], window: usize, z: f64, min_ratio: f64) -> Vec<Anomaly> {
+    let mut out = Vec::new();
+    for i in 0..series.len() {
+        let lo = i.saturating_sub(window);
+        let past = &series[lo..i];
+        if past.len() < window.div_ceil(2).max(3) {
+            continue;
+        }
+        let med = median(past);
+        let deviations: Vec<f64> = past.iter().map(|x| (x - med).abs()).collect();
+        let mad = median(&deviations).max(0.05 * med.abs()).max(1e-12);
+        let robust_z = (series[i] - med) / (1.4826 * mad);
+        let ratio_to_baseline = ratio(series[i], med);
+        if robust_z > z && (med <= 0.0 || ratio_to_baseline >= min_ratio) {
+            out.push(Anomaly { index: i, value: series[i], baseline: med, robust_z, ratio_to_baseline });
+        }
+    }
+    out
+}
+
+/// A 30-day cost forecast.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Forecast {
+    /// Days of history used.
+    pub history_days: usize,
+    /// The seed's method: average daily cost x 30.
+    pub run_rate_30d: f64,
+    /// Least-squares linear trend on daily cost with day-of-week factors, summed over the next 30 days.
+    pub trend_30d: f64,
+    /// 80% interval of `trend_30d` from the residual spread.
+    pub trend_30d_low: f64,
+    pub trend_30d_high: f64,
+    /// Fitted change of daily cost per day (USD/day per day).
+    pub slope_per_day: f64,
+    /// Week-over-week change of the last 7 complete days vs the 7 before, in percent (None under 14 days).
+    pub week_over_week_pct: Option<f64>,
+    /// Projected daily cost for each of the next 30 days.
+    pub daily: Vec<f64>,
+}
+
+/// Forecasts the next 30 days from a daily series (index 0 = first day) whose first day has weekday
+/// `first_weekday` (Monday = 0). With fewer than 7 days, day-of-week factors are left out; with fewer
+/// than 3, the trend equals the run rate.
+pub fn forecast_30d(daily: &[f64], first_weekday: usize) -> Forecast {
+    let n = daily.len();
+    if n == 0 {
+        return Forecast::default();
+    }
+    let mean = daily.iter().sum::<f64>() / n as f64;
+    let mut f = Forecast { history_days: n, run_rate_30d: mean * 30.0, ..Forecast::default() };
+    // Classical decomposition: fit the trend, take day-of-week factors as the mean ratio of each weekday
+    // to the trend (only with a full week of history), then refit the trend on the adjusted series.
+    let fit = |y: &[f64]| -> (f64, f64) {
+        if y.len() < 3 {
+            return (0.0, y.iter().sum::<f64>() / y.len() as f64);
+        }
+        let n = y.len();
+        let xm = (n - 1) as f64 / 2.0;
+        let ym = y.iter().sum::<f64>() / n as f64;
+        let sxy: f64 = (0..n).map(|i| (i as f64 - xm) * (y[i] - ym)).sum();
+        let sxx: f64 = (0..n).map(|i| (i as f64 - xm).powi(2)).sum();
+        let s = ratio(sxy, sxx);
+        (s, ym - s * xm)
+    };
+    let (s0, b0) = fit(daily);
+    let mut dow = [1.0; 7];
+    if n >= 7 && mean > 0.0 {
+        let mut sums = [0.0; 7];
+        let mut counts = [0.0; 7];
+        for (i, y) in daily.iter().enumerate() {
+            let trend = b0 + s0 * i as f64;
+            if trend > 0.0 {
+                sums[(first_weekday + i) % 7] += y / trend;
+                counts[(first_weekday + i) % 7] += 1.0;
+            }
+        }
+        for d in 0..7 {
+            if counts[d] > 0.0 {
+                dow[d] = (sums[d] / counts[d]).max(0.05);
+            }
+        }
+        let avg = dow.iter().sum::<f64>() / 7.0;
+        dow.iter_mut().for_each(|f| *f /= avg);
+    }
+    let adjusted: Vec<f64> = (0..n).map(|i| daily[i] / dow[(first_weekday + i) % 7]).collect();
+    let (slope, intercept) = fit(&adjusted);
+    let resid: Vec<f64> = (0..n).map(|i| adjusted[i] - (intercept + slope * i as f64)).collect();
+    let sd = if n > 2 { (resid.iter().map(|r| r * r).sum::<f64>() / (n - 2) as f64).sqrt() } else { 0.0 };
+    f.daily = (n..n + 30).map(|i| ((intercept + slope * i as f64) * dow[(first_weekday + i) % 7]).max(0.0)).collect();
+    f.trend_30d = f.daily.iter().sum();
+    // Independent daily errors: the 30-day sum's standard deviation is sd x sqrt(30); z(90%) = 1.2816.
+    let half = 1.2816 * sd * 30f64.sqrt();
+    f.trend_30d_low = (f.trend_30d - half).max(0.0);
+    f.trend_30d_high = f.trend_30d + half;
+    f.slope_per_day = slope;
+    if n >= 14 {
+        let last: f64 = daily[n - 7..].iter().sum();
+        let prev: f64 = daily[n - 14..n - 7].iter().sum();
+        f.week_over_week_pct = Some(pct(last - prev, prev));
+    }
+    f
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_interpolate_like_numpy() {
+        let v = [1.0, 2.0, 3.0, 4.0];
+        assert_eq!(percentile(&v, 0.5), 2.5);
+        assert!((percentile(&v, 0.95) - 3.85).abs() < 1e-12);
+        assert_eq!(percentile(&[7.0], 0.99), 7.0);
+        assert_eq!(percentile(&[], 0.5), 0.0);
+    }
+
+    #[test]
+    fn rolling_anomalies_find_a_spike_and_ignore_noise() {
+        let mut s: Vec<f64> = (0..48).map(|i| 100.0 + (i % 5) as f64 * 3.0).collect();
+        s[40] = 400.0;
+        let a = rolling_anomalies(&s, 24, 3.5, 2.0);
+        assert_eq!(a.len(), 1);
+        assert_eq!(a[0].index, 40);
+        assert!(a[0].ratio_to_baseline > 3.5);
+        let quiet: Vec<f64> = (0..48).map(|i| 100.0 + (i % 7) as f64).collect();
+        assert!(rolling_anomalies(&quiet, 24, 3.5, 2.0).is_empty());
+    }
+
+    #[test]
+    fn forecast_follows_a_trend() {
+        // 28 days growing 10 USD/day from 100, no weekly pattern.
+        let daily: Vec<f64> = (0..28).map(|i| 100.0 + 10.0 * i as f64).collect();
+        let f = forecast_30d(&daily, 0);
+        assert!((f.slope_per_day - 10.0).abs() < 1e-9);
+        // Next 30 days: 380..670, sum = 30 x 525 = 15,750.
+        assert!((f.trend_30d - 15_750.0).abs() < 1e-6, "{}", f.trend_30d);
+        assert!((f.run_rate_30d - 30.0 * 235.0).abs() < 1e-9);
+        assert!(f.week_over_week_pct.unwrap() > 0.0);
+        assert_eq!(forecast_30d(&[], 0).history_days, 0);
+        assert_eq!(forecast_30d(&[5.0], 0).trend_30d, 150.0);
+    }
+}

@@ -1,0 +1,205 @@
+//! The dataset: loaded batches registered in a DataFusion session as the table `calls`, with helpers
+//! to run SQL and read results as typed columns.
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
+use datafusion::arrow::compute::{cast, concat_batches};
+use datafusion::arrow::datatypes::{DataType, SchemaRef};
+use datafusion::datasource::MemTable;
+use datafusion::prelude::{SessionConfig, SessionContext};
+use serde::Serialize;
+use thiserror::Error;
+
+use crate::load::{LoadError, LoadOptions, LoadReport, canonical_schema, load};
+
+/// Why an analysis could not run.
+#[derive(Debug, Error)]
+pub enum AnalyticsError {
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    #[error("query failed: {0}")]
+    Query(String),
+    #[error("unknown analysis `{0}`")]
+    UnknownAnalysis(String),
+}
+
+impl From<datafusion::error::DataFusionError> for AnalyticsError {
+    fn from(e: datafusion::error::DataFusionError) -> Self {
+        AnalyticsError::Query(e.to_string())
+    }
+}
+
+impl From<datafusion::arrow::error::ArrowError> for AnalyticsError {
+    fn from(e: datafusion::arrow::error::ArrowError) -> Self {
+        AnalyticsError::Query(e.to_string())
+    }
+}
+
+pub type Result<T> = std::result::Result<T, AnalyticsError>;
+
+/// The time span of the data.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Period {
+    pub rows: u64,
+    /// First and last call (Unix ms); `None` when there are no rows.
+    pub start_ms: Option<i64>,
+    pub end_ms: Option<i64>,
+    /// (last - first) in days; 0 for fewer than two distinct timestamps.
+    pub days: f64,
+}
+
+impl Period {
+    /// Days used to prorate monthly prices and to turn totals into daily rates: the span, but at least
+    /// one hour, so a single call does not divide by zero.
+    pub fn billing_days(&self) -> f64 {
+        self.days.max(1.0 / 24.0)
+    }
+}
+
+/// Average days per month, used to prorate monthly subscription prices.
+pub const DAYS_PER_MONTH: f64 = 365.25 / 12.0;
+
+/// A loaded call log, ready for SQL.
+pub struct Dataset {
+    runtime: tokio::runtime::Runtime,
+    ctx: SessionContext,
+    pub load: LoadReport,
+    pub period: Period,
+}
+
+impl Dataset {
+    /// Loads files or folders (CSV or Parquet).
+    pub fn open(paths: &[PathBuf], opts: LoadOptions) -> Result<Dataset> {
+        let (batches, report) = load(paths, opts)?;
+        Dataset::from_batches(batches, report)
+    }
+
+    /// Wraps batches that already follow [`canonical_schema`].
+    pub fn from_batches(batches: Vec<RecordBatch>, load: LoadReport) -> Result<Dataset> {
+        let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(threads)
+            .enable_all()
+            .build()
+            .map_err(|e| AnalyticsError::Query(format!("cannot start the query runtime: {e}")))?;
+        let config = SessionConfig::new().with_target_partitions(threads).with_information_schema(false);
+        let ctx = SessionContext::new_with_config(config);
+        let schema: SchemaRef = canonical_schema();
+        // Spread batches over partitions so scans run on every core.
+        let mut partitions: Vec<Vec<RecordBatch>> = vec![Vec::new(); threads];
+        for (i, b) in batches.into_iter().enumerate() {
+            partitions[i % threads].push(b);
+        }
+        let table = MemTable::try_new(schema, partitions)?;
+        ctx.register_table("calls", Arc::new(table))?;
+        let mut ds =
+            Dataset { runtime, ctx, load, period: Period { rows: 0, start_ms: None, end_ms: None, days: 0.0 } };
+        let t = ds.sql("SELECT count(*) AS n, min(timestamp) AS first, max(timestamp) AS last FROM calls")?;
+        let rows = t.i64("n")?.first().copied().unwrap_or(0) as u64;
+        let first = t.opt_i64("first")?.first().copied().flatten();
+        let last = t.opt_i64("last")?.first().copied().flatten();
+        let days = match (first, last) {
+            (Some(a), Some(b)) => (b - a) as f64 / 86_400_000.0,
+            _ => 0.0,
+        };
+        ds.period = Period { rows, start_ms: first, end_ms: last, days };
+        Ok(ds)
+    }
+
+    /// Runs a query and collects its result.
+    pub fn sql(&self, query: &str) -> Result<Table> {
+        let batches = self.runtime.block_on(async {
+            let df = self.ctx.sql(query).await?;
+            df.collect().await
+        })?;
+        Table::new(batches)
+    }
+
+    pub fn rows(&self) -> u64 {
+        self.period.rows
+    }
+}
+
+/// A query result with typed column access (nulls read as 0 / empty).
+pub struct Table {
+    batch: Option<RecordBatch>,
+}
+
+impl Table {
+    fn new(batches: Vec<RecordBatch>) -> Result<Table> {
+        let Some(first) = batches.first() else { return Ok(Table { batch: None }) };
+        let batch = concat_batches(&first.schema(), &batches)?;
+        Ok(Table { batch: Some(batch) })
+    }
+
+    pub fn len(&self) -> usize {
+        self.batch.as_ref().map_or(0, RecordBatch::num_rows)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn column(&self, name: &str, ty: &DataType) -> Result<Option<ArrayRef>> {
+        let Some(b) = &self.batch else { return Ok(None) };
+        let col =
+            b.column_by_name(name).ok_or_else(|| AnalyticsError::Query(format!("no column `{name}` in result")))?;
+        let col =
+            if let DataType::Timestamp(..) = col.data_type() { cast(col, &DataType::Int64)? } else { col.clone() };
+        Ok(Some(cast(&col, ty)?))
+    }
+
+    pub fn f64(&self, name: &str) -> Result<Vec<f64>> {
+        Ok(match self.column(name, &DataType::Float64)? {
+            None => Vec::new(),
+            Some(a) => {
+                let a = a.as_any().downcast_ref::<Float64Array>().expect("cast to Float64");
+                (0..a.len()).map(|i| if a.is_null(i) { 0.0 } else { a.value(i) }).collect()
+            }
+        })
+    }
+
+    pub fn opt_f64(&self, name: &str) -> Result<Vec<Option<f64>>> {
+        Ok(match self.column(name, &DataType::Float64)? {
+            None => Vec::new(),
+            Some(a) => {
+                let a = a.as_any().downcast_ref::<Float64Array>().expect("cast to Float64");
+                (0..a.len()).map(|i| (!a.is_null(i)).then(|| a.value(i))).collect()
+            }
+        })
+    }
+
+    pub fn i64(&self, name: &str) -> Result<Vec<i64>> {
+        Ok(self.opt_i64(name)?.into_iter().map(|v| v.unwrap_or(0)).collect())
+    }
+
+    pub fn opt_i64(&self, name: &str) -> Result<Vec<Option<i64>>> {
+        Ok(match self.column(name, &DataType::Int64)? {
+            None => Vec::new(),
+            Some(a) => {
+                let a = a.as_any().downcast_ref::<Int64Array>().expect("cast to Int64");
+                (0..a.len()).map(|i| (!a.is_null(i)).then(|| a.value(i))).collect()
+            }
+        })
+    }
+
+    pub fn u64(&self, name: &str) -> Result<Vec<u64>> {
+        Ok(self.i64(name)?.into_iter().map(|v| v.max(0) as u64).collect())
+    }
+
+    pub fn str(&self, name: &str) -> Result<Vec<String>> {
+        Ok(match self.column(name, &DataType::Utf8)? {
+            None => Vec::new(),
+            Some(a) => {
+                let a = a.as_any().downcast_ref::<StringArray>().expect("cast to Utf8");
+                (0..a.len()).map(|i| if a.is_null(i) { String::new() } else { a.value(i).to_string() }).collect()
+            }
+        })
+    }
+}
+
+/// Quotes a string literal for SQL.
+pub fn sql_str(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}

@@ -1,0 +1,675 @@
+//! Loading call logs (CSV or Parquet files, or folders of them) into Arrow batches with the canonical
+//! schema. CSV is parsed here rather than by the engine so that a bad value is reported with its file,
+//! line, column and value, and so that `--skip-bad-rows` can count what it skips.
+//!
+//! Accepted besides finops's own output: the Python showcase's CSV unchanged (CRLF line ends, costs like
+//! `9.4e-05`, naive timestamps with microseconds, no extension columns). Naive timestamps are read as
+//! UTC. Missing columns get the defaults listed in [`default_for`].
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDateTime};
+use datafusion::arrow::array::{
+    Array, ArrayRef, Float64Builder, Int64Builder, RecordBatch, StringBuilder, TimestampMillisecondBuilder,
+};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use finops_core::schema::{COLUMNS, ColumnType};
+use rayon::prelude::*;
+use serde::Serialize;
+use thiserror::Error;
+
+/// The canonical Arrow schema every input is converted to.
+pub fn canonical_schema() -> SchemaRef {
+    let fields: Vec<Field> = COLUMNS
+        .iter()
+        .map(|c| {
+            let ty = match c.ty {
+                ColumnType::Text => DataType::Utf8,
+                ColumnType::Integer => DataType::Int64,
+                ColumnType::Decimal => DataType::Float64,
+                ColumnType::Timestamp => DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into())),
+            };
+            Field::new(c.name, ty, false)
+        })
+        .collect();
+    Arc::new(Schema::new(fields))
+}
+
+/// Columns an input must have; every other column has a default.
+pub const REQUIRED: [&str; 6] = ["timestamp", "provider", "model", "input_tokens", "output_tokens", "cost_usd"];
+
+/// The value used when an input lacks a column (documented in the README).
+pub fn default_for(column: &str) -> &'static str {
+    match column {
+        "customer_id" | "organization_id" | "product_id" | "feature_id" | "region" | "subscription_tier"
+        | "customer_archetype" => "unknown",
+        "status" => "success",
+        "environment" => "production",
+        "error_type" => "",
+        "service_tier" => "standard",
+        // call_id is generated from the position; total_tokens from input + output.
+        _ => "0",
+    }
+}
+
+/// Why an input could not be loaded.
+#[derive(Debug, Error)]
+pub enum LoadError {
+    #[error("no input files given")]
+    NoInput,
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("{path}: no .csv or .parquet files in this folder")]
+    EmptyFolder { path: PathBuf },
+    #[error("{path}: unsupported file type (expected .csv or .parquet)")]
+    UnsupportedType { path: PathBuf },
+    #[error("{path}: line 1: missing required column(s): {missing} (found: {found})")]
+    MissingColumns { path: PathBuf, missing: String, found: String },
+    #[error("{0}")]
+    BadValue(BadRow),
+    #[error("{path}: {message}")]
+    Parquet { path: PathBuf, message: String },
+}
+
+/// A value that could not be read.
+#[derive(Debug, Clone, Serialize)]
+pub struct BadRow {
+    pub file: String,
+    pub line: u64,
+    pub column: String,
+    pub value: String,
+    pub reason: String,
+}
+
+impl std::fmt::Display for BadRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}: column {}: {} (value {:?})", self.file, self.line, self.column, self.reason, self.value)
+    }
+}
+
+/// Options for [`load`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LoadOptions {
+    /// Skip rows with unreadable values (counted and reported) instead of failing.
+    pub skip_bad_rows: bool,
+}
+
+/// What was loaded.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct LoadReport {
+    pub files: Vec<FileReport>,
+    pub rows: u64,
+    pub bytes: u64,
+    pub bad_rows: u64,
+    /// The first bad rows (at most 20), when skipped.
+    pub bad_row_examples: Vec<BadRow>,
+}
+
+/// One input file.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileReport {
+    pub path: String,
+    pub format: &'static str,
+    pub bytes: u64,
+    pub rows: u64,
+    pub bad_rows: u64,
+    /// Columns the file lacked, filled with defaults.
+    pub defaulted_columns: Vec<String>,
+}
+
+const MAX_EXAMPLES: usize = 20;
+
+/// Expands folders into their .csv/.parquet files (sorted) and loads everything.
+pub fn load(paths: &[PathBuf], opts: LoadOptions) -> Result<(Vec<RecordBatch>, LoadReport), LoadError> {
+    if paths.is_empty() {
+        return Err(LoadError::NoInput);
+    }
+    let mut files = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut inside: Vec<PathBuf> = fs::read_dir(p)
+                .map_err(|source| LoadError::Io { path: p.clone(), source })?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|f| kind(f).is_some())
+                .collect();
+            if inside.is_empty() {
+                return Err(LoadError::EmptyFolder { path: p.clone() });
+            }
+            inside.sort();
+            files.extend(inside);
+        } else {
+            files.push(p.clone());
+        }
+    }
+    let mut batches = Vec::new();
+    let mut report = LoadReport::default();
+    for f in &files {
+        let (mut b, r, examples) = match kind(f) {
+            Some(Kind::Csv) => load_csv(f, opts, report.rows)?,
+            Some(Kind::Parquet) => load_parquet(f, opts, report.rows)?,
+            None => return Err(LoadError::UnsupportedType { path: f.clone() }),
+        };
+        report.rows += r.rows;
+        report.bytes += r.bytes;
+        report.bad_rows += r.bad_rows;
+        let room = MAX_EXAMPLES.saturating_sub(report.bad_row_examples.len());
+        report.bad_row_examples.extend(examples.into_iter().take(room));
+        report.files.push(r);
+        batches.append(&mut b);
+    }
+    Ok((batches, report))
+}
+
+enum Kind {
+    Csv,
+    Parquet,
+}
+
+fn kind(p: &Path) -> Option<Kind> {
+    let ext = p.extension()?.to_string_lossy().to_ascii_lowercase();
+    match ext.as_str() {
+        "csv" => Some(Kind::Csv),
+        "parquet" | "pq" => Some(Kind::Parquet),
+        _ => None,
+    }
+}
+
+/// Where each canonical column is in the input (None = defaulted).
+fn map_header(path: &Path, header: &[String]) -> Result<Vec<Option<usize>>, LoadError> {
+    let map: Vec<Option<usize>> =
+        COLUMNS.iter().map(|c| header.iter().position(|h| h.trim().eq_ignore_ascii_case(c.name))).collect();
+    let missing: Vec<&str> = REQUIRED
+        .iter()
+        .copied()
+        .filter(|r| map[COLUMNS.iter().position(|c| c.name == *r).unwrap_or(0)].is_none())
+        .collect();
+    if !missing.is_empty() {
+        return Err(LoadError::MissingColumns {
+            path: path.to_path_buf(),
+            missing: missing.join(", "),
+            found: header.join(", "),
+        });
+    }
+    Ok(map)
+}
+
+fn defaulted(map: &[Option<usize>]) -> Vec<String> {
+    COLUMNS.iter().zip(map).filter(|(_, m)| m.is_none()).map(|(c, _)| c.name.to_string()).collect()
+}
+
+/// Parses a timestamp to Unix milliseconds: RFC 3339 (`Z` or an offset), or a naive
+/// `YYYY-MM-DD[T ]HH:MM:SS[.fraction]` read as UTC.
+pub fn parse_timestamp(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    // Fast path for our own `2026-09-01T14:03:27.123Z`.
+    if b.len() == 24 && b[4] == b'-' && b[10] == b'T' && b[19] == b'.' && b[23] == b'Z' {
+        let d = |i: usize, n: usize| -> Option<i64> {
+            let mut v = 0i64;
+            for &c in &b[i..i + n] {
+                if !c.is_ascii_digit() {
+                    return None;
+                }
+                v = v * 10 + i64::from(c - b'0');
+            }
+            Some(v)
+        };
+        let (y, mo, da, h, mi, se, ms) = (d(0, 4)?, d(5, 2)?, d(8, 2)?, d(11, 2)?, d(14, 2)?, d(17, 2)?, d(20, 3)?);
+        if !(1..=12).contains(&mo) || da < 1 || da > days_in_month(y, mo) || h > 23 || mi > 59 || se > 59 {
+            return None;
+        }
+        return Some(days_from_civil(y, mo, da) * 86_400_000 + ((h * 60 + mi) * 60 + se) * 1000 + ms);
+    }
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Some(t.timestamp_millis());
+    }
+    for fmt in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(s, fmt) {
+            return Some(t.and_utc().timestamp_millis());
+        }
+    }
+    None
+}
+
+fn days_in_month(y: i64, m: i64) -> i64 {
+    match m {
+        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Column builders for one chunk of rows.
+struct Builders {
+    cols: Vec<ColBuilder>,
+}
+
+enum ColBuilder {
+    Text(StringBuilder),
+    Int(Int64Builder),
+    Float(Float64Builder),
+    Time(TimestampMillisecondBuilder),
+}
+
+impl Builders {
+    fn new(capacity: usize) -> Builders {
+        let cols = COLUMNS
+            .iter()
+            .map(|c| match c.ty {
+                ColumnType::Text => ColBuilder::Text(StringBuilder::with_capacity(capacity, capacity * 12)),
+                ColumnType::Integer => ColBuilder::Int(Int64Builder::with_capacity(capacity)),
+                ColumnType::Decimal => ColBuilder::Float(Float64Builder::with_capacity(capacity)),
+                ColumnType::Timestamp => ColBuilder::Time(TimestampMillisecondBuilder::with_capacity(capacity)),
+            })
+            .collect();
+        Builders { cols }
+    }
+
+    fn finish(self, schema: &SchemaRef) -> RecordBatch {
+        let arrays: Vec<ArrayRef> = self
+            .cols
+            .into_iter()
+            .map(|b| -> ArrayRef {
+                match b {
+                    ColBuilder::Text(mut b) => Arc::new(b.finish()),
+                    ColBuilder::Int(mut b) => Arc::new(b.finish()),
+                    ColBuilder::Float(mut b) => Arc::new(b.finish()),
+                    ColBuilder::Time(mut b) => Arc::new(b.finish().with_timezone("UTC")),
+                }
+            })
+            .collect();
+        RecordBatch::try_new(schema.clone(), arrays).expect("builders follow the canonical schema")
+    }
+}
+
+/// A parsed row, held until every field has been read, so a bad row leaves no partial values.
+enum Value<'a> {
+    Text(&'a str),
+    Int(i64),
+    Float(f64),
+    Time(i64),
+}
+
+const CALL_ID: usize = 0;
+const TOTAL_TOKENS: usize = 10;
+
+fn col_index(name: &str) -> usize {
+    COLUMNS.iter().position(|c| c.name == name).unwrap_or(0)
+}
+
+/// Reads one record into values, or says which field is bad.
+fn parse_record<'a>(
+    rec: &'a csv::ByteRecord,
+    map: &[Option<usize>],
+    row_number: u64,
+    call_id_buf: &'a mut String,
+) -> Result<Vec<Value<'a>>, (usize, String, String)> {
+    let mut out: Vec<Value<'a>> = Vec::with_capacity(COLUMNS.len());
+    let (inp, outp) = (col_index("input_tokens"), col_index("output_tokens"));
+    for (i, c) in COLUMNS.iter().enumerate() {
+        let raw: Option<&[u8]> = map[i].map(|j| rec.get(j).unwrap_or(b""));
+        let text = match raw {
+            Some(bytes) => std::str::from_utf8(bytes)
+                .map_err(|_| (i, String::from_utf8_lossy(bytes).into_owned(), "not valid UTF-8".to_string()))?,
+            None => default_for(c.name),
+        };
+        let v = match c.ty {
+            ColumnType::Text => {
+                if i == CALL_ID && raw.is_none() {
+                    *call_id_buf = format!("row_{row_number}");
+                    Value::Text("")
+                } else {
+                    Value::Text(text)
+                }
+            }
+            ColumnType::Integer => {
+                let t = text.trim();
+                if i == TOTAL_TOKENS && raw.is_none() {
+                    Value::Int(-1)
+                } else if t.is_empty() && !c.seed {
+                    Value::Int(0)
+                } else {
+                    match t.parse::<i64>() {
+                        Ok(v) if v >= 0 => Value::Int(v),
+                        _ => return Err((i, text.to_string(), "expected a non-negative integer".into())),
+                    }
+                }
+            }
+            ColumnType::Decimal => match text.trim().parse::<f64>() {
+                Ok(v) if v.is_finite() && v >= 0.0 => Value::Float(v),
+                _ => return Err((i, text.to_string(), "expected a non-negative number".into())),
+            },
+            ColumnType::Timestamp => match parse_timestamp(text.trim()) {
+                Some(t) => Value::Time(t),
+                None => return Err((i, text.to_string(), "expected an ISO-8601 timestamp".into())),
+            },
+        };
+        out.push(v);
+    }
+    // Derived defaults.
+    if let (Value::Int(a), Value::Int(b)) = (&out[inp], &out[outp]) {
+        let total = a + b;
+        if let Value::Int(t) = &mut out[TOTAL_TOKENS]
+            && *t < 0
+        {
+            *t = total;
+        }
+    }
+    if map[CALL_ID].is_none() {
+        out[CALL_ID] = Value::Text(call_id_buf.as_str());
+    }
+    Ok(out)
+}
+
+struct ChunkResult {
+    batch: RecordBatch,
+    rows: u64,
+    bad: Vec<BadRow>,
+    bad_count: u64,
+}
+
+fn parse_chunk(
+    bytes: &[u8],
+    first_line: u64,
+    first_row: u64,
+    map: &[Option<usize>],
+    file: &str,
+    schema: &SchemaRef,
+    opts: LoadOptions,
+) -> Result<ChunkResult, LoadError> {
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(bytes);
+    let mut b = Builders::new(bytes.len() / 180 + 16);
+    let mut rec = csv::ByteRecord::new();
+    let (mut rows, mut bad_count, mut bad) = (0u64, 0u64, Vec::new());
+    let mut call_id = String::new();
+    loop {
+        match reader.read_byte_record(&mut rec) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                let line = first_line + e.position().map_or(0, |p| p.line().saturating_sub(1));
+                let row =
+                    BadRow { file: file.into(), line, column: "-".into(), value: String::new(), reason: e.to_string() };
+                if !opts.skip_bad_rows {
+                    return Err(LoadError::BadValue(row));
+                }
+                bad_count += 1;
+                bad.push(row);
+                continue;
+            }
+        }
+        // Blank lines (e.g. a trailing CRLF) are not rows.
+        if rec.len() == 1 && rec.get(0).is_some_and(|f| f.is_empty()) {
+            continue;
+        }
+        let line = first_line + rec.position().map_or(0, |p| p.line().saturating_sub(1));
+        match parse_record(&rec, map, first_row + rows + 1, &mut call_id) {
+            Ok(values) => {
+                for (col, v) in b.cols.iter_mut().zip(values) {
+                    match (col, v) {
+                        (ColBuilder::Text(b), Value::Text(s)) => b.append_value(s),
+                        (ColBuilder::Int(b), Value::Int(x)) => b.append_value(x),
+                        (ColBuilder::Float(b), Value::Float(x)) => b.append_value(x),
+                        (ColBuilder::Time(b), Value::Time(x)) => b.append_value(x),
+                        _ => unreachable!("values follow the canonical schema"),
+                    }
+                }
+                rows += 1;
+            }
+            Err((col, value, reason)) => {
+                let row = BadRow { file: file.into(), line, column: COLUMNS[col].name.into(), value, reason };
+                if !opts.skip_bad_rows {
+                    return Err(LoadError::BadValue(row));
+                }
+                bad_count += 1;
+                if bad.len() < MAX_EXAMPLES {
+                    bad.push(row);
+                }
+            }
+        }
+    }
+    Ok(ChunkResult { batch: b.finish(schema), rows, bad, bad_count })
+}
+
+fn load_csv(
+    path: &Path,
+    opts: LoadOptions,
+    rows_before: u64,
+) -> Result<(Vec<RecordBatch>, FileReport, Vec<BadRow>), LoadError> {
+    let io = |source| LoadError::Io { path: path.to_path_buf(), source };
+    let bytes = fs::read(path).map_err(io)?;
+    let file = path.display().to_string();
+    let header_end = memchr::memchr(b'\n', &bytes).map_or(bytes.len(), |i| i + 1);
+    let header: Vec<String> = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(&bytes[..header_end])
+        .records()
+        .next()
+        .and_then(Result::ok)
+        .map(|r| r.iter().map(|s| s.trim_start_matches('\u{feff}').to_string()).collect())
+        .unwrap_or_default();
+    let map = map_header(path, &header)?;
+    let schema = canonical_schema();
+    let body = &bytes[header_end..];
+    // Without quotes no field spans lines, so the body can be split at line ends and parsed in parallel.
+    let chunks: Vec<(usize, usize)> = if memchr::memchr(b'"', body).is_none() {
+        split_lines(body, (rayon::current_num_threads() * 4).max(1))
+    } else {
+        vec![(0, body.len())]
+    };
+    let line_counts: Vec<u64> =
+        chunks.par_iter().map(|&(a, b)| memchr::memchr_iter(b'\n', &body[a..b]).count() as u64).collect();
+    let mut first_lines = Vec::with_capacity(chunks.len());
+    let mut line = 2u64;
+    for n in &line_counts {
+        first_lines.push(line);
+        line += n;
+    }
+    // Row numbers for generated call ids need row counts first; lines are a close, stable stand-in.
+    let results: Vec<Result<ChunkResult, LoadError>> = chunks
+        .par_iter()
+        .zip(&first_lines)
+        .map(|(&(a, b), &first_line)| {
+            parse_chunk(&body[a..b], first_line, rows_before + first_line - 2, &map, &file, &schema, opts)
+        })
+        .collect();
+    let mut batches = Vec::new();
+    let mut report = FileReport {
+        path: file.clone(),
+        format: "csv",
+        bytes: bytes.len() as u64,
+        rows: 0,
+        bad_rows: 0,
+        defaulted_columns: defaulted(&map),
+    };
+    let mut examples = Vec::new();
+    for r in results {
+        let r = r?;
+        report.rows += r.rows;
+        report.bad_rows += r.bad_count;
+        examples.extend(r.bad);
+        if r.rows > 0 {
+            batches.push(r.batch);
+        }
+    }
+    examples.truncate(MAX_EXAMPLES);
+    Ok((batches, report, examples))
+}
+
+/// Splits `body` into about `n` ranges that end at line ends.
+fn split_lines(body: &[u8], n: usize) -> Vec<(usize, usize)> {
+    let target = body.len() / n + 1;
+    let mut out = Vec::with_capacity(n);
+    let mut start = 0;
+    while start < body.len() {
+        let guess = (start + target).min(body.len());
+        let end = match memchr::memchr(b'\n', &body[guess..]) {
+            Some(i) => guess + i + 1,
+            None => body.len(),
+        };
+        out.push((start, end));
+        start = end;
+    }
+    out
+}
+
+fn load_parquet(
+    path: &Path,
+    opts: LoadOptions,
+    rows_before: u64,
+) -> Result<(Vec<RecordBatch>, FileReport, Vec<BadRow>), LoadError> {
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    let pq = |e: &dyn std::fmt::Display| LoadError::Parquet { path: path.to_path_buf(), message: e.to_string() };
+    let f = fs::File::open(path).map_err(|source| LoadError::Io { path: path.to_path_buf(), source })?;
+    let bytes = f.metadata().map(|m| m.len()).unwrap_or(0);
+    let builder = ParquetRecordBatchReaderBuilder::try_new(f).map_err(|e| pq(&e))?;
+    let names: Vec<String> = builder.schema().fields().iter().map(|f| f.name().clone()).collect();
+    let map = map_header(path, &names)?;
+    let reader = builder.with_batch_size(64 * 1024).build().map_err(|e| pq(&e))?;
+    let schema = canonical_schema();
+    let mut batches = Vec::new();
+    let file = path.display().to_string();
+    let mut report = FileReport {
+        path: file.clone(),
+        format: "parquet",
+        bytes,
+        rows: 0,
+        bad_rows: 0,
+        defaulted_columns: defaulted(&map),
+    };
+    let mut examples = Vec::new();
+    for batch in reader {
+        let batch = batch.map_err(|e| pq(&e))?;
+        let n = batch.num_rows();
+        let mut arrays: Vec<ArrayRef> = Vec::with_capacity(COLUMNS.len());
+        for (i, field) in schema.fields().iter().enumerate() {
+            let array: ArrayRef = match map[i] {
+                Some(j) => cast(batch.column(j), field.data_type())
+                    .map_err(|e| pq(&format!("column {}: {e}", field.name())))?,
+                None => default_array(i, n, rows_before + report.rows, &batch, &map)?,
+            };
+            if array.null_count() > 0 {
+                let row = (0..n).find(|r| array.is_null(*r)).unwrap_or(0);
+                let bad = BadRow {
+                    file: file.clone(),
+                    line: report.rows + row as u64 + 1,
+                    column: field.name().clone(),
+                    value: "null".into(),
+                    reason: "missing or not convertible value (line = row number in the Parquet file)".into(),
+                };
+                if !opts.skip_bad_rows {
+                    return Err(LoadError::BadValue(bad));
+                }
+            }
+            arrays.push(array);
+        }
+        let mut out = RecordBatch::try_new(schema.clone(), arrays.clone()).or_else(|_| {
+            // Nulls present in skip mode: drop those rows.
+            let mut keep = vec![true; n];
+            for a in &arrays {
+                for (r, k) in keep.iter_mut().enumerate() {
+                    *k &= !a.is_null(r);
+                }
+            }
+            let mask = datafusion::arrow::array::BooleanArray::from(keep);
+            let filtered: Vec<ArrayRef> = arrays
+                .iter()
+                .map(|a| datafusion::arrow::compute::filter(a, &mask).map_err(|e| pq(&e)))
+                .collect::<Result<_, _>>()?;
+            RecordBatch::try_new(schema.clone(), filtered).map_err(|e| pq(&e))
+        })?;
+        let dropped = (n - out.num_rows()) as u64;
+        if dropped > 0 {
+            report.bad_rows += dropped;
+            if examples.len() < MAX_EXAMPLES {
+                examples.push(BadRow {
+                    file: file.clone(),
+                    line: report.rows + 1,
+                    column: "-".into(),
+                    value: "null".into(),
+                    reason: format!("{dropped} rows with missing values skipped in this batch"),
+                });
+            }
+        }
+        report.rows += out.num_rows() as u64;
+        if out.num_rows() > 0 {
+            out = out.with_schema(schema.clone()).map_err(|e| pq(&e))?;
+            batches.push(out);
+        }
+    }
+    Ok((batches, report, examples))
+}
+
+fn default_array(
+    i: usize,
+    n: usize,
+    first_row: u64,
+    batch: &RecordBatch,
+    map: &[Option<usize>],
+) -> Result<ArrayRef, LoadError> {
+    use datafusion::arrow::array::{Int64Array, StringArray};
+    let c = &COLUMNS[i];
+    Ok(match (c.name, c.ty) {
+        ("call_id", _) => {
+            Arc::new(StringArray::from_iter_values((0..n).map(|r| format!("row_{}", first_row + r as u64 + 1))))
+        }
+        ("total_tokens", _) => {
+            let get = |name: &str| -> Option<ArrayRef> {
+                let j = map[col_index(name)]?;
+                cast(batch.column(j), &DataType::Int64).ok()
+            };
+            match (get("input_tokens"), get("output_tokens")) {
+                (Some(a), Some(b)) => datafusion::arrow::compute::kernels::numeric::add(&a, &b)
+                    .unwrap_or_else(|_| Arc::new(Int64Array::from(vec![0; n]))),
+                _ => Arc::new(Int64Array::from(vec![0; n])),
+            }
+        }
+        (name, ColumnType::Text) => Arc::new(StringArray::from_iter_values(std::iter::repeat_n(default_for(name), n))),
+        (_, ColumnType::Integer) => Arc::new(Int64Array::from(vec![0; n])),
+        _ => Arc::new(Int64Array::from(vec![0; n])),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_in_every_accepted_form() {
+        let ours = parse_timestamp("2026-09-01T14:03:27.123Z").unwrap();
+        assert_eq!(ours, DateTime::parse_from_rfc3339("2026-09-01T14:03:27.123Z").unwrap().timestamp_millis());
+        assert_eq!(parse_timestamp("2026-09-01T14:03:27.123456"), Some(ours));
+        assert_eq!(parse_timestamp("2026-09-01 14:03:27.123"), Some(ours));
+        assert_eq!(parse_timestamp("2026-09-01T16:03:27.123+02:00"), Some(ours));
+        assert_eq!(parse_timestamp("2026-09-01T14:03:27"), Some(ours - 123));
+        assert_eq!(parse_timestamp("2026-02-30T00:00:00.000Z"), None);
+        assert!(parse_timestamp("2028-02-29T00:00:00.000Z").is_some());
+        assert_eq!(parse_timestamp("yesterday"), None);
+        assert_eq!(days_from_civil(1970, 1, 1), 0);
+        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
+    }
+
+    #[test]
+    fn split_lines_ends_chunks_at_line_ends() {
+        let body = b"a\nbb\nccc\ndddd\n";
+        let chunks = split_lines(body, 3);
+        assert_eq!(chunks.first().unwrap().0, 0);
+        assert_eq!(chunks.last().unwrap().1, body.len());
+        for (a, b) in chunks {
+            assert_eq!(body[b - 1], b'\n');
+            assert!(a < b);
+        }
+    }
+}
