@@ -175,7 +175,8 @@ pub struct Forecast {
     pub history_days: usize,
     /// The seed's method: average daily cost x 30.
     pub run_rate_30d: f64,
-    /// Least-squares linear trend on daily cost with day-of-week factors, summed over the next 30 days.
+    /// Least-squares linear trend on daily cost with day-of-week factors, summed over the next 30 days
+    /// (with under `MIN_TREND_DAYS` days of history: the weekday-adjusted level, without trend).
     pub trend_30d: f64,
     /// 80% interval of `trend_30d` from the residual spread.
     pub trend_30d_low: f64,
@@ -187,6 +188,9 @@ pub struct Forecast {
     /// Projected daily cost for each of the next 30 days.
     pub daily: Vec<f64>,
 }
+
+/// Days of history needed before the fitted trend is extrapolated.
+pub const MIN_TREND_DAYS: usize = 14;
 
 /// Forecasts the next 30 days from a daily series (index 0 = first day) whose first day has weekday
 /// `first_weekday` (Monday = 0). With fewer than 7 days, day-of-week factors are left out; with fewer
@@ -236,7 +240,10 @@ pub fn forecast_30d(daily: &[f64], first_weekday: usize) -> Forecast {
     let (slope, intercept) = fit(&adjusted);
     let resid: Vec<f64> = (0..n).map(|i| adjusted[i] - (intercept + slope * i as f64)).collect();
     let sd = if n > 2 { (resid.iter().map(|r| r * r).sum::<f64>() / (n - 2) as f64).sqrt() } else { 0.0 };
-    f.daily = (n..n + 30).map(|i| ((intercept + slope * i as f64) * dow[(first_weekday + i) % 7]).max(0.0)).collect();
+    // A trend fitted on under two weeks is not extrapolated a month ahead: the level is used instead.
+    let slope_used = if n >= MIN_TREND_DAYS { slope } else { 0.0 };
+    let level = if n >= MIN_TREND_DAYS { intercept } else { adjusted.iter().sum::<f64>() / n as f64 };
+    f.daily = (n..n + 30).map(|i| ((level + slope_used * i as f64) * dow[(first_weekday + i) % 7]).max(0.0)).collect();
     f.trend_30d = f.daily.iter().sum();
     // Independent daily errors: the 30-day sum's standard deviation is sd x sqrt(30); z(90%) = 1.2816.
     let half = 1.2816 * sd * 30f64.sqrt();
@@ -289,4 +296,113 @@ mod tests {
         assert_eq!(forecast_30d(&[], 0).history_days, 0);
         assert_eq!(forecast_30d(&[5.0], 0).trend_30d, 150.0);
     }
+}
+
+/// One customer's totals and attributes (attributes: the latest value seen).
+#[derive(Debug, Clone, Serialize)]
+pub struct CustomerRow {
+    pub customer_id: String,
+    pub organization_id: String,
+    pub product_id: String,
+    pub subscription_tier: String,
+    pub customer_archetype: String,
+    pub tier_price_usd: f64,
+    pub calls: u64,
+    pub cost_usd: f64,
+    pub total_tokens: u64,
+    pub features: u64,
+    pub first_ms: i64,
+    pub last_ms: i64,
+    /// Subscription revenue for the data period: monthly price x months from the customer's first
+    /// call to the end of the data (at least one hour), months of 30.44 days.
+    pub revenue_usd: f64,
+}
+
+/// Per-customer totals, sorted by customer id.
+pub fn customers(ds: &Dataset) -> Result<Vec<CustomerRow>> {
+    let t = ds.sql(
+        "SELECT customer_id, last_value(organization_id ORDER BY timestamp) AS org, last_value(product_id ORDER BY timestamp) AS product, \
+         last_value(subscription_tier ORDER BY timestamp) AS tier, last_value(customer_archetype ORDER BY timestamp) AS archetype, \
+         last_value(tier_price_usd ORDER BY timestamp) AS price, count(*) AS calls, sum(cost_usd) AS cost, sum(total_tokens) AS tokens, \
+         count(DISTINCT feature_id) AS features, min(timestamp) AS first, max(timestamp) AS last \
+         FROM calls GROUP BY customer_id ORDER BY customer_id",
+    )?;
+    let end = ds.period.end_ms.unwrap_or(0);
+    let (id, org, product, tier, arch) =
+        (t.str("customer_id")?, t.str("org")?, t.str("product")?, t.str("tier")?, t.str("archetype")?);
+    let (price, calls, cost, tokens, features, first, last) = (
+        t.f64("price")?,
+        t.u64("calls")?,
+        t.f64("cost")?,
+        t.u64("tokens")?,
+        t.u64("features")?,
+        t.i64("first")?,
+        t.i64("last")?,
+    );
+    Ok((0..t.len())
+        .map(|i| {
+            let days = ((end - first[i]) as f64 / 86_400_000.0).max(1.0 / 24.0);
+            CustomerRow {
+                customer_id: id[i].clone(),
+                organization_id: org[i].clone(),
+                product_id: product[i].clone(),
+                subscription_tier: tier[i].clone(),
+                customer_archetype: arch[i].clone(),
+                tier_price_usd: price[i],
+                calls: calls[i],
+                cost_usd: cost[i],
+                total_tokens: tokens[i],
+                features: features[i],
+                first_ms: first[i],
+                last_ms: last[i],
+                revenue_usd: price[i] * days / crate::engine::DAYS_PER_MONTH,
+            }
+        })
+        .collect())
+}
+
+/// Herfindahl-Hirschman index of shares given in percent (0-10,000).
+pub fn hhi(shares_pct: &[f64]) -> f64 {
+    shares_pct.iter().map(|s| s * s).sum()
+}
+
+/// Seasonal robust anomaly detection for hourly series: each hour is compared with the same hour on
+/// up to `lookback` previous days (at least 3), so the daily rhythm and weekends are not anomalies.
+/// Flags points with robust z > `z`, at least `min_ratio` times the baseline and at least `min_value`.
+pub fn seasonal_anomalies(series: &[f64], lookback: usize, z: f64, min_ratio: f64, min_value: f64) -> Vec<Anomaly> {
+    let mut out = Vec::new();
+    for i in 0..series.len() {
+        let past: Vec<f64> = (1..=lookback).filter_map(|k| i.checked_sub(24 * k)).map(|j| series[j]).collect();
+        if past.len() < 3 || series[i] < min_value {
+            continue;
+        }
+        let med = median(&past);
+        let deviations: Vec<f64> = past.iter().map(|x| (x - med).abs()).collect();
+        let mad = median(&deviations).max(0.1 * med.abs()).max(1e-9);
+        let robust_z = (series[i] - med) / (1.4826 * mad);
+        let ratio_to_baseline = if med > 0.0 { series[i] / med } else { f64::INFINITY };
+        if robust_z > z && ratio_to_baseline >= min_ratio {
+            out.push(Anomaly { index: i, value: series[i], baseline: med, robust_z, ratio_to_baseline });
+        }
+    }
+    out
+}
+
+/// Dense hourly series per key from (key, hour_ms, value) rows, over [first_hour, last_hour].
+pub fn hourly_series(
+    keys: &[String],
+    hours: &[i64],
+    values: &[f64],
+    first_hour: i64,
+    last_hour: i64,
+) -> Vec<(String, Vec<f64>)> {
+    let n = ((last_hour - first_hour) / 3_600_000 + 1).max(0) as usize;
+    let mut map: std::collections::BTreeMap<&str, Vec<f64>> = std::collections::BTreeMap::new();
+    for i in 0..keys.len() {
+        let idx = ((hours[i] - first_hour) / 3_600_000) as usize;
+        if idx < n {
+            map.entry(&keys[i]).or_insert_with(|| vec![0.0; n])[idx] += values[i];
+        }
+    }
+    map.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
 }

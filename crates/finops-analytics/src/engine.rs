@@ -8,6 +8,7 @@ use datafusion::arrow::compute::{cast, concat_batches};
 use datafusion::arrow::datatypes::{DataType, SchemaRef};
 use datafusion::datasource::MemTable;
 use datafusion::prelude::{SessionConfig, SessionContext};
+use finops_core::pricing::Catalog;
 use serde::Serialize;
 use thiserror::Error;
 
@@ -66,6 +67,8 @@ pub struct Dataset {
     ctx: SessionContext,
     pub load: LoadReport,
     pub period: Period,
+    /// Prices used by analyses that re-price usage (model switching, batch, caching).
+    pub catalog: Arc<Catalog>,
 }
 
 impl Dataset {
@@ -93,8 +96,13 @@ impl Dataset {
         }
         let table = MemTable::try_new(schema, partitions)?;
         ctx.register_table("calls", Arc::new(table))?;
-        let mut ds =
-            Dataset { runtime, ctx, load, period: Period { rows: 0, start_ms: None, end_ms: None, days: 0.0 } };
+        let mut ds = Dataset {
+            runtime,
+            ctx,
+            load,
+            period: Period { rows: 0, start_ms: None, end_ms: None, days: 0.0 },
+            catalog: Arc::new(Catalog::builtin()),
+        };
         let t = ds.sql("SELECT count(*) AS n, min(timestamp) AS first, max(timestamp) AS last FROM calls")?;
         let rows = t.i64("n")?.first().copied().unwrap_or(0) as u64;
         let first = t.opt_i64("first")?.first().copied().flatten();
@@ -114,6 +122,12 @@ impl Dataset {
             df.collect().await
         })?;
         Table::new(batches)
+    }
+
+    /// Uses `catalog` instead of the built-in prices.
+    pub fn with_catalog(mut self, catalog: Arc<Catalog>) -> Dataset {
+        self.catalog = catalog;
+        self
     }
 
     pub fn rows(&self) -> u64 {

@@ -37,6 +37,8 @@ pub enum Command {
     Pricing(PricingArgs),
     /// List the traffic scenarios with their parameters and showcase windows.
     Scenarios,
+    /// Analyze call logs into the FinOps and usage-based-revenue results (JSON).
+    Analyze(crate::analyze::AnalyzeArgs),
 }
 
 const SIMULATE_ABOUT: &str = "Generate simulated AI API call logs (CSV or Parquet).
@@ -88,6 +90,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Simulate(args)) => simulate::run(args, catalog),
         Some(Command::Pricing(args)) => pricing_cmd::run(&args, &catalog),
         Some(Command::Scenarios) => scenarios_cmd(),
+        Some(Command::Analyze(args)) => crate::analyze::run(args),
         None => simulate::run(simulate::SimulateArgs::showcase(), catalog),
     }
 }

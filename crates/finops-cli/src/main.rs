@@ -1,6 +1,7 @@
 //! `finops`: simulate AI API traffic, and inspect the pricing catalog.
 #[macro_use]
 mod output;
+mod analyze;
 mod cli;
 mod pricing_cmd;
 mod progress;

@@ -159,7 +159,8 @@ pub const BATCH_SHARE_OF_SUMMARIZE: f64 = 0.3;
 pub fn error_probabilities(load: f64) -> ErrorRates {
     let excess = (load - 1.0).max(0.0);
     ErrorRates {
-        rate_limited: (0.006 * load.max(1.0).powf(1.5)).min(0.5),
+        // Rate limits bite more as an organization's traffic climbs above its normal level.
+        rate_limited: (0.006 + 0.004 * excess).min(0.2),
         server_error: (0.006 * (1.0 + 0.2 * excess)).min(0.2),
         timeout: (0.003 * (1.0 + 0.3 * excess)).min(0.2),
     }

@@ -5,7 +5,11 @@ use serde::Serialize;
 use crate::engine::{AnalyticsError, Dataset, Result};
 
 pub mod dataset_overview;
+pub mod optimization;
 pub mod performance;
+pub mod pricing;
+pub mod profitability;
+pub mod realtime;
 pub mod understanding;
 
 /// How urgent a recommendation is.
@@ -69,6 +73,34 @@ pub const REGISTRY: &[AnalysisInfo] = &[
         category: "core",
         description: "Latency percentiles, time to first token, throughput, SLA compliance and the best model per task.",
         run: |ds| json(performance::analyze(ds)),
+    },
+    AnalysisInfo {
+        id: "realtime",
+        title: "Real-Time Decision Making",
+        category: "finops",
+        description: "Cost anomalies against each organization's, model's and feature's own baseline; budget risk; error spikes.",
+        run: |ds| json(realtime::analyze(ds)),
+    },
+    AnalysisInfo {
+        id: "optimization",
+        title: "Rate Optimization",
+        category: "finops",
+        description: "Savings from cheaper sibling models, the batch API and prompt caching at catalog prices; commitment what-ifs.",
+        run: |ds| json(optimization::analyze(ds)),
+    },
+    AnalysisInfo {
+        id: "profitability",
+        title: "Customer Profitability",
+        category: "revenue",
+        description: "Plan revenue prorated to the period against AI cost, per customer and tier.",
+        run: |ds| json(profitability::analyze(ds)),
+    },
+    AnalysisInfo {
+        id: "pricing",
+        title: "Pricing Strategy",
+        category: "revenue",
+        description: "Flat plans against tiered-with-overage, pure usage and hybrid pricing, replayed on actual usage.",
+        run: |ds| json(pricing::analyze(ds)),
     },
 ];
 

@@ -268,13 +268,19 @@ pub fn recommend(s: &Summary, sla: &Sla, by_model: &[ModelPerformance], slow_pct
             format!("{slow_pct:.1}% of calls take 30 s or more; stream responses or cap output length."),
         ));
     }
-    for m in by_model.iter().filter(|m| m.metrics.calls >= 50 && m.error_rate_pct > 3.0) {
+    let mut failing: Vec<&ModelPerformance> =
+        by_model.iter().filter(|m| m.metrics.calls >= 50 && m.error_rate_pct > 3.0).collect();
+    if !failing.is_empty() {
+        failing.sort_by(|a, b| b.error_rate_pct.total_cmp(&a.error_rate_pct));
+        let worst: Vec<String> =
+            failing.iter().take(3).map(|m| format!("{}/{} {:.1}%", m.provider, m.model, m.error_rate_pct)).collect();
         out.push(Recommendation::new(
             "model_error_rate",
             Severity::Warning,
             format!(
-                "{}/{} fails {:.1}% of calls; add retries with backoff or a fallback model.",
-                m.provider, m.model, m.error_rate_pct
+                "{} model(s) fail more than 3% of calls (worst: {}); add retries with backoff or a fallback model.",
+                failing.len(),
+                worst.join(", ")
             ),
         ));
     }

@@ -1,0 +1,95 @@
+//! The key numbers recomputed independently from the CSV text (csv crate + plain Rust) and compared
+//! with the engine's: calls, cost and tokens by provider, model, customer, organization and feature,
+//! and p50/p95/p99 latency by model (successful standard calls, linear interpolation).
+use std::collections::BTreeMap;
+
+use finops_analytics::common::group_metrics;
+use finops_analytics::{Dataset, LoadOptions};
+use finops_sim::{OutputFormat, RunOptions, SimConfig, Simulator, Stop};
+
+#[derive(Default)]
+struct Acc {
+    calls: u64,
+    cost: f64,
+    tokens: u64,
+    latencies: Vec<f64>,
+}
+
+fn pct(v: &mut [f64], p: f64) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let pos = p * (v.len() - 1) as f64;
+    let k = pos.floor() as usize;
+    if k + 1 < v.len() { v[k] + (v[k + 1] - v[k]) * (pos - k as f64) } else { v[k] }
+}
+
+#[test]
+fn engine_numbers_match_an_independent_computation() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("calls.csv");
+    Simulator::new(SimConfig { seed: 17, customers: 200, ..SimConfig::default() })
+        .unwrap()
+        .write_file(&path, OutputFormat::Csv, Stop::Calls(60_000), &RunOptions::default())
+        .unwrap();
+    let mut by: BTreeMap<(&str, String), Acc> = BTreeMap::new();
+    let mut reader = csv::Reader::from_path(&path).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let (prov, model, cust, org, feat) =
+        (col("provider"), col("model"), col("customer_id"), col("organization_id"), col("feature_id"));
+    let (cost, tokens, lat, status, tier) =
+        (col("cost_usd"), col("total_tokens"), col("latency_ms"), col("status"), col("service_tier"));
+    for rec in reader.records() {
+        let r = rec.unwrap();
+        let keys = [
+            ("provider", r[prov].to_string()),
+            ("model", format!("{}|{}", &r[prov], &r[model])),
+            ("customer", r[cust].to_string()),
+            ("organization", r[org].to_string()),
+            ("feature", r[feat].to_string()),
+        ];
+        for k in keys {
+            let a = by.entry(k).or_default();
+            a.calls += 1;
+            a.cost += r[cost].parse::<f64>().unwrap();
+            a.tokens += r[tokens].parse::<u64>().unwrap();
+            if &r[status] == "success" && &r[tier] == "standard" {
+                a.latencies.push(r[lat].parse().unwrap());
+            }
+        }
+    }
+    let ds = Dataset::open(&[path], LoadOptions::default()).unwrap();
+    let dims: [(&str, &[&str]); 5] = [
+        ("provider", &["provider"]),
+        ("model", &["provider", "model"]),
+        ("customer", &["customer_id"]),
+        ("organization", &["organization_id"]),
+        ("feature", &["feature_id"]),
+    ];
+    for (name, cols) in dims {
+        let groups = group_metrics(&ds, cols, "true").unwrap();
+        let expected = by.iter().filter(|((d, _), _)| *d == name).count();
+        assert_eq!(groups.len(), expected, "{name}: group count");
+        for g in groups {
+            let key = g.key.join("|");
+            let a = &by[&(name, key.clone())];
+            assert_eq!(g.metrics.calls, a.calls, "{name} {key} calls");
+            assert_eq!(g.metrics.total_tokens, a.tokens, "{name} {key} tokens");
+            assert!(
+                (g.metrics.cost_usd - a.cost).abs() <= 1e-9 * a.cost.abs().max(1e-12),
+                "{name} {key} cost {} vs {}",
+                g.metrics.cost_usd,
+                a.cost
+            );
+        }
+    }
+    let ok = "status = 'success' AND service_tier = 'standard'";
+    for g in group_metrics(&ds, &["provider", "model"], ok).unwrap() {
+        let mut l = by[&("model", g.key.join("|"))].latencies.clone();
+        for (p, got) in
+            [(0.5, g.metrics.p50_latency_ms), (0.95, g.metrics.p95_latency_ms), (0.99, g.metrics.p99_latency_ms)]
+        {
+            let want = pct(&mut l, p);
+            assert!((got - want).abs() <= 1e-6 * want.max(1.0), "{:?} p{p}: engine {got}, independent {want}", g.key);
+        }
+    }
+}

@@ -1,0 +1,122 @@
+//! Loading: our CSV, the Python showcase's CSV, Parquet, folders, bad values and degenerate inputs.
+use std::fs;
+use std::path::PathBuf;
+
+use finops_analytics::analyses::REGISTRY;
+use finops_analytics::{Dataset, LoadOptions};
+use finops_sim::{OutputFormat, RunOptions, SimConfig, Simulator, Stop};
+
+const PY_HEADER: &str = "call_id,timestamp,customer_id,organization_id,product_id,feature_id,provider,model,input_tokens,output_tokens,total_tokens,cost_usd,latency_ms,status,environment,region,subscription_tier,tier_price_usd,customer_archetype";
+
+fn py_row(i: u32, ts: &str, cost: &str) -> String {
+    format!(
+        "call_{i:08},{ts},cust_0001,org_001,product_a,chat,openai,gpt-4o-mini,120,80,200,{cost},812,success,production,us-east-1,starter,29,light"
+    )
+}
+
+fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> PathBuf {
+    let p = dir.path().join(name);
+    fs::write(&p, text).unwrap();
+    p
+}
+
+#[test]
+fn the_python_showcase_csv_loads_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows = [
+        py_row(1, "2026-01-05T14:03:27.123456", "9.4e-05"),
+        py_row(2, "2026-01-05T15:03:27.123456", "0.000102"),
+        py_row(3, "2026-01-06T09:00:00.000001", "1.5e-04"),
+    ];
+    let text = format!("{PY_HEADER}\r\n{}\r\n", rows.join("\r\n"));
+    let p = write(&dir, "python.csv", &text);
+    let ds = Dataset::open(&[p], LoadOptions::default()).unwrap();
+    assert_eq!(ds.rows(), 3);
+    let t = ds.sql("SELECT sum(cost_usd) AS c, min(service_tier) AS st, max(cached_input_tokens) AS ci, min(error_type) AS e, max(reasoning_tokens) AS r FROM calls").unwrap();
+    assert!((t.f64("c").unwrap()[0] - (9.4e-05 + 0.000102 + 1.5e-04)).abs() < 1e-15);
+    assert_eq!(t.str("st").unwrap()[0], "standard");
+    assert_eq!(t.i64("ci").unwrap()[0], 0);
+    assert_eq!(t.str("e").unwrap()[0], "");
+    assert_eq!(ds.load.files[0].defaulted_columns.len(), 5);
+    // Naive timestamps are read as UTC, with the sub-millisecond part dropped.
+    assert_eq!(
+        ds.period.start_ms,
+        Some(chrono::DateTime::parse_from_rfc3339("2026-01-05T14:03:27.123Z").unwrap().timestamp_millis())
+    );
+}
+
+#[test]
+fn a_bad_value_is_named_by_file_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "{PY_HEADER}\n{}\n{}\n{}\n",
+        py_row(1, "2026-01-05T14:03:27", "0.001"),
+        py_row(2, "2026-01-05T14:04:27", "0.001").replace(",120,80,", ",lots,80,"),
+        py_row(3, "2026-01-05T14:05:27", "0.001"),
+    );
+    let p = write(&dir, "bad.csv", &text);
+    let err = Dataset::open(std::slice::from_ref(&p), LoadOptions::default()).err().expect("must fail").to_string();
+    assert!(err.contains("bad.csv:3: column input_tokens") && err.contains("\"lots\""), "{err}");
+
+    let ds = Dataset::open(&[p], LoadOptions { skip_bad_rows: true }).unwrap();
+    assert_eq!(ds.rows(), 2);
+    assert_eq!(ds.load.bad_rows, 1);
+    assert_eq!(ds.load.bad_row_examples[0].line, 3);
+    let overview = finops_analytics::analyses::dataset_overview::analyze(&ds).unwrap();
+    assert_eq!(overview.quality.bad_rows_skipped, 1);
+    assert!(overview.recommendations.iter().any(|r| r.rule == "bad_rows"));
+
+    let p = write(&dir, "date.csv", &format!("{PY_HEADER}\n{}\n", py_row(1, "2026-02-30T00:00:00", "0.001")));
+    let err = Dataset::open(&[p], LoadOptions::default()).err().unwrap().to_string();
+    assert!(err.contains("date.csv:2: column timestamp"), "{err}");
+
+    let p = write(&dir, "cols.csv", "timestamp,model,cost_usd\n2026-01-01T00:00:00Z,x,1\n");
+    let err = Dataset::open(&[p], LoadOptions::default()).err().unwrap().to_string();
+    assert!(err.contains("missing required column(s): provider, input_tokens, output_tokens"), "{err}");
+
+    let p = write(&dir, "neg.csv", &format!("{PY_HEADER}\n{}\n", py_row(1, "2026-01-05T14:03:27", "-0.5")));
+    let err = Dataset::open(&[p], LoadOptions::default()).err().unwrap().to_string();
+    assert!(err.contains("neg.csv:2: column cost_usd") && err.contains("non-negative"), "{err}");
+}
+
+#[test]
+fn parquet_folders_and_csv_agree() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = Simulator::new(SimConfig { seed: 4, customers: 80, ..SimConfig::default() }).unwrap();
+    let csv = dir.path().join("a.csv");
+    let pq = dir.path().join("parts/a.parquet");
+    sim.write_file(&csv, OutputFormat::Csv, Stop::Calls(20_000), &RunOptions::default()).unwrap();
+    sim.write_file(&pq, OutputFormat::Parquet, Stop::Calls(20_000), &RunOptions::default()).unwrap();
+    let q = "SELECT provider, count(*) AS n, sum(cost_usd) AS c, sum(total_tokens) AS t, max(timestamp) AS m FROM calls GROUP BY provider ORDER BY provider";
+    let a = Dataset::open(std::slice::from_ref(&csv), LoadOptions::default()).unwrap().sql(q).unwrap();
+    let b = Dataset::open(&[dir.path().join("parts")], LoadOptions::default()).unwrap().sql(q).unwrap();
+    assert_eq!(a.str("provider").unwrap(), b.str("provider").unwrap());
+    assert_eq!(a.u64("n").unwrap(), b.u64("n").unwrap());
+    assert_eq!(a.u64("t").unwrap(), b.u64("t").unwrap());
+    assert_eq!(a.i64("m").unwrap(), b.i64("m").unwrap());
+    for (x, y) in a.f64("c").unwrap().iter().zip(b.f64("c").unwrap()) {
+        assert!((x - y).abs() <= 1e-9 * x.abs(), "{x} vs {y}");
+    }
+    // Two files at once.
+    let both = Dataset::open(&[csv, pq], LoadOptions::default()).unwrap();
+    assert_eq!(both.rows(), 40_000);
+}
+
+#[test]
+fn every_analysis_handles_empty_tiny_and_one_day_inputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = write(&dir, "empty.csv", &format!("{PY_HEADER}\n"));
+    let one = write(&dir, "one.csv", &format!("{PY_HEADER}\n{}\n", py_row(1, "2026-01-05T14:03:27", "0.001")));
+    let day = dir.path().join("day.csv");
+    Simulator::new(SimConfig { customers: 30, ..SimConfig::default() })
+        .unwrap()
+        .write_file(&day, OutputFormat::Csv, Stop::Hours(24), &RunOptions::default())
+        .unwrap();
+    for p in [empty, one, day] {
+        let ds = Dataset::open(std::slice::from_ref(&p), LoadOptions::default()).unwrap();
+        for a in REGISTRY {
+            let v = (a.run)(&ds).unwrap_or_else(|e| panic!("{} on {}: {e}", a.id, p.display()));
+            assert!(v.get("recommendations").is_some(), "{} has no recommendations section", a.id);
+        }
+    }
+}

@@ -1,0 +1,106 @@
+//! `finops analyze`.
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use finops_analytics::analyses::{AnalysisInfo, REGISTRY, find};
+use finops_analytics::{Dataset, LoadOptions};
+
+use crate::units::{format_size, thousands};
+
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    /// Call logs to analyze: CSV or Parquet files, or folders of them (repeatable).
+    #[arg(long, short, value_name = "PATH", default_value = "data/simulated_calls.csv", num_args = 1..)]
+    pub input: Vec<PathBuf>,
+    /// Report folder; results go to <out>/data/<id>.json.
+    #[arg(long, short, default_value = "reports")]
+    pub out: PathBuf,
+    /// Run only this analysis (repeatable). `finops analyze --list` shows the ids.
+    #[arg(long, value_name = "ID")]
+    pub only: Vec<String>,
+    /// Print one analysis as JSON to stdout instead of writing files.
+    #[arg(long, value_name = "ID", conflicts_with = "only")]
+    pub json: Option<String>,
+    /// Skip rows with unreadable values (counted and reported in the Dataset Overview) instead of failing.
+    #[arg(long)]
+    pub skip_bad_rows: bool,
+    /// List the analyses and exit.
+    #[arg(long)]
+    pub list: bool,
+    /// No progress lines.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Writes `bytes` to `path` through a temporary file and a rename, so readers never see half a file.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let tmp = finops_sim::partial_path(path);
+    fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
+    fs::rename(&tmp, path).with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))?;
+    Ok(())
+}
+
+pub fn run(args: AnalyzeArgs) -> Result<()> {
+    if args.list {
+        let mut out = String::new();
+        for a in REGISTRY {
+            outln!(out, "{:<20} {:<30} [{}] {}", a.id, a.title, a.category, a.description);
+        }
+        return crate::output::emit(&out);
+    }
+    let chosen: Vec<&AnalysisInfo> = match (&args.json, args.only.is_empty()) {
+        (Some(id), _) => vec![find(id)?],
+        (None, true) => REGISTRY.iter().collect(),
+        (None, false) => args.only.iter().map(|id| find(id)).collect::<Result<_, _>>()?,
+    };
+    for p in &args.input {
+        if !p.exists() {
+            bail!("{}: no such file or folder (generate data with `finops simulate`)", p.display());
+        }
+    }
+    let started = Instant::now();
+    let ds = Dataset::open(&args.input, LoadOptions { skip_bad_rows: args.skip_bad_rows })?;
+    let progress = !args.quiet && args.json.is_none();
+    if progress {
+        eprintln!(
+            "Loaded {} calls ({}) from {} file(s) in {:.2} s{}",
+            thousands(ds.rows()),
+            format_size(ds.load.bytes),
+            ds.load.files.len(),
+            started.elapsed().as_secs_f64(),
+            if ds.load.bad_rows > 0 {
+                format!("; skipped {} bad rows", thousands(ds.load.bad_rows))
+            } else {
+                String::new()
+            }
+        );
+    }
+    if let Some(id) = &args.json {
+        let value = (find(id)?.run)(&ds)?;
+        let mut stdout = std::io::stdout().lock();
+        serde_json::to_writer_pretty(&mut stdout, &value)?;
+        let _ = writeln!(stdout);
+        return Ok(());
+    }
+    let n = chosen.len();
+    for (i, a) in chosen.iter().enumerate() {
+        let t = Instant::now();
+        let value = (a.run)(&ds).with_context(|| format!("analysis {}", a.id))?;
+        let path = args.out.join("data").join(format!("{}.json", a.id));
+        write_atomic(&path, &serde_json::to_vec_pretty(&value)?)?;
+        if progress {
+            eprintln!("[{:>2}/{n}] {:<20} {:>6.3} s  -> {}", i + 1, a.id, t.elapsed().as_secs_f64(), path.display());
+        }
+    }
+    if progress {
+        eprintln!("Analyzed in {:.2} s", started.elapsed().as_secs_f64());
+    }
+    Ok(())
+}
