@@ -5,6 +5,7 @@ use finops_core::schema::{Environment, ErrorType, Feature, Region, Status};
 use rand::{Rng, RngExt};
 use rand_distr::StandardNormal;
 
+use crate::profile::Load;
 use crate::scenario::Draft;
 
 use crate::population::{Customer, pick_weighted};
@@ -109,15 +110,14 @@ impl CallFactory {
         CallFactory { models, token_params }
     }
 
-    /// Draws one call of `customer` at `ts_ms` with the feature and model of `draft`; `load` is the
-    /// organization's traffic over its normal level (1 = normal).
+    /// Draws one call of `customer` at `ts_ms` with the feature and model of `draft` under `load`.
     pub fn make<R: Rng + ?Sized>(
         &self,
         rng: &mut R,
         customer: &Customer,
         ts_ms: i64,
         draft: Draft,
-        load: f64,
+        load: Load,
         env: &HourEnv<'_>,
     ) -> Call {
         let Draft { feature, model } = draft;
@@ -169,7 +169,7 @@ impl CallFactory {
         let (region_mult, region_ms) = region_latency(region);
         let cross = if region == home { 0.0 } else { CROSS_REGION_MS };
         let tps = m.tokens_per_s * (0.2 * normal(rng)).exp();
-        let slowdown = load_slowdown(load);
+        let slowdown = load_slowdown(load.global);
         let ttft = (m.ttft_ms * (0.35 * normal(rng)).exp() * region_mult
             + region_ms
             + cross

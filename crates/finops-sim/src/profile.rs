@@ -156,14 +156,27 @@ pub const CACHE_GRANULARITY: u32 = 128;
 pub const BATCH_SHARE_OF_SUMMARIZE: f64 = 0.3;
 
 /// Failure probabilities at normal load; `load` is the hour's traffic over its normal level.
-pub fn error_probabilities(load: f64) -> ErrorRates {
-    let excess = (load - 1.0).max(0.0);
+pub fn error_probabilities(load: Load) -> ErrorRates {
+    let org_excess = (load.org - 1.0).max(0.0);
+    let excess = (load.global - 1.0).max(0.0);
     ErrorRates {
-        // Rate limits bite more as an organization's traffic climbs above its normal level.
-        rate_limited: (0.006 + 0.004 * excess).min(0.2),
+        // Rate limits are per organization (API key): they bite as the org's own traffic climbs.
+        rate_limited: (0.006 + 0.004 * org_excess).min(0.2),
+        // Provider-side failures follow the provider's total load.
         server_error: (0.006 * (1.0 + 0.2 * excess)).min(0.2),
         timeout: (0.003 * (1.0 + 0.3 * excess)).min(0.2),
     }
+}
+
+/// Traffic over its normal level during an hour: of the caller's organization, and of everyone.
+#[derive(Debug, Clone, Copy)]
+pub struct Load {
+    pub org: f64,
+    pub global: f64,
+}
+
+impl Load {
+    pub const NORMAL: Load = Load { org: 1.0, global: 1.0 };
 }
 
 /// Per-call failure probabilities.
@@ -174,7 +187,7 @@ pub struct ErrorRates {
     pub timeout: f64,
 }
 
-/// Latency slowdown under load (provider queueing): 1 at normal load, +5% per unit of excess, at most 2x.
+/// Latency slowdown under the provider's load (queueing): 1 at normal load, +5% per unit of excess, at most 2x.
 pub fn load_slowdown(load: f64) -> f64 {
     (1.0 + 0.05 * (load - 1.0).max(0.0)).min(2.0)
 }

@@ -8,6 +8,7 @@ use rand_distr::{Distribution, Poisson};
 
 use crate::call::{Call, CallFactory, HourEnv};
 use crate::plan::Plan;
+use crate::profile::Load;
 use crate::profile::{HOUR_FACTOR_SUM, day_of_week_factor, hour_of_day_factor};
 use crate::rng::{Stream, stream_rng};
 use crate::scenario::{Draft, Effect};
@@ -125,8 +126,13 @@ impl HourGenerator<'_> {
             org_actual[c.org as usize] += lambda;
             lambdas.push(lambda);
         }
-        let load: Vec<f64> =
-            org_normal.iter().zip(&org_actual).map(|(n, a)| if *n > 0.0 { a / n } else { 1.0 }).collect();
+        let (normal_sum, actual_sum): (f64, f64) = (org_normal.iter().sum(), org_actual.iter().sum());
+        let global = if normal_sum > 0.0 { actual_sum / normal_sum } else { 1.0 };
+        let load: Vec<Load> = org_normal
+            .iter()
+            .zip(&org_actual)
+            .map(|(n, a)| Load { org: if *n > 0.0 { a / n } else { 1.0 }, global })
+            .collect();
 
         let mut calls = Vec::new();
         for (c, &lambda) in pop.customers.iter().zip(&lambdas) {

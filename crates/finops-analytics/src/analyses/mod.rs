@@ -4,12 +4,18 @@ use serde::Serialize;
 
 use crate::engine::{AnalyticsError, Dataset, Result};
 
+pub mod abuse_detection;
+pub mod alignment;
+pub mod churn_growth;
 pub mod dataset_overview;
+pub mod features;
+pub mod geographic_latency;
 pub mod optimization;
 pub mod performance;
 pub mod pricing;
 pub mod profitability;
 pub mod realtime;
+pub mod token_economics;
 pub mod understanding;
 
 /// How urgent a recommendation is.
@@ -89,6 +95,13 @@ pub const REGISTRY: &[AnalysisInfo] = &[
         run: |ds| json(optimization::analyze(ds)),
     },
     AnalysisInfo {
+        id: "alignment",
+        title: "Organizational Alignment",
+        category: "finops",
+        description: "Cost by organization, product and feature; chargeback and showback; efficiency gaps between tenants.",
+        run: |ds| json(alignment::analyze(ds)),
+    },
+    AnalysisInfo {
         id: "profitability",
         title: "Customer Profitability",
         category: "revenue",
@@ -101,6 +114,41 @@ pub const REGISTRY: &[AnalysisInfo] = &[
         category: "revenue",
         description: "Flat plans against tiered-with-overage, pure usage and hybrid pricing, replayed on actual usage.",
         run: |ds| json(pricing::analyze(ds)),
+    },
+    AnalysisInfo {
+        id: "features",
+        title: "Feature Economics",
+        category: "revenue",
+        description: "Cost, adoption and growth per feature; investment quadrants; bundles; launches with their adoption curve.",
+        run: |ds| json(features::analyze(ds)),
+    },
+    AnalysisInfo {
+        id: "token_economics",
+        title: "Token Economics",
+        category: "advanced",
+        description: "Input, cached, output and reasoning tokens; input/output balance; wasteful call patterns.",
+        run: |ds| json(token_economics::analyze(ds)),
+    },
+    AnalysisInfo {
+        id: "geographic_latency",
+        title: "Geographic & Latency",
+        category: "advanced",
+        description: "Load and latency by region, region x model latency, each region's busiest UTC hour, fastest region per model.",
+        run: |ds| json(geographic_latency::analyze(ds)),
+    },
+    AnalysisInfo {
+        id: "churn_growth",
+        title: "Churn & Growth",
+        category: "advanced",
+        description: "New, growing, declining and churned customers; expansion candidates; plan mismatches; cohorts and retention.",
+        run: |ds| json(churn_growth::analyze(ds)),
+    },
+    AnalysisInfo {
+        id: "abuse_detection",
+        title: "Abuse Detection",
+        category: "advanced",
+        description: "Usage spikes, minute bursts, rate-limit hammering, cost spikes, night-time automation and plan abuse per customer.",
+        run: |ds| json(abuse_detection::analyze(ds)),
     },
 ];
 

@@ -1,0 +1,233 @@
+//! Abuse Detection: customers whose usage departs from their own habits or their plan: hourly spikes,
+//! minute-level bursts, rate-limit hammering, daily cost spikes, night-time automation and plan abuse.
+use serde::Serialize;
+
+use super::{Recommendation, Severity};
+use crate::common::{customers, median, pct};
+use crate::engine::{Dataset, Result};
+
+/// An hour is a spike when it holds 10x the customer's average hourly calls and at least this many.
+pub const SPIKE_MIN_CALLS: u64 = 20;
+/// Calls in one minute that no interactive user makes.
+pub const BURST_PER_MINUTE: u64 = 30;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Abuse {
+    pub summary: Summary,
+    pub usage_spikes: Vec<Flag>,
+    pub minute_bursts: Vec<Flag>,
+    pub rate_limit_hammering: Vec<Flag>,
+    pub cost_spikes: Vec<Flag>,
+    pub night_automation: Vec<Flag>,
+    pub plan_abuse: Vec<Flag>,
+    pub recommendations: Vec<Recommendation>,
+}
+
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Summary {
+    pub customers: u64,
+    pub flagged_customers: u64,
+    pub flags: u64,
+    pub flagged_cost_usd: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Flag {
+    pub customer_id: String,
+    pub when: String,
+    pub value: f64,
+    pub baseline: f64,
+    pub detail: String,
+}
+
+pub fn analyze(ds: &Dataset) -> Result<Abuse> {
+    let rows = customers(ds)?;
+    let hours = (ds.period.days * 24.0).max(1.0);
+    let h = ds.sql("SELECT customer_id, CAST(date_trunc('hour', timestamp) AS VARCHAR) AS h, count(*) AS n FROM calls GROUP BY customer_id, h")?;
+    let (hc, hh, hn) = (h.str("customer_id")?, h.str("h")?, h.u64("n")?);
+    let mut usage_spikes = Vec::new();
+    for i in 0..h.len() {
+        let Some(c) = rows.iter().find(|r| r.customer_id == hc[i]) else { continue };
+        let mean = c.calls as f64 / hours;
+        if hn[i] >= SPIKE_MIN_CALLS && hn[i] as f64 > 10.0 * mean {
+            usage_spikes.push(Flag {
+                customer_id: hc[i].clone(),
+                when: hh[i].clone(),
+                value: hn[i] as f64,
+                baseline: mean,
+                detail: format!(
+                    "{} calls in the hour, {:.1}x the customer's hourly average",
+                    hn[i],
+                    hn[i] as f64 / mean
+                ),
+            });
+        }
+    }
+    usage_spikes.sort_by(|a, b| b.value.total_cmp(&a.value));
+    let m = ds.sql(&format!(
+        "SELECT customer_id, m, n FROM (SELECT customer_id, CAST(date_trunc('minute', timestamp) AS VARCHAR) AS m, count(*) AS n \
+         FROM calls GROUP BY customer_id, m) WHERE n > {BURST_PER_MINUTE} ORDER BY n DESC"
+    ))?;
+    let minute_bursts = m
+        .str("customer_id")?
+        .into_iter()
+        .zip(m.str("m")?)
+        .zip(m.u64("n")?)
+        .map(|((c, w), n)| Flag {
+            customer_id: c,
+            when: w,
+            value: n as f64,
+            baseline: BURST_PER_MINUTE as f64,
+            detail: format!("{n} calls in one minute"),
+        })
+        .collect();
+    let r = ds.sql(
+        "SELECT customer_id, count(*) AS n, count(*) FILTER (WHERE status = 'rate_limited') AS rl FROM calls GROUP BY customer_id \
+         HAVING count(*) FILTER (WHERE status = 'rate_limited') >= 20 AND count(*) FILTER (WHERE status = 'rate_limited') * 10 > count(*) ORDER BY rl DESC",
+    )?;
+    let rate_limit_hammering = r
+        .str("customer_id")?
+        .into_iter()
+        .zip(r.u64("n")?)
+        .zip(r.u64("rl")?)
+        .map(|((c, n), rl)| Flag {
+            customer_id: c,
+            when: String::new(),
+            value: rl as f64,
+            baseline: n as f64,
+            detail: format!(
+                "{rl} of {n} calls rate-limited ({:.1}%): the client keeps retrying into the limit",
+                pct(rl as f64, n as f64)
+            ),
+        })
+        .collect();
+    let d = ds.sql("SELECT customer_id, CAST(CAST(date_trunc('day', timestamp) AS DATE) AS VARCHAR) AS d, sum(cost_usd) AS c FROM calls GROUP BY customer_id, d ORDER BY customer_id, d")?;
+    let (dc, dd, dv) = (d.str("customer_id")?, d.str("d")?, d.f64("c")?);
+    let mut cost_spikes = Vec::new();
+    let mut i = 0;
+    while i < d.len() {
+        let j = (i..d.len()).find(|&k| dc[k] != dc[i]).unwrap_or(d.len());
+        if j - i >= 3 {
+            let med = median(&dv[i..j]);
+            for k in i..j {
+                if dv[k] > 3.0 * med && dv[k] > 1.0 {
+                    cost_spikes.push(Flag {
+                        customer_id: dc[k].clone(),
+                        when: dd[k].clone(),
+                        value: dv[k],
+                        baseline: med,
+                        detail: format!(
+                            "${:.2} in a day, {:.1}x the customer's median day",
+                            dv[k],
+                            dv[k] / med.max(1e-9)
+                        ),
+                    });
+                }
+            }
+        }
+        i = j;
+    }
+    cost_spikes.sort_by(|a, b| b.value.total_cmp(&a.value));
+    // Local night by serving region (UTC-5, -8, 0, +8; other regions count as UTC).
+    let n = ds.sql(
+        "SELECT customer_id, count(*) AS n, count(*) FILTER (WHERE h >= 22 OR h < 6) AS night FROM (SELECT customer_id, \
+         (CAST(date_part('hour', timestamp) AS BIGINT) + CASE region WHEN 'us-east-1' THEN 19 WHEN 'us-west-2' THEN 16 WHEN 'ap-southeast-1' THEN 8 ELSE 0 END) % 24 AS h \
+         FROM calls) GROUP BY customer_id HAVING count(*) >= 50 AND count(*) FILTER (WHERE h >= 22 OR h < 6) * 10 > 7 * count(*)",
+    )?;
+    let night_automation = n
+        .str("customer_id")?
+        .into_iter()
+        .zip(n.u64("n")?)
+        .zip(n.u64("night")?)
+        .map(|((c, n), night)| Flag {
+            customer_id: c,
+            when: String::new(),
+            value: night as f64,
+            baseline: n as f64,
+            detail: format!("{:.0}% of {n} calls between 22:00 and 06:00 local time", pct(night as f64, n as f64)),
+        })
+        .collect();
+    let plan_abuse = rows
+        .iter()
+        .filter(|c| c.subscription_tier == "starter" && c.revenue_usd > 0.0 && c.cost_usd > 3.0 * c.revenue_usd)
+        .map(|c| Flag {
+            customer_id: c.customer_id.clone(),
+            when: String::new(),
+            value: c.cost_usd,
+            baseline: c.revenue_usd,
+            detail: format!(
+                "starter plan: ${:.2} of AI cost against ${:.2} of revenue ({:.1}x)",
+                c.cost_usd,
+                c.revenue_usd,
+                c.cost_usd / c.revenue_usd
+            ),
+        })
+        .collect();
+    let mut abuse = Abuse {
+        summary: Summary::default(),
+        usage_spikes,
+        minute_bursts,
+        rate_limit_hammering,
+        cost_spikes,
+        night_automation,
+        plan_abuse,
+        recommendations: Vec::new(),
+    };
+    let all: Vec<&Flag> = abuse
+        .usage_spikes
+        .iter()
+        .chain(&abuse.minute_bursts)
+        .chain(&abuse.rate_limit_hammering)
+        .chain(&abuse.cost_spikes)
+        .chain(&abuse.night_automation)
+        .chain(&abuse.plan_abuse)
+        .collect();
+    let mut flagged: Vec<&str> = all.iter().map(|f| f.customer_id.as_str()).collect();
+    flagged.sort();
+    flagged.dedup();
+    abuse.summary = Summary {
+        customers: rows.len() as u64,
+        flagged_customers: flagged.len() as u64,
+        flags: all.len() as u64,
+        flagged_cost_usd: rows
+            .iter()
+            .filter(|r| flagged.binary_search(&r.customer_id.as_str()).is_ok())
+            .map(|r| r.cost_usd)
+            .sum(),
+    };
+    abuse.recommendations = recommend(&abuse);
+    Ok(abuse)
+}
+
+/// The abuse rules: one line per detector that found something.
+pub fn recommend(a: &Abuse) -> Vec<Recommendation> {
+    let mut out = Vec::new();
+    let mut add = |rule: &'static str, sev: Severity, flags: &[Flag], what: &str| {
+        if let Some(top) = flags.first() {
+            let mut ids: Vec<&str> = flags.iter().map(|f| f.customer_id.as_str()).collect();
+            ids.sort();
+            ids.dedup();
+            out.push(Recommendation::new(
+                rule,
+                sev,
+                format!(
+                    "{} {what} ({} customers); largest: {} - {}.",
+                    flags.len(),
+                    ids.len(),
+                    top.customer_id,
+                    top.detail
+                ),
+            ));
+        }
+    };
+    add("usage_spike", Severity::Warning, &a.usage_spikes, "hourly usage spikes");
+    add("minute_burst", Severity::Critical, &a.minute_bursts, "minute-level bursts");
+    add("rate_limit_hammering", Severity::Warning, &a.rate_limit_hammering, "customers retrying into rate limits");
+    add("cost_spike", Severity::Warning, &a.cost_spikes, "daily cost spikes");
+    add("night_automation", Severity::Info, &a.night_automation, "customers calling mostly at night");
+    add("plan_abuse", Severity::Critical, &a.plan_abuse, "starter customers costing over 3x their plan");
+    if out.is_empty() && a.summary.customers > 0 {
+        out.push(Recommendation::new("no_abuse", Severity::Success, "No customer departs from its habits or plan."));
+    }
+    out
+}

@@ -1,0 +1,212 @@
+//! Feature Economics: what each feature costs, who uses it, where to invest, what sells together, and
+//! features launched during the period with their adoption curve.
+use serde::Serialize;
+
+use super::dataset_overview::iso;
+use super::{Recommendation, Severity};
+use crate::common::{median, pct, ratio};
+use crate::engine::{Dataset, Result};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Features {
+    pub summary: Summary,
+    pub by_feature: Vec<FeatureRow>,
+    pub bundles: Vec<Bundle>,
+    pub launches: Vec<Launch>,
+    pub recommendations: Vec<Recommendation>,
+}
+
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Summary {
+    pub cost_usd: f64,
+    pub calls: u64,
+    pub features: u64,
+    pub customers: u64,
+    pub avg_cost_per_feature: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FeatureRow {
+    pub feature: String,
+    pub cost_usd: f64,
+    pub calls: u64,
+    pub customers: u64,
+    pub adoption_pct: f64,
+    /// high > 60%, medium > 30%, else low.
+    pub adoption_level: &'static str,
+    pub cost_per_customer: f64,
+    pub cost_per_call: f64,
+    pub first_seen: String,
+    /// Calls in the last quarter of the period over calls in the first quarter (0 if absent at first).
+    pub growth_ratio: f64,
+    /// invest (high adoption, low cost), maintain (high, high), optimize (low, high), sunset (low, low).
+    pub quadrant: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Bundle {
+    pub features: (String, String),
+    pub customers: u64,
+    pub pct_of_customers: f64,
+}
+
+/// A feature first used after the first tenth of the period: its adoption day by day.
+#[derive(Debug, Clone, Serialize)]
+pub struct Launch {
+    pub feature: String,
+    pub first_seen: String,
+    /// (date, customers who have used it so far).
+    pub cumulative_adopters: Vec<(String, u64)>,
+}
+
+pub fn adoption_level(p: f64) -> &'static str {
+    if p > 60.0 {
+        "high"
+    } else if p > 30.0 {
+        "medium"
+    } else {
+        "low"
+    }
+}
+
+pub fn analyze(ds: &Dataset) -> Result<Features> {
+    let (start, end) = (ds.period.start_ms.unwrap_or(0), ds.period.end_ms.unwrap_or(0));
+    let q1 = start + (end - start) / 4;
+    let q3 = end - (end - start) / 4;
+    let t = ds.sql(&format!(
+        "SELECT feature_id AS f, sum(cost_usd) AS c, count(*) AS n, count(DISTINCT customer_id) AS cu, min(timestamp) AS first, \
+         count(*) FILTER (WHERE CAST(timestamp AS BIGINT) < {q1}) AS early, count(*) FILTER (WHERE CAST(timestamp AS BIGINT) >= {q3}) AS late \
+         FROM calls GROUP BY feature_id ORDER BY c DESC, f"
+    ))?;
+    let all_customers =
+        ds.sql("SELECT count(DISTINCT customer_id) AS n FROM calls")?.u64("n")?.first().copied().unwrap_or(0);
+    let (f, c, n, cu, first, early, late) =
+        (t.str("f")?, t.f64("c")?, t.u64("n")?, t.u64("cu")?, t.i64("first")?, t.u64("early")?, t.u64("late")?);
+    let adoption: Vec<f64> = cu.iter().map(|x| pct(*x as f64, all_customers as f64)).collect();
+    let med_cost = median(&c);
+    let by_feature: Vec<FeatureRow> = (0..t.len())
+        .map(|i| {
+            let high_adoption = adoption[i] > 40.0;
+            let high_cost = c[i] > med_cost;
+            FeatureRow {
+                feature: f[i].clone(),
+                cost_usd: c[i],
+                calls: n[i],
+                customers: cu[i],
+                adoption_pct: adoption[i],
+                adoption_level: adoption_level(adoption[i]),
+                cost_per_customer: ratio(c[i], cu[i] as f64),
+                cost_per_call: ratio(c[i], n[i] as f64),
+                first_seen: iso(first[i]),
+                growth_ratio: ratio(late[i] as f64, early[i] as f64),
+                quadrant: match (high_adoption, high_cost) {
+                    (true, false) => "invest",
+                    (true, true) => "maintain",
+                    (false, true) => "optimize",
+                    (false, false) => "sunset",
+                },
+            }
+        })
+        .collect();
+    let b = ds.sql(
+        "WITH cf AS (SELECT DISTINCT customer_id, feature_id FROM calls) \
+         SELECT a.feature_id AS x, b.feature_id AS y, count(*) AS n FROM cf a JOIN cf b ON a.customer_id = b.customer_id AND a.feature_id < b.feature_id \
+         GROUP BY x, y ORDER BY n DESC, x, y",
+    )?;
+    let (bx, by, bn) = (b.str("x")?, b.str("y")?, b.u64("n")?);
+    let bundles: Vec<Bundle> = (0..b.len())
+        .map(|i| Bundle {
+            features: (bx[i].clone(), by[i].clone()),
+            customers: bn[i],
+            pct_of_customers: pct(bn[i] as f64, all_customers as f64),
+        })
+        .filter(|x| x.pct_of_customers > 20.0)
+        .take(10)
+        .collect();
+    let mut launches = Vec::new();
+    for (i, feat) in f.iter().enumerate() {
+        if end > start && first[i] > start + (end - start) / 10 {
+            let a = ds.sql(&format!(
+                "WITH firsts AS (SELECT customer_id, min(timestamp) AS t FROM calls WHERE feature_id = {} GROUP BY customer_id) \
+                 SELECT CAST(CAST(date_trunc('day', t) AS DATE) AS VARCHAR) AS d, count(*) AS n FROM firsts GROUP BY d ORDER BY d",
+                crate::engine::sql_str(feat)
+            ))?;
+            let mut acc = 0;
+            let cumulative_adopters = a.str("d")?.into_iter().zip(a.u64("n")?).map(|(d, n)| {
+                acc += n;
+                (d, acc)
+            });
+            launches.push(Launch {
+                feature: feat.clone(),
+                first_seen: iso(first[i]),
+                cumulative_adopters: cumulative_adopters.collect(),
+            });
+        }
+    }
+    let total: f64 = c.iter().sum();
+    let summary = Summary {
+        cost_usd: total,
+        calls: n.iter().sum(),
+        features: t.len() as u64,
+        customers: all_customers,
+        avg_cost_per_feature: ratio(total, t.len() as f64),
+    };
+    let recommendations = recommend(&summary, &by_feature, &bundles, &launches);
+    Ok(Features { summary, by_feature, bundles, launches, recommendations })
+}
+
+/// The feature-economics rules.
+pub fn recommend(s: &Summary, features: &[FeatureRow], bundles: &[Bundle], launches: &[Launch]) -> Vec<Recommendation> {
+    let mut out = Vec::new();
+    if let Some(best) =
+        features.iter().filter(|f| f.quadrant == "invest").max_by(|a, b| a.adoption_pct.total_cmp(&b.adoption_pct))
+    {
+        out.push(Recommendation::new(
+            "invest",
+            Severity::Success,
+            format!(
+                "`{}` reaches {:.1}% of customers at ${:.4} per call: widely used and cheap to serve.",
+                best.feature, best.adoption_pct, best.cost_per_call
+            ),
+        ));
+    }
+    let optimize: Vec<&str> =
+        features.iter().filter(|f| f.quadrant == "optimize").map(|f| f.feature.as_str()).collect();
+    if !optimize.is_empty() {
+        out.push(Recommendation::new(
+            "optimize",
+            Severity::Warning,
+            format!(
+                "Costly features with low adoption: {}; cut their cost per call or grow their use.",
+                optimize.join(", ")
+            ),
+        ));
+    }
+    let top3: f64 = features.iter().take(3).map(|f| f.cost_usd).sum();
+    if features.len() > 3 && pct(top3, s.cost_usd) > 80.0 {
+        out.push(Recommendation::new(
+            "cost_concentration",
+            Severity::Info,
+            format!("Three features carry {:.1}% of cost.", pct(top3, s.cost_usd)),
+        ));
+    }
+    if let Some(b) = bundles.first() {
+        out.push(Recommendation::new(
+            "bundle",
+            Severity::Info,
+            format!(
+                "{:.1}% of customers use both `{}` and `{}`: a natural bundle.",
+                b.pct_of_customers, b.features.0, b.features.1
+            ),
+        ));
+    }
+    for l in launches {
+        let adopters = l.cumulative_adopters.last().map_or(0, |x| x.1);
+        out.push(Recommendation::new(
+            "launch",
+            Severity::Info,
+            format!("`{}` first appeared {} and has reached {} customers.", l.feature, l.first_seen, adopters),
+        ));
+    }
+    out
+}

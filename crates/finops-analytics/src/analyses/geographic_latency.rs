@@ -1,0 +1,195 @@
+//! Geographic & Latency: load and latency by serving region, region x model latency, each region's
+//! busiest UTC hour, and the fastest region per model.
+use serde::Serialize;
+
+use super::{Recommendation, Severity};
+use crate::common::{Group, group_metrics, pct, ratio, total_metrics};
+use crate::engine::{Dataset, Result};
+
+const OK: &str = "status = 'success' AND service_tier = 'standard'";
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Geographic {
+    pub summary: Summary,
+    pub by_region: Vec<RegionRow>,
+    pub heatmap: Vec<Group>,
+    pub provider_by_region: Vec<Group>,
+    pub peak_hours: Vec<PeakHour>,
+    pub routing: Vec<Route>,
+    pub recommendations: Vec<Recommendation>,
+}
+
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Summary {
+    pub regions: u64,
+    pub calls: u64,
+    pub p50_latency_ms: f64,
+    pub p95_latency_ms: f64,
+    pub busiest_region: Option<String>,
+    pub quietest_region: Option<String>,
+    /// Quietest / busiest region calls, in percent (100 = perfectly balanced).
+    pub balance_pct: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RegionRow {
+    pub region: String,
+    pub calls: u64,
+    pub pct_calls: f64,
+    pub cost_usd: f64,
+    pub p50_latency_ms: f64,
+    pub p95_latency_ms: f64,
+    pub p99_latency_ms: f64,
+    pub ttft_p50_ms: f64,
+    pub error_rate_pct: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PeakHour {
+    pub region: String,
+    pub busiest_utc_hour: u32,
+    pub calls_in_peak_hour: u64,
+    /// Calls per UTC hour of day, summed over the period.
+    pub by_hour: Vec<u64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Route {
+    pub model: String,
+    pub fastest_region: String,
+    pub fastest_p50_ms: f64,
+    pub overall_p50_ms: f64,
+    pub gain_pct: f64,
+}
+
+pub fn analyze(ds: &Dataset) -> Result<Geographic> {
+    let overall = total_metrics(ds, OK)?;
+    let all = group_metrics(ds, &["region"], "true")?;
+    let lat = group_metrics(ds, &["region"], OK)?;
+    let t = ds.sql(&format!(
+        "SELECT region, percentile_cont(0.5) WITHIN GROUP (ORDER BY time_to_first_token_ms) AS t50 FROM calls WHERE {OK} AND time_to_first_token_ms > 0 GROUP BY region"
+    ))?;
+    let (tr, t50) = (t.str("region")?, t.f64("t50")?);
+    let total_calls: u64 = all.iter().map(|g| g.metrics.calls).sum();
+    let mut by_region: Vec<RegionRow> = all
+        .iter()
+        .map(|g| {
+            let l = lat.iter().find(|x| x.key == g.key).map(|x| x.metrics.clone()).unwrap_or_default();
+            RegionRow {
+                region: g.key[0].clone(),
+                calls: g.metrics.calls,
+                pct_calls: pct(g.metrics.calls as f64, total_calls as f64),
+                cost_usd: g.metrics.cost_usd,
+                p50_latency_ms: l.p50_latency_ms,
+                p95_latency_ms: l.p95_latency_ms,
+                p99_latency_ms: l.p99_latency_ms,
+                ttft_p50_ms: tr.iter().position(|r| *r == g.key[0]).map_or(0.0, |i| t50[i]),
+                error_rate_pct: g.metrics.error_rate_pct,
+            }
+        })
+        .collect();
+    by_region.sort_by_key(|r| std::cmp::Reverse(r.calls));
+    let heatmap: Vec<Group> = group_metrics(ds, &["region", "provider || '/' || model"], OK)?
+        .into_iter()
+        .filter(|g| g.metrics.calls >= 10)
+        .collect();
+    let provider_by_region = group_metrics(ds, &["region", "provider"], "true")?;
+    let h = ds.sql(
+        "SELECT region, CAST(date_part('hour', timestamp) AS BIGINT) AS h, count(*) AS n FROM calls GROUP BY region, h",
+    )?;
+    let (hr, hh, hn) = (h.str("region")?, h.i64("h")?, h.u64("n")?);
+    let peak_hours = by_region
+        .iter()
+        .map(|r| {
+            let mut by_hour = vec![0u64; 24];
+            for i in 0..h.len() {
+                if hr[i] == r.region {
+                    by_hour[hh[i].clamp(0, 23) as usize] += hn[i];
+                }
+            }
+            let (busiest, n) =
+                by_hour.iter().enumerate().max_by_key(|(_, n)| **n).map(|(h, n)| (h as u32, *n)).unwrap_or((0, 0));
+            PeakHour { region: r.region.clone(), busiest_utc_hour: busiest, calls_in_peak_hour: n, by_hour }
+        })
+        .collect();
+    let per_model = group_metrics(ds, &["provider || '/' || model"], OK)?;
+    let mut routing: Vec<Route> = per_model
+        .iter()
+        .filter_map(|m| {
+            let best = heatmap
+                .iter()
+                .filter(|g| g.key[1] == m.key[0] && g.metrics.calls >= 20)
+                .min_by(|a, b| a.metrics.p50_latency_ms.total_cmp(&b.metrics.p50_latency_ms))?;
+            Some(Route {
+                model: m.key[0].clone(),
+                fastest_region: best.key[0].clone(),
+                fastest_p50_ms: best.metrics.p50_latency_ms,
+                overall_p50_ms: m.metrics.p50_latency_ms,
+                gain_pct: pct(m.metrics.p50_latency_ms - best.metrics.p50_latency_ms, m.metrics.p50_latency_ms),
+            })
+        })
+        .collect();
+    routing.sort_by(|a, b| b.gain_pct.total_cmp(&a.gain_pct));
+    let busiest = by_region.first();
+    let quietest = by_region.last();
+    let summary = Summary {
+        regions: by_region.len() as u64,
+        calls: total_calls,
+        p50_latency_ms: overall.p50_latency_ms,
+        p95_latency_ms: overall.p95_latency_ms,
+        busiest_region: busiest.map(|r| r.region.clone()),
+        quietest_region: quietest.map(|r| r.region.clone()),
+        balance_pct: match (busiest, quietest) {
+            (Some(b), Some(q)) => pct(q.calls as f64, b.calls as f64),
+            _ => 0.0,
+        },
+    };
+    let recommendations = recommend(&summary, &by_region, &routing);
+    Ok(Geographic { summary, by_region, heatmap, provider_by_region, peak_hours, routing, recommendations })
+}
+
+/// The geographic rules.
+pub fn recommend(s: &Summary, regions: &[RegionRow], routing: &[Route]) -> Vec<Recommendation> {
+    let mut out = Vec::new();
+    if regions.len() > 1 && s.balance_pct < 50.0 {
+        out.push(Recommendation::new(
+            "region_imbalance",
+            Severity::Info,
+            format!(
+                "{} serves {:.1}x the calls of {}; check capacity and rate limits there.",
+                s.busiest_region.clone().unwrap_or_default(),
+                ratio(100.0, s.balance_pct),
+                s.quietest_region.clone().unwrap_or_default()
+            ),
+        ));
+    }
+    for r in
+        regions.iter().filter(|r| s.p95_latency_ms > 0.0 && r.p95_latency_ms > 1.2 * s.p95_latency_ms && r.calls >= 100)
+    {
+        out.push(Recommendation::new(
+            "slow_region",
+            Severity::Warning,
+            format!(
+                "{} has a p95 latency of {:.0} ms, {:.0}% above the overall {:.0} ms.",
+                r.region,
+                r.p95_latency_ms,
+                pct(r.p95_latency_ms - s.p95_latency_ms, s.p95_latency_ms),
+                s.p95_latency_ms
+            ),
+        ));
+    }
+    if let Some(r) = routing.first().filter(|r| r.gain_pct > 10.0) {
+        out.push(Recommendation::new(
+            "routing",
+            Severity::Info,
+            format!(
+                "{} answers {:.0}% faster from {} (p50 {:.0} ms vs {:.0} ms overall).",
+                r.model, r.gain_pct, r.fastest_region, r.fastest_p50_ms, r.overall_p50_ms
+            ),
+        ));
+    }
+    if out.is_empty() && s.calls > 0 {
+        out.push(Recommendation::new("regions_ok", Severity::Success, "Regions are balanced with similar latency."));
+    }
+    out
+}
