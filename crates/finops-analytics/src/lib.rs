@@ -1,5 +1,19 @@
 //! Analytics over AI call logs: loading (CSV, the Python showcase's CSV, Parquet, folders) into a
 //! DataFusion session, shared helpers, and the FinOps / usage-based-revenue analyses as typed results.
+//!
+//! ```
+//! use finops_analytics::{Dataset, LoadOptions, analyses::understanding};
+//! # let dir = tempfile::tempdir().unwrap();
+//! # let path = dir.path().join("calls.csv");
+//! # let sim = finops_sim::Simulator::new(finops_sim::SimConfig { customers: 40, ..Default::default() }).unwrap();
+//! # sim.write_file(&path, finops_sim::OutputFormat::Csv, finops_sim::Stop::Calls(2_000), &Default::default()).unwrap();
+//! let ds = Dataset::open(&[path], LoadOptions::default())?;
+//! let results = understanding::analyze(&ds)?;
+//! assert_eq!(results.summary.totals.calls, 2_000);
+//! println!("Total cost: ${:.2}", results.summary.totals.cost_usd);
+//! println!("Top provider: {}", results.by_provider[0].key[0]);
+//! # Ok::<(), finops_analytics::AnalyticsError>(())
+//! ```
 pub mod analyses;
 pub mod common;
 pub mod engine;
