@@ -1,0 +1,68 @@
+//! `finops analyze` end to end.
+use std::fs;
+use std::process::Command;
+
+fn finops(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_finops")).args(args).output().expect("finops runs")
+}
+
+#[test]
+fn analyze_writes_every_result_and_reports_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("calls.csv");
+    let out = dir.path().join("reports");
+    assert!(
+        finops(&["simulate", "--calls", "20000", "--customers", "100", "--out", data.to_str().unwrap(), "-q"])
+            .status
+            .success()
+    );
+    let o = finops(&["analyze", "--input", data.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let listed = finops(&["analyze", "--list"]);
+    let ids: Vec<String> = String::from_utf8_lossy(&listed.stdout)
+        .lines()
+        .map(|l| l.split_whitespace().next().unwrap().to_string())
+        .collect();
+    assert_eq!(ids.len(), 13);
+    for id in &ids {
+        let v: serde_json::Value =
+            serde_json::from_slice(&fs::read(out.join("data").join(format!("{id}.json"))).unwrap()).unwrap();
+        assert!(v["recommendations"].is_array(), "{id}");
+    }
+    let o = finops(&["analyze", "--input", data.to_str().unwrap(), "--json", "understanding"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["summary"]["calls"], 20000);
+
+    let bad = dir.path().join("bad.csv");
+    // File line 6 (the 5th data row) gets an unreadable timestamp.
+    let mut lines: Vec<String> = fs::read_to_string(&data).unwrap().lines().map(String::from).collect();
+    let mut fields: Vec<&str> = lines[5].split(',').collect();
+    fields[1] = "not-a-time";
+    lines[5] = fields.join(",");
+    fs::write(&bad, lines.join("\n") + "\n").unwrap();
+    let o = finops(&["analyze", "--input", bad.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("bad.csv:6: column timestamp") && err.contains("not-a-time"), "{err}");
+    let o = finops(&[
+        "analyze",
+        "--input",
+        bad.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--skip-bad-rows",
+        "--only",
+        "dataset_overview",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value =
+        serde_json::from_slice(&fs::read(out.join("data/dataset_overview.json")).unwrap()).unwrap();
+    assert_eq!(v["quality"]["bad_rows_skipped"], 1);
+
+    let o = finops(&["analyze", "--input", dir.path().join("missing.csv").to_str().unwrap()]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no such file or folder"));
+    let o = finops(&["analyze", "--input", data.to_str().unwrap(), "--json", "astrology"]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("unknown analysis `astrology`"));
+}
