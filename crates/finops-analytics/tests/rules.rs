@@ -134,3 +134,240 @@ fn churn_rules() {
         ["churn", "declining_usage", "new_customers", "expansion", "tier_mismatch"]
     );
 }
+
+use finops_analytics::analyses::{
+    alignment, geographic_latency, performance, realtime, token_economics, understanding,
+};
+use finops_analytics::common::{Forecast, Group};
+
+fn group(key: &[&str], calls: u64, cost: f64, cost_per_1k: f64) -> Group {
+    Group {
+        key: key.iter().map(|k| k.to_string()).collect(),
+        metrics: Metrics { calls, cost_usd: cost, cost_per_1k_tokens: cost_per_1k, ..Metrics::default() },
+    }
+}
+
+#[test]
+fn understanding_rules() {
+    let s = |cost: f64| understanding::Summary {
+        totals: Metrics { calls: 100, cost_usd: cost, ..Metrics::default() },
+        ..Default::default()
+    };
+    let eff = |lo: f64, hi: f64| understanding::Efficiency {
+        overall_cost_per_1k_tokens: 0.0,
+        most_efficient: Some(understanding::ModelEfficiency {
+            provider: "a".into(),
+            model: "small".into(),
+            cost_per_1k_tokens: lo,
+            calls: 50,
+        }),
+        least_efficient: Some(understanding::ModelEfficiency {
+            provider: "a".into(),
+            model: "big".into(),
+            cost_per_1k_tokens: hi,
+            calls: 50,
+        }),
+    };
+    let cust = |costs: &[f64]| -> Vec<understanding::CustomerCost> {
+        costs
+            .iter()
+            .enumerate()
+            .map(|(i, c)| understanding::CustomerCost {
+                customer_id: format!("c{i}"),
+                organization_id: "o".into(),
+                subscription_tier: "pro".into(),
+                tier_price_usd: 99.0,
+                calls: 1,
+                cost_usd: *c,
+                pct_of_cost: 0.0,
+            })
+            .collect()
+    };
+    let flat = Forecast { week_over_week_pct: Some(3.0), ..Forecast::default() };
+    let quiet = understanding::recommend(
+        &s(100.0),
+        &[group(&["openai"], 10, 50.0, 0.0)],
+        &eff(1.0, 2.0),
+        &cust(&[10.0; 10]),
+        &flat,
+    );
+    assert_eq!(rules(&quiet), ["balanced"]);
+    let rising =
+        Forecast { week_over_week_pct: Some(35.0), trend_30d: 900.0, run_rate_30d: 600.0, ..Forecast::default() };
+    let loud = understanding::recommend(
+        &s(100.0),
+        &[group(&["openai"], 10, 80.0, 0.0)],
+        &eff(0.1, 2.0),
+        &cust(&[30.0, 20.0, 10.0, 5.0, 5.0, 1.0, 1.0]),
+        &rising,
+    );
+    assert_eq!(
+        rules(&loud),
+        ["provider_cost_concentration", "efficiency_spread", "customer_cost_concentration", "cost_trend"]
+    );
+}
+
+fn model_perf(model: &str, calls: u64, score: f64, sla: f64, err: f64) -> performance::ModelPerformance {
+    performance::ModelPerformance {
+        provider: "p".into(),
+        model: model.into(),
+        metrics: Metrics { calls, ..Metrics::default() },
+        ttft_p50_ms: 0.0,
+        throughput_tokens_per_s: 0.0,
+        efficiency_score: score,
+        error_rate_pct: err,
+        sla_pct: sla,
+    }
+}
+
+#[test]
+fn performance_rules() {
+    let s = performance::Summary { latency: Metrics { calls: 100, ..Metrics::default() }, ..Default::default() };
+    let sla = |pct: f64| performance::Sla { ttft_threshold_ms: 2000.0, compliant_pct: pct, calls: 100 };
+    let good = [model_perf("a", 100, 10.0, 99.0, 1.0), model_perf("b", 100, 5.0, 98.0, 0.5)];
+    assert_eq!(rules(&performance::recommend(&s, &sla(97.0), &good, 1.0)), ["performance_ok"]);
+    let bad = [model_perf("a", 100, 40.0, 99.0, 1.0), model_perf("b", 100, 5.0, 60.0, 7.0)];
+    let r = performance::recommend(&s, &sla(80.0), &bad, 8.0);
+    assert_eq!(rules(&r), ["sla_breach", "efficiency_gap", "slow_calls", "model_error_rate"]);
+    assert!(r[3].message.contains("p/b 7.0%"), "{}", r[3].message);
+}
+
+#[test]
+fn realtime_rules() {
+    assert_eq!(realtime::risk_level(120.0), "critical");
+    assert_eq!(realtime::risk_level(90.0), "high");
+    assert_eq!(realtime::risk_level(60.0), "medium");
+    assert_eq!(realtime::risk_level(10.0), "low");
+    let calm = realtime::Summary { calls: 10, health_score_pct: 90.0, ..Default::default() };
+    let spread = realtime::Concentration { shares_pct: vec![], hhi: 2000.0 };
+    assert_eq!(rules(&realtime::recommend(&calm, &[], &spread)), ["no_alerts"]);
+    let busy = realtime::Summary {
+        calls: 10,
+        customers_at_risk: 3,
+        revenue_at_risk_usd: 50.0,
+        health_score_pct: 30.0,
+        ..Default::default()
+    };
+    let a = realtime::CostAnomaly {
+        dimension: "organization",
+        key: "org_007".into(),
+        hour: "2026-09-03T14:00:00Z".into(),
+        cost_usd: 12.0,
+        baseline_usd: 1.0,
+        ratio: 12.0,
+        robust_z: 30.0,
+    };
+    let concentrated = realtime::Concentration { shares_pct: vec![], hhi: 6000.0 };
+    let r = realtime::recommend(&busy, &[a], &concentrated);
+    assert_eq!(rules(&r), ["budget_risk", "cost_anomalies", "provider_concentration", "portfolio_health"]);
+    assert!(r[1].message.contains("org_007") && r[1].message.contains("12.0x"));
+}
+
+fn org(id: &str, pct: f64, cost: f64) -> alignment::OrgRow {
+    alignment::OrgRow {
+        organization_id: id.into(),
+        cost_usd: cost,
+        calls: 200,
+        customers: 5,
+        products: 1,
+        features: 2,
+        avg_cost_per_call: cost / 200.0,
+        avg_cost_per_customer: cost / 5.0,
+        pct_of_cost: pct,
+    }
+}
+
+#[test]
+fn alignment_rules() {
+    let s = |orgs: u64| alignment::Summary { cost_usd: 100.0, organizations: orgs, ..Default::default() };
+    let feature = |adoption: f64, cost: f64| alignment::FeatureAdoption {
+        feature: "agent".into(),
+        cost_usd: cost,
+        calls: 1,
+        customers: 1,
+        adoption_pct: adoption,
+    };
+    let even = alignment::EfficiencyGap { gap_ratio: 1.5, ..Default::default() };
+    assert!(
+        alignment::recommend(&s(1), &[org("a", 100.0, 100.0)], &[feature(50.0, 10.0)], &even)
+            .iter()
+            .all(|r| r.rule != "org_concentration")
+    );
+    assert_eq!(
+        rules(&alignment::recommend(&s(2), &[org("a", 40.0, 40.0)], &[feature(50.0, 10.0)], &even)),
+        ["chargeback"]
+    );
+    let gap = alignment::EfficiencyGap {
+        gap_ratio: 4.0,
+        cheapest_org: Some("b".into()),
+        costliest_org: Some("a".into()),
+        ..Default::default()
+    };
+    let r = alignment::recommend(&s(2), &[org("a", 60.0, 60.0)], &[feature(10.0, 20.0)], &gap);
+    assert_eq!(rules(&r), ["org_concentration", "org_efficiency_gap", "costly_niche_feature", "chargeback"]);
+}
+
+#[test]
+fn token_rules() {
+    let s = |io: f64, reasoning: f64| token_economics::Summary {
+        input_output_ratio: io,
+        reasoning_share_of_output_pct: reasoning,
+        ..Default::default()
+    };
+    let row = |key: &str, c: f64| token_economics::TokenRow {
+        key: key.into(),
+        calls: 100,
+        input_tokens: 1,
+        output_tokens: 1,
+        cached_pct: 0.0,
+        reasoning_pct: 50.0,
+        io_ratio: 1.0,
+        cost_usd: 1.0,
+        cost_per_1k_tokens: c,
+        cost_per_call: 0.0,
+    };
+    let pattern = |calls: u64| token_economics::Pattern { pattern: "excessive_input", rule: "r", calls, cost_usd: 1.0 };
+    assert_eq!(
+        rules(&token_economics::recommend(&s(1.0, 10.0), &[row("a", 1.0), row("b", 2.0)], &[pattern(0)], 1000)),
+        ["tokens_ok"]
+    );
+    let r = token_economics::recommend(&s(3.0, 40.0), &[row("a", 0.1), row("b", 2.0)], &[pattern(50)], 1000);
+    assert_eq!(rules(&r), ["input_heavy", "wasteful_pattern", "reasoning_overhead", "price_spread"]);
+}
+
+#[test]
+fn geographic_rules() {
+    let region = |name: &str, calls: u64, p95: f64| geographic_latency::RegionRow {
+        region: name.into(),
+        calls,
+        pct_calls: 0.0,
+        cost_usd: 0.0,
+        p50_latency_ms: 0.0,
+        p95_latency_ms: p95,
+        p99_latency_ms: 0.0,
+        ttft_p50_ms: 0.0,
+        error_rate_pct: 0.0,
+    };
+    let s = |balance: f64| geographic_latency::Summary {
+        calls: 1000,
+        p95_latency_ms: 1000.0,
+        balance_pct: balance,
+        busiest_region: Some("us-east-1".into()),
+        quietest_region: Some("eu-west-1".into()),
+        ..Default::default()
+    };
+    let ok = [region("us-east-1", 500, 1000.0), region("eu-west-1", 400, 1050.0)];
+    assert_eq!(rules(&geographic_latency::recommend(&s(80.0), &ok, &[])), ["regions_ok"]);
+    let slow = [region("us-east-1", 500, 1000.0), region("eu-west-1", 150, 1500.0)];
+    let route = geographic_latency::Route {
+        model: "m".into(),
+        fastest_region: "us-east-1".into(),
+        fastest_p50_ms: 800.0,
+        overall_p50_ms: 1000.0,
+        gain_pct: 20.0,
+    };
+    assert_eq!(
+        rules(&geographic_latency::recommend(&s(30.0), &slow, &[route])),
+        ["region_imbalance", "slow_region", "routing"]
+    );
+}

@@ -171,7 +171,8 @@ pub fn analyze(ds: &Dataset) -> Result<Alignment> {
 /// The alignment rules.
 pub fn recommend(s: &Summary, orgs: &[OrgRow], features: &[FeatureAdoption], e: &EfficiencyGap) -> Vec<Recommendation> {
     let mut out = Vec::new();
-    if let Some(top) = orgs.first().filter(|o| o.pct_of_cost > 50.0) {
+    // With a single organization, its 100% share is no finding.
+    if let Some(top) = orgs.first().filter(|o| s.organizations > 1 && o.pct_of_cost > 50.0) {
         out.push(Recommendation::new(
             "org_concentration",
             Severity::Warning,
