@@ -371,3 +371,125 @@ fn geographic_rules() {
         ["region_imbalance", "slow_region", "routing"]
     );
 }
+
+use finops_analytics::analyses::{abuse_detection, features, optimization};
+
+#[test]
+fn optimization_rules() {
+    let s = |sw: f64, batch: f64, cache: f64| optimization::Summary {
+        cost_usd: 100.0,
+        switching_savings_usd: sw,
+        batch_savings_usd: batch,
+        caching_savings_usd: cache,
+        ..Default::default()
+    };
+    let switch = |savings: f64| optimization::Switch {
+        provider: "openai".into(),
+        from: "gpt-4o".into(),
+        to: "gpt-4o-mini".into(),
+        calls: 10,
+        current_cost_usd: 30.0,
+        alternative_cost_usd: 30.0 - savings,
+        savings_usd: savings,
+        savings_pct: savings / 30.0 * 100.0,
+    };
+    let commit = |gap: Option<f64>| optimization::Commitment {
+        provider: "openai".into(),
+        cost_usd: 100.0,
+        monthly_equivalent_usd: 900.0,
+        committable_daily_usd: 0.0,
+        savings_usd: 0.0,
+        volume_discount_pct: 0.0,
+        next_tier_gap_usd: gap,
+    };
+    assert_eq!(
+        rules(&optimization::recommend(&s(1.0, 0.5, 0.5), &[switch(1.0)], &[], &[commit(Some(900.0))], &[])),
+        ["optimized"]
+    );
+    let r =
+        optimization::recommend(&s(20.0, 5.0, 5.0), &[switch(20.0)], &[], &[commit(Some(100.0))], &["acme/x".into()]);
+    assert_eq!(rules(&r), ["model_switch", "use_batch_api", "prompt_caching", "volume_tier_close", "unpriced_models"]);
+    assert!(r[0].message.contains("gpt-4o-mini") && r[0].message.contains("$10.00 instead of $30.00"));
+}
+
+fn feature_row(name: &str, quadrant: &'static str, cost: f64) -> features::FeatureRow {
+    features::FeatureRow {
+        feature: name.into(),
+        cost_usd: cost,
+        calls: 10,
+        customers: 5,
+        adoption_pct: 50.0,
+        adoption_level: "medium",
+        cost_per_customer: 0.0,
+        cost_per_call: 0.0,
+        first_seen: String::new(),
+        growth_ratio: 1.0,
+        quadrant,
+    }
+}
+
+#[test]
+fn feature_rules() {
+    let s = features::Summary { cost_usd: 100.0, ..Default::default() };
+    assert!(
+        features::recommend(
+            &s,
+            &[feature_row("chat", "maintain", 50.0), feature_row("code", "sunset", 50.0)],
+            &[],
+            &[]
+        )
+        .is_empty()
+    );
+    let rows = [
+        feature_row("chat", "invest", 60.0),
+        feature_row("code", "optimize", 25.0),
+        feature_row("search", "maintain", 10.0),
+        feature_row("agent", "sunset", 5.0),
+    ];
+    let bundle = features::Bundle { features: ("chat".into(), "code".into()), customers: 5, pct_of_customers: 50.0 };
+    let launch = features::Launch {
+        feature: "agent".into(),
+        first_seen: "2026-09-03".into(),
+        cumulative_adopters: vec![("2026-09-03".into(), 4)],
+    };
+    let r = features::recommend(&s, &rows, &[bundle], &[launch]);
+    assert_eq!(rules(&r), ["invest", "optimize", "cost_concentration", "bundle", "launch"]);
+    assert!(r[4].message.contains("reached 4 customers"));
+}
+
+#[test]
+fn abuse_rules() {
+    let empty = abuse_detection::Abuse {
+        summary: abuse_detection::Summary { customers: 10, ..Default::default() },
+        usage_spikes: vec![],
+        minute_bursts: vec![],
+        rate_limit_hammering: vec![],
+        cost_spikes: vec![],
+        night_automation: vec![],
+        plan_abuse: vec![],
+        recommendations: vec![],
+    };
+    assert_eq!(rules(&abuse_detection::recommend(&empty)), ["no_abuse"]);
+    let flag = |id: &str| abuse_detection::Flag {
+        customer_id: id.into(),
+        when: String::new(),
+        value: 1.0,
+        baseline: 1.0,
+        detail: "x".into(),
+    };
+    let all = abuse_detection::Abuse {
+        usage_spikes: vec![flag("a"), flag("a")],
+        minute_bursts: vec![flag("b")],
+        rate_limit_hammering: vec![flag("c")],
+        cost_spikes: vec![flag("d")],
+        night_automation: vec![flag("e")],
+        plan_abuse: vec![flag("f")],
+        ..empty
+    };
+    let r = abuse_detection::recommend(&all);
+    assert_eq!(
+        rules(&r),
+        ["usage_spike", "minute_burst", "rate_limit_hammering", "cost_spike", "night_automation", "plan_abuse"]
+    );
+    assert!(r[0].message.starts_with("2 hourly usage spikes (1 customers)"));
+}
