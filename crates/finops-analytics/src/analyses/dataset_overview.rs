@@ -2,7 +2,7 @@
 use serde::Serialize;
 
 use super::{Recommendation, Severity};
-use crate::common::{Metrics, group_metrics, pct, total_metrics};
+use crate::common::{Metrics, pct, total_metrics};
 use crate::engine::{Dataset, Result};
 use crate::load::LoadReport;
 
@@ -108,17 +108,20 @@ pub fn analyze(ds: &Dataset) -> Result<DatasetOverview> {
     };
     let mut distributions = Vec::new();
     for (name, col) in DIMENSIONS {
-        let mut groups = group_metrics(ds, &[col], "true")?;
-        groups.sort_by(|a, b| b.metrics.calls.cmp(&a.metrics.calls).then(a.key.cmp(&b.key)));
-        let values = groups
-            .into_iter()
-            .map(|g| Share {
-                value: g.key[0].clone(),
-                calls: g.metrics.calls,
-                pct_calls: pct(g.metrics.calls as f64, summary.calls as f64),
-                cost_usd: g.metrics.cost_usd,
-                pct_cost: pct(g.metrics.cost_usd, summary.cost_usd),
-                avg_latency_ms: g.metrics.avg_latency_ms,
+        // Shares only need counts and sums: no percentiles here.
+        let t = ds.sql(&format!(
+            "SELECT CAST({col} AS VARCHAR) AS k, count(*) AS n, sum(cost_usd) AS c, \
+             avg(latency_ms) FILTER (WHERE status = 'success') AS l FROM calls GROUP BY k ORDER BY n DESC, k"
+        ))?;
+        let (k, n, c, l) = (t.str("k")?, t.u64("n")?, t.f64("c")?, t.f64("l")?);
+        let values = (0..t.len())
+            .map(|i| Share {
+                value: k[i].clone(),
+                calls: n[i],
+                pct_calls: pct(n[i] as f64, summary.calls as f64),
+                cost_usd: c[i],
+                pct_cost: pct(c[i], summary.cost_usd),
+                avg_latency_ms: l[i],
             })
             .collect();
         distributions.push(Distribution { dimension: name, values });
