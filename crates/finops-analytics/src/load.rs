@@ -14,27 +14,15 @@ use datafusion::arrow::array::{
     Array, ArrayRef, Float64Builder, Int64Builder, RecordBatch, StringBuilder, TimestampMillisecondBuilder,
 };
 use datafusion::arrow::compute::cast;
-use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use datafusion::arrow::datatypes::{DataType, SchemaRef};
 use finops_core::schema::{COLUMNS, ColumnType};
 use rayon::prelude::*;
 use serde::Serialize;
 use thiserror::Error;
 
-/// The canonical Arrow schema every input is converted to.
+/// The canonical Arrow schema every input is converted to (the one the simulator writes).
 pub fn canonical_schema() -> SchemaRef {
-    let fields: Vec<Field> = COLUMNS
-        .iter()
-        .map(|c| {
-            let ty = match c.ty {
-                ColumnType::Text => DataType::Utf8,
-                ColumnType::Integer => DataType::Int64,
-                ColumnType::Decimal => DataType::Float64,
-                ColumnType::Timestamp => DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into())),
-            };
-            Field::new(c.name, ty, false)
-        })
-        .collect();
-    Arc::new(Schema::new(fields))
+    finops_core::schema::arrow_schema()
 }
 
 /// Columns an input must have; every other column has a default.

@@ -70,6 +70,25 @@ pub const COLUMNS: [Column; 24] = [
     col("service_tier", Text, false, "`standard` or `batch` (batch API, priced at batch rates)"),
 ];
 
+/// The Arrow schema of the call log, shared by the Parquet writer and the analytics loader: text as
+/// Utf8, integers as Int64, cost as Float64, timestamps as UTC milliseconds; no nulls.
+pub fn arrow_schema() -> arrow_schema::SchemaRef {
+    use arrow_schema::{DataType, Field, Schema, TimeUnit};
+    let fields: Vec<Field> = COLUMNS
+        .iter()
+        .map(|c| {
+            let ty = match c.ty {
+                ColumnType::Text => DataType::Utf8,
+                ColumnType::Integer => DataType::Int64,
+                ColumnType::Decimal => DataType::Float64,
+                ColumnType::Timestamp => DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into())),
+            };
+            Field::new(c.name, ty, false)
+        })
+        .collect();
+    std::sync::Arc::new(Schema::new(fields))
+}
+
 /// Number of columns of the seed's format.
 pub const SEED_COLUMN_COUNT: usize = 19;
 

@@ -3,29 +3,16 @@
 use std::sync::Arc;
 
 use arrow_array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray, TimestampMillisecondArray};
-use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef, TimeUnit};
+use arrow_schema::{ArrowError, SchemaRef};
 use finops_core::pricing::Catalog;
-use finops_core::schema::{COLUMNS, ColumnType};
 
 use crate::call::Call;
 use crate::csv_out::write_call_id;
 use crate::population::Population;
 
-/// The Arrow schema of the call log.
+/// The Arrow schema of the call log (defined once in `finops_core::schema`).
 pub fn arrow_schema() -> SchemaRef {
-    let fields: Vec<Field> = COLUMNS
-        .iter()
-        .map(|c| {
-            let ty = match c.ty {
-                ColumnType::Text => DataType::Utf8,
-                ColumnType::Integer => DataType::Int64,
-                ColumnType::Decimal => DataType::Float64,
-                ColumnType::Timestamp => DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into())),
-            };
-            Field::new(c.name, ty, false)
-        })
-        .collect();
-    Arc::new(Schema::new(fields))
+    finops_core::schema::arrow_schema()
 }
 
 /// Turns calls into record batches; customer and organization ids are formatted once.
