@@ -105,6 +105,11 @@ fn metrics_from(t: &crate::engine::Table) -> Result<Vec<Metrics>> {
         .collect())
 }
 
+/// RFC 3339 text of a Unix-millisecond instant.
+pub fn iso(ms: i64) -> String {
+    chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ms).map(|t| t.to_rfc3339()).unwrap_or_default()
+}
+
 /// a / b, or 0 when b is 0.
 pub fn ratio(a: f64, b: f64) -> f64 {
     if b == 0.0 { 0.0 } else { a / b }

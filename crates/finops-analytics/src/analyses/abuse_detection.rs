@@ -45,9 +45,11 @@ pub fn analyze(ds: &Dataset) -> Result<Abuse> {
     let hours = (ds.period.days * 24.0).max(1.0);
     let h = ds.sql("SELECT customer_id, CAST(date_trunc('hour', timestamp) AS VARCHAR) AS h, count(*) AS n FROM calls GROUP BY customer_id, h")?;
     let (hc, hh, hn) = (h.str("customer_id")?, h.str("h")?, h.u64("n")?);
+    let by_id: std::collections::HashMap<&str, &crate::common::CustomerRow> =
+        rows.iter().map(|r| (r.customer_id.as_str(), r)).collect();
     let mut usage_spikes = Vec::new();
     for i in 0..h.len() {
-        let Some(c) = rows.iter().find(|r| r.customer_id == hc[i]) else { continue };
+        let Some(c) = by_id.get(hc[i].as_str()) else { continue };
         let mean = c.calls as f64 / hours;
         if hn[i] >= SPIKE_MIN_CALLS && hn[i] as f64 > 10.0 * mean {
             usage_spikes.push(Flag {

@@ -2,9 +2,8 @@
 //! cohorts by first-seen date with their retention.
 use serde::Serialize;
 
-use super::dataset_overview::iso;
 use super::{Recommendation, Severity};
-use crate::common::{CustomerRow, customers, pct};
+use crate::common::{CustomerRow, customers, iso, pct};
 use crate::engine::{Dataset, Result};
 
 /// A customer silent for this share of the period (at least 2 days) before its end has churned.
@@ -209,8 +208,8 @@ pub fn analyze(ds: &Dataset) -> Result<ChurnGrowth> {
         revenue_at_risk_monthly_usd: churned
             .iter()
             .chain(&declining)
-            .filter_map(|c| rows.iter().find(|r| r.customer_id == c.customer_id))
-            .map(|r| r.tier_price_usd)
+            .filter_map(|c| rows.binary_search_by(|r| r.customer_id.cmp(&c.customer_id)).ok())
+            .map(|i| rows[i].tier_price_usd)
             .sum(),
         expansion_monthly_usd: expansion.iter().map(|e| e.added_monthly_usd).sum(),
     };

@@ -2,7 +2,7 @@
 use serde::Serialize;
 
 use super::{Recommendation, Severity};
-use crate::common::{Metrics, pct, total_metrics};
+use crate::common::{Metrics, iso, pct, total_metrics};
 use crate::engine::{Dataset, Result};
 use crate::load::LoadReport;
 
@@ -162,10 +162,6 @@ pub fn analyze(ds: &Dataset) -> Result<DatasetOverview> {
     };
     let recommendations = recommend(&summary, &distributions, &quality);
     Ok(DatasetOverview { load: ds.load.clone(), summary, scale, temporal, distributions, quality, recommendations })
-}
-
-pub(crate) fn iso(ms: i64) -> String {
-    chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ms).map(|t| t.to_rfc3339()).unwrap_or_default()
 }
 
 fn describe_duration(hours: f64) -> String {

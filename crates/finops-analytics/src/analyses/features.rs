@@ -2,9 +2,8 @@
 //! features launched during the period with their adoption curve.
 use serde::Serialize;
 
-use super::dataset_overview::iso;
 use super::{Recommendation, Severity};
-use crate::common::{median, pct, ratio};
+use crate::common::{iso, median, pct, ratio};
 use crate::engine::{Dataset, Result};
 
 #[derive(Debug, Clone, Serialize)]

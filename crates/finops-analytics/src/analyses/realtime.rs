@@ -113,15 +113,14 @@ pub fn analyze(ds: &Dataset) -> Result<Realtime> {
         ))?;
         let (keys, hours, costs) = (t.str("k")?, t.i64("h")?, t.f64("c")?);
         // The table's timestamps are milliseconds, so the hour as BIGINT is Unix ms.
-        let hours_ms = hours;
         let mut n = 0;
-        for (key, series) in hourly_series(&keys, &hours_ms, &costs, first_hour, last_hour) {
+        for (key, series) in hourly_series(&keys, &hours, &costs, first_hour, last_hour) {
             for a in seasonal_anomalies(&series, 7, ANOMALY_Z, ANOMALY_MIN_RATIO, ANOMALY_MIN_USD) {
                 n += 1;
                 cost_anomalies.push(CostAnomaly {
                     dimension: name,
                     key: key.clone(),
-                    hour: super::dataset_overview::iso(first_hour + a.index as i64 * 3_600_000),
+                    hour: crate::common::iso(first_hour + a.index as i64 * 3_600_000),
                     cost_usd: a.value,
                     baseline_usd: a.baseline,
                     ratio: a.ratio_to_baseline,
