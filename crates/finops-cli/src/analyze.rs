@@ -1,7 +1,6 @@
 //! `finops analyze`.
-use std::fs;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
@@ -34,17 +33,6 @@ pub struct AnalyzeArgs {
     /// No progress lines.
     #[arg(long, short)]
     pub quiet: bool,
-}
-
-/// Writes `bytes` to `path` through a temporary file and a rename, so readers never see half a file.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    }
-    let tmp = finops_sim::partial_path(path);
-    fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
-    fs::rename(&tmp, path).with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))?;
-    Ok(())
 }
 
 pub fn run(args: AnalyzeArgs) -> Result<()> {
@@ -94,7 +82,7 @@ pub fn run(args: AnalyzeArgs) -> Result<()> {
         let t = Instant::now();
         let value = (a.run)(&ds).with_context(|| format!("analysis {}", a.id))?;
         let path = args.out.join("data").join(format!("{}.json", a.id));
-        write_atomic(&path, &serde_json::to_vec_pretty(&value)?)?;
+        finops_sim::write_atomic(&path, &serde_json::to_vec_pretty(&value)?)?;
         if progress {
             eprintln!("[{:>2}/{n}] {:<20} {:>6.3} s  -> {}", i + 1, a.id, t.elapsed().as_secs_f64(), path.display());
         }

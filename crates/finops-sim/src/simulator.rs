@@ -551,9 +551,7 @@ impl Simulator {
                 let events = events_path(path);
                 let until = summary.last_ts_ms.map_or(self.start_ms(), |t| t + 1);
                 let json = serde_json::to_vec_pretty(&self.ground_truth(until)).unwrap_or_default();
-                let tmp_events = partial_path(&events);
-                fs::write(&tmp_events, json).map_err(io_err(&tmp_events))?;
-                fs::rename(&tmp_events, &events).map_err(io_err(&events))?;
+                write_atomic(&events, &json)?;
                 Ok(summary)
             }
             Err(e) => {
@@ -572,6 +570,21 @@ impl Simulator {
 pub fn events_path(path: &Path) -> PathBuf {
     let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     path.with_file_name(format!("{stem}.events.json"))
+}
+
+/// Writes `bytes` to `path` (creating its folder) through `<path>.partial` and a rename, so a reader
+/// never sees half a file.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SimError> {
+    let io_err = |p: &Path| {
+        let p = p.to_path_buf();
+        move |source| SimError::Io { path: p, source }
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        fs::create_dir_all(dir).map_err(io_err(dir))?;
+    }
+    let tmp = partial_path(path);
+    fs::write(&tmp, bytes).map_err(io_err(&tmp))?;
+    fs::rename(&tmp, path).map_err(io_err(path))
 }
 
 /// Where `write_file` writes while it works.

@@ -50,14 +50,8 @@ impl Scenario for GradualDecline {
     }
     fn plan(&self, ctx: &mut PlanCtx<'_>) -> Result<Planned, String> {
         let w = ctx.window;
-        let mut active = ctx.active_customers(w.start_ms);
-        let k = ((active.len() as f64 * SEGMENT_SHARE).round() as usize).clamp(1.min(active.len()), active.len());
-        for i in 0..k {
-            let j = ctx.rng.random_range(i..active.len());
-            active.swap(i, j);
-        }
-        active.truncate(k);
-        active.sort_unstable();
+        let active = ctx.active_customers(w.start_ms);
+        let active = ctx.sample(active, SEGMENT_SHARE);
         let mut members = vec![false; ctx.population.customers.len()];
         let mut churned = Vec::new();
         let mid = (w.start_ms + w.end_ms) / 2;

@@ -182,15 +182,20 @@ impl PlanCtx<'_> {
     /// A random `share` of the organizations (at least one), sorted.
     pub fn pick_orgs(&mut self, share: f64) -> Vec<u32> {
         let n = self.population.organizations.len();
-        let k = ((n as f64 * share).round() as usize).clamp(1, n);
-        let mut orgs: Vec<u32> = (0..n as u32).collect();
+        self.sample((0..n as u32).collect(), share)
+    }
+
+    /// A random `share` of `items` (at least one when there are any), sorted.
+    pub fn sample(&mut self, mut items: Vec<u32>, share: f64) -> Vec<u32> {
+        let n = items.len();
+        let k = ((n as f64 * share).round() as usize).clamp(1.min(n), n);
         for i in 0..k {
             let j = self.rng.random_range(i..n);
-            orgs.swap(i, j);
+            items.swap(i, j);
         }
-        orgs.truncate(k);
-        orgs.sort_unstable();
-        orgs
+        items.truncate(k);
+        items.sort_unstable();
+        items
     }
 
     /// Membership table over organizations.
