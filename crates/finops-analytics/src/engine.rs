@@ -3,9 +3,9 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
+use datafusion::arrow::array::{Array, ArrayRef, Float64Array, Int64Array, ListArray, RecordBatch, StringArray};
 use datafusion::arrow::compute::{cast, concat_batches};
-use datafusion::arrow::datatypes::{DataType, SchemaRef};
+use datafusion::arrow::datatypes::{DataType, Field, SchemaRef};
 use datafusion::datasource::MemTable;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use finops_core::pricing::Catalog;
@@ -61,10 +61,14 @@ impl Period {
 /// Average days per month, used to prorate monthly subscription prices.
 pub const DAYS_PER_MONTH: f64 = 365.25 / 12.0;
 
+/// Results shared between analyses, computed once per dataset.
+type Memo = std::sync::Mutex<std::collections::HashMap<String, Arc<dyn std::any::Any + Send + Sync>>>;
+
 /// A loaded call log, ready for SQL.
 pub struct Dataset {
     runtime: tokio::runtime::Runtime,
     ctx: SessionContext,
+    memo: Memo,
     pub load: LoadReport,
     pub period: Period,
     /// Prices used by analyses that re-price usage (model switching, batch, caching).
@@ -99,6 +103,7 @@ impl Dataset {
         let mut ds = Dataset {
             runtime,
             ctx,
+            memo: Memo::default(),
             load,
             period: Period { rows: 0, start_ms: None, end_ms: None, days: 0.0 },
             catalog: Arc::new(Catalog::builtin()),
@@ -117,11 +122,32 @@ impl Dataset {
 
     /// Runs a query and collects its result.
     pub fn sql(&self, query: &str) -> Result<Table> {
+        let started = std::time::Instant::now();
         let batches = self.runtime.block_on(async {
             let df = self.ctx.sql(query).await?;
             df.collect().await
         })?;
+        let ms = started.elapsed().as_secs_f64() * 1e3;
+        tracing::debug!(ms, query = %one_line(query, 160), "sql");
+        // The full text, for replaying the workload elsewhere (bench/analyze.py runs it in DuckDB).
+        tracing::trace!(ms, query = %one_line(query, usize::MAX), "sql full");
         Table::new(batches)
+    }
+
+    /// The value stored under `key`, computed by `compute` on first use. Several analyses need the same
+    /// aggregate (per-customer totals, for one); this runs its query once. Two threads asking at the
+    /// same time may both compute it; the first result is kept.
+    pub fn memo<T: Send + Sync + 'static>(&self, key: &str, compute: impl FnOnce() -> Result<T>) -> Result<Arc<T>> {
+        let poisoned = || AnalyticsError::Query("memo lock poisoned".into());
+        let cached = self.memo.lock().map_err(|_| poisoned())?.get(key).cloned();
+        let value = match cached {
+            Some(v) => v,
+            None => {
+                let fresh: Arc<dyn std::any::Any + Send + Sync> = Arc::new(compute()?);
+                self.memo.lock().map_err(|_| poisoned())?.entry(key.to_string()).or_insert(fresh).clone()
+            }
+        };
+        value.downcast::<T>().map_err(|_| AnalyticsError::Query(format!("memo `{key}` holds another type")))
     }
 
     /// Uses `catalog` instead of the built-in prices.
@@ -133,6 +159,17 @@ impl Dataset {
     pub fn rows(&self) -> u64 {
         self.period.rows
     }
+}
+
+/// A query on one line, cut to about `max` bytes, for logs.
+fn one_line(query: &str, max: usize) -> String {
+    let mut s = query.split_whitespace().collect::<Vec<_>>().join(" ");
+    if s.len() > max {
+        let cut = (0..=max).rev().find(|&i| s.is_char_boundary(i)).unwrap_or(0);
+        s.truncate(cut);
+        s.push('…');
+    }
+    s
 }
 
 /// A query result with typed column access (nulls read as 0 / empty).
@@ -200,6 +237,25 @@ impl Table {
 
     pub fn u64(&self, name: &str) -> Result<Vec<u64>> {
         Ok(self.i64(name)?.into_iter().map(|v| v.max(0) as u64).collect())
+    }
+
+    /// A list column (from `array_agg`) as one `Vec<f64>` per row; a null list reads as empty.
+    pub fn f64_lists(&self, name: &str) -> Result<Vec<Vec<f64>>> {
+        let Some(b) = &self.batch else { return Ok(Vec::new()) };
+        let col =
+            b.column_by_name(name).ok_or_else(|| AnalyticsError::Query(format!("no column `{name}` in result")))?;
+        let list = cast(col, &DataType::List(Arc::new(Field::new_list_field(DataType::Float64, true))))?;
+        let list = list.as_any().downcast_ref::<ListArray>().expect("cast to List<Float64>");
+        Ok((0..list.len())
+            .map(|i| {
+                if list.is_null(i) {
+                    return Vec::new();
+                }
+                let v = list.value(i);
+                let v = v.as_any().downcast_ref::<Float64Array>().expect("list of Float64");
+                v.iter().flatten().collect()
+            })
+            .collect())
     }
 
     pub fn str(&self, name: &str) -> Result<Vec<String>> {

@@ -68,13 +68,13 @@ fn customer(id: &str, tier: &str, price: f64, revenue: f64, cost: f64, tokens: u
 #[test]
 fn profitability_rules() {
     let healthy = profitability::from_customers(
-        vec![customer("a", "pro", 99.0, 99.0, 10.0, 1000), customer("b", "pro", 99.0, 99.0, 20.0, 1000)],
+        &[customer("a", "pro", 99.0, 99.0, 10.0, 1000), customer("b", "pro", 99.0, 99.0, 20.0, 1000)],
         30.0,
     );
     assert_eq!(rules(&healthy.recommendations), ["healthy_margin"]);
     assert_eq!(healthy.summary.margin_usd, 168.0);
     let bad = profitability::from_customers(
-        vec![customer("a", "starter", 29.0, 29.0, 40.0, 1000), customer("b", "starter", 29.0, 29.0, 25.0, 1000)],
+        &[customer("a", "starter", 29.0, 29.0, 40.0, 1000), customer("b", "starter", 29.0, 29.0, 25.0, 1000)],
         30.0,
     );
     assert_eq!(

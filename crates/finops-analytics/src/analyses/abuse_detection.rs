@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::{Recommendation, Severity};
-use crate::common::{customers, median, pct};
+use crate::common::{DAY, HOUR, MINUTE, customers, day_label, hour_label, median, minute_label, pct};
 use crate::engine::{Dataset, Result};
 
 /// An hour is a spike when it holds 10x the customer's average hourly calls and at least this many.
@@ -43,8 +43,8 @@ pub struct Flag {
 pub fn analyze(ds: &Dataset) -> Result<Abuse> {
     let rows = customers(ds)?;
     let hours = (ds.period.days * 24.0).max(1.0);
-    let h = ds.sql("SELECT customer_id, CAST(date_trunc('hour', timestamp) AS VARCHAR) AS h, count(*) AS n FROM calls GROUP BY customer_id, h")?;
-    let (hc, hh, hn) = (h.str("customer_id")?, h.str("h")?, h.u64("n")?);
+    let h = ds.sql(&format!("SELECT customer_id, {HOUR} AS h, count(*) AS n FROM calls GROUP BY customer_id, h"))?;
+    let (hc, hh, hn) = (h.str("customer_id")?, h.i64("h")?, h.u64("n")?);
     let by_id: std::collections::HashMap<&str, &crate::common::CustomerRow> =
         rows.iter().map(|r| (r.customer_id.as_str(), r)).collect();
     let mut usage_spikes = Vec::new();
@@ -54,7 +54,7 @@ pub fn analyze(ds: &Dataset) -> Result<Abuse> {
         if hn[i] >= SPIKE_MIN_CALLS && hn[i] as f64 > 10.0 * mean {
             usage_spikes.push(Flag {
                 customer_id: hc[i].clone(),
-                when: hh[i].clone(),
+                when: hour_label(hh[i]),
                 value: hn[i] as f64,
                 baseline: mean,
                 detail: format!(
@@ -67,13 +67,13 @@ pub fn analyze(ds: &Dataset) -> Result<Abuse> {
     }
     usage_spikes.sort_by(|a, b| b.value.total_cmp(&a.value));
     let m = ds.sql(&format!(
-        "SELECT customer_id, m, n FROM (SELECT customer_id, CAST(date_trunc('minute', timestamp) AS VARCHAR) AS m, count(*) AS n \
-         FROM calls GROUP BY customer_id, m) WHERE n > {BURST_PER_MINUTE} ORDER BY n DESC"
+        "SELECT customer_id, m, n FROM (SELECT customer_id, {MINUTE} AS m, count(*) AS n \
+         FROM calls GROUP BY customer_id, m) WHERE n > {BURST_PER_MINUTE} ORDER BY n DESC, m, customer_id"
     ))?;
     let minute_bursts = m
         .str("customer_id")?
         .into_iter()
-        .zip(m.str("m")?)
+        .zip(m.i64("m")?.into_iter().map(minute_label))
         .zip(m.u64("n")?)
         .map(|((c, w), n)| Flag {
             customer_id: c,
@@ -103,8 +103,10 @@ pub fn analyze(ds: &Dataset) -> Result<Abuse> {
             ),
         })
         .collect();
-    let d = ds.sql("SELECT customer_id, CAST(CAST(date_trunc('day', timestamp) AS DATE) AS VARCHAR) AS d, sum(cost_usd) AS c FROM calls GROUP BY customer_id, d ORDER BY customer_id, d")?;
-    let (dc, dd, dv) = (d.str("customer_id")?, d.str("d")?, d.f64("c")?);
+    let d = ds.sql(&format!(
+        "SELECT customer_id, {DAY} AS d, sum(cost_usd) AS c FROM calls GROUP BY customer_id, d ORDER BY customer_id, d"
+    ))?;
+    let (dc, dd, dv) = (d.str("customer_id")?, d.i64("d")?, d.f64("c")?);
     let mut cost_spikes = Vec::new();
     let mut i = 0;
     while i < d.len() {
@@ -115,7 +117,7 @@ pub fn analyze(ds: &Dataset) -> Result<Abuse> {
                 if dv[k] > 3.0 * med && dv[k] > 1.0 {
                     cost_spikes.push(Flag {
                         customer_id: dc[k].clone(),
-                        when: dd[k].clone(),
+                        when: day_label(dd[k]),
                         value: dv[k],
                         baseline: med,
                         detail: format!(
@@ -131,11 +133,11 @@ pub fn analyze(ds: &Dataset) -> Result<Abuse> {
     }
     cost_spikes.sort_by(|a, b| b.value.total_cmp(&a.value));
     // Local night by serving region (UTC-5, -8, 0, +8; other regions count as UTC).
-    let n = ds.sql(
+    let n = ds.sql(&format!(
         "SELECT customer_id, count(*) AS n, count(*) FILTER (WHERE h >= 22 OR h < 6) AS night FROM (SELECT customer_id, \
-         (CAST(date_part('hour', timestamp) AS BIGINT) + CASE region WHEN 'us-east-1' THEN 19 WHEN 'us-west-2' THEN 16 WHEN 'ap-southeast-1' THEN 8 ELSE 0 END) % 24 AS h \
-         FROM calls) GROUP BY customer_id HAVING count(*) >= 50 AND count(*) FILTER (WHERE h >= 22 OR h < 6) * 10 > 7 * count(*)",
-    )?;
+         ({HOUR} % 24 + CASE region WHEN 'us-east-1' THEN 19 WHEN 'us-west-2' THEN 16 WHEN 'ap-southeast-1' THEN 8 ELSE 0 END) % 24 AS h \
+         FROM calls) GROUP BY customer_id HAVING count(*) >= 50 AND count(*) FILTER (WHERE h >= 22 OR h < 6) * 10 > 7 * count(*)"
+    ))?;
     let night_automation = n
         .str("customer_id")?
         .into_iter()

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::{Recommendation, Severity};
-use crate::common::{CustomerRow, customers, iso, pct};
+use crate::common::{CustomerRow, DAY, customers, day_label, iso, pct};
 use crate::engine::{Dataset, Result};
 
 /// A customer silent for this share of the period (at least 2 days) before its end has churned.
@@ -165,12 +165,13 @@ pub fn analyze(ds: &Dataset) -> Result<ChurnGrowth> {
             })
         })
         .collect();
-    let d = ds.sql(
-        "SELECT CAST(CAST(date_trunc('day', timestamp) AS DATE) AS VARCHAR) AS d, count(DISTINCT customer_id) AS a, count(*) AS n FROM calls GROUP BY d ORDER BY d",
-    )?;
+    let d = ds.sql(&format!(
+        "SELECT {DAY} AS d, count(DISTINCT customer_id) AS a, count(*) AS n FROM calls GROUP BY d ORDER BY d"
+    ))?;
     let daily = d
-        .str("d")?
+        .i64("d")?
         .into_iter()
+        .map(day_label)
         .zip(d.u64("a")?)
         .zip(d.u64("n")?)
         .map(|((date, a), n)| DayActivity { date, active_customers: a, calls: n })

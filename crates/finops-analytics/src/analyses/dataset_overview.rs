@@ -2,7 +2,7 @@
 use serde::Serialize;
 
 use super::{Recommendation, Severity};
-use crate::common::{Metrics, iso, pct, total_metrics};
+use crate::common::{DAY, Metrics, day_label, iso, pct, total_metrics};
 use crate::engine::{Dataset, Result};
 use crate::load::LoadReport;
 
@@ -110,7 +110,7 @@ pub fn analyze(ds: &Dataset) -> Result<DatasetOverview> {
     for (name, col) in DIMENSIONS {
         // Shares only need counts and sums: no percentiles here.
         let t = ds.sql(&format!(
-            "SELECT CAST({col} AS VARCHAR) AS k, count(*) AS n, sum(cost_usd) AS c, \
+            "SELECT {col} AS k, count(*) AS n, sum(cost_usd) AS c, \
              avg(latency_ms) FILTER (WHERE status = 'success') AS l FROM calls GROUP BY k ORDER BY n DESC, k"
         ))?;
         let (k, n, c, l) = (t.str("k")?, t.u64("n")?, t.f64("c")?, t.f64("l")?);
@@ -126,11 +126,11 @@ pub fn analyze(ds: &Dataset) -> Result<DatasetOverview> {
             .collect();
         distributions.push(Distribution { dimension: name, values });
     }
-    let d = ds.sql(
-        "SELECT CAST(date_trunc('day', timestamp) AS DATE) AS d, count(*) AS calls, sum(cost_usd) AS cost \
-         FROM calls GROUP BY d ORDER BY d",
-    )?;
-    let (dates, calls, cost) = (d.str("d")?, d.u64("calls")?, d.f64("cost")?);
+    let d = ds.sql(&format!(
+        "SELECT {DAY} AS d, count(*) AS calls, sum(cost_usd) AS cost FROM calls GROUP BY d ORDER BY d"
+    ))?;
+    let dates: Vec<String> = d.i64("d")?.into_iter().map(day_label).collect();
+    let (calls, cost) = (d.u64("calls")?, d.f64("cost")?);
     let daily = (0..d.len()).map(|i| DayPoint { date: dates[i].clone(), calls: calls[i], cost_usd: cost[i] }).collect();
     let p = ds.period;
     let hours = p.days * 24.0;

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::{Recommendation, Severity};
-use crate::common::{iso, median, pct, ratio};
+use crate::common::{DAY, day_label, iso, median, pct, ratio};
 use crate::engine::{Dataset, Result};
 
 #[derive(Debug, Clone, Serialize)]
@@ -126,14 +126,14 @@ pub fn analyze(ds: &Dataset) -> Result<Features> {
     for (i, feat) in f.iter().enumerate() {
         if end > start && first[i] > start + (end - start) / 10 {
             let a = ds.sql(&format!(
-                "WITH firsts AS (SELECT customer_id, min(timestamp) AS t FROM calls WHERE feature_id = {} GROUP BY customer_id) \
-                 SELECT CAST(CAST(date_trunc('day', t) AS DATE) AS VARCHAR) AS d, count(*) AS n FROM firsts GROUP BY d ORDER BY d",
+                "WITH firsts AS (SELECT customer_id, min(timestamp) AS timestamp FROM calls WHERE feature_id = {} GROUP BY customer_id) \
+                 SELECT {DAY} AS d, count(*) AS n FROM firsts GROUP BY d ORDER BY d",
                 crate::engine::sql_str(feat)
             ))?;
             let mut acc = 0;
-            let cumulative_adopters = a.str("d")?.into_iter().zip(a.u64("n")?).map(|(d, n)| {
+            let cumulative_adopters = a.i64("d")?.into_iter().zip(a.u64("n")?).map(|(d, n)| {
                 acc += n;
-                (d, acc)
+                (day_label(d), acc)
             });
             launches.push(Launch {
                 feature: feat.clone(),

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::{Recommendation, Severity};
-use crate::common::{Group, group_metrics, pct, ratio, total_metrics};
+use crate::common::{Group, HOUR, MODEL, group_metrics, pct, ratio, total_metrics};
 use crate::engine::{Dataset, Result};
 
 const OK: &str = "status = 'success' AND service_tier = 'standard'";
@@ -89,14 +89,10 @@ pub fn analyze(ds: &Dataset) -> Result<Geographic> {
         })
         .collect();
     by_region.sort_by_key(|r| std::cmp::Reverse(r.calls));
-    let heatmap: Vec<Group> = group_metrics(ds, &["region", "provider || '/' || model"], OK)?
-        .into_iter()
-        .filter(|g| g.metrics.calls >= 10)
-        .collect();
+    let heatmap: Vec<Group> =
+        group_metrics(ds, &["region", MODEL], OK)?.into_iter().filter(|g| g.metrics.calls >= 10).collect();
     let provider_by_region = group_metrics(ds, &["region", "provider"], "true")?;
-    let h = ds.sql(
-        "SELECT region, CAST(date_part('hour', timestamp) AS BIGINT) AS h, count(*) AS n FROM calls GROUP BY region, h",
-    )?;
+    let h = ds.sql(&format!("SELECT region, {HOUR} % 24 AS h, count(*) AS n FROM calls GROUP BY region, h"))?;
     let (hr, hh, hn) = (h.str("region")?, h.i64("h")?, h.u64("n")?);
     let peak_hours = by_region
         .iter()
@@ -112,7 +108,7 @@ pub fn analyze(ds: &Dataset) -> Result<Geographic> {
             PeakHour { region: r.region.clone(), busiest_utc_hour: busiest, calls_in_peak_hour: n, by_hour }
         })
         .collect();
-    let per_model = group_metrics(ds, &["provider || '/' || model"], OK)?;
+    let per_model = group_metrics(ds, &[MODEL], OK)?;
     let mut routing: Vec<Route> = per_model
         .iter()
         .filter_map(|m| {

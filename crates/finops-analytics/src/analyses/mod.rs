@@ -156,3 +156,47 @@ pub const REGISTRY: &[AnalysisInfo] = &[
 pub fn find(id: &str) -> Result<&'static AnalysisInfo> {
     REGISTRY.iter().find(|a| a.id == id).ok_or_else(|| AnalyticsError::UnknownAnalysis(id.to_string()))
 }
+
+/// Runs `chosen` on up to `threads` worker threads (DataFusion parallelises each query too, but most
+/// queries here are small, so running analyses side by side keeps every core busy). `done` is called
+/// on the calling thread as each analysis finishes, in completion order, with its time.
+///
+/// ```no_run
+/// # fn main() -> Result<(), finops_analytics::AnalyticsError> {
+/// use finops_analytics::analyses::{REGISTRY, run_concurrently};
+/// let ds = finops_analytics::Dataset::open(&["data/simulated_calls.csv".into()], Default::default())?;
+/// let chosen: Vec<_> = REGISTRY.iter().collect();
+/// run_concurrently(&ds, &chosen, 2, |info, result, took| {
+///     println!("{} in {:?}: {}", info.id, took, result.is_ok());
+/// });
+/// # Ok(())
+/// # }
+/// ```
+pub fn run_concurrently<'a>(
+    ds: &Dataset,
+    chosen: &[&'a AnalysisInfo],
+    threads: usize,
+    mut done: impl FnMut(&'a AnalysisInfo, Result<serde_json::Value>, std::time::Duration),
+) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let next = AtomicUsize::new(0);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::scope(|scope| {
+        for _ in 0..threads.clamp(1, chosen.len().max(1)) {
+            let (tx, next) = (tx.clone(), &next);
+            scope.spawn(move || {
+                while let Some(&info) = chosen.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    let started = std::time::Instant::now();
+                    let result = (info.run)(ds);
+                    if tx.send((info, result, started.elapsed())).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        for (info, result, took) in rx {
+            done(info, result, took);
+        }
+    });
+}

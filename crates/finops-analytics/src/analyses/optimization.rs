@@ -7,7 +7,7 @@ use finops_core::pricing::{Catalog, Model, PriceRow};
 use serde::Serialize;
 
 use super::{Recommendation, Severity};
-use crate::common::{pct, percentile};
+use crate::common::{DAY, day_date, pct, percentile};
 use crate::engine::{DAYS_PER_MONTH, Dataset, Result};
 
 /// Assumed discount on committed spend (the what-if; negotiate your own).
@@ -108,15 +108,15 @@ fn cost(p: &PriceRow, u: &Usage, tier: ServiceTier) -> Option<f64> {
 
 pub fn analyze(ds: &Dataset) -> Result<Optimization> {
     let cat = &ds.catalog;
-    let t = ds.sql(
+    let t = ds.sql(&format!(
         "SELECT provider, model, feature_id AS f, environment AS env, service_tier AS st, \
-         CAST(CAST(date_trunc('day', timestamp) AS DATE) AS VARCHAR) AS d, count(*) AS n, sum(cost_usd) AS c, \
+         {DAY} AS d, count(*) AS n, sum(cost_usd) AS c, \
          sum(input_tokens) AS i, sum(cached_input_tokens) AS ci, sum(output_tokens) AS o, \
          sum(input_tokens) FILTER (WHERE input_tokens >= 1024 AND cached_input_tokens = 0) AS big_uncached \
-         FROM calls GROUP BY provider, model, f, env, st, d",
-    )?;
+         FROM calls GROUP BY provider, model, f, env, st, d"
+    ))?;
     let (prov, model, feat, env, st, day) =
-        (t.str("provider")?, t.str("model")?, t.str("f")?, t.str("env")?, t.str("st")?, t.str("d")?);
+        (t.str("provider")?, t.str("model")?, t.str("f")?, t.str("env")?, t.str("st")?, t.i64("d")?);
     let (n, c, i, ci, o, big) =
         (t.u64("n")?, t.f64("c")?, t.u64("i")?, t.u64("ci")?, t.u64("o")?, t.u64("big_uncached")?);
     let mut switches: Vec<Switch> = Vec::new();
@@ -124,7 +124,7 @@ pub fn analyze(ds: &Dataset) -> Result<Optimization> {
     let mut caching: Vec<CacheSaving> = Vec::new();
     let mut unpriced: Vec<String> = Vec::new();
     for r in 0..t.len() {
-        let Ok(date) = NaiveDate::parse_from_str(&day[r], "%Y-%m-%d") else { continue };
+        let Some(date) = day_date(day[r]) else { continue };
         let Ok((m, price)) = cat.price_at(&prov[r], &model[r], date) else {
             unpriced.push(format!("{}/{}", prov[r], model[r]));
             continue;
@@ -199,9 +199,7 @@ pub fn analyze(ds: &Dataset) -> Result<Optimization> {
     unpriced.sort();
     unpriced.dedup();
 
-    let d = ds.sql(
-        "SELECT provider, CAST(date_trunc('day', timestamp) AS VARCHAR) AS d, sum(cost_usd) AS c FROM calls GROUP BY provider, d",
-    )?;
+    let d = ds.sql(&format!("SELECT provider, {DAY} AS d, sum(cost_usd) AS c FROM calls GROUP BY provider, d"))?;
     let (dp, dc) = (d.str("provider")?, d.f64("c")?);
     let mut providers: Vec<String> = dp.clone();
     providers.sort();

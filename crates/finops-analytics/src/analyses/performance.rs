@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::{Recommendation, Severity};
-use crate::common::{Group, Metrics, group_metrics, pct, ratio, total_metrics};
+use crate::common::{Group, HOUR, MODEL, Metrics, group_metrics, hour_label, pct, ratio, total_metrics};
 use crate::engine::{Dataset, Result};
 
 /// The SLA: time to first token within 2,000 ms (the seed's threshold, applied where users feel it).
@@ -177,15 +177,16 @@ pub fn analyze(ds: &Dataset) -> Result<Performance> {
         .collect();
 
     let h = ds.sql(&format!(
-        "SELECT CAST(date_trunc('hour', timestamp) AS VARCHAR) AS h, count(*) AS n, \
+        "SELECT {HOUR} AS h, count(*) AS n, \
          percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms) AS p50, percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms) AS p95 \
          FROM calls WHERE {OK} GROUP BY h ORDER BY h"
     ))?;
-    let (hh, hn, h50, h95) = (h.str("h")?, h.u64("n")?, h.f64("p50")?, h.f64("p95")?);
-    let hourly =
-        (0..h.len()).map(|i| HourPoint { hour: hh[i].clone(), calls: hn[i], p50_ms: h50[i], p95_ms: h95[i] }).collect();
+    let (hh, hn, h50, h95) = (h.i64("h")?, h.u64("n")?, h.f64("p50")?, h.f64("p95")?);
+    let hourly = (0..h.len())
+        .map(|i| HourPoint { hour: hour_label(hh[i]), calls: hn[i], p50_ms: h50[i], p95_ms: h95[i] })
+        .collect();
 
-    let per_task = group_metrics(ds, &["feature_id", "provider || '/' || model"], OK)?;
+    let per_task = group_metrics(ds, &["feature_id", MODEL], OK)?;
     let mut features: Vec<String> = per_task.iter().map(|g| g.key[0].clone()).collect();
     features.sort();
     features.dedup();

@@ -75,13 +75,14 @@ pub fn status(margin_pct: f64) -> &'static str {
 }
 
 pub fn analyze(ds: &Dataset) -> Result<Profitability> {
-    Ok(from_customers(customers(ds)?, ds.period.days))
+    Ok(from_customers(&customers(ds)?, ds.period.days))
 }
 
 /// The analysis over per-customer rows (also used by tests).
-pub fn from_customers(rows: Vec<CustomerRow>, period_days: f64) -> Profitability {
+pub fn from_customers(rows: &[CustomerRow], period_days: f64) -> Profitability {
     let mut by_customer: Vec<CustomerMargin> = rows
-        .into_iter()
+        .iter()
+        .cloned()
         .map(|c| {
             let margin_usd = c.revenue_usd - c.cost_usd;
             let margin_pct = pct(margin_usd, c.revenue_usd);

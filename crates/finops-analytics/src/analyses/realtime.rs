@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::{Recommendation, Severity};
-use crate::common::{customers, hhi, hourly_series, median, pct, seasonal_anomalies};
+use crate::common::{DAY, HOUR, customers, day_label, hhi, hour_label, hourly_series, median, pct, seasonal_anomalies};
 use crate::engine::{Dataset, Result};
 
 /// Robust z and minimum ratio a cost hour must exceed to be an anomaly.
@@ -108,9 +108,8 @@ pub fn analyze(ds: &Dataset) -> Result<Realtime> {
     let mut cost_anomalies = Vec::new();
     let mut anomalies_by_dimension = Vec::new();
     for (name, expr) in DIMS {
-        let t = ds.sql(&format!(
-            "SELECT CAST({expr} AS VARCHAR) AS k, CAST(date_trunc('hour', timestamp) AS BIGINT) AS h, sum(cost_usd) AS c FROM calls GROUP BY k, h"
-        ))?;
+        let t =
+            ds.sql(&format!("SELECT {expr} AS k, {HOUR} * 3600000 AS h, sum(cost_usd) AS c FROM calls GROUP BY k, h"))?;
         let (keys, hours, costs) = (t.str("k")?, t.i64("h")?, t.f64("c")?);
         // The table's timestamps are milliseconds, so the hour as BIGINT is Unix ms.
         let mut n = 0;
@@ -120,7 +119,7 @@ pub fn analyze(ds: &Dataset) -> Result<Realtime> {
                 cost_anomalies.push(CostAnomaly {
                     dimension: name,
                     key: key.clone(),
-                    hour: crate::common::iso(first_hour + a.index as i64 * 3_600_000),
+                    hour: hour_label((first_hour + a.index as i64 * 3_600_000) / 3_600_000),
                     cost_usd: a.value,
                     baseline_usd: a.baseline,
                     ratio: a.ratio_to_baseline,
@@ -154,15 +153,15 @@ pub fn analyze(ds: &Dataset) -> Result<Realtime> {
         .collect();
     let at_risk: Vec<&CustomerRisk> = budget_risk.iter().filter(|r| r.risk == "critical" || r.risk == "high").collect();
 
-    let e = ds.sql(
-        "SELECT CAST(date_trunc('hour', timestamp) AS VARCHAR) AS h, organization_id AS o, count(*) AS n, \
+    let e = ds.sql(&format!(
+        "SELECT {HOUR} AS h, organization_id AS o, count(*) AS n, \
          count(*) FILTER (WHERE status <> 'success') AS e FROM calls GROUP BY h, o \
-         HAVING count(*) >= 50 AND count(*) FILTER (WHERE status <> 'success') * 10 > count(*) ORDER BY e DESC",
-    )?;
-    let (eh, eo, en, ee) = (e.str("h")?, e.str("o")?, e.u64("n")?, e.u64("e")?);
+         HAVING count(*) >= 50 AND count(*) FILTER (WHERE status <> 'success') * 10 > count(*) ORDER BY e DESC, h"
+    ))?;
+    let (eh, eo, en, ee) = (e.i64("h")?, e.str("o")?, e.u64("n")?, e.u64("e")?);
     let error_spikes = (0..e.len())
         .map(|i| ErrorSpike {
-            hour: eh[i].clone(),
+            hour: hour_label(eh[i]),
             organization_id: eo[i].clone(),
             calls: en[i],
             errors: ee[i],
@@ -170,12 +169,12 @@ pub fn analyze(ds: &Dataset) -> Result<Realtime> {
         })
         .collect();
 
-    let d = ds.sql("SELECT CAST(CAST(date_trunc('day', timestamp) AS DATE) AS VARCHAR) AS d, sum(cost_usd) AS c FROM calls GROUP BY d ORDER BY d")?;
-    let (dd, dc) = (d.str("d")?, d.f64("c")?);
+    let d = ds.sql(&format!("SELECT {DAY} AS d, sum(cost_usd) AS c FROM calls GROUP BY d ORDER BY d"))?;
+    let (dd, dc) = (d.i64("d")?, d.f64("c")?);
     let med = median(&dc);
     let daily_alerts = (0..d.len())
         .filter(|&i| med > 0.0 && dc[i] > 1.5 * med)
-        .map(|i| DailyAlert { date: dd[i].clone(), cost_usd: dc[i], median_day_usd: med, ratio: dc[i] / med })
+        .map(|i| DailyAlert { date: day_label(dd[i]), cost_usd: dc[i], median_day_usd: med, ratio: dc[i] / med })
         .collect();
 
     let p = ds.sql("SELECT provider, sum(cost_usd) AS c FROM calls GROUP BY provider ORDER BY c DESC")?;

@@ -86,7 +86,7 @@ pub const PATTERNS: [(&str, &str, &str); 3] = [
 
 fn rows(ds: &Dataset, key: &str) -> Result<Vec<TokenRow>> {
     let t = ds.sql(&format!(
-        "SELECT CAST({key} AS VARCHAR) AS k, count(*) AS n, sum(input_tokens) AS i, sum(output_tokens) AS o, sum(cached_input_tokens) AS ci, \
+        "SELECT {key} AS k, count(*) AS n, sum(input_tokens) AS i, sum(output_tokens) AS o, sum(cached_input_tokens) AS ci, \
          sum(reasoning_tokens) AS r, sum(cost_usd) AS c FROM calls GROUP BY k ORDER BY c DESC, k"
     ))?;
     let (k, n, i, o, ci, r, c) =
