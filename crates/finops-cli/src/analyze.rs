@@ -1,12 +1,15 @@
 //! `finops analyze`.
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
+use chrono::{DateTime, Utc};
 use clap::Args;
-use finops_analytics::analyses::{AnalysisInfo, REGISTRY, find};
+use finops_analytics::analyses::{AnalysisInfo, REGISTRY, find, run_concurrently};
 use finops_analytics::{Dataset, LoadOptions};
+use finops_report::{DatasetInfo, Rendered, ReportMeta, file_name, render_index, render_report};
 
 use crate::units::{format_size, thousands};
 
@@ -15,7 +18,8 @@ pub struct AnalyzeArgs {
     /// Call logs to analyze: CSV or Parquet files, or folders of them (repeatable).
     #[arg(long, short, value_name = "PATH", default_value = "data/simulated_calls.csv", num_args = 1..)]
     pub input: Vec<PathBuf>,
-    /// Report folder; results go to <out>/data/<id>.json.
+    /// Report folder: results go to <out>/data/<id>.json, pages to <out>/html/<id>.html with
+    /// index.html and manifest.json.
     #[arg(long, short, default_value = "reports")]
     pub out: PathBuf,
     /// Run only this analysis (repeatable). `finops analyze --list` shows the ids.
@@ -33,6 +37,12 @@ pub struct AnalyzeArgs {
     /// No progress lines.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Size the data is being generated towards (e.g. 50MB), for the index's progress bar.
+    #[arg(long, value_name = "SIZE", value_parser = crate::units::parse_size)]
+    pub target_size: Option<u64>,
+    /// Write only the JSON results, no HTML.
+    #[arg(long)]
+    pub no_html: bool,
 }
 
 pub fn run(args: AnalyzeArgs) -> Result<()> {
@@ -78,17 +88,111 @@ pub fn run(args: AnalyzeArgs) -> Result<()> {
         return Ok(());
     }
     let n = chosen.len();
-    for (i, a) in chosen.iter().enumerate() {
+    let threads = std::thread::available_parallelism().map_or(2, |t| t.get());
+    let mut finished = 0;
+    let mut failure: Option<anyhow::Error> = None;
+    let mut fresh: HashMap<&'static str, (serde_json::Value, DateTime<Utc>)> = HashMap::new();
+    run_concurrently(&ds, &chosen, threads, |a, value, took| {
+        if failure.is_some() {
+            return;
+        }
+        let written = value.map_err(anyhow::Error::from).and_then(|value| {
+            let path = args.out.join("data").join(format!("{}.json", a.id));
+            finops_sim::write_atomic(&path, &serde_json::to_vec_pretty(&value)?)?;
+            Ok((path, value))
+        });
+        match written {
+            Ok((path, value)) => {
+                finished += 1;
+                fresh.insert(a.id, (value, Utc::now()));
+                if progress {
+                    eprintln!("[{finished:>2}/{n}] {:<20} {:>6.3} s  -> {}", a.id, took.as_secs_f64(), path.display());
+                }
+            }
+            Err(e) => failure = Some(e.context(format!("analysis {}", a.id))),
+        }
+    });
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    if !args.no_html {
         let t = Instant::now();
-        let value = (a.run)(&ds).with_context(|| format!("analysis {}", a.id))?;
-        let path = args.out.join("data").join(format!("{}.json", a.id));
-        finops_sim::write_atomic(&path, &serde_json::to_vec_pretty(&value)?)?;
+        let html = write_html(&ds, &args, fresh)?;
         if progress {
-            eprintln!("[{:>2}/{n}] {:<20} {:>6.3} s  -> {}", i + 1, a.id, t.elapsed().as_secs_f64(), path.display());
+            eprintln!(
+                "Rendered {} pages in {:.3} s  -> {}",
+                html,
+                t.elapsed().as_secs_f64(),
+                args.out.join("html").display()
+            );
         }
     }
     if progress {
         eprintln!("Analyzed in {:.2} s", started.elapsed().as_secs_f64());
     }
     Ok(())
+}
+
+/// Writes the HTML pages of the analyses just run, and the index and manifest over every analysis
+/// (earlier results are read back from `<out>/data`). Returns the number of pages written.
+fn write_html(
+    ds: &Dataset,
+    args: &AnalyzeArgs,
+    fresh: HashMap<&'static str, (serde_json::Value, DateTime<Utc>)>,
+) -> Result<usize> {
+    let metas: Vec<ReportMeta> = REGISTRY
+        .iter()
+        .map(|a| ReportMeta { id: a.id, title: a.title, category: a.category, description: a.description })
+        .collect();
+    let mut stored: HashMap<&'static str, (serde_json::Value, DateTime<Utc>)> = fresh;
+    for m in &metas {
+        if stored.contains_key(m.id) {
+            continue;
+        }
+        let path = args.out.join("data").join(format!("{}.json", m.id));
+        // An earlier result that cannot be read is shown as not generated rather than failing the run.
+        let Ok(bytes) = std::fs::read(&path) else { continue };
+        let Ok(value) = serde_json::from_slice::<serde_json::Value>(&bytes) else { continue };
+        let when = std::fs::metadata(&path)
+            .and_then(|m| m.modified())
+            .map(DateTime::<Utc>::from)
+            .unwrap_or_else(|_| Utc::now());
+        stored.insert(m.id, (value, when));
+    }
+    let results: Vec<Rendered<'_>> = metas
+        .iter()
+        .map(|m| Rendered {
+            meta: m,
+            data: stored.get(m.id).map(|s| &s.0),
+            generated_at: stored.get(m.id).map(|s| s.1),
+        })
+        .collect();
+    let total = ds.sql("SELECT coalesce(sum(cost_usd), 0) AS c FROM calls")?.f64("c")?.first().copied().unwrap_or(0.0);
+    let dataset = DatasetInfo {
+        source: args.input.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "),
+        bytes: ds.load.bytes,
+        calls: ds.rows(),
+        target_bytes: args.target_size,
+        start: ds.period.start_ms.map(finops_analytics::common::iso),
+        end: ds.period.end_ms.map(finops_analytics::common::iso),
+        days: ds.period.days,
+        total_cost_usd: total,
+    };
+    let now = Utc::now();
+    let dir = args.out.join("html");
+    let mut pages = 0;
+    for r in results.iter().filter(|r| r.data.is_some() && args.json.is_none()) {
+        if !args.only.is_empty() && !args.only.iter().any(|o| o == r.meta.id) {
+            continue;
+        }
+        let html = render_report(&dataset, &results, r)?;
+        finops_sim::write_atomic(&dir.join(file_name(r.meta.id)), html.as_bytes())?;
+        pages += 1;
+    }
+    finops_sim::write_atomic(&dir.join("index.html"), render_index(&dataset, &results, now)?.as_bytes())?;
+    finops_sim::write_atomic(
+        &dir.join("manifest.json"),
+        &serde_json::to_vec_pretty(&finops_report::manifest(&dataset, &results, now))?,
+    )?;
+    Ok(pages + 1)
 }

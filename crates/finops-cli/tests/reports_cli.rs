@@ -1,0 +1,153 @@
+//! The HTML reports, index and manifest written by `finops analyze`, checked against the data.
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+fn finops(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_finops")).args(args).output().expect("finops runs")
+}
+
+fn simulate(path: &Path, calls: &str) {
+    let o = finops(&["simulate", "-q", "--calls", calls, "--customers", "120", "--out", path.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+fn analyze(input: &Path, out: &Path, extra: &[&str]) {
+    let mut args = vec!["analyze", "-q", "--input", input.to_str().unwrap(), "--out", out.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let o = finops(&args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+fn pages(dir: &Path) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "html"))
+        .map(|p| (p.file_name().unwrap().to_string_lossy().to_string(), fs::read_to_string(&p).unwrap()))
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn every_analysis_gets_a_self_contained_page_and_the_manifest_matches_the_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("calls.csv");
+    let out = dir.path().join("reports");
+    simulate(&data, "15000");
+    analyze(&data, &out, &["--target-size", "10MB"]);
+    let html = out.join("html");
+    let pages = pages(&html);
+    let ids: Vec<String> = String::from_utf8_lossy(&finops(&["analyze", "--list"]).stdout)
+        .lines()
+        .map(|l| l.split_whitespace().next().unwrap().to_string())
+        .collect();
+    assert_eq!(pages.len(), ids.len() + 1, "13 reports and the index");
+    for (file, text) in &pages {
+        // Self-contained: no URL but the SVG namespace, which names a vocabulary and is never fetched.
+        let stripped = text.replace("xmlns=\"http://www.w3.org/2000/svg\"", "");
+        assert!(
+            !stripped.contains("http://") && !stripped.contains("https://") && !stripped.contains("//cdn"),
+            "{file}"
+        );
+        assert_eq!(text.matches("<svg").count(), text.matches("</svg>").count(), "{file}");
+        for id in &ids {
+            assert!(text.contains(&format!("href=\"{id}.html\"")), "{file} links to {id}");
+        }
+    }
+    // Every field an analysis computes appears as a section of its page.
+    for id in &ids {
+        let v: Value = serde_json::from_slice(&fs::read(out.join("data").join(format!("{id}.json"))).unwrap()).unwrap();
+        let page = &pages.iter().find(|(f, _)| *f == format!("{id}.html")).unwrap().1;
+        assert!(page.contains("<svg class=\"chart"), "{id} has charts");
+        for key in v.as_object().unwrap().keys().filter(|k| *k != "recommendations" && *k != "summary") {
+            assert!(page.contains(&format!("id=\"{key}\"")), "{id}.html shows `{key}`");
+        }
+        for r in v["recommendations"].as_array().unwrap() {
+            let msg = r["message"].as_str().unwrap().replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+            // minijinja's HTML escaping also covers quotes and the slash.
+            let msg = msg.replace('"', "&quot;").replace('\'', "&#x27;").replace('/', "&#x2f;");
+            assert!(page.contains(&msg), "{id}: recommendation shown: {msg}");
+        }
+    }
+
+    // The manifest against an independent reading of the CSV.
+    let manifest: Value = serde_json::from_slice(&fs::read(html.join("manifest.json")).unwrap()).unwrap();
+    let mut reader = csv::Reader::from_path(&data).unwrap();
+    let cost_col = reader.headers().unwrap().iter().position(|h| h == "cost_usd").unwrap();
+    let (mut rows, mut cost) = (0u64, 0.0f64);
+    for r in reader.records() {
+        rows += 1;
+        cost += r.unwrap()[cost_col].parse::<f64>().unwrap();
+    }
+    assert_eq!(manifest["call_count"], rows);
+    let m_cost = manifest["total_cost_usd"].as_f64().unwrap();
+    assert!((m_cost - cost).abs() <= 1e-9 * cost, "{m_cost} vs {cost}");
+    let bytes = fs::metadata(&data).unwrap().len();
+    assert_eq!(manifest["data_size_bytes"], bytes);
+    let expected_pct = (bytes as f64 / (10.0 * 1024.0 * 1024.0) * 100.0).min(100.0);
+    assert!((manifest["progress_pct"].as_f64().unwrap() - expected_pct).abs() < 0.051);
+    assert_eq!(manifest["target_size_mb"], 10.0);
+    let reports = manifest["reports"].as_array().unwrap();
+    assert_eq!(reports.len(), ids.len());
+    assert!(reports.iter().all(|r| r["generated_at"].is_string() && html.join(r["file"].as_str().unwrap()).exists()));
+
+    // The index shows the dataset card and a progress bar at the manifest's percentage.
+    let index = &pages.iter().find(|(f, _)| f == "index.html").unwrap().1;
+    assert!(index.contains(&format!("aria-valuenow=\"{:.0}\"", expected_pct)), "progress bar");
+    assert!(index.contains("Executive summary") && index.matches("class=\"finding\"").count() >= 3);
+
+    // --only re-renders that page; the index keeps the other reports from their stored results.
+    analyze(&data, &out, &["--only", "pricing"]);
+    let index = fs::read_to_string(html.join("index.html")).unwrap();
+    assert_eq!(index.matches("not generated yet").count(), 0);
+    // --no-html leaves the pages alone.
+    fs::remove_file(html.join("features.html")).unwrap();
+    analyze(&data, &out, &["--no-html"]);
+    assert!(!html.join("features.html").exists());
+}
+
+#[test]
+fn hostile_names_are_only_ever_shown_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("calls.csv");
+    simulate(&data, "6000");
+    let hostile = [
+        ("model", "<script>window.__xss=1</script>"),
+        ("customer_id", "\"><img src=x onerror=\"window.__xss=2\">"),
+        ("organization_id", "</svg><script>alert(3)</script>"),
+        ("feature_id", "javascript:alert(4)"),
+        ("provider", "'><svg onload=alert(5)>"),
+    ];
+    let mut reader = csv::Reader::from_path(&data).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let evil = dir.path().join("evil.csv");
+    let mut writer = csv::Writer::from_path(&evil).unwrap();
+    writer.write_record(&headers).unwrap();
+    for (i, r) in reader.records().enumerate() {
+        let mut row: Vec<String> = r.unwrap().iter().map(String::from).collect();
+        for (j, (col, value)) in hostile.iter().enumerate() {
+            if i % (3 + j) == 0 {
+                row[headers.iter().position(|h| h == *col).unwrap()] = value.to_string();
+            }
+        }
+        writer.write_record(&row).unwrap();
+    }
+    writer.flush().unwrap();
+    let out = dir.path().join("reports");
+    analyze(&evil, &out, &[]);
+    let mut seen_escaped = 0;
+    for (file, text) in pages(&out.join("html")) {
+        assert!(!text.contains("<script"), "{file}: raw script tag");
+        assert!(!text.contains("<img"), "{file}: raw img tag");
+        assert!(!text.contains("<svg onload"), "{file}: raw svg tag");
+        assert!(!text.contains("href=\"javascript:") && !text.contains("src=\"javascript:"), "{file}: js url");
+        assert_eq!(text.matches("<svg").count(), text.matches("</svg>").count(), "{file}: svg closed early");
+        assert!(!text.contains("onerror=\"window"), "{file}: attribute broken out of");
+        seen_escaped += text.matches("&lt;script&gt;").count();
+    }
+    assert!(seen_escaped > 0, "the hostile names are shown, escaped");
+}

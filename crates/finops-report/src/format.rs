@@ -1,0 +1,181 @@
+//! Number formatting for cards, tables, axes and hover text.
+
+/// `12,345` (rounded to an integer, with thousands separators).
+pub fn int(x: f64) -> String {
+    let n = x.round();
+    let neg = n < 0.0;
+    let digits = format!("{:.0}", n.abs());
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if neg { format!("-{out}") } else { out }
+}
+
+/// US dollars with as many decimals as the size needs: `$12,345`, `$12.35`, `$0.0123`, `$0.000094`.
+pub fn usd(x: f64) -> String {
+    let a = x.abs();
+    let sign = if x < 0.0 { "-" } else { "" };
+    if a >= 1000.0 {
+        format!("{sign}${}", int(a))
+    } else if a >= 1.0 || a == 0.0 {
+        format!("{sign}${a:.2}")
+    } else if a >= 0.01 {
+        format!("{sign}${a:.4}")
+    } else {
+        format!("{sign}${a:.6}")
+    }
+}
+
+/// `12.3%`.
+pub fn pct(x: f64) -> String {
+    if x.abs() < 10.0 { format!("{x:.2}%") } else { format!("{x:.1}%") }
+}
+
+/// Milliseconds as `812 ms`, `6.1 s` or `2.4 h`.
+pub fn ms(x: f64) -> String {
+    if x.abs() < 1000.0 {
+        format!("{x:.0} ms")
+    } else if x.abs() < 3_600_000.0 {
+        format!("{:.1} s", x / 1000.0)
+    } else {
+        format!("{:.1} h", x / 3_600_000.0)
+    }
+}
+
+/// Short form for axis ticks: `950`, `1.2K`, `3.4M`, `2B`.
+pub fn compact(x: f64) -> String {
+    let a = x.abs();
+    let (v, suffix) = if a >= 1e9 {
+        (x / 1e9, "B")
+    } else if a >= 1e6 {
+        (x / 1e6, "M")
+    } else if a >= 1e3 {
+        (x / 1e3, "K")
+    } else {
+        (x, "")
+    };
+    let s = if v.fract().abs() < 1e-9 || v.abs() >= 100.0 {
+        format!("{v:.0}")
+    } else if v.abs() >= 10.0 {
+        format!("{v:.1}")
+    } else if v.abs() >= 0.01 || v == 0.0 {
+        format!("{v:.2}")
+    } else {
+        format!("{v:.4}")
+    };
+    let s = if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s };
+    format!("{s}{suffix}")
+}
+
+/// Bytes as `50.0 MB`, in binary units (1 MB = 1024 x 1024 bytes) like the CLI's `--target-size`.
+pub fn bytes(b: f64) -> String {
+    if b >= GB {
+        format!("{:.2} GB", b / GB)
+    } else if b >= MB {
+        format!("{:.1} MB", b / MB)
+    } else if b >= 1024.0 {
+        format!("{:.1} KB", b / 1024.0)
+    } else {
+        format!("{b:.0} B")
+    }
+}
+
+/// Bytes in a (binary) megabyte.
+pub const MB: f64 = 1024.0 * 1024.0;
+const GB: f64 = 1024.0 * MB;
+
+/// What a value measures, for choosing its format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    Usd,
+    Count,
+    Pct,
+    Ms,
+    Plain,
+}
+
+impl Unit {
+    /// Full-precision text, for tables and hover.
+    pub fn full(self, x: f64) -> String {
+        match self {
+            Unit::Usd => usd(x),
+            Unit::Count => int(x),
+            Unit::Pct => pct(x),
+            Unit::Ms => ms(x),
+            Unit::Plain => compact(x),
+        }
+    }
+
+    /// Short text, for axis ticks.
+    pub fn tick(self, x: f64) -> String {
+        match self {
+            Unit::Usd => format!("${}", compact(x)),
+            Unit::Pct => format!("{}%", compact(x)),
+            Unit::Ms if x.abs() >= 1000.0 => format!("{} s", compact(x / 1000.0)),
+            Unit::Ms => format!("{} ms", compact(x)),
+            Unit::Count | Unit::Plain => compact(x),
+        }
+    }
+
+    /// The unit guessed from a JSON field name (`cost_usd`, `error_rate_pct`, `p50_latency_ms`, `calls`).
+    pub fn of_key(key: &str) -> Unit {
+        let k = key.to_ascii_lowercase();
+        if k.ends_with("_usd")
+            || k.contains("cost_per")
+            || k.starts_with("avg_cost")
+            || k.starts_with("trend_30d")
+            || k.starts_with("run_rate")
+            || k == "slope_per_day"
+        {
+            Unit::Usd
+        } else if k.ends_with("_pct") || k.ends_with("pct_of_cost") {
+            Unit::Pct
+        } else if k.ends_with("_ms") || k.contains("latency") || k.starts_with("p50") || k.starts_with("p95") {
+            Unit::Ms
+        } else if k.contains("ratio") || k.contains("score") || k.contains("per_call") || k.contains("per_s") {
+            Unit::Plain
+        } else {
+            Unit::Count
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats() {
+        assert_eq!(int(1234567.4), "1,234,567");
+        assert_eq!(int(-1000.0), "-1,000");
+        assert_eq!(int(999.0), "999");
+        assert_eq!(usd(1772.849), "$1,773");
+        assert_eq!(usd(12.345), "$12.35");
+        assert_eq!(usd(0.0123), "$0.0123");
+        assert_eq!(usd(0.000094), "$0.000094");
+        assert_eq!(usd(-5.0), "-$5.00");
+        assert_eq!(pct(89.149), "89.1%");
+        assert_eq!(pct(1.234), "1.23%");
+        assert_eq!(ms(812.2), "812 ms");
+        assert_eq!(ms(6130.0), "6.1 s");
+        assert_eq!(compact(1500.0), "1.5K");
+        assert_eq!(compact(2_000_000.0), "2M");
+        assert_eq!(compact(0.25), "0.25");
+        assert_eq!(Unit::Usd.tick(2500.0), "$2.5K");
+        assert_eq!(Unit::Ms.tick(30000.0), "30 s");
+        assert_eq!(bytes(52_428_826.0), "50.0 MB");
+    }
+
+    #[test]
+    fn units_from_field_names() {
+        assert_eq!(Unit::of_key("cost_usd"), Unit::Usd);
+        assert_eq!(Unit::of_key("error_rate_pct"), Unit::Pct);
+        assert_eq!(Unit::of_key("p95_latency_ms"), Unit::Ms);
+        assert_eq!(Unit::of_key("calls"), Unit::Count);
+        assert_eq!(Unit::of_key("avg_cost_per_call"), Unit::Usd);
+    }
+}
