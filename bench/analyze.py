@@ -75,7 +75,7 @@ def main():
     walls, rss, queries = run_finops()
     load, times = run_duckdb(queries)
     print(f"data: {DATA} ({os.path.getsize(DATA) / 1e6:.1f} MB), {os.cpu_count()} cores, {RUNS} runs each")
-    print(f"finops analyze (load + {len(queries)} queries + Rust post-processing + 13 JSON files):")
+    print(f"finops analyze (load + {len(queries)} queries + Rust post-processing + 13 JSON files + 14 HTML pages):")
     print(f"  wall best {min(walls):.3f} s, median {statistics.median(walls):.3f} s, peak RSS {rss / 1024:.0f} MB")
     print(f"DuckDB {duckdb.__version__}, the same {len(queries)} queries:")
     print(f"  CSV load into a table {load:.3f} s; queries best {min(times):.3f} s, median {statistics.median(times):.3f} s")

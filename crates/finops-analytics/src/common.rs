@@ -120,14 +120,15 @@ fn metrics_from(t: &crate::engine::Table) -> Result<Vec<Metrics>> {
         t.u64("cached_input_tokens")?,
         t.u64("errors")?,
     );
-    let latencies = t.f64_lists("latencies")?;
+    let mut latencies = t.i64_lists("latencies")?;
     Ok((0..t.len())
         .map(|i| {
-            let mut l = latencies[i].clone();
-            l.sort_unstable_by(f64::total_cmp);
-            (i, l)
+            let l = &mut latencies[i];
+            let sum: i64 = l.iter().sum();
+            let [p50, p95, p99] = percentiles_of(l, [0.5, 0.95, 0.99]);
+            (i, (ratio(sum as f64, l.len() as f64), p50, p95, p99))
         })
-        .map(|(i, l)| Metrics {
+        .map(|(i, (avg, p50, p95, p99))| Metrics {
             calls: calls[i],
             cost_usd: cost[i],
             input_tokens: inp[i],
@@ -139,10 +140,10 @@ fn metrics_from(t: &crate::engine::Table) -> Result<Vec<Metrics>> {
             avg_cost_per_call: ratio(cost[i], calls[i] as f64),
             avg_tokens_per_call: ratio(tot[i] as f64, calls[i] as f64),
             cost_per_1k_tokens: ratio(cost[i] * 1000.0, tot[i] as f64),
-            avg_latency_ms: ratio(l.iter().sum(), l.len() as f64),
-            p50_latency_ms: percentile_sorted(&l, 0.5),
-            p95_latency_ms: percentile_sorted(&l, 0.95),
-            p99_latency_ms: percentile_sorted(&l, 0.99),
+            avg_latency_ms: avg,
+            p50_latency_ms: p50,
+            p95_latency_ms: p95,
+            p99_latency_ms: p99,
         })
         .collect())
 }
@@ -203,6 +204,45 @@ pub fn percentile(values: &[f64], p: f64) -> f64 {
     let mut v = values.to_vec();
     v.sort_by(f64::total_cmp);
     percentile_sorted(&v, p)
+}
+
+/// Exact interpolated percentiles (same method as [`percentile`]) of an unsorted integer sample, by
+/// selection instead of a full sort: O(n) per percentile. `ps` ascending. Reorders `values`.
+pub fn percentiles_of<const N: usize>(values: &mut [i64], ps: [f64; N]) -> [f64; N] {
+    let mut out = [0.0; N];
+    let n = values.len();
+    if n == 0 {
+        return out;
+    }
+    let pos = ps.map(|p| p.clamp(0.0, 1.0) * (n - 1) as f64);
+    let ks = pos.map(|x| x.floor() as usize);
+    // Selection needs each position strictly below the next one with room between; small or
+    // crowded samples are simply sorted.
+    if n < 64 || ks.windows(2).any(|w| w[0] + 1 >= w[1]) {
+        values.sort_unstable();
+        for (o, x) in out.iter_mut().zip(pos) {
+            let k = x.floor() as usize;
+            let next = values[(k + 1).min(n - 1)];
+            *o = values[k] as f64 + (next - values[k]) as f64 * (x - k as f64);
+        }
+        return out;
+    }
+    // From the highest percentile down: values[end..] already hold larger order statistics, the
+    // smallest of them at values[end].
+    let mut end = n;
+    for i in (0..N).rev() {
+        let k = ks[i];
+        let (_, kth, right) = values[..end].select_nth_unstable(k);
+        let kth = *kth;
+        let next = match right.iter().min() {
+            Some(m) => *m,
+            None if end < n => values[end],
+            None => kth,
+        };
+        out[i] = kth as f64 + (next - kth) as f64 * (pos[i] - k as f64);
+        end = k;
+    }
+    out
 }
 
 /// Exact interpolated percentile of a sorted sample; 0 for an empty one.
@@ -348,6 +388,25 @@ pub fn forecast_30d(daily: &[f64], first_weekday: usize) -> Forecast {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn selected_percentiles_match_sorting() {
+        let mut state = 12345u64;
+        for n in [1usize, 2, 3, 10, 63, 64, 65, 200, 1001, 20_000] {
+            let mut v: Vec<i64> = (0..n)
+                .map(|_| {
+                    state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    ((state >> 33) % 5000) as i64
+                })
+                .collect();
+            let as_f: Vec<f64> = v.iter().map(|x| *x as f64).collect();
+            let want = [0.5, 0.95, 0.99].map(|p| super::percentile(&as_f, p));
+            let got = super::percentiles_of(&mut v, [0.5, 0.95, 0.99]);
+            for (g, w) in got.iter().zip(want) {
+                assert!((g - w).abs() < 1e-9, "n={n}: {got:?} vs {want:?}");
+            }
+        }
+    }
+
     use super::*;
 
     #[test]
@@ -384,6 +443,38 @@ mod tests {
         assert_eq!(forecast_30d(&[], 0).history_days, 0);
         assert_eq!(forecast_30d(&[5.0], 0).trend_30d, 150.0);
     }
+}
+
+/// How many distinct values the main dimensions have (computed once per dataset).
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct DistinctCounts {
+    pub customers: u64,
+    pub organizations: u64,
+    pub products: u64,
+    pub features: u64,
+    pub providers: u64,
+    /// Distinct (provider, model) pairs.
+    pub models: u64,
+}
+
+/// The [`DistinctCounts`] of the dataset.
+pub fn distinct_counts(ds: &Dataset) -> Result<std::sync::Arc<DistinctCounts>> {
+    ds.memo("distinct_counts", || {
+        let t = ds.sql(
+            "SELECT count(DISTINCT customer_id) AS c, count(DISTINCT organization_id) AS o, count(DISTINCT product_id) AS p, \
+             count(DISTINCT feature_id) AS f, count(DISTINCT provider) AS pr FROM calls",
+        )?;
+        let m = ds.sql("SELECT count(*) AS m FROM (SELECT DISTINCT provider, model FROM calls)")?;
+        let first = |t: &crate::engine::Table, name: &str| t.u64(name).map(|v| v.first().copied().unwrap_or(0));
+        Ok(DistinctCounts {
+            customers: first(&t, "c")?,
+            organizations: first(&t, "o")?,
+            products: first(&t, "p")?,
+            features: first(&t, "f")?,
+            providers: first(&t, "pr")?,
+            models: first(&m, "m")?,
+        })
+    })
 }
 
 /// One customer's totals and attributes (attributes: the latest value seen).

@@ -239,6 +239,25 @@ impl Table {
         Ok(self.i64(name)?.into_iter().map(|v| v.max(0) as u64).collect())
     }
 
+    /// A list column of integers (from `array_agg`) as one `Vec<i64>` per row; a null list reads as empty.
+    pub fn i64_lists(&self, name: &str) -> Result<Vec<Vec<i64>>> {
+        let Some(b) = &self.batch else { return Ok(Vec::new()) };
+        let col =
+            b.column_by_name(name).ok_or_else(|| AnalyticsError::Query(format!("no column `{name}` in result")))?;
+        let list = cast(col, &DataType::List(Arc::new(Field::new_list_field(DataType::Int64, true))))?;
+        let list = list.as_any().downcast_ref::<ListArray>().expect("cast to List<Int64>");
+        Ok((0..list.len())
+            .map(|i| {
+                if list.is_null(i) {
+                    return Vec::new();
+                }
+                let v = list.value(i);
+                let v = v.as_any().downcast_ref::<Int64Array>().expect("list of Int64");
+                v.iter().flatten().collect()
+            })
+            .collect())
+    }
+
     /// A list column (from `array_agg`) as one `Vec<f64>` per row; a null list reads as empty.
     pub fn f64_lists(&self, name: &str) -> Result<Vec<Vec<f64>>> {
         let Some(b) = &self.batch else { return Ok(Vec::new()) };

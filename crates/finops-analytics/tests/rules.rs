@@ -325,6 +325,7 @@ fn token_rules() {
         cost_usd: 1.0,
         cost_per_1k_tokens: c,
         cost_per_call: 0.0,
+        efficiency_score: token_economics::efficiency_score(c, 1.0),
     };
     let pattern = |calls: u64| token_economics::Pattern { pattern: "excessive_input", rule: "r", calls, cost_usd: 1.0 };
     assert_eq!(
@@ -467,6 +468,7 @@ fn abuse_rules() {
         cost_spikes: vec![],
         night_automation: vec![],
         plan_abuse: vec![],
+        peer_outliers: vec![],
         recommendations: vec![],
     };
     assert_eq!(rules(&abuse_detection::recommend(&empty)), ["no_abuse"]);
@@ -484,12 +486,39 @@ fn abuse_rules() {
         cost_spikes: vec![flag("d")],
         night_automation: vec![flag("e")],
         plan_abuse: vec![flag("f")],
+        peer_outliers: vec![flag("g")],
         ..empty
     };
     let r = abuse_detection::recommend(&all);
     assert_eq!(
         rules(&r),
-        ["usage_spike", "minute_burst", "rate_limit_hammering", "cost_spike", "night_automation", "plan_abuse"]
+        [
+            "usage_spike",
+            "minute_burst",
+            "rate_limit_hammering",
+            "cost_spike",
+            "night_automation",
+            "plan_abuse",
+            "peer_outlier"
+        ]
     );
+    // The peer score: cost and calls against the tier's medians, and scripted-client latency.
+    assert_eq!(abuse_detection::peer_score(60.0, 10.0, None, 10.0, 10.0), 50.0);
+    assert_eq!(abuse_detection::peer_score(60.0, 60.0, Some(200.0), 10.0, 10.0), 100.0);
+    assert_eq!(abuse_detection::peer_score(50.0, 50.0, Some(900.0), 10.0, 10.0), 0.0, "5x is not over 5x");
     assert!(r[0].message.starts_with("2 hourly usage spikes (1 customers)"));
+}
+
+#[test]
+fn seed_scores_match_hand_computed_values() {
+    // 0.7 x (100 - $3 per million) + 0.3 x 100.
+    assert!((token_economics::efficiency_score(0.003, 1.0) - 97.9).abs() < 1e-9);
+    assert_eq!(token_economics::efficiency_score(0.2, 12.0), 0.0);
+    // 50 calls a day, 5 features, $30.44 a month: every part at its cap.
+    let (score, per_day, _) = churn_growth::engagement_score(350, 7.0, 5, 7.0);
+    assert!((score - 100.0).abs() < 1e-9 && (per_day - 50.0).abs() < 1e-9);
+    // 25 calls/day -> 20, one feature -> 6, $0.10 a day = $3.04 a month -> 9.13.
+    let (score, _, monthly) = churn_growth::engagement_score(25, 1.0, 1, 0.1);
+    assert!((monthly - 3.04375).abs() < 1e-9);
+    assert!((score - 35.13125).abs() < 1e-9, "{score}");
 }

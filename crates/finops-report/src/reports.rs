@@ -632,6 +632,10 @@ fn token_economics(v: &Value) -> (Vec<Card>, Vec<Section>) {
             ))
             .table(table(feats, &[], 20)),
         Section::new("by_archetype", "Per customer archetype").table(table(list(v, "by_archetype"), &[], 10)),
+        Section::new("efficiency_ranking", "Token efficiency ranking")
+            .intro("Score 0-100: 70% price (100 minus the dollars per million tokens) and 30% input/output balance (100 minus 10 per unit away from 1); models with at least 30 calls.")
+            .chart(svg::hbars("Efficiency score, best 12 models", &strs(top(list(v, "efficiency_ranking"), 12), "key"), &[Series::new("score", nums(top(list(v, "efficiency_ranking"), 12), "efficiency_score"))], Unit::Plain, "score (0-100)"))
+            .table(table(list(v, "efficiency_ranking"), &["key", "efficiency_score", "cost_per_1k_tokens", "io_ratio", "calls", "cost_usd"], 50)),
         Section::new("io_ratio", "Input/output balance")
             .chart(svg::donut(
                 "Calls by input/output balance",
@@ -790,14 +794,32 @@ fn churn_growth(v: &Value) -> (Vec<Card>, Vec<Section>) {
         Section::new("growing", "Growing").table(table(list(v, "growing"), &[], 25)),
         Section::new("new_customers", "New customers").table(table(list(v, "new_customers"), &[], 25)),
         Section::new("expansion", "Expansion candidates").table(table(list(v, "expansion"), &[], 25)),
+        Section::new("engagement", "Engagement")
+            .intro("Score 0-100: up to 40 for calls (50 a day), 30 for features used (5), 30 for AI spend ($10 a month, monthly equivalent); high from 70, medium from 40.")
+            .chart(svg::donut("Customers by engagement level", &pairs(v, "engagement_levels"), Unit::Count))
+            .table(table(list(v, "engagement"), &["customer_id", "subscription_tier", "score", "level", "calls_per_day", "features", "monthly_spend_usd"], 25)),
+        Section::new("engagement_levels", "Engagement levels").facts(pairs(v, "engagement_levels").into_iter().map(|(k, n)| (k, int(n))).collect()),
+        Section::new("feature_adoption", "Features per customer")
+            .chart(svg::bars("Customers by number of features used", &list(v, "feature_adoption.histogram").iter().map(|p| key_text(at(p, "0"))).collect::<Vec<_>>(), &[Series::new("customers", list(v, "feature_adoption.histogram").iter().map(|p| num(p, "1")).collect())], Unit::Count, "features used", "customers"))
+            .facts(vec![
+                ("Average features".to_string(), format!("{:.2}", num(v, "feature_adoption.avg_features"))),
+                ("Single-feature customers".to_string(), pct(num(v, "feature_adoption.single_feature_pct"))),
+            ]),
         Section::new("tier_mismatch", "Plan mismatches").table(table(list(v, "tier_mismatch"), &[], 25)),
     ];
     (cards, sections)
 }
 
 fn abuse(v: &Value) -> (Vec<Card>, Vec<Section>) {
-    let kinds =
-        ["usage_spikes", "minute_bursts", "rate_limit_hammering", "cost_spikes", "night_automation", "plan_abuse"];
+    let kinds = [
+        "usage_spikes",
+        "minute_bursts",
+        "rate_limit_hammering",
+        "cost_spikes",
+        "night_automation",
+        "plan_abuse",
+        "peer_outliers",
+    ];
     let cards = vec![
         Card::new("Customers", int(num(v, "summary.customers"))),
         Card::new("Flags", int(num(v, "summary.flags"))),

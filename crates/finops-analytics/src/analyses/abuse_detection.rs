@@ -20,7 +20,35 @@ pub struct Abuse {
     pub cost_spikes: Vec<Flag>,
     pub night_automation: Vec<Flag>,
     pub plan_abuse: Vec<Flag>,
+    /// Customers far out of line with their peers (see [`peer_score`]).
+    pub peer_outliers: Vec<Flag>,
     pub recommendations: Vec<Recommendation>,
+}
+
+/// How many times the tier's median cost or calls makes a customer an outlier.
+pub const PEER_FACTOR: f64 = 5.0;
+/// Peers a group needs before its median means anything.
+pub const PEER_MIN_GROUP: usize = 5;
+/// Score from which a customer is listed as a peer outlier.
+pub const PEER_FLAG_SCORE: f64 = 40.0;
+
+/// The seed's outlier score against peers (here: customers of the same archetype on the same plan tier,
+/// at least [`PEER_MIN_GROUP`] of them, compared with their median rather than the mean of all
+/// customers, which heavy users and the outliers themselves inflate): +50 for cost over 5x the
+/// median, +40 for calls over 5x the median, +10 for an average latency under 300 ms (scripted
+/// clients asking for tiny answers).
+pub fn peer_score(cost: f64, calls: f64, avg_latency_ms: Option<f64>, median_cost: f64, median_calls: f64) -> f64 {
+    let mut score = 0.0;
+    if median_cost > 0.0 && cost > PEER_FACTOR * median_cost {
+        score += 50.0;
+    }
+    if median_calls > 0.0 && calls > PEER_FACTOR * median_calls {
+        score += 40.0;
+    }
+    if avg_latency_ms.is_some_and(|l| l < 300.0) {
+        score += 10.0;
+    }
+    score
 }
 
 #[derive(Debug, Clone, Serialize, Default)]
@@ -167,6 +195,47 @@ pub fn analyze(ds: &Dataset) -> Result<Abuse> {
             ),
         })
         .collect();
+    let lat = ds.sql(&format!(
+        "SELECT customer_id, avg(latency_ms) FILTER (WHERE {}) AS l FROM calls GROUP BY customer_id",
+        crate::common::LATENCY_SAMPLE
+    ))?;
+    let latency: std::collections::HashMap<String, Option<f64>> =
+        lat.str("customer_id")?.into_iter().zip(lat.opt_f64("l")?).collect();
+    let mut peer_outliers = Vec::new();
+    let mut groups: Vec<(&str, &str)> =
+        rows.iter().map(|c| (c.subscription_tier.as_str(), c.customer_archetype.as_str())).collect();
+    groups.sort();
+    groups.dedup();
+    for (tier, archetype) in groups {
+        let peers: Vec<&crate::common::CustomerRow> =
+            rows.iter().filter(|c| c.subscription_tier == tier && c.customer_archetype == archetype).collect();
+        if peers.len() < PEER_MIN_GROUP {
+            continue;
+        }
+        let med_cost = median(&peers.iter().map(|c| c.cost_usd).collect::<Vec<_>>());
+        let med_calls = median(&peers.iter().map(|c| c.calls as f64).collect::<Vec<_>>());
+        for c in peers {
+            let l = latency.get(&c.customer_id).copied().flatten();
+            let score = peer_score(c.cost_usd, c.calls as f64, l, med_cost, med_calls);
+            if score >= PEER_FLAG_SCORE {
+                peer_outliers.push(Flag {
+                    customer_id: c.customer_id.clone(),
+                    when: String::new(),
+                    value: score,
+                    baseline: med_cost,
+                    detail: format!(
+                        "score {score:.0}: ${:.2} of AI cost ({:.1}x the median ${med_cost:.2} of {archetype} {tier} customers), {} calls ({:.1}x the median){}",
+                        c.cost_usd,
+                        c.cost_usd / med_cost.max(1e-12),
+                        c.calls,
+                        c.calls as f64 / med_calls.max(1e-12),
+                        l.filter(|l| *l < 300.0).map(|l| format!(", average latency {l:.0} ms")).unwrap_or_default()
+                    ),
+                });
+            }
+        }
+    }
+    peer_outliers.sort_by(|a, b| b.value.total_cmp(&a.value).then(a.customer_id.cmp(&b.customer_id)));
     let mut abuse = Abuse {
         summary: Summary::default(),
         usage_spikes,
@@ -175,6 +244,7 @@ pub fn analyze(ds: &Dataset) -> Result<Abuse> {
         cost_spikes,
         night_automation,
         plan_abuse,
+        peer_outliers,
         recommendations: Vec::new(),
     };
     let all: Vec<&Flag> = abuse
@@ -185,6 +255,7 @@ pub fn analyze(ds: &Dataset) -> Result<Abuse> {
         .chain(&abuse.cost_spikes)
         .chain(&abuse.night_automation)
         .chain(&abuse.plan_abuse)
+        .chain(&abuse.peer_outliers)
         .collect();
     let mut flagged: Vec<&str> = all.iter().map(|f| f.customer_id.as_str()).collect();
     flagged.sort();
@@ -230,6 +301,12 @@ pub fn recommend(a: &Abuse) -> Vec<Recommendation> {
     add("cost_spike", Severity::Warning, &a.cost_spikes, "daily cost spikes");
     add("night_automation", Severity::Info, &a.night_automation, "customers calling mostly at night");
     add("plan_abuse", Severity::Critical, &a.plan_abuse, "starter customers costing over 3x their plan");
+    add(
+        "peer_outlier",
+        Severity::Warning,
+        &a.peer_outliers,
+        "customers far above their peers (same tier and archetype)",
+    );
     if out.is_empty() && a.summary.customers > 0 {
         out.push(Recommendation::new("no_abuse", Severity::Success, "No customer departs from its habits or plan."));
     }

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::{Recommendation, Severity};
-use crate::common::{CustomerRow, DAY, customers, day_label, iso, pct};
+use crate::common::{CustomerRow, DAY, customers, day_label, iso, pct, ratio};
 use crate::engine::{Dataset, Result};
 
 /// A customer silent for this share of the period (at least 2 days) before its end has churned.
@@ -20,7 +20,46 @@ pub struct ChurnGrowth {
     pub expansion: Vec<Expansion>,
     pub tier_mismatch: Vec<Mismatch>,
     pub cohorts: Vec<Cohort>,
+    /// Every customer's engagement, highest first.
+    pub engagement: Vec<Engagement>,
+    /// Customers per engagement level (high, medium, low).
+    pub engagement_levels: Vec<(String, u64)>,
+    pub feature_adoption: FeatureAdoption,
     pub recommendations: Vec<Recommendation>,
+}
+
+/// A customer's engagement score, 0-100 (the seed's formula on rates, so the score does not depend
+/// on how many days the data covers): up to 40 for calls (50 a day or more), 30 for features used
+/// (5 or more) and 30 for AI spend (a monthly-equivalent $10 or more). High from 70, medium from 40.
+#[derive(Debug, Clone, Serialize)]
+pub struct Engagement {
+    pub customer_id: String,
+    pub subscription_tier: String,
+    pub calls_per_day: f64,
+    pub features: u64,
+    pub monthly_spend_usd: f64,
+    pub score: f64,
+    pub level: &'static str,
+}
+
+/// Engagement of a customer active for `days` (at least one hour counts).
+pub fn engagement_score(calls: u64, days: f64, features: u64, cost_usd: f64) -> (f64, f64, f64) {
+    let days = days.max(1.0 / 24.0);
+    let per_day = calls as f64 / days;
+    let monthly = cost_usd / days * crate::engine::DAYS_PER_MONTH;
+    let score = (per_day / 50.0 * 40.0).min(40.0)
+        + (features as f64 / 5.0 * 30.0).min(30.0)
+        + (monthly / 10.0 * 30.0).min(30.0);
+    (score, per_day, monthly)
+}
+
+/// How many features customers use.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct FeatureAdoption {
+    /// (features used, customers).
+    pub histogram: Vec<(u64, u64)>,
+    pub avg_features: f64,
+    pub single_feature_pct: f64,
 }
 
 #[derive(Debug, Clone, Serialize, Default)]
@@ -215,6 +254,47 @@ pub fn analyze(ds: &Dataset) -> Result<ChurnGrowth> {
         expansion_monthly_usd: expansion.iter().map(|e| e.added_monthly_usd).sum(),
     };
     let recommendations = recommend(&summary, &tier_mismatch, ds.period.days);
+    let end_ms = end;
+    let mut engagement: Vec<Engagement> = rows
+        .iter()
+        .map(|c| {
+            let days = (end_ms - c.first_ms) as f64 / 86_400_000.0;
+            let (score, calls_per_day, monthly_spend_usd) = engagement_score(c.calls, days, c.features, c.cost_usd);
+            Engagement {
+                customer_id: c.customer_id.clone(),
+                subscription_tier: c.subscription_tier.clone(),
+                calls_per_day,
+                features: c.features,
+                monthly_spend_usd,
+                score,
+                level: if score >= 70.0 {
+                    "high"
+                } else if score >= 40.0 {
+                    "medium"
+                } else {
+                    "low"
+                },
+            }
+        })
+        .collect();
+    engagement.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.customer_id.cmp(&b.customer_id)));
+    let engagement_levels = ["high", "medium", "low"]
+        .iter()
+        .map(|l| (l.to_string(), engagement.iter().filter(|e| e.level == *l).count() as u64))
+        .collect();
+    let mut histogram: Vec<(u64, u64)> = Vec::new();
+    for c in rows.iter() {
+        match histogram.iter_mut().find(|h| h.0 == c.features) {
+            Some(h) => h.1 += 1,
+            None => histogram.push((c.features, 1)),
+        }
+    }
+    histogram.sort();
+    let feature_adoption = FeatureAdoption {
+        avg_features: ratio(rows.iter().map(|c| c.features as f64).sum(), rows.len() as f64),
+        single_feature_pct: pct(rows.iter().filter(|c| c.features == 1).count() as f64, rows.len() as f64),
+        histogram,
+    };
     Ok(ChurnGrowth {
         summary,
         daily,
@@ -225,6 +305,9 @@ pub fn analyze(ds: &Dataset) -> Result<ChurnGrowth> {
         expansion,
         tier_mismatch,
         cohorts,
+        engagement,
+        engagement_levels,
+        feature_adoption,
         recommendations,
     })
 }

@@ -2,7 +2,7 @@
 use serde::Serialize;
 
 use super::{Recommendation, Severity};
-use crate::common::{DAY, Metrics, day_label, iso, pct, total_metrics};
+use crate::common::{DAY, Metrics, day_label, distinct_counts, iso, pct, total_metrics};
 use crate::engine::{Dataset, Result};
 use crate::load::LoadReport;
 
@@ -93,25 +93,21 @@ const DIMENSIONS: [(&str, &str); 9] = [
 
 pub fn analyze(ds: &Dataset) -> Result<DatasetOverview> {
     let summary = total_metrics(ds, "true")?;
-    let t = ds.sql(
-        "SELECT count(DISTINCT customer_id) AS c, count(DISTINCT organization_id) AS o, count(DISTINCT product_id) AS p, \
-         count(DISTINCT feature_id) AS f, count(DISTINCT provider) AS pr, count(DISTINCT provider || '/' || model) AS m FROM calls",
-    )?;
-    let first = |name: &str| t.u64(name).map(|v| v.first().copied().unwrap_or(0));
+    let d = distinct_counts(ds)?;
     let scale = Scale {
-        customers: first("c")?,
-        organizations: first("o")?,
-        products: first("p")?,
-        features: first("f")?,
-        providers: first("pr")?,
-        models: first("m")?,
+        customers: d.customers,
+        organizations: d.organizations,
+        products: d.products,
+        features: d.features,
+        providers: d.providers,
+        models: d.models,
     };
     let mut distributions = Vec::new();
     for (name, col) in DIMENSIONS {
         // Shares only need counts and sums: no percentiles here.
         let t = ds.sql(&format!(
             "SELECT {col} AS k, count(*) AS n, sum(cost_usd) AS c, \
-             avg(latency_ms) FILTER (WHERE status = 'success') AS l FROM calls GROUP BY k ORDER BY n DESC, k"
+             avg(latency_ms) FILTER (WHERE status = 'success' AND service_tier = 'standard') AS l FROM calls GROUP BY k ORDER BY n DESC, k"
         ))?;
         let (k, n, c, l) = (t.str("k")?, t.u64("n")?, t.f64("c")?, t.f64("l")?);
         let values = (0..t.len())

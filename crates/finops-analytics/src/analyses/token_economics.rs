@@ -13,8 +13,19 @@ pub struct TokenEconomics {
     pub by_feature: Vec<TokenRow>,
     pub by_archetype: Vec<TokenRow>,
     pub io_ratio: IoRatio,
+    /// Models with at least [`RANKING_MIN_CALLS`] calls, best efficiency score first.
+    pub efficiency_ranking: Vec<TokenRow>,
     pub wasteful_patterns: Vec<Pattern>,
     pub recommendations: Vec<Recommendation>,
+}
+
+/// Calls a model needs before it is ranked.
+pub const RANKING_MIN_CALLS: u64 = 30;
+
+/// The seed's token efficiency score, 0-100: 70% price (100 minus the cost per million tokens in
+/// dollars, floored at 0) and 30% balance (100 minus 10 per unit the input/output ratio is away from 1).
+pub fn efficiency_score(cost_per_1k_tokens: f64, io_ratio: f64) -> f64 {
+    0.7 * (100.0 - cost_per_1k_tokens * 1000.0).max(0.0) + 0.3 * (100.0 - 10.0 * (io_ratio - 1.0).abs()).max(0.0)
 }
 
 #[derive(Debug, Clone, Serialize, Default)]
@@ -44,6 +55,8 @@ pub struct TokenRow {
     pub cost_usd: f64,
     pub cost_per_1k_tokens: f64,
     pub cost_per_call: f64,
+    /// [`efficiency_score`] of this row.
+    pub efficiency_score: f64,
 }
 
 #[derive(Debug, Clone, Serialize, Default)]
@@ -103,12 +116,16 @@ fn rows(ds: &Dataset, key: &str) -> Result<Vec<TokenRow>> {
             cost_usd: c[x],
             cost_per_1k_tokens: ratio(c[x] * 1000.0, (i[x] + o[x]) as f64),
             cost_per_call: ratio(c[x], n[x] as f64),
+            efficiency_score: efficiency_score(
+                ratio(c[x] * 1000.0, (i[x] + o[x]) as f64),
+                ratio(i[x] as f64, o[x] as f64),
+            ),
         })
         .collect())
 }
 
 pub fn analyze(ds: &Dataset) -> Result<TokenEconomics> {
-    let by_model = rows(ds, "provider || '/' || model")?;
+    let by_model = rows(ds, crate::common::MODEL)?;
     let by_feature = rows(ds, "feature_id")?;
     let by_archetype = rows(ds, "customer_archetype")?;
     let sum = |f: fn(&TokenRow) -> u64| by_feature.iter().map(f).sum::<u64>();
@@ -151,7 +168,19 @@ pub fn analyze(ds: &Dataset) -> Result<TokenEconomics> {
         wasteful_patterns.push(Pattern { pattern: name, rule, calls: p.u64("n")?[0], cost_usd: p.f64("c")?[0] });
     }
     let recommendations = recommend(&summary, &by_model, &wasteful_patterns, calls);
-    Ok(TokenEconomics { summary, by_model, by_feature, by_archetype, io_ratio, wasteful_patterns, recommendations })
+    let mut efficiency_ranking: Vec<TokenRow> =
+        by_model.iter().filter(|r| r.calls >= RANKING_MIN_CALLS).cloned().collect();
+    efficiency_ranking.sort_by(|a, b| b.efficiency_score.total_cmp(&a.efficiency_score).then(a.key.cmp(&b.key)));
+    Ok(TokenEconomics {
+        summary,
+        by_model,
+        by_feature,
+        by_archetype,
+        io_ratio,
+        efficiency_ranking,
+        wasteful_patterns,
+        recommendations,
+    })
 }
 
 /// The token rules.

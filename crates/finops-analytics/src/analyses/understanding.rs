@@ -81,15 +81,12 @@ pub const MIN_CALLS: u64 = 30;
 
 pub fn analyze(ds: &Dataset) -> Result<Understanding> {
     let totals = total_metrics(ds, "true")?;
-    let t = ds.sql(
-        "SELECT count(DISTINCT customer_id) AS c, count(DISTINCT organization_id) AS o, count(DISTINCT provider || '/' || model) AS m FROM calls",
-    )?;
-    let one = |n: &str| t.u64(n).map(|v| v.first().copied().unwrap_or(0));
+    let counts = crate::common::distinct_counts(ds)?;
     let period_days = ds.period.billing_days();
     let summary = Summary {
-        customers: one("c")?,
-        organizations: one("o")?,
-        models: one("m")?,
+        customers: counts.customers,
+        organizations: counts.organizations,
+        models: counts.models,
         period_days: ds.period.days,
         avg_daily_cost: if totals.calls == 0 { 0.0 } else { totals.cost_usd / period_days },
         totals,
