@@ -100,6 +100,15 @@ fn dataset_overview(v: &Value) -> (Vec<Card>, Vec<Section>) {
                 Unit::Count,
                 "calls",
             )
+        } else if name == "provider" {
+            svg::bars(
+                "Calls by provider",
+                &strs(values, "value"),
+                &[Series::new("calls", nums(values, "calls"))],
+                Unit::Count,
+                "provider",
+                "calls",
+            )
         } else {
             svg::donut(&format!("Calls by {name}"), &items, Unit::Count)
         };
@@ -227,7 +236,7 @@ fn performance(v: &Value) -> (Vec<Card>, Vec<Section>) {
             .chart(svg::scatter(
                 "Cost against speed (one point per model)",
                 &points,
-                &[],
+                &["model"],
                 (Unit::Usd, "cost per 1K tokens (USD)"),
                 (Unit::Ms, "p50 latency"),
             ))
@@ -346,7 +355,7 @@ fn optimization(v: &Value) -> (Vec<Card>, Vec<Section>) {
         )),
         Section::new("model_switching", "Cheaper sibling models")
             .intro("Each model's usage re-priced at the catalog price of its cheaper sibling from the same provider on the day of the call.")
-            .chart(svg::scatter("Switch candidates: current cost against savings", &points, &[], (Unit::Usd, "current cost (USD)"), (Unit::Usd, "savings (USD)")))
+            .chart(svg::scatter("Switch candidates: current cost against savings", &points, &["model switch"], (Unit::Usd, "current cost (USD)"), (Unit::Usd, "savings (USD)")))
             .table(table(switches, &["provider", "from", "to", "calls", "current_cost_usd", "alternative_cost_usd", "savings_usd", "savings_pct"], 30)),
         Section::new("batch", "Batch API").table(table(list(v, "batch"), &[], 20)),
         Section::new("caching", "Prompt caching").table(table(list(v, "caching"), &[], 20)),
@@ -503,11 +512,19 @@ fn pricing(v: &Value) -> (Vec<Card>, Vec<Section>) {
         Section::new("current", "Current plans").facts(crate::page::facts_of(at(v, "current"))),
         Section::new("segments", "Usage segments")
             .chart(svg::bars(
-                "Customers and margin % by segment",
+                "Customers by segment",
+                &strs(segs, "segment"),
+                &[Series::new("customers", nums(segs, "customers"))],
+                Unit::Count,
+                "segment (AI cost / plan revenue)",
+                "customers",
+            ))
+            .chart(svg::bars(
+                "Margin % by segment",
                 &strs(segs, "segment"),
                 &[Series::new("margin %", nums(segs, "margin_pct"))],
                 Unit::Pct,
-                "segment",
+                "segment (AI cost / plan revenue)",
                 "margin %",
             ))
             .table(table(segs, &[], 10)),
@@ -796,7 +813,14 @@ fn churn_growth(v: &Value) -> (Vec<Card>, Vec<Section>) {
         Section::new("expansion", "Expansion candidates").table(table(list(v, "expansion"), &[], 25)),
         Section::new("engagement", "Engagement")
             .intro("Score 0-100: up to 40 for calls (50 a day), 30 for features used (5), 30 for AI spend ($10 a month, monthly equivalent); high from 70, medium from 40.")
-            .chart(svg::donut("Customers by engagement level", &pairs(v, "engagement_levels"), Unit::Count))
+            .chart(svg::bars(
+                "Customers by engagement level",
+                &pairs(v, "engagement_levels").iter().map(|p| p.0.clone()).collect::<Vec<_>>(),
+                &[Series::new("customers", pairs(v, "engagement_levels").iter().map(|p| p.1).collect())],
+                Unit::Count,
+                "engagement level",
+                "customers",
+            ))
             .table(table(list(v, "engagement"), &["customer_id", "subscription_tier", "score", "level", "calls_per_day", "features", "monthly_spend_usd"], 25)),
         Section::new("engagement_levels", "Engagement levels").facts(pairs(v, "engagement_levels").into_iter().map(|(k, n)| (k, int(n))).collect()),
         Section::new("feature_adoption", "Features per customer")
@@ -842,7 +866,19 @@ fn abuse(v: &Value) -> (Vec<Card>, Vec<Section>) {
     per_customer.truncate(15);
     let mut sections = vec![
         Section::new("summary", "Flags by kind")
-            .chart(svg::bars("Flags by kind", &labels, &[Series::new("flags", counts)], Unit::Count, "kind", "flags"))
+            .chart(svg::bars(
+                "Flags by kind",
+                &labels,
+                &[Series::new("flags", counts.clone())],
+                Unit::Count,
+                "kind",
+                "flags",
+            ))
+            .chart(svg::donut(
+                "Share of flags by kind",
+                &labels.iter().cloned().zip(counts).collect::<Vec<_>>(),
+                Unit::Count,
+            ))
             .chart(svg::hbars(
                 "Most-flagged customers",
                 &per_customer.iter().map(|c| c.0.clone()).collect::<Vec<_>>(),

@@ -111,9 +111,6 @@ fn empty(title: &str) -> String {
 }
 
 fn legend(out: &mut String, names: &[&str], y: f64) {
-    if names.len() < 2 {
-        return;
-    }
     let mut x = 8.0;
     for (i, n) in names.iter().enumerate() {
         let label = shorten(n, 28);
@@ -310,7 +307,7 @@ pub fn hbars(title: &str, labels: &[String], series: &[Series], unit: Unit, valu
     let longest = labels.iter().map(|l| l.chars().count()).max().unwrap_or(1).min(30);
     let left = (longest as f64 * FONT_W + 16.0).clamp(60.0, 220.0);
     let row = 8.0 + 12.0 * series.len() as f64;
-    let top = if series.len() > 1 { 48.0 } else { 34.0 };
+    let top = 48.0;
     let f = Frame { h: top + row * labels.len() as f64 + 44.0, left, top, right: 24.0, bottom: 44.0 };
     let (lo, hi) = range(series.iter().flat_map(|s| s.values.iter().copied()), true);
     let ticks = nice_ticks(lo, hi, 5);
@@ -692,7 +689,7 @@ mod tests {
     #[test]
     fn every_mark_has_a_hover_value() {
         let svg = bars("t", &labels(3), &[Series::new("cost", vec![1.0, 2.5, 1234.0])], Unit::Usd, "x", "y");
-        assert_eq!(svg.matches("<rect").count(), 3);
+        assert_eq!(svg.matches("</title></rect>").count(), 3, "one hover title per bar");
         assert!(svg.contains("label-2: $1,234</title>"));
         let svg = donut("d", &[("a".into(), 3.0), ("b".into(), 1.0)], Unit::Count);
         assert!(svg.contains("a: 3 (75.0%)"));
