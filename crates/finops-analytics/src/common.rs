@@ -59,9 +59,145 @@ pub const MODEL: &str = "provider || '/' || model";
 /// Metrics per distinct combination of `dims` (column names or SQL expressions aliased with AS),
 /// over rows matching `filter` (a SQL predicate, or "true"), sorted by cost descending. Computed once
 /// per dataset for each (dims, filter): several analyses ask for the same breakdown.
+///
+/// Over the latency sample ([`LATENCY_SAMPLE`]) with only provider, model, feature and region
+/// dimensions, the groups are summed up from one shared cube instead of scanning the calls again.
 pub fn group_metrics(ds: &Dataset, dims: &[&str], filter: &str) -> Result<Vec<Group>> {
     let key = format!("group_metrics {dims:?} WHERE {filter}");
-    Ok(ds.memo(&key, || group_metrics_query(ds, dims, filter))?.as_ref().clone())
+    let from_cube = filter == LATENCY_SAMPLE && dims.iter().all(|d| *d == MODEL || CUBE_DIMS.contains(d));
+    let groups = ds.memo(&key, || {
+        if from_cube { group_metrics_from_cube(ds, dims) } else { group_metrics_query(ds, dims, filter) }
+    })?;
+    Ok(groups.as_ref().clone())
+}
+
+/// The dimensions of the latency-sample cube.
+const CUBE_DIMS: [&str; 4] = ["provider", "model", "feature_id", "region"];
+
+/// Additive parts of [`Metrics`].
+#[derive(Debug, Clone, Default)]
+struct Sums {
+    calls: u64,
+    cost_usd: f64,
+    input_tokens: u64,
+    output_tokens: u64,
+    total_tokens: u64,
+    cached_input_tokens: u64,
+    errors: u64,
+}
+
+impl Sums {
+    fn add(&mut self, o: &Sums) {
+        self.calls += o.calls;
+        self.cost_usd += o.cost_usd;
+        self.input_tokens += o.input_tokens;
+        self.output_tokens += o.output_tokens;
+        self.total_tokens += o.total_tokens;
+        self.cached_input_tokens += o.cached_input_tokens;
+        self.errors += o.errors;
+    }
+
+    /// The metrics of these sums and the group's latencies (reordered in place).
+    fn metrics(&self, latencies: &mut [i64]) -> Metrics {
+        let sum: i64 = latencies.iter().sum();
+        let [p50, p95, p99] = percentiles_of(latencies, [0.5, 0.95, 0.99]);
+        let (calls, cost, tokens) = (self.calls as f64, self.cost_usd, self.total_tokens as f64);
+        Metrics {
+            calls: self.calls,
+            cost_usd: cost,
+            input_tokens: self.input_tokens,
+            output_tokens: self.output_tokens,
+            total_tokens: self.total_tokens,
+            cached_input_tokens: self.cached_input_tokens,
+            errors: self.errors,
+            error_rate_pct: pct(self.errors as f64, calls),
+            avg_cost_per_call: ratio(cost, calls),
+            avg_tokens_per_call: ratio(tokens, calls),
+            cost_per_1k_tokens: ratio(cost * 1000.0, tokens),
+            avg_latency_ms: ratio(sum as f64, latencies.len() as f64),
+            p50_latency_ms: p50,
+            p95_latency_ms: p95,
+            p99_latency_ms: p99,
+        }
+    }
+}
+
+/// Sums and latency lists of each row of a [`METRICS_SQL`] query.
+fn sums_from(t: &crate::engine::Table) -> Result<Vec<(Sums, Vec<i64>)>> {
+    let (calls, cost) = (t.u64("calls")?, t.f64("cost_usd")?);
+    let (inp, out, tot, cached, errors) = (
+        t.u64("input_tokens")?,
+        t.u64("output_tokens")?,
+        t.u64("total_tokens")?,
+        t.u64("cached_input_tokens")?,
+        t.u64("errors")?,
+    );
+    let latencies = t.i64_lists("latencies")?;
+    Ok(latencies
+        .into_iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let s = Sums {
+                calls: calls[i],
+                cost_usd: cost[i],
+                input_tokens: inp[i],
+                output_tokens: out[i],
+                total_tokens: tot[i],
+                cached_input_tokens: cached[i],
+                errors: errors[i],
+            };
+            (s, l)
+        })
+        .collect())
+}
+
+/// One row of the latency-sample cube: provider, model, feature, region and the group's sums.
+type CubeRow = ([String; 4], Sums, Vec<i64>);
+
+fn latency_cube(ds: &Dataset) -> Result<std::sync::Arc<Vec<CubeRow>>> {
+    ds.memo("latency_cube", || {
+        let dims = CUBE_DIMS.join(", ");
+        let t = ds.sql(&format!("SELECT {dims}, {METRICS_SQL} FROM calls WHERE {LATENCY_SAMPLE} GROUP BY {dims}"))?;
+        let keys: Vec<Vec<String>> = CUBE_DIMS.iter().map(|d| t.str(d)).collect::<Result<_>>()?;
+        Ok(sums_from(&t)?
+            .into_iter()
+            .enumerate()
+            .map(|(i, (s, l))| (std::array::from_fn(|k| keys[k][i].clone()), s, l))
+            .collect())
+    })
+}
+
+fn group_metrics_from_cube(ds: &Dataset, dims: &[&str]) -> Result<Vec<Group>> {
+    let cube = latency_cube(ds)?;
+    let col = |d: &str| CUBE_DIMS.iter().position(|c| *c == d).unwrap_or(0);
+    let mut merged: std::collections::HashMap<Vec<String>, (Sums, Vec<i64>)> = std::collections::HashMap::new();
+    for (key, sums, lat) in cube.iter() {
+        let k: Vec<String> = dims
+            .iter()
+            .map(|d| if *d == MODEL { format!("{}/{}", key[0], key[1]) } else { key[col(d)].clone() })
+            .collect();
+        let e = merged.entry(k).or_default();
+        e.0.add(sums);
+        e.1.extend_from_slice(lat);
+    }
+    // Like SQL, an aggregate without dimensions has one row even over no calls.
+    if dims.is_empty() && merged.is_empty() {
+        merged.insert(Vec::new(), Default::default());
+    }
+    let mut groups: Vec<Group> =
+        merged.into_iter().map(|(key, (s, mut l))| Group { metrics: s.metrics(&mut l), key }).collect();
+    sort_groups(&mut groups);
+    Ok(groups)
+}
+
+fn sort_groups(groups: &mut [Group]) {
+    groups.sort_by(|a, b| {
+        b.metrics
+            .cost_usd
+            .total_cmp(&a.metrics.cost_usd)
+            .then(b.metrics.calls.cmp(&a.metrics.calls))
+            .then(a.key.cmp(&b.key))
+    });
 }
 
 fn group_metrics_query(ds: &Dataset, dims: &[&str], filter: &str) -> Result<Vec<Group>> {
@@ -87,65 +223,21 @@ fn group_metrics_query(ds: &Dataset, dims: &[&str], filter: &str) -> Result<Vec<
     let t = ds.sql(&format!("SELECT {prefix}{METRICS_SQL} FROM calls WHERE {filter} {group_by}"))?;
     let parts: Vec<Vec<Vec<String>>> =
         columns.iter().map(|cols| cols.iter().map(|c| t.str(c)).collect::<Result<_>>()).collect::<Result<_>>()?;
-    let metrics = metrics_from(&t)?;
-    let mut groups: Vec<Group> = metrics
+    let mut groups: Vec<Group> = sums_from(&t)?
         .into_iter()
         .enumerate()
-        .map(|(i, metrics)| Group {
+        .map(|(i, (s, mut l))| Group {
             key: parts.iter().map(|p| p.iter().map(|c| c[i].as_str()).collect::<Vec<_>>().join("/")).collect(),
-            metrics,
+            metrics: s.metrics(&mut l),
         })
         .collect();
-    groups.sort_by(|a, b| {
-        b.metrics
-            .cost_usd
-            .total_cmp(&a.metrics.cost_usd)
-            .then(b.metrics.calls.cmp(&a.metrics.calls))
-            .then(a.key.cmp(&b.key))
-    });
+    sort_groups(&mut groups);
     Ok(groups)
 }
 
 /// Metrics over all rows matching `filter`.
 pub fn total_metrics(ds: &Dataset, filter: &str) -> Result<Metrics> {
     Ok(group_metrics(ds, &[], filter)?.into_iter().next().map(|g| g.metrics).unwrap_or_default())
-}
-
-fn metrics_from(t: &crate::engine::Table) -> Result<Vec<Metrics>> {
-    let (calls, cost) = (t.u64("calls")?, t.f64("cost_usd")?);
-    let (inp, out, tot, cached, errors) = (
-        t.u64("input_tokens")?,
-        t.u64("output_tokens")?,
-        t.u64("total_tokens")?,
-        t.u64("cached_input_tokens")?,
-        t.u64("errors")?,
-    );
-    let mut latencies = t.i64_lists("latencies")?;
-    Ok((0..t.len())
-        .map(|i| {
-            let l = &mut latencies[i];
-            let sum: i64 = l.iter().sum();
-            let [p50, p95, p99] = percentiles_of(l, [0.5, 0.95, 0.99]);
-            (i, (ratio(sum as f64, l.len() as f64), p50, p95, p99))
-        })
-        .map(|(i, (avg, p50, p95, p99))| Metrics {
-            calls: calls[i],
-            cost_usd: cost[i],
-            input_tokens: inp[i],
-            output_tokens: out[i],
-            total_tokens: tot[i],
-            cached_input_tokens: cached[i],
-            errors: errors[i],
-            error_rate_pct: pct(errors[i] as f64, calls[i] as f64),
-            avg_cost_per_call: ratio(cost[i], calls[i] as f64),
-            avg_tokens_per_call: ratio(tot[i] as f64, calls[i] as f64),
-            cost_per_1k_tokens: ratio(cost[i] * 1000.0, tot[i] as f64),
-            avg_latency_ms: avg,
-            p50_latency_ms: p50,
-            p95_latency_ms: p95,
-            p99_latency_ms: p99,
-        })
-        .collect())
 }
 
 /// SQL for a call's UTC day as whole days since 1970-01-01 (floor division of the Unix-ms timestamp, so

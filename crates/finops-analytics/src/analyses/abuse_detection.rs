@@ -93,7 +93,8 @@ pub fn analyze(ds: &Dataset) -> Result<Abuse> {
             });
         }
     }
-    usage_spikes.sort_by(|a, b| b.value.total_cmp(&a.value));
+    usage_spikes
+        .sort_by(|a, b| b.value.total_cmp(&a.value).then(a.customer_id.cmp(&b.customer_id)).then(a.when.cmp(&b.when)));
     let m = ds.sql(&format!(
         "SELECT customer_id, m, n FROM (SELECT customer_id, {MINUTE} AS m, count(*) AS n \
          FROM calls GROUP BY customer_id, m) WHERE n > {BURST_PER_MINUTE} ORDER BY n DESC, m, customer_id"
@@ -159,7 +160,8 @@ pub fn analyze(ds: &Dataset) -> Result<Abuse> {
         }
         i = j;
     }
-    cost_spikes.sort_by(|a, b| b.value.total_cmp(&a.value));
+    cost_spikes
+        .sort_by(|a, b| b.value.total_cmp(&a.value).then(a.customer_id.cmp(&b.customer_id)).then(a.when.cmp(&b.when)));
     // Local night by serving region (UTC-5, -8, 0, +8; other regions count as UTC).
     let n = ds.sql(&format!(
         "SELECT customer_id, count(*) AS n, count(*) FILTER (WHERE h >= 22 OR h < 6) AS night FROM (SELECT customer_id, \

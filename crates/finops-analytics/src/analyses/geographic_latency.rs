@@ -6,7 +6,7 @@ use super::{Recommendation, Severity};
 use crate::common::{Group, HOUR, MODEL, group_metrics, pct, ratio, total_metrics};
 use crate::engine::{Dataset, Result};
 
-const OK: &str = "status = 'success' AND service_tier = 'standard'";
+const OK: &str = crate::common::LATENCY_SAMPLE;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Geographic {

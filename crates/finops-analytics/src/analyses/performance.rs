@@ -9,7 +9,7 @@ use crate::engine::{Dataset, Result};
 
 /// The SLA: time to first token within 2,000 ms (the seed's threshold, applied where users feel it).
 pub const SLA_TTFT_MS: f64 = 2000.0;
-const OK: &str = "status = 'success' AND service_tier = 'standard'";
+const OK: &str = crate::common::LATENCY_SAMPLE;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Performance {
