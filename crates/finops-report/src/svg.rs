@@ -208,19 +208,33 @@ fn range(values: impl Iterator<Item = f64>, include_zero: bool) -> (f64, f64) {
     (lo, hi)
 }
 
+/// Starts a chart whose y axis spans every series' values (and zero): title, legend, gridlines and
+/// ticks. Returns the axis range.
+fn open_with_value_axis(
+    out: &mut String,
+    (title, kind): (&str, &str),
+    f: &Frame,
+    series: &[Series],
+    unit: Unit,
+    y_axis_label: &str,
+) -> (f64, f64) {
+    let (lo, hi) = range(series.iter().flat_map(|s| s.values.iter().copied()), true);
+    let ticks = nice_ticks(lo, hi, 5);
+    let (lo, hi) = (ticks[0].min(lo), ticks.last().copied().unwrap_or(hi).max(hi));
+    open(out, title, f.h, kind);
+    legend(out, &series.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(), 36.0);
+    y_axis(out, f, &ticks, lo, hi, unit, y_axis_label);
+    (lo, hi)
+}
+
 /// Lines over shared x labels (days, hours). Hover on a point shows series, label and value.
 pub fn line(title: &str, labels: &[String], series: &[Series], unit: Unit, x_axis: &str, y_axis_label: &str) -> String {
     if labels.is_empty() || series.iter().all(|s| s.values.is_empty()) {
         return empty(title);
     }
     let f = Frame { h: 320.0, left: 64.0, top: 44.0, right: 16.0, bottom: 64.0 };
-    let (lo, hi) = range(series.iter().flat_map(|s| s.values.iter().copied()), true);
-    let ticks = nice_ticks(lo, hi, 5);
-    let (lo, hi) = (ticks[0].min(lo), ticks.last().copied().unwrap_or(hi).max(hi));
     let mut out = String::new();
-    open(&mut out, title, f.h, "line");
-    legend(&mut out, &series.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(), 36.0);
-    y_axis(&mut out, &f, &ticks, lo, hi, unit, y_axis_label);
+    let (lo, hi) = open_with_value_axis(&mut out, (title, "line"), &f, series, unit, y_axis_label);
     let n = labels.len();
     let x_at =
         |i: usize| if n == 1 { f.left + f.width() / 2.0 } else { f.left + f.width() * i as f64 / (n - 1) as f64 };
@@ -263,13 +277,8 @@ pub fn bars(title: &str, labels: &[String], series: &[Series], unit: Unit, x_axi
         return empty(title);
     }
     let f = Frame { h: 320.0, left: 64.0, top: 44.0, right: 16.0, bottom: 72.0 };
-    let (lo, hi) = range(series.iter().flat_map(|s| s.values.iter().copied()), true);
-    let ticks = nice_ticks(lo, hi, 5);
-    let (lo, hi) = (ticks[0].min(lo), ticks.last().copied().unwrap_or(hi).max(hi));
     let mut out = String::new();
-    open(&mut out, title, f.h, "bars");
-    legend(&mut out, &series.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(), 36.0);
-    y_axis(&mut out, &f, &ticks, lo, hi, unit, y_axis_label);
+    let (lo, hi) = open_with_value_axis(&mut out, (title, "bars"), &f, series, unit, y_axis_label);
     let slot = f.width() / labels.len() as f64;
     let bw = (slot * 0.8 / series.len() as f64).max(1.0);
     let y_at = |v: f64| f.top + f.height() * (1.0 - (v - lo) / (hi - lo));

@@ -17,15 +17,8 @@ pub struct DatasetOverview {
     pub recommendations: Vec<Recommendation>,
 }
 
-#[derive(Debug, Clone, Serialize, Default)]
-pub struct Scale {
-    pub customers: u64,
-    pub organizations: u64,
-    pub products: u64,
-    pub features: u64,
-    pub providers: u64,
-    pub models: u64,
-}
+/// Distinct customers, organizations, products, features, providers and models.
+pub type Scale = crate::common::DistinctCounts;
 
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct Temporal {
@@ -93,15 +86,7 @@ const DIMENSIONS: [(&str, &str); 9] = [
 
 pub fn analyze(ds: &Dataset) -> Result<DatasetOverview> {
     let summary = total_metrics(ds, "true")?;
-    let d = distinct_counts(ds)?;
-    let scale = Scale {
-        customers: d.customers,
-        organizations: d.organizations,
-        products: d.products,
-        features: d.features,
-        providers: d.providers,
-        models: d.models,
-    };
+    let scale: Scale = *distinct_counts(ds)?;
     let mut distributions = Vec::new();
     for (name, col) in DIMENSIONS {
         // Shares only need counts and sums: no percentiles here.
