@@ -283,6 +283,7 @@ impl Builders {
 }
 
 /// A parsed row, held until every field has been read, so a bad row leaves no partial values.
+#[derive(Clone, Copy)]
 enum Value<'a> {
     Text(&'a str),
     Int(i64),
@@ -303,8 +304,9 @@ fn parse_record<'a>(
     map: &[Option<usize>],
     row_number: u64,
     call_id_buf: &'a mut String,
-) -> Result<Vec<Value<'a>>, (usize, String, String)> {
-    let mut out: Vec<Value<'a>> = Vec::with_capacity(COLUMNS.len());
+) -> Result<[Value<'a>; COLUMNS.len()], (usize, String, String)> {
+    // On the stack: one row is parsed per call, hundreds of thousands of times.
+    let mut out = [Value::Int(0); COLUMNS.len()];
     let (inp, outp) = (col_index("input_tokens"), col_index("output_tokens"));
     for (i, c) in COLUMNS.iter().enumerate() {
         let raw: Option<&[u8]> = map[i].map(|j| rec.get(j).unwrap_or(b""));
@@ -344,7 +346,7 @@ fn parse_record<'a>(
                 None => return Err((i, text.to_string(), "expected an ISO-8601 timestamp".into())),
             },
         };
-        out.push(v);
+        out[i] = v;
     }
     // Derived defaults.
     if let (Value::Int(a), Value::Int(b)) = (&out[inp], &out[outp]) {
