@@ -61,8 +61,10 @@ impl Period {
 /// Average days per month, used to prorate monthly subscription prices.
 pub const DAYS_PER_MONTH: f64 = 365.25 / 12.0;
 
+/// A shared result, or why computing it failed.
+type MemoCell = std::sync::OnceLock<std::result::Result<Arc<dyn std::any::Any + Send + Sync>, String>>;
 /// Results shared between analyses, computed once per dataset.
-type Memo = std::sync::Mutex<std::collections::HashMap<String, Arc<dyn std::any::Any + Send + Sync>>>;
+type Memo = std::sync::Mutex<std::collections::HashMap<String, Arc<MemoCell>>>;
 
 /// A loaded call log, ready for SQL.
 pub struct Dataset {
@@ -135,19 +137,22 @@ impl Dataset {
     }
 
     /// The value stored under `key`, computed by `compute` on first use. Several analyses need the same
-    /// aggregate (per-customer totals, for one); this runs its query once. Two threads asking at the
-    /// same time may both compute it; the first result is kept.
+    /// aggregate (per-customer totals, for one); this runs its query once, and an analysis asking while
+    /// another computes it waits for that result instead of computing it again.
     pub fn memo<T: Send + Sync + 'static>(&self, key: &str, compute: impl FnOnce() -> Result<T>) -> Result<Arc<T>> {
-        let poisoned = || AnalyticsError::Query("memo lock poisoned".into());
-        let cached = self.memo.lock().map_err(|_| poisoned())?.get(key).cloned();
-        let value = match cached {
-            Some(v) => v,
-            None => {
-                let fresh: Arc<dyn std::any::Any + Send + Sync> = Arc::new(compute()?);
-                self.memo.lock().map_err(|_| poisoned())?.entry(key.to_string()).or_insert(fresh).clone()
-            }
+        let cell = {
+            let mut map = self.memo.lock().map_err(|_| AnalyticsError::Query("memo lock poisoned".into()))?;
+            map.entry(key.to_string()).or_default().clone()
         };
-        value.downcast::<T>().map_err(|_| AnalyticsError::Query(format!("memo `{key}` holds another type")))
+        let value = cell.get_or_init(|| {
+            compute().map(|v| Arc::new(v) as Arc<dyn std::any::Any + Send + Sync>).map_err(|e| e.to_string())
+        });
+        match value {
+            Ok(v) => {
+                v.clone().downcast::<T>().map_err(|_| AnalyticsError::Query(format!("memo `{key}` holds another type")))
+            }
+            Err(e) => Err(AnalyticsError::Query(e.clone())),
+        }
     }
 
     /// Uses `catalog` instead of the built-in prices.
