@@ -278,6 +278,25 @@ pub fn iso(ms: i64) -> String {
     chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ms).map(|t| t.to_rfc3339()).unwrap_or_default()
 }
 
+/// Dollars for messages: two decimals from $1, more below so small amounts do not read `$0.00`
+/// (`$12.35`, `$0.0123`, `$0.000094`).
+#[derive(Debug, Clone, Copy)]
+pub struct Usd(pub f64);
+
+impl std::fmt::Display for Usd {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (x, sign) = (self.0.abs(), if self.0 < 0.0 { "-" } else { "" });
+        let decimals = if x >= 1.0 || x == 0.0 {
+            2
+        } else if x >= 0.01 {
+            4
+        } else {
+            6
+        };
+        write!(f, "{sign}${x:.decimals$}")
+    }
+}
+
 /// a / b, or 0 when b is 0.
 pub fn ratio(a: f64, b: f64) -> f64 {
     if b == 0.0 { 0.0 } else { a / b }
@@ -480,6 +499,16 @@ pub fn forecast_30d(daily: &[f64], first_weekday: usize) -> Forecast {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn dollars_keep_small_amounts_readable() {
+        use super::Usd;
+        assert_eq!(Usd(1772.849).to_string(), "$1772.85");
+        assert_eq!(Usd(0.0123).to_string(), "$0.0123");
+        assert_eq!(Usd(0.000094).to_string(), "$0.000094");
+        assert_eq!(Usd(0.0).to_string(), "$0.00");
+        assert_eq!(Usd(-5.5).to_string(), "-$5.50");
+    }
+
     #[test]
     fn selected_percentiles_match_sorting() {
         let mut state = 12345u64;

@@ -151,3 +151,30 @@ fn hostile_names_are_only_ever_shown_escaped() {
     }
     assert!(seen_escaped > 0, "the hostile names are shown, escaped");
 }
+
+#[test]
+fn empty_and_one_row_inputs_render_every_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("calls.csv");
+    simulate(&data, "50");
+    let text = fs::read_to_string(&data).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let first = lines.next().unwrap();
+    for (name, body) in [("empty", format!("{header}\n")), ("one", format!("{header}\n{first}\n"))] {
+        let input = dir.path().join(format!("{name}.csv"));
+        fs::write(&input, body).unwrap();
+        let out = dir.path().join(name);
+        analyze(&input, &out, &[]);
+        let pages = pages(&out.join("html"));
+        assert_eq!(pages.len(), 14, "{name}");
+        for (file, html) in &pages {
+            assert!(!html.contains("NaN") && !html.contains("inf%") && !html.contains("$inf"), "{name}/{file}");
+            assert_eq!(html.matches("<svg").count(), html.matches("</svg>").count(), "{name}/{file}");
+        }
+        let index = &pages.iter().find(|(f, _)| f == "index.html").unwrap().1;
+        if name == "empty" {
+            assert!(index.contains("no calls yet"), "the index says there is no data");
+        }
+    }
+}

@@ -171,7 +171,7 @@ fn understanding(v: &Value) -> (Vec<Card>, Vec<Section>) {
     let sections = vec![
         Section::new("daily", "Daily cost trend").chart(trend).table(table(days, &["date", "calls", "cost_usd"], 60)),
         Section::new("forecast", "Forecast")
-            .intro("Linear trend over the daily costs with a weekday pattern once 14 days are known; the band is ±2 standard errors.")
+            .intro("Least-squares trend over the daily costs with day-of-week factors, extrapolated once 14 days are known (before that: the weekday-adjusted level); low and high bound an 80% interval from the residual spread. The run rate is the average day x 30.")
             .facts(crate::page::facts_of(at(v, "forecast"))),
         Section::new("by_provider", "Cost by provider")
             .chart(svg::donut("Cost share by provider", &strs(providers, "key").into_iter().zip(nums(providers, "cost_usd")).collect::<Vec<_>>(), Unit::Usd))

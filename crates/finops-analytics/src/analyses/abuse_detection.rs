@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::{Recommendation, Severity};
-use crate::common::{DAY, HOUR, MINUTE, customers, day_label, hour_label, median, minute_label, pct};
+use crate::common::{DAY, HOUR, MINUTE, Usd, customers, day_label, hour_label, median, minute_label, pct};
 use crate::engine::{Dataset, Result};
 
 /// An hour is a spike when it holds 10x the customer's average hourly calls and at least this many.
@@ -150,8 +150,8 @@ pub fn analyze(ds: &Dataset) -> Result<Abuse> {
                         value: dv[k],
                         baseline: med,
                         detail: format!(
-                            "${:.2} in a day, {:.1}x the customer's median day",
-                            dv[k],
+                            "{} in a day, {:.1}x the customer's median day",
+                            Usd(dv[k]),
                             dv[k] / med.max(1e-9)
                         ),
                     });
@@ -190,9 +190,9 @@ pub fn analyze(ds: &Dataset) -> Result<Abuse> {
             value: c.cost_usd,
             baseline: c.revenue_usd,
             detail: format!(
-                "starter plan: ${:.2} of AI cost against ${:.2} of revenue ({:.1}x)",
-                c.cost_usd,
-                c.revenue_usd,
+                "starter plan: {} of AI cost against {} of revenue ({:.1}x)",
+                Usd(c.cost_usd),
+                Usd(c.revenue_usd),
                 c.cost_usd / c.revenue_usd
             ),
         })
@@ -226,9 +226,10 @@ pub fn analyze(ds: &Dataset) -> Result<Abuse> {
                     value: score,
                     baseline: med_cost,
                     detail: format!(
-                        "score {score:.0}: ${:.2} of AI cost ({:.1}x the median ${med_cost:.2} of {archetype} {tier} customers), {} calls ({:.1}x the median){}",
-                        c.cost_usd,
+                        "score {score:.0}: {} of AI cost ({:.1}x the median {} of {archetype} {tier} customers), {} calls ({:.1}x the median){}",
+                        Usd(c.cost_usd),
                         c.cost_usd / med_cost.max(1e-12),
+                        Usd(med_cost),
                         c.calls,
                         c.calls as f64 / med_calls.max(1e-12),
                         l.filter(|l| *l < 300.0).map(|l| format!(", average latency {l:.0} ms")).unwrap_or_default()

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::{Recommendation, Severity};
-use crate::common::{Group, group_metrics, pct, ratio};
+use crate::common::{Group, Usd, group_metrics, pct, ratio};
 use crate::engine::{Dataset, Result};
 
 #[derive(Debug, Clone, Serialize)]
@@ -201,10 +201,10 @@ pub fn recommend(s: &Summary, orgs: &[OrgRow], features: &[FeatureAdoption], e: 
             "costly_niche_feature",
             Severity::Info,
             format!(
-                "`{}` is used by {:.1}% of customers yet costs ${:.2} ({:.1}% of spend).",
+                "`{}` is used by {:.1}% of customers yet costs {} ({:.1}% of spend).",
                 f.feature,
                 f.adoption_pct,
-                f.cost_usd,
+                Usd(f.cost_usd),
                 pct(f.cost_usd, s.cost_usd)
             ),
         ));
@@ -214,8 +214,10 @@ pub fn recommend(s: &Summary, orgs: &[OrgRow], features: &[FeatureAdoption], e: 
             "chargeback",
             Severity::Info,
             format!(
-                "Chargeback of ${:.2} over {} organizations is ready to export (average ${:.2}).",
-                s.cost_usd, s.organizations, s.avg_cost_per_org
+                "Chargeback of {} over {} organizations is ready to export (average {}).",
+                Usd(s.cost_usd),
+                s.organizations,
+                Usd(s.avg_cost_per_org)
             ),
         ));
     }

@@ -7,7 +7,7 @@ use finops_core::pricing::{Catalog, Model, PriceRow};
 use serde::Serialize;
 
 use super::{Recommendation, Severity};
-use crate::common::{DAY, day_date, pct, percentile};
+use crate::common::{DAY, Usd, day_date, pct, percentile};
 use crate::engine::{DAYS_PER_MONTH, Dataset, Result};
 
 /// Assumed discount on committed spend (the what-if; negotiate your own).
@@ -300,8 +300,8 @@ pub fn recommend(
             "model_switch",
             Severity::Info,
             format!(
-                "Moving {}/{} calls to {} would have cost ${:.2} instead of ${:.2} ({:.0}% less) at catalog prices; test its quality on your tasks first.",
-                top.provider, top.from, top.to, top.alternative_cost_usd, top.current_cost_usd, top.savings_pct
+                "Moving {}/{} calls to {} would have cost {} instead of {} ({:.0}% less) at catalog prices; test its quality on your tasks first.",
+                top.provider, top.from, top.to, Usd(top.alternative_cost_usd), Usd(top.current_cost_usd), top.savings_pct
             ),
         ));
     }
@@ -311,8 +311,8 @@ pub fn recommend(
             "use_batch_api",
             Severity::Info,
             format!(
-                "{calls} production summarize/extract calls could go through the batch API, saving ${:.2}.",
-                s.batch_savings_usd
+                "{calls} production summarize/extract calls could go through the batch API, saving {}.",
+                Usd(s.batch_savings_usd)
             ),
         ));
     }
@@ -321,8 +321,8 @@ pub fn recommend(
             "prompt_caching",
             Severity::Info,
             format!(
-                "Long prompts that missed the cache: caching half of them would save ${:.2}.",
-                s.caching_savings_usd
+                "Long prompts that missed the cache: caching half of them would save {}.",
+                Usd(s.caching_savings_usd)
             ),
         ));
     }

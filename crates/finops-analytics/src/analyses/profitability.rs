@@ -2,7 +2,7 @@
 use serde::Serialize;
 
 use super::{Recommendation, Severity};
-use crate::common::{CustomerRow, customers, pct};
+use crate::common::{CustomerRow, Usd, customers, pct};
 use crate::engine::{Dataset, Result};
 
 #[derive(Debug, Clone, Serialize)]
@@ -162,8 +162,11 @@ pub fn recommend(
             "unprofitable_customers",
             Severity::Critical,
             format!(
-                "{} customers ({:.1}%) cost more than they pay: ${:.2} lost over {:.1} days.",
-                u.count, u.pct_of_customers, u.total_loss_usd, s.period_days
+                "{} customers ({:.1}%) cost more than they pay: {} lost over {:.1} days.",
+                u.count,
+                u.pct_of_customers,
+                Usd(u.total_loss_usd),
+                s.period_days
             ),
         ));
     }
@@ -190,15 +193,22 @@ pub fn recommend(
             "below_target_margin",
             Severity::Warning,
             format!(
-                "Overall margin is {:.1}%, below the 40% target (revenue ${:.2}, cost ${:.2}).",
-                s.margin_pct, s.revenue_usd, s.cost_usd
+                "Overall margin is {:.1}%, below the 40% target (revenue {}, cost {}).",
+                s.margin_pct,
+                Usd(s.revenue_usd),
+                Usd(s.cost_usd)
             ),
         ));
     } else {
         out.push(Recommendation::new(
             "healthy_margin",
             Severity::Success,
-            format!("Overall margin is {:.1}% (revenue ${:.2}, cost ${:.2}).", s.margin_pct, s.revenue_usd, s.cost_usd),
+            format!(
+                "Overall margin is {:.1}% (revenue {}, cost {}).",
+                s.margin_pct,
+                Usd(s.revenue_usd),
+                Usd(s.cost_usd)
+            ),
         ));
     }
     out

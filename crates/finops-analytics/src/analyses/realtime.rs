@@ -3,7 +3,9 @@
 use serde::Serialize;
 
 use super::{Recommendation, Severity};
-use crate::common::{DAY, HOUR, customers, day_label, hhi, hour_label, hourly_series, median, pct, seasonal_anomalies};
+use crate::common::{
+    DAY, HOUR, Usd, customers, day_label, hhi, hour_label, hourly_series, median, pct, seasonal_anomalies,
+};
 use crate::engine::{Dataset, Result};
 
 /// Robust z and minimum ratio a cost hour must exceed to be an anomaly.
@@ -230,9 +232,8 @@ pub fn recommend(s: &Summary, anomalies: &[CostAnomaly], c: &Concentration) -> V
             "cost_anomalies",
             Severity::Warning,
             format!(
-                "{n} organization-hours cost far above their usual level; the largest: {} at {} spent ${:.2}, {:.1}x its baseline of ${:.2}.",
-                top.key, top.hour, top.cost_usd, top.ratio, top.baseline_usd
-            ),
+                "{n} organization-hours cost far above their usual level; the largest: {} at {} spent {}, {:.1}x its baseline of {}.",
+                top.key, top.hour, Usd(top.cost_usd), top.ratio, Usd(top.baseline_usd)),
         ));
     }
     if c.hhi > 2500.0 {

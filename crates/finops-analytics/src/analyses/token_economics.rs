@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::{Recommendation, Severity};
-use crate::common::{pct, ratio};
+use crate::common::{Usd, pct, ratio};
 use crate::engine::{Dataset, Result};
 
 #[derive(Debug, Clone, Serialize)]
@@ -201,12 +201,12 @@ pub fn recommend(s: &Summary, by_model: &[TokenRow], patterns: &[Pattern], calls
             "wasteful_pattern",
             Severity::Warning,
             format!(
-                "{} calls ({:.1}%) match `{}` ({}), costing ${:.2}.",
+                "{} calls ({:.1}%) match `{}` ({}), costing {}.",
                 p.calls,
                 pct(p.calls as f64, calls as f64),
                 p.pattern,
                 p.rule,
-                p.cost_usd
+                Usd(p.cost_usd)
             ),
         ));
     }

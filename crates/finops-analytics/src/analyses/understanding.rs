@@ -3,7 +3,9 @@ use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
 use super::{Recommendation, Severity};
-use crate::common::{DAY, Forecast, Group, Metrics, day_label, forecast_30d, group_metrics, pct, ratio, total_metrics};
+use crate::common::{
+    DAY, Forecast, Group, Metrics, Usd, day_label, forecast_30d, group_metrics, pct, ratio, total_metrics,
+};
 use crate::engine::{Dataset, Result};
 
 #[derive(Debug, Clone, Serialize)]
@@ -205,8 +207,9 @@ pub fn recommend(
                 "provider_cost_concentration",
                 Severity::Warning,
                 format!(
-                    "{} takes {share:.1}% of spend (${:.2}); a second provider for some features would cut the risk.",
-                    top.key[0], top.metrics.cost_usd
+                    "{} takes {share:.1}% of spend ({}); a second provider for some features would cut the risk.",
+                    top.key[0],
+                    Usd(top.metrics.cost_usd)
                 ),
             ));
         }
@@ -238,9 +241,8 @@ pub fn recommend(
             "cost_trend",
             if wow > 0.0 { Severity::Warning } else { Severity::Info },
             format!(
-                "Daily cost changed {wow:+.1}% week over week; the trend projects ${:.2} for the next 30 days (run rate: ${:.2}).",
-                forecast.trend_30d, forecast.run_rate_30d
-            ),
+                "Daily cost changed {wow:+.1}% week over week; the trend projects {} for the next 30 days (run rate: {}).",
+                Usd(forecast.trend_30d), Usd(forecast.run_rate_30d)),
         ));
     }
     if out.is_empty() && s.totals.calls > 0 {
