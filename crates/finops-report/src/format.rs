@@ -132,7 +132,7 @@ impl Unit {
             || k == "slope_per_day"
         {
             Unit::Usd
-        } else if k.ends_with("_pct") || k.ends_with("pct_of_cost") {
+        } else if k.ends_with("_pct") || k.starts_with("pct_") {
             Unit::Pct
         } else if k.ends_with("_ms") || k.contains("latency") || k.starts_with("p50") || k.starts_with("p95") {
             Unit::Ms
@@ -177,5 +177,6 @@ mod tests {
         assert_eq!(Unit::of_key("p95_latency_ms"), Unit::Ms);
         assert_eq!(Unit::of_key("calls"), Unit::Count);
         assert_eq!(Unit::of_key("avg_cost_per_call"), Unit::Usd);
+        assert_eq!(Unit::of_key("pct_of_customers"), Unit::Pct);
     }
 }

@@ -540,7 +540,7 @@ fn features(v: &Value) -> (Vec<Card>, Vec<Section>) {
         Card::new("Customers", int(num(v, "summary.customers"))),
     ];
     let f = list(v, "by_feature");
-    let quadrants = ["invest", "maintain", "optimize", "reconsider"];
+    let quadrants = ["invest", "maintain", "optimize", "sunset"];
     let groups: Vec<&str> = quadrants.to_vec();
     let points: Vec<Point> = f
         .iter()

@@ -232,7 +232,8 @@ pub fn line(title: &str, labels: &[String], series: &[Series], unit: Unit, x_axi
     if labels.is_empty() || series.iter().all(|s| s.values.is_empty()) {
         return empty(title);
     }
-    let f = Frame { h: 320.0, left: 64.0, top: 44.0, right: 16.0, bottom: 64.0 };
+    // The last point sits on the right edge, with its label centred on it: leave room for half a label.
+    let f = Frame { h: 320.0, left: 64.0, top: 44.0, right: 40.0, bottom: 64.0 };
     let mut out = String::new();
     let (lo, hi) = open_with_value_axis(&mut out, (title, "line"), &f, series, unit, y_axis_label);
     let n = labels.len();
@@ -424,7 +425,9 @@ pub fn stacked(
     out
 }
 
-/// A donut of shares; slices under 1% are merged into "other".
+/// A donut of shares. With more slices than colours, those after the seventh (callers pass them largest
+/// first) and any under 1% are merged into
+/// "other".
 pub fn donut(title: &str, items: &[(String, f64)], unit: Unit) -> String {
     let total: f64 = items.iter().map(|(_, v)| v.max(0.0)).sum();
     if items.is_empty() || total <= 0.0 {
@@ -433,7 +436,7 @@ pub fn donut(title: &str, items: &[(String, f64)], unit: Unit) -> String {
     let mut slices: Vec<(String, f64)> = Vec::new();
     let mut other = 0.0;
     for (k, v) in items {
-        if *v / total < 0.01 || slices.len() >= PALETTE - 1 {
+        if items.len() > PALETTE && (*v / total < 0.01 || slices.len() >= PALETTE - 1) {
             other += v.max(0.0);
         } else {
             slices.push((k.clone(), v.max(0.0)));
