@@ -321,15 +321,14 @@ fn realtime(v: &Value) -> (Vec<Card>, Vec<Section>) {
 fn optimization(v: &Value) -> (Vec<Card>, Vec<Section>) {
     let s = |k: &str| num(v, &format!("summary.{k}"));
     let cost = s("cost_usd");
-    let saving =
-        s("switching_savings_usd") + s("batch_savings_usd") + s("caching_savings_usd") + s("commitment_savings_usd");
     let cards = vec![
         Card::new("Total cost", usd(cost)),
         Card::new("Model switching", usd(s("switching_savings_usd"))),
         Card::new("Batch API", usd(s("batch_savings_usd"))),
         Card::new("Prompt caching", usd(s("caching_savings_usd"))),
         Card::new("Commitments", usd(s("commitment_savings_usd"))),
-        Card::new("Actionable share", pct(s("actionable_pct"))).note("of cost has at least one saving"),
+        Card::new("Actionable share", pct(s("actionable_pct")))
+            .note("switching + batch + caching against the spend, each priced as if done alone"),
     ];
     let switches = list(v, "model_switching");
     let points: Vec<Point> = switches
@@ -342,17 +341,18 @@ fn optimization(v: &Value) -> (Vec<Card>, Vec<Section>) {
         })
         .collect();
     let sections = vec![
-        Section::new("summary", "Where the savings are").chart(svg::donut(
-            "Savings by lever against remaining spend (period cost)",
-            &[
-                ("model switching".to_string(), s("switching_savings_usd")),
-                ("batch API".to_string(), s("batch_savings_usd")),
-                ("prompt caching".to_string(), s("caching_savings_usd")),
-                ("commitments".to_string(), s("commitment_savings_usd")),
-                ("remaining spend".to_string(), (cost - saving).max(0.0)),
-            ],
-            Unit::Usd,
-        )),
+        Section::new("summary", "Where the savings are")
+            .intro("Each lever is priced against the current spend of the period; several can apply to the same calls (a switched model can also be batched or committed), so they are not added up.")
+            .chart(svg::hbars(
+                "Savings by lever (period, catalog prices)",
+                &["model switching", "batch API", "prompt caching", "commitments"].map(String::from),
+                &[Series::new(
+                    "savings",
+                    vec![s("switching_savings_usd"), s("batch_savings_usd"), s("caching_savings_usd"), s("commitment_savings_usd")],
+                )],
+                Unit::Usd,
+                "USD saved over the period",
+            )),
         Section::new("model_switching", "Cheaper sibling models")
             .intro("Each model's usage re-priced at the catalog price of its cheaper sibling from the same provider on the day of the call.")
             .chart(svg::scatter("Switch candidates: current cost against savings", &points, &["model switch"], (Unit::Usd, "current cost (USD)"), (Unit::Usd, "savings (USD)")))

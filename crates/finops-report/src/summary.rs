@@ -60,11 +60,10 @@ pub fn findings(results: &[Rendered<'_>]) -> Vec<Finding> {
             out.push(Finding {
                 title: "Savings available".into(),
                 finding: format!(
-                    "{} of {} ({}) could be saved at catalog prices: switching {}, batch {}, caching {}, commitments {}.",
-                    usd(total),
+                    "At catalog prices, against {} of spend: cheaper sibling models would save {} ({}), batch {}, caching {}, commitments {} (levers overlap; not a sum).",
                     usd(s("cost_usd")),
-                    pct(100.0 * total / s("cost_usd").max(1e-12)),
                     usd(s("switching_savings_usd")),
+                    pct(100.0 * s("switching_savings_usd") / s("cost_usd").max(1e-12)),
                     usd(s("batch_savings_usd")),
                     usd(s("caching_savings_usd")),
                     usd(s("commitment_savings_usd")),
