@@ -298,6 +298,16 @@ fn col_index(name: &str) -> usize {
     COLUMNS.iter().position(|c| c.name == name).unwrap_or(0)
 }
 
+/// A plain non-negative integer (ASCII digits, at most 18, optional surrounding spaces); anything else
+/// goes through the general path, which reports it.
+fn plain_uint(b: &[u8]) -> Option<i64> {
+    let b = b.trim_ascii();
+    if b.is_empty() || b.len() > 18 {
+        return None;
+    }
+    b.iter().try_fold(0i64, |v, &c| c.is_ascii_digit().then(|| v * 10 + i64::from(c - b'0')))
+}
+
 /// Reads one record into values, or says which field is bad.
 fn parse_record<'a>(
     rec: &'a csv::ByteRecord,
@@ -310,6 +320,14 @@ fn parse_record<'a>(
     let (inp, outp) = (col_index("input_tokens"), col_index("output_tokens"));
     for (i, c) in COLUMNS.iter().enumerate() {
         let raw: Option<&[u8]> = map[i].map(|j| rec.get(j).unwrap_or(b""));
+        // Integers are read straight from the bytes (most of a row): no UTF-8 check needed for digits.
+        if c.ty == ColumnType::Integer
+            && let Some(bytes) = raw
+            && let Some(v) = plain_uint(bytes)
+        {
+            out[i] = Value::Int(v);
+            continue;
+        }
         let text = match raw {
             Some(bytes) => std::str::from_utf8(bytes)
                 .map_err(|_| (i, String::from_utf8_lossy(bytes).into_owned(), "not valid UTF-8".to_string()))?,
