@@ -314,7 +314,9 @@ pub fn percentile(values: &[f64], p: f64) -> f64 {
     }
     let mut v = values.to_vec();
     v.sort_by(f64::total_cmp);
-    percentile_sorted(&v, p)
+    let pos = p.clamp(0.0, 1.0) * (v.len() - 1) as f64;
+    let (k, f) = (pos.floor() as usize, pos - pos.floor());
+    if k + 1 < v.len() { v[k] + (v[k + 1] - v[k]) * f } else { v[k] }
 }
 
 /// Exact interpolated percentiles (same method as [`percentile`]) of an unsorted integer sample, by
@@ -354,16 +356,6 @@ pub fn percentiles_of<const N: usize>(values: &mut [i64], ps: [f64; N]) -> [f64;
         end = k;
     }
     out
-}
-
-/// Exact interpolated percentile of a sorted sample; 0 for an empty one.
-pub fn percentile_sorted(v: &[f64], p: f64) -> f64 {
-    if v.is_empty() {
-        return 0.0;
-    }
-    let pos = p.clamp(0.0, 1.0) * (v.len() - 1) as f64;
-    let (k, f) = (pos.floor() as usize, pos - pos.floor());
-    if k + 1 < v.len() { v[k] + (v[k + 1] - v[k]) * f } else { v[k] }
 }
 
 /// Median of a sample.

@@ -187,7 +187,8 @@ fn write_html(
             generated_at: stored.get(m.id).map(|s| s.1),
         })
         .collect();
-    let total = ds.sql("SELECT coalesce(sum(cost_usd), 0) AS c FROM calls")?.f64("c")?.first().copied().unwrap_or(0.0);
+    // The same totals the overview and usage analyses computed (shared through the dataset's memo).
+    let total = finops_analytics::common::total_metrics(ds, "true")?.cost_usd;
     let dataset = DatasetInfo {
         source: args.input.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "),
         bytes: ds.load.bytes,

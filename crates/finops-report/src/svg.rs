@@ -180,12 +180,17 @@ fn x_labels(out: &mut String, f: &Frame, labels: &[String], centers: &[f64], axi
                 write!(out, r#"<text class="tick" x="{x:.1}" y="{y:.1}" text-anchor="middle">{t}</text>"#, t = esc(l));
         }
     }
+    axis_title_below(out, f, axis);
+}
+
+/// The axis title centred under the plot, at the bottom of the chart.
+fn axis_title_below(out: &mut String, f: &Frame, title: &str) {
     let _ = write!(
         out,
         r#"<text class="axis" x="{x:.1}" y="{y:.1}" text-anchor="middle">{a}</text>"#,
         x = f.left + f.width() / 2.0,
         y = f.h - 6.0,
-        a = esc(axis)
+        a = esc(title)
     );
 }
 
@@ -364,13 +369,8 @@ pub fn hbars(title: &str, labels: &[String], series: &[Series], unit: Unit, valu
             );
         }
     }
-    let _ = write!(
-        out,
-        r#"<text class="axis" x="{x:.1}" y="{y:.1}" text-anchor="middle">{a}</text></svg>"#,
-        x = f.left + f.width() / 2.0,
-        y = f.h - 6.0,
-        a = esc(value_axis)
-    );
+    axis_title_below(&mut out, &f, value_axis);
+    out.push_str("</svg>");
     out
 }
 
@@ -558,13 +558,8 @@ pub fn scatter(
             yv = esc(&y_unit.full(p.y))
         );
     }
-    let _ = write!(
-        out,
-        r#"<text class="axis" x="{x:.1}" y="{y:.1}" text-anchor="middle">{a}</text></svg>"#,
-        x = f.left + f.width() / 2.0,
-        y = f.h - 6.0,
-        a = esc(x_axis)
-    );
+    axis_title_below(&mut out, &f, x_axis);
+    out.push_str("</svg>");
     out
 }
 

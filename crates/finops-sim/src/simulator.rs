@@ -532,13 +532,7 @@ impl Simulator {
         stop: Stop,
         opts: &RunOptions<'_>,
     ) -> Result<Summary, SimError> {
-        let io_err = |p: &Path| {
-            let p = p.to_path_buf();
-            move |source| SimError::Io { path: p, source }
-        };
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            fs::create_dir_all(dir).map_err(io_err(dir))?;
-        }
+        create_parent(path)?;
         let tmp = partial_path(path);
         let file = fs::File::create(&tmp).map_err(io_err(&tmp))?;
         let result = match format {
@@ -575,16 +569,24 @@ pub fn events_path(path: &Path) -> PathBuf {
 /// Writes `bytes` to `path` (creating its folder) through `<path>.partial` and a rename, so a reader
 /// never sees half a file.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SimError> {
-    let io_err = |p: &Path| {
-        let p = p.to_path_buf();
-        move |source| SimError::Io { path: p, source }
-    };
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        fs::create_dir_all(dir).map_err(io_err(dir))?;
-    }
+    create_parent(path)?;
     let tmp = partial_path(path);
     fs::write(&tmp, bytes).map_err(io_err(&tmp))?;
     fs::rename(&tmp, path).map_err(io_err(path))
+}
+
+/// Turns an I/O error on `p` into a [`SimError`] naming the path.
+fn io_err(p: &Path) -> impl FnOnce(std::io::Error) -> SimError {
+    let p = p.to_path_buf();
+    move |source| SimError::Io { path: p, source }
+}
+
+/// Creates the folder `path` goes into, if it names one.
+fn create_parent(path: &Path) -> Result<(), SimError> {
+    match path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        Some(dir) => fs::create_dir_all(dir).map_err(io_err(dir)),
+        None => Ok(()),
+    }
 }
 
 /// Where `write_file` writes while it works.
