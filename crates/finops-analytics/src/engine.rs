@@ -84,6 +84,13 @@ impl Dataset {
         Dataset::from_batches(batches, report)
     }
 
+    /// Loads the first `len` bytes of a CSV file that is still growing (see [`crate::load::load_csv_prefix`]);
+    /// `name` is how the file appears in results.
+    pub fn open_csv_prefix(path: &std::path::Path, len: u64, name: &str, opts: LoadOptions) -> Result<Dataset> {
+        let (batches, report) = crate::load::load_csv_prefix(path, len, name, opts)?;
+        Dataset::from_batches(batches, report)
+    }
+
     /// Wraps batches that already follow [`canonical_schema`].
     pub fn from_batches(batches: Vec<RecordBatch>, load: LoadReport) -> Result<Dataset> {
         let threads = std::thread::available_parallelism().map_or(2, |n| n.get());

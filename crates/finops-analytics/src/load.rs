@@ -451,15 +451,50 @@ fn parse_chunk(
     Ok(ChunkResult { batch: b.finish(schema), rows, bad, bad_count })
 }
 
+/// Loads the first `len` bytes of a CSV file that is still being written, such as the simulator's
+/// `<out>.partial` with the length it last reported as written (always a row end). Anything after the
+/// last line end within `len` is ignored. `name` is how the file is shown in reports and errors.
+pub fn load_csv_prefix(
+    path: &Path,
+    len: u64,
+    name: &str,
+    opts: LoadOptions,
+) -> Result<(Vec<RecordBatch>, LoadReport), LoadError> {
+    use std::io::Read;
+    let io = |source| LoadError::Io { path: path.to_path_buf(), source };
+    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+    fs::File::open(path).map_err(io)?.take(len).read_to_end(&mut bytes).map_err(io)?;
+    let whole = memchr::memrchr(b'\n', &bytes).map_or(0, |i| i + 1);
+    bytes.truncate(whole);
+    let (batches, file, examples) = parse_csv(Path::new(name), &bytes, opts, 0)?;
+    let report = LoadReport {
+        rows: file.rows,
+        bytes: file.bytes,
+        bad_rows: file.bad_rows,
+        bad_row_examples: examples,
+        files: vec![file],
+    };
+    Ok((batches, report))
+}
+
 fn load_csv(
     path: &Path,
     opts: LoadOptions,
     rows_before: u64,
 ) -> Result<(Vec<RecordBatch>, FileReport, Vec<BadRow>), LoadError> {
-    let io = |source| LoadError::Io { path: path.to_path_buf(), source };
-    let bytes = fs::read(path).map_err(io)?;
+    let bytes = fs::read(path).map_err(|source| LoadError::Io { path: path.to_path_buf(), source })?;
+    parse_csv(path, &bytes, opts, rows_before)
+}
+
+/// Parses a whole CSV file's bytes; `path` names it in the report and in errors.
+fn parse_csv(
+    path: &Path,
+    bytes: &[u8],
+    opts: LoadOptions,
+    rows_before: u64,
+) -> Result<(Vec<RecordBatch>, FileReport, Vec<BadRow>), LoadError> {
     let file = path.display().to_string();
-    let header_end = memchr::memchr(b'\n', &bytes).map_or(bytes.len(), |i| i + 1);
+    let header_end = memchr::memchr(b'\n', bytes).map_or(bytes.len(), |i| i + 1);
     let header: Vec<String> = csv::ReaderBuilder::new()
         .has_headers(false)
         .from_reader(&bytes[..header_end])

@@ -120,3 +120,36 @@ fn every_analysis_handles_empty_tiny_and_one_day_inputs() {
         }
     }
 }
+
+#[test]
+fn a_growing_file_is_read_up_to_its_last_whole_row() {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let sim = Simulator::new(SimConfig { customers: 60, organizations: 6, ..SimConfig::default() }).unwrap();
+    let written = AtomicU64::new(0);
+    let seen = Mutex::new(Vec::new());
+    let progress = |_: &finops_sim::Progress| seen.lock().unwrap().push(written.load(Ordering::Acquire));
+    let mut out = Vec::new();
+    let opts = RunOptions { progress: Some(&progress), written: Some(&written), ..RunOptions::default() };
+    sim.write_csv(&mut out, Stop::Calls(30_000), &opts).unwrap();
+    assert_eq!(written.load(Ordering::Acquire), out.len() as u64, "the hook ends at the file's length");
+    let seen = seen.into_inner().unwrap();
+    assert!(seen.len() > 3);
+    for &w in &seen {
+        assert!(w == 0 || out[w as usize - 1] == b'\n', "written={w} is not at a row end");
+    }
+
+    // A reader racing the writer may also see half a row past the reported length: it is ignored.
+    let dir = tempfile::tempdir().unwrap();
+    let torn = out.len() - 37;
+    let path = dir.path().join("calls.csv.partial");
+    fs::write(&path, &out[..torn]).unwrap();
+    let lines = |n: usize| out[..n].iter().filter(|&&b| b == b'\n').count() as u64;
+    let ds = Dataset::open_csv_prefix(&path, torn as u64, "data/calls.csv", LoadOptions::default()).unwrap();
+    assert_eq!(ds.rows(), lines(torn) - 1);
+    assert_eq!(ds.load.files[0].path, "data/calls.csv");
+    let mid = seen[seen.len() / 2];
+    let ds = Dataset::open_csv_prefix(&path, mid, "data/calls.csv", LoadOptions::default()).unwrap();
+    assert_eq!(ds.rows(), lines(mid as usize) - 1);
+    assert_eq!(ds.load.bytes, mid);
+}

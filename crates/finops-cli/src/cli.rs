@@ -10,9 +10,9 @@ use crate::{pricing_cmd, simulate};
 
 /// finops: FinOps and usage-based-revenue analytics for people who pay for LLM APIs.
 ///
-/// Without a command, runs the showcase: generates the default 50 MB dataset of simulated AI API
-/// calls with all 12 traffic scenarios (data/simulated_calls.csv, and its answer key
-/// data/simulated_calls.events.json) with a progress bar.
+/// Without a command, runs the showcase (`finops demo`): generates 50 MB of simulated AI API calls
+/// with all 12 traffic scenarios into data/simulated_calls.csv, re-analyzes them into reports/ every
+/// few seconds as they grow, and serves the live reports on http://127.0.0.1:8000 until Ctrl-C.
 #[derive(Debug, Parser)]
 #[command(name = "finops", version, propagate_version = true)]
 pub struct Cli {
@@ -37,9 +37,40 @@ pub enum Command {
     Pricing(PricingArgs),
     /// List the traffic scenarios with their parameters and showcase windows.
     Scenarios,
-    /// Analyze call logs into the FinOps and usage-based-revenue results (JSON).
+    /// Analyze call logs into the FinOps and usage-based-revenue results (JSON) and HTML reports.
     Analyze(crate::analyze::AnalyzeArgs),
+    /// The showcase (the default command): generate, analyze as the data grows, and serve live.
+    #[command(long_about = DEMO_ABOUT)]
+    Demo(crate::demo::DemoArgs),
+    /// Serve the reports in the live viewer, with controls to generate data and re-run analyses.
+    #[command(long_about = SERVE_ABOUT)]
+    Serve(crate::demo::ServeArgs),
 }
+
+const DEMO_ABOUT: &str = "The showcase, and the default command: generate, analyze as the data grows, and serve live.
+
+Generates the showcase dataset (all 12 scenarios, --target-size, 50 MB by default) into
+<data-dir>/<file> in the background, paced by --rate so that the reports can be watched growing for
+about a minute; every --interval seconds re-runs the 13 analyses over the rows written so far and
+rewrites reports/ (JSON, HTML pages, index, manifest). The viewer on http://127.0.0.1:8000 shows a
+live progress bar, refreshes open reports in place and shows a toast when they change; the index has
+controls to start and stop generation, re-run the analyses and pick the data file.
+
+When the target is reached the final reports stay served until Ctrl-C. Ctrl-C during generation keeps
+the rows written so far as a complete file and analyzes them once more; a second Ctrl-C quits at once.
+
+Examples:
+  finops                                  # the same as `finops demo`
+  finops demo --rate max                  # 50 MB at full speed, then serve
+  finops demo --target-size 10MB --port 8080
+  finops demo --no-serve                  # generate and analyze, then exit";
+
+const SERVE_ABOUT: &str = "Serve the reports in the live viewer (http://127.0.0.1:8000 by default).
+
+Serves <out>/html and a JSON API (GET /api/status, /api/reports, /api/files, /api/events;
+POST /api/generate, /api/generate/stop, /api/analyze). Nothing runs until asked: the index's
+controls (or the API) start a generation with --target-size and --rate, stop it, re-run the analyses
+or switch to another call log of --data-dir. Binds to loopback; POSTs from other sites are refused.";
 
 const SIMULATE_ABOUT: &str = "Generate simulated AI API call logs (CSV or Parquet).
 
@@ -91,7 +122,9 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Pricing(args)) => pricing_cmd::run(&args, &catalog),
         Some(Command::Scenarios) => scenarios_cmd(),
         Some(Command::Analyze(args)) => crate::analyze::run(args),
-        None => simulate::run(simulate::SimulateArgs::showcase(), catalog),
+        Some(Command::Demo(args)) => crate::demo::run_demo(args, catalog),
+        Some(Command::Serve(args)) => crate::demo::run_serve(args, catalog),
+        None => crate::demo::run_demo(crate::demo::DemoArgs::defaults()?, catalog),
     }
 }
 

@@ -1,12 +1,12 @@
-//! `finops`: simulate AI API traffic, and inspect the pricing catalog.
+//! `finops`: simulate AI API traffic, analyze call logs into FinOps reports, and serve them live.
 #[macro_use]
 mod output;
 mod analyze;
 mod cli;
+mod demo;
 mod pricing_cmd;
 mod progress;
 mod simulate;
-mod units;
 
 use std::process::ExitCode;
 
@@ -22,6 +22,7 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| filter.into()))
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     match cli::run(cli) {
         Ok(()) => ExitCode::SUCCESS,

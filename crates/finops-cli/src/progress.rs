@@ -6,7 +6,7 @@ use std::time::Duration;
 use finops_sim::Progress;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::units::{format_size, thousands};
+use finops_core::units::{format_size, thousands};
 
 /// What the bar measures.
 #[derive(Debug, Clone, Copy)]
@@ -82,6 +82,14 @@ impl Reporter {
                     p.elapsed.as_secs_f64()
                 );
             }
+        }
+    }
+
+    /// Prints a line above the bar (or plainly without one).
+    pub fn println(&self, line: &str) {
+        match &self.bar {
+            Some(bar) => bar.println(line),
+            None => eprintln!("{line}"),
         }
     }
 

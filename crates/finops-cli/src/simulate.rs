@@ -12,7 +12,7 @@ use finops_sim::{
 };
 
 use crate::progress::{Goal, Reporter};
-use crate::units::{format_size, parse_size, thousands};
+use finops_core::units::{format_size, parse_size, thousands};
 
 /// The seed's default target: 50 MB.
 pub const DEFAULT_TARGET: u64 = 50 << 20;
@@ -74,28 +74,6 @@ pub enum FormatArg {
 pub enum MixArg {
     Current,
     Seed,
-}
-
-impl SimulateArgs {
-    /// The options of the no-argument showcase.
-    pub fn showcase() -> SimulateArgs {
-        SimulateArgs {
-            target_size: None,
-            calls: None,
-            days: None,
-            seed: 42,
-            start: DEFAULT_START.into(),
-            customers: 500,
-            orgs: 50,
-            out: PathBuf::from("data/simulated_calls.csv"),
-            format: None,
-            mix: MixArg::Current,
-            scenarios: Vec::new(),
-            baseline: false,
-            threads: 0,
-            quiet: false,
-        }
-    }
 }
 
 /// Parses `--start`.
@@ -182,7 +160,7 @@ pub fn run(args: SimulateArgs, catalog: Arc<Catalog>) -> Result<()> {
     });
     let reporter = Reporter::new(goal, args.quiet);
     let progress = |p: &finops_sim::Progress| reporter.update(p);
-    let opts = RunOptions { progress: Some(&progress), cancel: Some(&CANCEL) };
+    let opts = RunOptions { progress: Some(&progress), cancel: Some(&CANCEL), ..RunOptions::default() };
     if !args.quiet && !to_stdout {
         eprintln!(
             "Simulating {} customers in {} organizations from {} (seed {}) into {}",

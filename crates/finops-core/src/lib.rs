@@ -15,6 +15,7 @@
 pub mod cost;
 pub mod pricing;
 pub mod schema;
+pub mod units;
 
 pub use cost::{Cost, CostError, Rate, ServiceTier, Usage};
 pub use pricing::{Catalog, CatalogError, Mix, Model, PriceRow, Provider};

@@ -90,6 +90,18 @@ pub fn file_name(id: &str) -> String {
 }
 
 const CSS: &str = include_str!("templates/style.css");
+/// The pages' one script: live updates when the viewer serves them (inert when opened from disk).
+const LIVE_JS: &str = include_str!("templates/live.js");
+
+/// The Content-Security-Policy source that allows exactly [`LIVE_JS`] and no other script.
+fn script_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| {
+        use base64::Engine;
+        use sha2::Digest;
+        format!("sha256-{}", base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(LIVE_JS.as_bytes())))
+    })
+}
 
 fn environment() -> Result<Environment<'static>, ReportError> {
     let mut env = Environment::new();
@@ -145,6 +157,8 @@ pub fn render_report(
     let recommendations = page::list(data, "recommendations");
     Ok(env.get_template("report.html")?.render(context! {
         css => CSS,
+        live_js => LIVE_JS,
+        script_hash => script_hash(),
         current => which.meta.id,
         id => which.meta.id,
         nav => nav(results),
@@ -226,6 +240,8 @@ pub fn render_index(
             .collect();
     Ok(env.get_template("index.html")?.render(context! {
         css => CSS,
+        live_js => LIVE_JS,
+        script_hash => script_hash(),
         current => "index",
         nav => nav(results),
         dataset => view,

@@ -2,7 +2,7 @@
 use std::fs;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::sync_channel;
 use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
 use std::time::{Duration, Instant};
@@ -115,6 +115,13 @@ pub struct Summary {
 pub struct RunOptions<'a> {
     pub progress: Option<&'a dyn Fn(&Progress)>,
     pub cancel: Option<&'a AtomicBool>,
+    /// CSV only: set to the number of bytes handed to the output after each write. Every write ends
+    /// at a row end, so a reader of a growing file can take exactly this prefix as whole rows (the
+    /// live viewer analyzes `<out>.partial` this way while the run goes on).
+    pub written: Option<&'a AtomicU64>,
+    /// Hours of the timeline generated per batch (default: 4 per worker thread). Progress, cancel and
+    /// `written` are handled between batches, so a paced run uses 1 to grow smoothly.
+    pub batch_hours: Option<u64>,
 }
 
 /// Why a simulation failed.
@@ -336,7 +343,7 @@ impl Simulator {
         opts: &RunOptions<'_>,
         mut consume: impl FnMut(u64, Vec<Vec<Call>>, &Plan) -> Result<bool, SimError>,
     ) -> Result<(bool, u64), SimError> {
-        let per_batch = (pool.current_num_threads() as u64 * HOURS_PER_THREAD).max(1);
+        let per_batch = opts.batch_hours.unwrap_or(pool.current_num_threads() as u64 * HOURS_PER_THREAD).max(1);
         let mut h = 0u64;
         loop {
             if opts.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
@@ -375,10 +382,18 @@ impl Simulator {
         let spare: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
         std::thread::scope(|scope| -> Result<Summary, SimError> {
             let spare_ref = &spare;
+            let written = opts.written;
             let writer = scope.spawn(move || -> io::Result<()> {
                 let mut out = out;
+                let mut total = 0u64;
                 for mut buf in rx {
                     out.write_all(&buf)?;
+                    total += buf.len() as u64;
+                    if let Some(w) = written {
+                        // `out` is unbuffered for files (see `write_file`), so these bytes are in the file.
+                        out.flush()?;
+                        w.store(total, Ordering::Release);
+                    }
                     buf.clear();
                     if let Ok(mut s) = spare_ref.lock()
                         && s.len() < 64

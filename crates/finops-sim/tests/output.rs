@@ -80,6 +80,11 @@ fn same_options_same_bytes_whatever_the_thread_count() {
     let one = csv_bytes(&sim(9, 1), Stop::Calls(60_000));
     let three = csv_bytes(&sim(9, 3), Stop::Calls(60_000));
     assert!(one == three, "output differs between 1 and 3 threads");
+    // Nor on the batch size (the live viewer generates an hour at a time).
+    let mut hourly = Vec::new();
+    let opts = RunOptions { batch_hours: Some(1), ..RunOptions::default() };
+    sim(9, 3).write_csv(&mut hourly, Stop::Calls(60_000), &opts).unwrap();
+    assert!(one == hourly, "output differs with one-hour batches");
     let other_seed = csv_bytes(&sim(10, 1), Stop::Calls(60_000));
     assert!(one != other_seed);
 }
