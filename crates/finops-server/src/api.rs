@@ -293,7 +293,8 @@ async fn generate(State(app): State<Arc<AppState>>, headers: HeaderMap, body: By
     blocking(move || p.start_generation(target, rate).map(|()| accepted(&p))).await
 }
 
-async fn stop(State(app): State<Arc<AppState>>) -> Result<Response, ApiError> {
+async fn stop(State(app): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
+    json_body(&headers, &body, &[])?;
     app.pipeline.stop_generation()?;
     Ok(accepted(&app.pipeline))
 }
@@ -324,4 +325,51 @@ async fn static_file(State(app): State<Arc<AppState>>, method: Method, req: Requ
     }
     let path = req.uri().path().to_string();
     crate::static_files::serve(&app.root, &path).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    #[test]
+    fn host_policy_names_loopback_and_refuses_other_names() {
+        let p = HostPolicy::for_addr("127.0.0.1:8000".parse().unwrap());
+        for ok in ["127.0.0.1:8000", "localhost:8000", "LOCALHOST:8000", "[::1]:8000"] {
+            assert!(p.allows(Some(ok)), "{ok}");
+        }
+        for bad in ["127.0.0.1:8001", "evil.example:8000", "localhost", "127.0.0.1"] {
+            assert!(!p.allows(Some(bad)), "{bad}");
+        }
+        assert!(!p.allows(None));
+        assert!(HostPolicy::for_addr("0.0.0.0:8000".parse().unwrap()).allows(Some("box.lan:8000")));
+    }
+
+    #[test]
+    fn same_origin_accepts_own_pages_and_non_browsers_only() {
+        let host = Some("127.0.0.1:8000");
+        assert!(same_origin(&headers(&[]), host).is_ok(), "curl sends neither header");
+        assert!(
+            same_origin(&headers(&[("origin", "http://127.0.0.1:8000"), ("sec-fetch-site", "same-origin")]), host)
+                .is_ok()
+        );
+        assert!(same_origin(&headers(&[("sec-fetch-site", "none")]), host).is_ok());
+        for bad in [
+            headers(&[("origin", "http://evil.example")]),
+            headers(&[("origin", "null")]),
+            headers(&[("origin", "http://127.0.0.1:8001")]),
+            headers(&[("origin", "https://127.0.0.1:8000")]),
+            headers(&[("sec-fetch-site", "cross-site")]),
+            headers(&[("sec-fetch-site", "same-site"), ("origin", "http://127.0.0.1:8000")]),
+        ] {
+            assert!(same_origin(&bad, host).is_err(), "{bad:?}");
+        }
+    }
 }

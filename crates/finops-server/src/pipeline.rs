@@ -640,3 +640,38 @@ fn run_job(shared: &Shared, job: Job) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn data_file_names_are_plain_names_of_call_logs() {
+        for ok in ["simulated_calls.csv", "March 2026.CSV", "calls-1.parquet", "a.b.csv"] {
+            assert_eq!(check_name(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "",
+            "../x.csv",
+            "/etc/passwd",
+            "a/b.csv",
+            "a\\b.csv",
+            ".hidden.csv",
+            "x.csv.partial",
+            "notes.txt",
+            "c:x.csv",
+        ] {
+            assert!(check_name(bad).is_err(), "{bad}");
+        }
+        assert!(check_name(&format!("{}.csv", "a".repeat(300))).is_err());
+    }
+
+    #[test]
+    fn rates() {
+        assert_eq!(Rate::parse(" MAX "), Ok(Rate::Max));
+        assert_eq!(Rate::parse("4_500"), Ok(Rate::PerSecond(4500.0)));
+        for bad in ["-1", "0", "inf", "NaN", ""] {
+            assert!(Rate::parse(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -74,12 +74,19 @@
   function fillFiles(files, current) {
     var sel = $("data-file");
     if (!sel) return;
+    var keep = sel.value || current;
     while (sel.firstChild) sel.removeChild(sel.firstChild);
+    if (!files || !files.length) {
+      var none = document.createElement("option");
+      none.value = "";
+      none.textContent = "no data files yet";
+      sel.appendChild(none);
+    }
     (files || []).forEach(function (f) {
       var o = document.createElement("option");
       o.value = f.name;
       o.textContent = f.name + " (" + size(f.bytes) + ")";
-      if (f.name === current) o.selected = true;
+      if (f.name === keep) o.selected = true;
       sel.appendChild(o);
     });
   }
@@ -141,6 +148,10 @@
     if (a.state === "failed") { say("Analysis failed"); toast("Analysis failed: " + (a.error || "see the server log"), "error"); }
     if (a.state !== "done") return;
     say("Reports refreshed (run " + a.run + ", " + int(a.calls) + " calls, " + a.seconds.toFixed(2) + " s)");
+    if ($("data-file")) {
+      fetch("/api/files", { cache: "no-store", credentials: "same-origin" }).then(function (r) { return r.json(); })
+        .then(function (j) { fillFiles(j.files, a.source); }, function () {});
+    }
     if (page === "index") {
       var n = refreshed.length;
       refreshed = [];
