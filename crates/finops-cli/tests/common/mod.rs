@@ -131,8 +131,7 @@ pub fn post(addr: &str, path: &str, body: &str) -> Reply {
 
 fn dechunk(mut b: &[u8]) -> String {
     let mut out = Vec::new();
-    loop {
-        let Some(eol) = b.windows(2).position(|w| w == b"\r\n") else { break };
+    while let Some(eol) = b.windows(2).position(|w| w == b"\r\n") {
         let n = usize::from_str_radix(String::from_utf8_lossy(&b[..eol]).trim(), 16).unwrap_or(0);
         if n == 0 {
             break;
