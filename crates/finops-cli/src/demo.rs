@@ -11,11 +11,11 @@ use finops_core::pricing::{Catalog, Mix};
 use finops_core::units::{format_size, parse_size, thousands};
 use finops_server::pipeline::{Pipeline, PipelineConfig, Rate};
 use finops_server::status::{AnalysisState, Event, GenState};
-use finops_sim::{DEFAULT_START, Program, SimConfig};
+use finops_sim::{Program, SimConfig};
 use tokio::sync::broadcast::error::TryRecvError;
 
 use crate::progress::{Goal, Reporter};
-use crate::simulate::parse_start;
+use crate::simulate::{WorldArgs, parse_start};
 
 /// Where the viewer listens and what it serves.
 #[derive(Debug, Args)]
@@ -50,18 +50,8 @@ pub struct GenerationArgs {
     /// Seconds between re-analyses while the data grows.
     #[arg(long, value_name = "SECS", default_value_t = 3.0)]
     pub interval: f64,
-    /// Random seed of the simulation.
-    #[arg(long, default_value_t = 42)]
-    pub seed: u64,
-    /// Start of the simulated timeline (RFC 3339, a date, or `now`).
-    #[arg(long, default_value = DEFAULT_START)]
-    pub start: String,
-    /// Number of customers.
-    #[arg(long, default_value_t = 500)]
-    pub customers: u32,
-    /// Number of organizations.
-    #[arg(long, default_value_t = 50)]
-    pub orgs: u32,
+    #[command(flatten)]
+    pub world: WorldArgs,
 }
 
 #[derive(Debug, Args)]
@@ -117,10 +107,10 @@ fn pipeline_config(
         file: viewer.file.clone(),
         out: viewer.out.clone(),
         sim: SimConfig {
-            seed: g.seed,
-            start: parse_start(&g.start)?,
-            customers: g.customers,
-            organizations: g.orgs,
+            seed: g.world.seed,
+            start: parse_start(&g.world.start)?,
+            customers: g.world.customers,
+            organizations: g.world.orgs,
             mix: Mix::Current,
             catalog,
             threads: 0,
@@ -227,7 +217,9 @@ fn serve_until_ctrl_c(
     std::fs::create_dir_all(&root).with_context(|| format!("creating {}", root.display()))?;
     runtime.block_on(finops_server::serve(listener, pipeline.clone(), root, async {
         stop_signal().await;
-        eprintln!("\nStopping: keeping the data generated so far and bringing the reports up to date (Ctrl-C again to quit at once)");
+        eprintln!(
+            "\nStopping: a running generation keeps the rows written so far and the reports are brought up to date (Ctrl-C again to quit at once)"
+        );
         tokio::spawn(async {
             stop_signal().await;
             std::process::exit(130);

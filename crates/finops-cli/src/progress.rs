@@ -57,7 +57,14 @@ impl Reporter {
 
     pub fn update(&self, p: &Progress) {
         let secs = p.elapsed.as_secs_f64().max(1e-9);
-        let mut rate = format!("{} calls, {:.2}M calls/s", thousands(p.calls), p.calls as f64 / secs / 1e6);
+        let per_s = p.calls as f64 / secs;
+        // Paced runs (the live demo) go at thousands of calls a second, full-speed ones at millions.
+        let speed = if per_s >= 1e5 {
+            format!("{:.2}M calls/s", per_s / 1e6)
+        } else {
+            format!("{} calls/s", thousands(per_s.round() as u64))
+        };
+        let mut rate = format!("{} calls, {speed}", thousands(p.calls));
         if let Some(s) = p.scenario {
             rate = format!("{s} | {rate}");
         }

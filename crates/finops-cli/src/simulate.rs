@@ -28,18 +28,8 @@ pub struct SimulateArgs {
     /// Simulate this many days of the timeline (fractions round up to whole hours).
     #[arg(long, value_name = "D", group = "stop")]
     pub days: Option<f64>,
-    /// Random seed: the same seed and options give byte-identical output.
-    #[arg(long, default_value_t = 42)]
-    pub seed: u64,
-    /// Start of the timeline: RFC 3339 (2026-09-01T00:00:00Z), a date (2026-09-01, midnight UTC) or `now`.
-    #[arg(long, default_value = DEFAULT_START)]
-    pub start: String,
-    /// Number of customers.
-    #[arg(long, default_value_t = 500)]
-    pub customers: u32,
-    /// Number of organizations.
-    #[arg(long, default_value_t = 50)]
-    pub orgs: u32,
+    #[command(flatten)]
+    pub world: WorldArgs,
     /// Output file (`-` writes CSV to stdout).
     #[arg(long, short, default_value = "data/simulated_calls.csv")]
     pub out: PathBuf,
@@ -62,6 +52,23 @@ pub struct SimulateArgs {
     /// No progress output, only the final summary.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// The simulated world: seed, start of the timeline and population (shared by `simulate` and `demo`).
+#[derive(Debug, Args)]
+pub struct WorldArgs {
+    /// Random seed: the same seed and options give byte-identical output.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Start of the timeline: RFC 3339 (2026-09-01T00:00:00Z), a date (2026-09-01, midnight UTC) or `now`.
+    #[arg(long, default_value = DEFAULT_START)]
+    pub start: String,
+    /// Number of customers.
+    #[arg(long, default_value_t = 500)]
+    pub customers: u32,
+    /// Number of organizations.
+    #[arg(long, default_value_t = 50)]
+    pub orgs: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -93,7 +100,7 @@ pub fn parse_start(s: &str) -> Result<DateTime<Utc>> {
 static CANCEL: AtomicBool = AtomicBool::new(false);
 
 pub fn run(args: SimulateArgs, catalog: Arc<Catalog>) -> Result<()> {
-    let start = parse_start(&args.start)?;
+    let start = parse_start(&args.world.start)?;
     if let Some(d) = args.days
         && !(d.is_finite() && d > 0.0)
     {
@@ -131,10 +138,10 @@ pub fn run(args: SimulateArgs, catalog: Arc<Catalog>) -> Result<()> {
         Program::sequence(chosen)
     };
     let sim = Simulator::new(SimConfig {
-        seed: args.seed,
+        seed: args.world.seed,
         start,
-        customers: args.customers,
-        organizations: args.orgs,
+        customers: args.world.customers,
+        organizations: args.world.orgs,
         mix: match args.mix {
             MixArg::Current => Mix::Current,
             MixArg::Seed => Mix::Seed,
@@ -164,10 +171,10 @@ pub fn run(args: SimulateArgs, catalog: Arc<Catalog>) -> Result<()> {
     if !args.quiet && !to_stdout {
         eprintln!(
             "Simulating {} customers in {} organizations from {} (seed {}) into {}",
-            thousands(u64::from(args.customers)),
-            thousands(u64::from(args.orgs)),
+            thousands(u64::from(args.world.customers)),
+            thousands(u64::from(args.world.orgs)),
             start.format("%Y-%m-%d %H:%M UTC"),
-            args.seed,
+            args.world.seed,
             args.out.display()
         );
     }

@@ -485,7 +485,9 @@ fn generate(shared: &Shared, target: u64, rate: Rate, cancel: &AtomicBool) {
         if Instant::now() >= next_snapshot.get() {
             next_snapshot.set(Instant::now() + cfg.interval);
             let len = written.load(Ordering::Acquire);
-            shared.send(Job::Snapshot { partial: partial.clone(), len, name: cfg.file.clone(), target });
+            if len > 0 {
+                shared.send(Job::Snapshot { partial: partial.clone(), len, name: cfg.file.clone(), target });
+            }
         }
         if let Some(r) = rate.per_second() {
             let due = started + Duration::from_secs_f64(p.calls as f64 / r);
@@ -573,6 +575,18 @@ fn run_job(shared: &Shared, job: Job) {
         }
     }
     let started = Instant::now();
+    let shown = cfg.data_dir.join(&name).display().to_string();
+    let opened = match &job {
+        Job::Snapshot { partial, len, .. } => {
+            let ds = Dataset::open_csv_prefix(partial, *len, &shown, LoadOptions::default());
+            // The generation finished and renamed the file meanwhile: its final analysis is queued.
+            if ds.is_err() && !partial.exists() {
+                return;
+            }
+            ds
+        }
+        _ => Dataset::open(&[cfg.data_dir.join(&name)], LoadOptions::default()),
+    };
     let run = {
         let mut st = lock(&shared.state);
         st.analysis.run += 1;
@@ -585,11 +599,6 @@ fn run_job(shared: &Shared, job: Job) {
         drop(st);
         shared.emit(ev);
         run
-    };
-    let shown = cfg.data_dir.join(&name).display().to_string();
-    let opened = match &job {
-        Job::Snapshot { partial, len, .. } => Dataset::open_csv_prefix(partial, *len, &shown, LoadOptions::default()),
-        _ => Dataset::open(&[cfg.data_dir.join(&name)], LoadOptions::default()),
     };
     let outcome = opened.map_err(|e| e.to_string()).and_then(|ds| {
         let calls = ds.rows();
