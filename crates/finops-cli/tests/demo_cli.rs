@@ -44,6 +44,10 @@ fn demo_follows_the_data_to_its_target_refreshing_the_reports() {
         dir.path(),
         &["demo", "--port", "0", "--target-size", "6MB", "--rate", "8000", "--interval", "0.6"],
     );
+    // Even before the first analysis, the index answers (a placeholder with progress and controls).
+    let index = get(&v.addr, "/");
+    assert_eq!(index.status, 200, "{index:?}");
+    assert!(index.body.contains("id=\"controls\""));
     let mut events = Events::open(&v.addr);
     let (first, status) = events.next_event().expect("a first event");
     assert_eq!(first, "status");

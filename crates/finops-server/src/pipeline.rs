@@ -200,6 +200,11 @@ impl Pipeline {
         };
         let shared =
             Arc::new(Shared { cfg, state: Mutex::new(state), events, jobs: Mutex::new(tx), worker: Mutex::new(None) });
+        let source = shared.cfg.data_dir.join(&shared.cfg.file).display().to_string();
+        if let Err(e) = crate::publish::write_placeholder_index(&shared.cfg.out, &source, Some(shared.cfg.target_bytes))
+        {
+            tracing::warn!(error = %e, "cannot write a placeholder index");
+        }
         let for_worker = shared.clone();
         let handle = std::thread::Builder::new()
             .name("finops-analysis".into())

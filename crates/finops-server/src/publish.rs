@@ -155,6 +155,22 @@ pub fn publish(
     Ok(Published { reports, pages, render_time: started.elapsed(), total_cost_usd })
 }
 
+/// Writes an index with no results yet (`<out>/html/index.html`) unless one exists, so that a viewer
+/// opened before the first analysis finishes shows the progress and controls instead of a 404.
+/// Returns whether it wrote one.
+pub fn write_placeholder_index(out: &Path, source: &str, target_bytes: Option<u64>) -> Result<bool, PublishError> {
+    let path = out.join("html").join("index.html");
+    if path.exists() {
+        return Ok(false);
+    }
+    let metas = report_metas();
+    let results: Vec<Rendered<'_>> =
+        metas.iter().map(|m| Rendered { meta: m, data: None, generated_at: None }).collect();
+    let dataset = DatasetInfo { source: source.to_string(), target_bytes, ..DatasetInfo::default() };
+    write_atomic(&path, render_index(&dataset, &results, Utc::now())?.as_bytes())?;
+    Ok(true)
+}
+
 /// The index's view of every registered analysis.
 pub fn report_metas() -> Vec<ReportMeta> {
     REGISTRY
