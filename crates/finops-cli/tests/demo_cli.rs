@@ -52,6 +52,12 @@ fn demo_follows_the_data_to_its_target_refreshing_the_reports() {
     let (first, status) = events.next_event().expect("a first event");
     assert_eq!(first, "status");
     assert_eq!(status["reports"].as_array().unwrap().len(), 13);
+    // The file being written is offered by name, and can be analyzed as it stands.
+    let files = get(&v.addr, "/api/files").json();
+    assert_eq!(files["files"][0]["name"], "simulated_calls.csv", "{files}");
+    assert_eq!(files["files"][0]["generating"], true, "{files}");
+    let r = common::post(&v.addr, "/api/analyze", "{\"file\": \"simulated_calls.csv\"}");
+    assert_eq!(r.status, 202, "{r:?}");
 
     let started = Instant::now();
     let mut pcts: Vec<f64> = Vec::new();

@@ -120,6 +120,8 @@ struct State {
     analysis: AnalysisStatus,
     data_file: String,
     cancel: Arc<AtomicBool>,
+    /// Bytes of whole rows the running generation has written to its `.partial` file.
+    written: Arc<AtomicU64>,
     generator: Option<JoinHandle<()>>,
     closing: bool,
 }
@@ -195,6 +197,7 @@ impl Pipeline {
             },
             data_file: cfg.file.clone(),
             cancel: Arc::new(AtomicBool::new(false)),
+            written: Arc::new(AtomicU64::new(0)),
             generator: None,
             closing: false,
         };
@@ -239,6 +242,8 @@ impl Pipeline {
         }
         let cancel = Arc::new(AtomicBool::new(false));
         st.cancel = cancel.clone();
+        let written = Arc::new(AtomicU64::new(0));
+        st.written = written.clone();
         st.data_file = self.shared.cfg.file.clone();
         st.generation = GenerationStatus {
             state: GenState::Running,
@@ -257,7 +262,7 @@ impl Pipeline {
         let shared = self.shared.clone();
         let spawned = std::thread::Builder::new()
             .name("finops-generate".into())
-            .spawn(move || generate(&shared, target, rate, &cancel));
+            .spawn(move || generate(&shared, target, rate, &cancel, &written));
         match spawned {
             Ok(handle) => {
                 st.generator = Some(handle);
@@ -292,30 +297,29 @@ impl Pipeline {
     /// which becomes the file the reports show. A file that is being generated is read up to its last
     /// whole row.
     pub fn analyze(&self, file: Option<&str>) -> Result<(), PipelineError> {
+        if let Some(f) = file {
+            check_name(f)?;
+            // Listed before taking the state lock: the listing reads the state too.
+            if !self.data_files().iter().any(|d| d.name == f) {
+                return Err(PipelineError::BadRequest(format!("no data file named `{f}` in the data folder")));
+            }
+        }
         let mut st = lock(&self.shared.state);
         if st.closing {
             return Err(PipelineError::ShuttingDown);
         }
-        let name = match file {
-            Some(f) => {
-                check_name(f)?;
-                if !self.data_files().iter().any(|d| d.name == f) {
-                    return Err(PipelineError::BadRequest(format!("no data file named `{f}` in the data folder")));
-                }
-                f.to_string()
-            }
-            None => st.data_file.clone(),
-        };
+        let name = file.map_or_else(|| st.data_file.clone(), str::to_string);
         st.data_file = name.clone();
         let generating = st.generation.state.is_active() && st.generation.file == name;
         let target = st.generation.target_bytes;
+        let len = st.written.load(Ordering::Acquire);
         drop(st);
         let job = if generating {
-            // The live snapshots will pick it up; ask for one now.
-            let path = self.shared.cfg.data_dir.join(&name);
-            let partial = partial_path(&path);
-            let len = std::fs::metadata(&partial).map(|m| m.len()).unwrap_or(0);
-            // The file may end mid-row; the loader keeps whole lines only.
+            if len == 0 {
+                // Nothing written yet; the live snapshots start within a second.
+                return Ok(());
+            }
+            let partial = partial_path(&self.shared.cfg.data_dir.join(&name));
             Job::Snapshot { partial, len, name, target }
         } else {
             let exists = self.shared.cfg.data_dir.join(&name).is_file();
@@ -371,8 +375,10 @@ impl Pipeline {
 
     /// The call logs in the data folder (`.csv` and `.parquet`, by name, sorted).
     pub fn data_files(&self) -> Vec<DataFile> {
-        let Ok(dir) = std::fs::read_dir(&self.shared.cfg.data_dir) else { return Vec::new() };
-        let mut files: Vec<DataFile> = dir
+        // A data folder that does not exist yet (before the first generation) holds no files.
+        let mut files: Vec<DataFile> = std::fs::read_dir(&self.shared.cfg.data_dir)
+            .into_iter()
+            .flatten()
             .filter_map(Result::ok)
             .filter_map(|e| {
                 let name = e.file_name().into_string().ok()?;
@@ -382,9 +388,23 @@ impl Pipeline {
                     name,
                     bytes: meta.len(),
                     modified: meta.modified().ok().map(chrono::DateTime::<Utc>::from),
+                    generating: false,
                 })
             })
             .collect();
+        // The file being generated is offered too, before its first complete version exists.
+        let generating = lock(&self.shared.state).generation.clone();
+        if generating.state.is_active() {
+            let bytes = std::fs::metadata(partial_path(&self.shared.cfg.data_dir.join(&generating.file)))
+                .map_or(generating.bytes, |m| m.len());
+            match files.iter_mut().find(|f| f.name == generating.file) {
+                Some(f) => {
+                    f.generating = true;
+                    f.bytes = bytes;
+                }
+                None => files.push(DataFile { name: generating.file, bytes, modified: None, generating: true }),
+            }
+        }
         files.sort_by(|a, b| a.name.cmp(&b.name));
         files
     }
@@ -467,12 +487,11 @@ impl Shared {
 }
 
 /// The generation thread.
-fn generate(shared: &Shared, target: u64, rate: Rate, cancel: &AtomicBool) {
+fn generate(shared: &Shared, target: u64, rate: Rate, cancel: &AtomicBool, written: &AtomicU64) {
     let cfg = &shared.cfg;
     let path = cfg.data_dir.join(&cfg.file);
     let partial = partial_path(&path);
     let started = Instant::now();
-    let written = AtomicU64::new(0);
     let last_event = Cell::new(started);
     let next_snapshot = Cell::new(started + FIRST_SNAPSHOT);
     let progress = |p: &Progress| {
@@ -508,7 +527,7 @@ fn generate(shared: &Shared, target: u64, rate: Rate, cancel: &AtomicBool) {
     let opts = RunOptions {
         progress: Some(&progress),
         cancel: Some(cancel),
-        written: Some(&written),
+        written: Some(written),
         // Paced output arrives an hour of the timeline at a time (a few thousand calls), not in bursts.
         batch_hours: rate.per_second().map(|_| 1),
     };

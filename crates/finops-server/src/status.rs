@@ -93,6 +93,8 @@ pub struct DataFile {
     pub name: String,
     pub bytes: u64,
     pub modified: Option<DateTime<Utc>>,
+    /// Being written by the running generation (`bytes` is what it has written so far).
+    pub generating: bool,
 }
 
 /// `GET /api/status`.

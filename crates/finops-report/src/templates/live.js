@@ -85,7 +85,7 @@
     (files || []).forEach(function (f) {
       var o = document.createElement("option");
       o.value = f.name;
-      o.textContent = f.name + " (" + size(f.bytes) + ")";
+      o.textContent = f.name + " (" + size(f.bytes) + (f.generating ? ", generating" : "") + ")";
       if (f.name === keep) o.selected = true;
       sel.appendChild(o);
     });
