@@ -43,7 +43,8 @@ pub struct AnalyzeArgs {
     pub no_html: bool,
 }
 
-pub fn run(args: AnalyzeArgs) -> Result<()> {
+/// Runs the analyses; `catalog` (the global `--pricing`) prices the what-ifs (model switches, batch, caching).
+pub fn run(args: AnalyzeArgs, catalog: std::sync::Arc<finops_core::pricing::Catalog>) -> Result<()> {
     if args.list {
         let mut out = String::new();
         for a in REGISTRY {
@@ -62,7 +63,7 @@ pub fn run(args: AnalyzeArgs) -> Result<()> {
         }
     }
     let started = Instant::now();
-    let ds = Dataset::open(&args.input, LoadOptions { skip_bad_rows: args.skip_bad_rows })?;
+    let ds = Dataset::open(&args.input, LoadOptions { skip_bad_rows: args.skip_bad_rows })?.with_catalog(catalog);
     let progress = !args.quiet && args.json.is_none();
     if progress {
         eprintln!(

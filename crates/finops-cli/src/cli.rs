@@ -121,7 +121,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Simulate(args)) => simulate::run(args, catalog),
         Some(Command::Pricing(args)) => pricing_cmd::run(&args, &catalog),
         Some(Command::Scenarios) => scenarios_cmd(),
-        Some(Command::Analyze(args)) => crate::analyze::run(args),
+        Some(Command::Analyze(args)) => crate::analyze::run(args, catalog),
         Some(Command::Demo(args)) => crate::demo::run_demo(args, catalog),
         Some(Command::Serve(args)) => crate::demo::run_serve(args, catalog),
         None => crate::demo::run_demo(crate::demo::DemoArgs::defaults()?, catalog),

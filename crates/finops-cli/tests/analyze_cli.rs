@@ -66,3 +66,31 @@ fn analyze_writes_every_result_and_reports_bad_input() {
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("unknown analysis `astrology`"));
 }
+
+#[test]
+fn the_global_pricing_catalog_prices_the_what_ifs() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("calls.csv");
+    let data_arg = data.to_str().unwrap();
+    assert!(finops(&["simulate", "--calls", "20000", "--customers", "100", "--out", data_arg, "-q"]).status.success());
+    // The same catalog without batch prices: no call can move to the batch API any more.
+    let toml = String::from_utf8(finops(&["pricing", "--toml"]).stdout).unwrap();
+    let mut no_batch = String::new();
+    for line in toml.lines() {
+        let kept: Vec<&str> = line.split(", ").filter(|part| !part.trim_start().starts_with("batch_")).collect();
+        no_batch.push_str(&kept.join(", "));
+        no_batch.push('\n');
+    }
+    let catalog = dir.path().join("no_batch.toml");
+    fs::write(&catalog, no_batch).unwrap();
+    let savings = |extra: &[&str]| -> f64 {
+        let mut args = extra.to_vec();
+        args.extend(["analyze", "--input", data_arg, "--json", "optimization"]);
+        let o = finops(&args);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        v["summary"]["batch_savings_usd"].as_f64().unwrap()
+    };
+    assert!(savings(&[]) > 0.0, "the built-in catalog has batch prices");
+    assert_eq!(savings(&["--pricing", catalog.to_str().unwrap()]), 0.0, "--pricing is used by analyze");
+}

@@ -624,6 +624,8 @@ fn run_job(shared: &Shared, job: Job) {
         shared.emit(ev);
         run
     };
+    // The simulator's catalog (the global `--pricing`) also prices the what-ifs.
+    let opened = opened.map(|ds| ds.with_catalog(cfg.sim.catalog.clone()));
     let outcome = opened.map_err(|e| e.to_string()).and_then(|ds| {
         let calls = ds.rows();
         let bytes = ds.load.bytes;
