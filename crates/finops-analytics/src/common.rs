@@ -60,19 +60,22 @@ pub const MODEL: &str = "provider || '/' || model";
 /// over rows matching `filter` (a SQL predicate, or "true"), sorted by cost descending. Computed once
 /// per dataset for each (dims, filter): several analyses ask for the same breakdown.
 ///
-/// Over the latency sample ([`LATENCY_SAMPLE`]) with only provider, model, feature and region
-/// dimensions, the groups are summed up from one shared cube instead of scanning the calls again.
+/// Over all calls (`"true"`) or the latency sample ([`LATENCY_SAMPLE`]), with only the dimensions of
+/// [`CUBE_DIMS`] (and [`MODEL`]), the groups are summed up from one shared cube instead of scanning the
+/// calls again: one query serves fourteen breakdowns.
 pub fn group_metrics(ds: &Dataset, dims: &[&str], filter: &str) -> Result<Vec<Group>> {
     let key = format!("group_metrics {dims:?} WHERE {filter}");
-    let from_cube = filter == LATENCY_SAMPLE && dims.iter().all(|d| *d == MODEL || CUBE_DIMS.contains(d));
-    let groups = ds.memo(&key, || {
-        if from_cube { group_metrics_from_cube(ds, dims) } else { group_metrics_query(ds, dims, filter) }
+    let in_cube = dims.iter().all(|d| *d == MODEL || CUBE_DIMS.contains(d));
+    let groups = ds.memo(&key, || match filter {
+        "true" if in_cube => group_metrics_from_cube(ds, dims, false),
+        LATENCY_SAMPLE if in_cube => group_metrics_from_cube(ds, dims, true),
+        _ => group_metrics_query(ds, dims, filter),
     })?;
     Ok(groups.as_ref().clone())
 }
 
-/// The dimensions of the latency-sample cube.
-const CUBE_DIMS: [&str; 4] = ["provider", "model", "feature_id", "region"];
+/// The dimensions of the shared cube.
+const CUBE_DIMS: [&str; 6] = ["provider", "model", "feature_id", "region", "organization_id", "product_id"];
 
 /// Additive parts of [`Metrics`].
 #[derive(Debug, Clone, Default)]
@@ -122,70 +125,137 @@ impl Sums {
     }
 }
 
-/// Sums and latency lists of each row of a [`METRICS_SQL`] query.
-fn sums_from(t: &crate::engine::Table) -> Result<Vec<(Sums, Vec<i64>)>> {
-    let (calls, cost) = (t.u64("calls")?, t.f64("cost_usd")?);
-    let (inp, out, tot, cached, errors) = (
-        t.u64("input_tokens")?,
-        t.u64("output_tokens")?,
-        t.u64("total_tokens")?,
-        t.u64("cached_input_tokens")?,
-        t.u64("errors")?,
+/// The sums of each row of a query with [`METRICS_SQL`]'s columns, named with `prefix`.
+fn sums_from(t: &crate::engine::Table, prefix: &str) -> Result<Vec<Sums>> {
+    let col = |name: &str| format!("{prefix}{name}");
+    let (calls, cost) = (t.u64(&col("calls"))?, t.f64(&col("cost_usd"))?);
+    let (inp, out, tot, cached) = (
+        t.u64(&col("input_tokens"))?,
+        t.u64(&col("output_tokens"))?,
+        t.u64(&col("total_tokens"))?,
+        t.u64(&col("cached_input_tokens"))?,
     );
-    let latencies = t.i64_lists("latencies")?;
-    Ok(latencies
-        .into_iter()
-        .enumerate()
-        .map(|(i, l)| {
-            let s = Sums {
-                calls: calls[i],
-                cost_usd: cost[i],
-                input_tokens: inp[i],
-                output_tokens: out[i],
-                total_tokens: tot[i],
-                cached_input_tokens: cached[i],
-                errors: errors[i],
-            };
-            (s, l)
+    let errors = t.u64(&col("errors"))?;
+    Ok((0..t.len())
+        .map(|i| Sums {
+            calls: calls[i],
+            cost_usd: cost[i],
+            input_tokens: inp[i],
+            output_tokens: out[i],
+            total_tokens: tot[i],
+            cached_input_tokens: cached[i],
+            errors: errors[i],
         })
         .collect())
 }
 
-/// One row of the latency-sample cube: provider, model, feature, region and the group's sums.
-type CubeRow = ([String; 4], Sums, Vec<i64>);
+/// One combination of [`CUBE_DIMS`] (as indices into the cube's dictionaries): the sums of all its
+/// calls, of its latency-sample calls, and the sample's latencies.
+struct CubeRow {
+    key: [u32; 6],
+    all: Sums,
+    sample: Sums,
+    latencies: Vec<i64>,
+}
 
-fn latency_cube(ds: &Dataset) -> Result<std::sync::Arc<Vec<CubeRow>>> {
-    ds.memo("latency_cube", || {
+struct Cube {
+    dicts: Vec<Vec<String>>,
+    rows: Vec<CubeRow>,
+}
+
+fn cube(ds: &Dataset) -> Result<std::sync::Arc<Cube>> {
+    ds.memo("metrics_cube", || {
         let dims = CUBE_DIMS.join(", ");
-        let t = ds.sql(&format!("SELECT {dims}, {METRICS_SQL} FROM calls WHERE {LATENCY_SAMPLE} GROUP BY {dims}"))?;
-        let keys: Vec<Vec<String>> = CUBE_DIMS.iter().map(|d| t.str(d)).collect::<Result<_>>()?;
-        Ok(sums_from(&t)?
+        let f = format!("FILTER (WHERE {LATENCY_SAMPLE})");
+        // The sample is successful calls only: its error count is 0 by definition.
+        let sample = format!(
+            "count(*) {f} AS s_calls, coalesce(sum(cost_usd) {f}, 0) AS s_cost_usd, \
+             coalesce(sum(input_tokens) {f}, 0) AS s_input_tokens, coalesce(sum(output_tokens) {f}, 0) AS s_output_tokens, \
+             coalesce(sum(total_tokens) {f}, 0) AS s_total_tokens, \
+             coalesce(sum(cached_input_tokens) {f}, 0) AS s_cached_input_tokens, 0 AS s_errors"
+        );
+        let t = ds.sql(&format!("SELECT {dims}, {METRICS_SQL}, {sample} FROM calls GROUP BY {dims}"))?;
+        let mut dicts = Vec::with_capacity(CUBE_DIMS.len());
+        let mut codes: Vec<Vec<u32>> = Vec::with_capacity(CUBE_DIMS.len());
+        for d in CUBE_DIMS {
+            let mut index: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
+            let mut dict: Vec<String> = Vec::new();
+            let col = t
+                .str(d)?
+                .into_iter()
+                .map(|v| {
+                    *index.entry(v).or_insert_with_key(|v| {
+                        dict.push(v.clone());
+                        dict.len() as u32 - 1
+                    })
+                })
+                .collect();
+            dicts.push(dict);
+            codes.push(col);
+        }
+        let rows = sums_from(&t, "")?
             .into_iter()
+            .zip(sums_from(&t, "s_")?)
+            .zip(t.i64_lists("latencies")?)
             .enumerate()
-            .map(|(i, (s, l))| (std::array::from_fn(|k| keys[k][i].clone()), s, l))
-            .collect())
+            .map(|(i, ((all, sample), latencies))| CubeRow {
+                key: std::array::from_fn(|d| codes[d][i]),
+                all,
+                sample,
+                latencies,
+            })
+            .collect();
+        Ok(Cube { dicts, rows })
     })
 }
 
-fn group_metrics_from_cube(ds: &Dataset, dims: &[&str]) -> Result<Vec<Group>> {
-    let cube = latency_cube(ds)?;
-    let col = |d: &str| CUBE_DIMS.iter().position(|c| *c == d).unwrap_or(0);
-    let mut merged: std::collections::HashMap<Vec<String>, (Sums, Vec<i64>)> = std::collections::HashMap::new();
-    for (key, sums, lat) in cube.iter() {
-        let k: Vec<String> = dims
-            .iter()
-            .map(|d| if *d == MODEL { format!("{}/{}", key[0], key[1]) } else { key[col(d)].clone() })
-            .collect();
+/// Rolls the cube up to `dims`, over all calls or over the latency sample.
+fn group_metrics_from_cube(ds: &Dataset, dims: &[&str], sample_only: bool) -> Result<Vec<Group>> {
+    let cube = cube(ds)?;
+    let pos = |d: &str| CUBE_DIMS.iter().position(|c| *c == d).unwrap_or(0);
+    // MODEL is two cube columns; it takes two key slots.
+    let slots: Vec<usize> = dims
+        .iter()
+        .flat_map(|d| if *d == MODEL { vec![pos("provider"), pos("model")] } else { vec![pos(d)] })
+        .collect();
+    let mut merged: std::collections::HashMap<[u32; 6], (Sums, Vec<i64>)> = std::collections::HashMap::new();
+    for row in &cube.rows {
+        let sums = if sample_only { &row.sample } else { &row.all };
+        if sample_only && sums.calls == 0 {
+            continue; // as a WHERE on the sample would: no group without sample calls
+        }
+        let mut k = [u32::MAX; 6];
+        for (slot, &p) in slots.iter().enumerate() {
+            k[slot] = row.key[p];
+        }
         let e = merged.entry(k).or_default();
         e.0.add(sums);
-        e.1.extend_from_slice(lat);
+        e.1.extend_from_slice(&row.latencies);
     }
     // Like SQL, an aggregate without dimensions has one row even over no calls.
     if dims.is_empty() && merged.is_empty() {
-        merged.insert(Vec::new(), Default::default());
+        merged.insert([u32::MAX; 6], Default::default());
     }
-    let mut groups: Vec<Group> =
-        merged.into_iter().map(|(key, (s, mut l))| Group { metrics: s.metrics(&mut l), key }).collect();
+    let name = |slot: usize, k: &[u32; 6]| cube.dicts[slots[slot]][k[slot] as usize].as_str();
+    let mut groups: Vec<Group> = merged
+        .into_iter()
+        .map(|(k, (s, mut l))| {
+            let mut slot = 0;
+            let key = dims
+                .iter()
+                .map(|d| {
+                    let text = if *d == MODEL {
+                        format!("{}/{}", name(slot, &k), name(slot + 1, &k))
+                    } else {
+                        name(slot, &k).to_string()
+                    };
+                    slot += if *d == MODEL { 2 } else { 1 };
+                    text
+                })
+                .collect();
+            Group { key, metrics: s.metrics(&mut l) }
+        })
+        .collect();
     sort_groups(&mut groups);
     Ok(groups)
 }
@@ -223,8 +293,9 @@ fn group_metrics_query(ds: &Dataset, dims: &[&str], filter: &str) -> Result<Vec<
     let t = ds.sql(&format!("SELECT {prefix}{METRICS_SQL} FROM calls WHERE {filter} {group_by}"))?;
     let parts: Vec<Vec<Vec<String>>> =
         columns.iter().map(|cols| cols.iter().map(|c| t.str(c)).collect::<Result<_>>()).collect::<Result<_>>()?;
-    let mut groups: Vec<Group> = sums_from(&t)?
+    let mut groups: Vec<Group> = sums_from(&t, "")?
         .into_iter()
+        .zip(t.i64_lists("latencies")?)
         .enumerate()
         .map(|(i, (s, mut l))| Group {
             key: parts.iter().map(|p| p.iter().map(|c| c[i].as_str()).collect::<Vec<_>>().join("/")).collect(),
