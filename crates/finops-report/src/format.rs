@@ -32,11 +32,13 @@ pub fn usd(x: f64) -> String {
 
 /// `12.3%`.
 pub fn pct(x: f64) -> String {
+    let x = unsigned_zero(x);
     if x.abs() < 10.0 { format!("{x:.2}%") } else { format!("{x:.1}%") }
 }
 
 /// Milliseconds as `812 ms`, `6.1 s` or `2.4 h`.
 pub fn ms(x: f64) -> String {
+    let x = unsigned_zero(x);
     if x.abs() < 1000.0 {
         format!("{x:.0} ms")
     } else if x.abs() < 3_600_000.0 {
@@ -46,8 +48,14 @@ pub fn ms(x: f64) -> String {
     }
 }
 
+/// `-0.0` (an empty float sum in Rust) as `0.0`, so that it never prints as `-0`.
+fn unsigned_zero(x: f64) -> f64 {
+    if x == 0.0 { 0.0 } else { x }
+}
+
 /// Short form for axis ticks: `950`, `1.2K`, `3.4M`, `2B`.
 pub fn compact(x: f64) -> String {
+    let x = unsigned_zero(x);
     let a = x.abs();
     let (v, suffix) = if a >= 1e9 {
         (x / 1e9, "B")
@@ -160,6 +168,7 @@ mod tests {
         assert_eq!(usd(-5.0), "-$5.00");
         assert_eq!(pct(89.149), "89.1%");
         assert_eq!(pct(1.234), "1.23%");
+        assert_eq!((pct(-0.0), ms(-0.0), compact(-0.0)), ("0.00%".into(), "0 ms".into(), "0".into()));
         assert_eq!(ms(812.2), "812 ms");
         assert_eq!(ms(6130.0), "6.1 s");
         assert_eq!(compact(1500.0), "1.5K");
