@@ -2,7 +2,7 @@
 use serde::Serialize;
 
 use super::{Recommendation, Severity};
-use crate::common::{DAY, Metrics, day_label, distinct_counts, iso, pct, total_metrics};
+use crate::common::{DAY, LATENCY_SAMPLE, Metrics, day_label, distinct_counts, group_metrics, iso, pct, total_metrics};
 use crate::engine::{Dataset, Result};
 use crate::load::LoadReport;
 
@@ -72,6 +72,9 @@ pub struct StatusCount {
     pub pct: f64,
 }
 
+/// Distributions that [`group_metrics`] serves from the shared cube.
+const CUBE_BREAKDOWNS: [&str; 5] = ["provider", "model", "feature_id", "region", "product_id"];
+
 const DIMENSIONS: [(&str, &str); 9] = [
     ("provider", "provider"),
     ("model", "model"),
@@ -89,20 +92,39 @@ pub fn analyze(ds: &Dataset) -> Result<DatasetOverview> {
     let scale: Scale = *distinct_counts(ds)?;
     let mut distributions = Vec::new();
     for (name, col) in DIMENSIONS {
-        // Shares only need counts and sums: no percentiles here.
-        let t = ds.sql(&format!(
-            "SELECT {col} AS k, count(*) AS n, sum(cost_usd) AS c, \
-             avg(latency_ms) FILTER (WHERE status = 'success' AND service_tier = 'standard') AS l FROM calls GROUP BY k ORDER BY n DESC, k"
-        ))?;
-        let (k, n, c, l) = (t.str("k")?, t.u64("n")?, t.f64("c")?, t.f64("l")?);
-        let values = (0..t.len())
-            .map(|i| Share {
-                value: k[i].clone(),
-                calls: n[i],
-                pct_calls: pct(n[i] as f64, summary.calls as f64),
-                cost_usd: c[i],
-                pct_cost: pct(c[i], summary.cost_usd),
-                avg_latency_ms: l[i],
+        // (value, calls, cost, average latency of the latency sample), most calls first.
+        let mut rows: Vec<(String, u64, f64, f64)> = if CUBE_BREAKDOWNS.contains(&col) {
+            // Shared with other analyses, or summed up from the shared cube: no extra scan.
+            group_metrics(ds, &[col], "true")?
+                .into_iter()
+                .map(|g| {
+                    (
+                        g.key.into_iter().next().unwrap_or_default(),
+                        g.metrics.calls,
+                        g.metrics.cost_usd,
+                        g.metrics.avg_latency_ms,
+                    )
+                })
+                .collect()
+        } else {
+            // Shares only need counts and sums: no percentiles here.
+            let t = ds.sql(&format!(
+                "SELECT {col} AS k, count(*) AS n, sum(cost_usd) AS c, \
+                 avg(latency_ms) FILTER (WHERE {LATENCY_SAMPLE}) AS l FROM calls GROUP BY k"
+            ))?;
+            let (k, n, c, l) = (t.str("k")?, t.u64("n")?, t.f64("c")?, t.f64("l")?);
+            (0..t.len()).map(|i| (k[i].clone(), n[i], c[i], l[i])).collect()
+        };
+        rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let values = rows
+            .into_iter()
+            .map(|(value, calls, cost_usd, avg_latency_ms)| Share {
+                value,
+                calls,
+                pct_calls: pct(calls as f64, summary.calls as f64),
+                cost_usd,
+                pct_cost: pct(cost_usd, summary.cost_usd),
+                avg_latency_ms,
             })
             .collect();
         distributions.push(Distribution { dimension: name, values });
