@@ -56,6 +56,21 @@ pub const METRICS_SQL: &str = "count(*) AS calls, \
 /// groups by the two columns and joins them afterwards, which is cheaper than concatenating per row.
 pub const MODEL: &str = "provider || '/' || model";
 
+/// The SELECT and GROUP BY lists for one key dimension `dim` read back by [`read_key`]: `dim AS k`,
+/// or for [`MODEL`] its two columns, which group faster than a concatenation per row.
+pub fn key_columns(dim: &str) -> (String, &'static str) {
+    if dim == MODEL { ("provider AS ka, model AS kb".into(), "ka, kb") } else { (format!("{dim} AS k"), "k") }
+}
+
+/// The key values of a query built with [`key_columns`].
+pub fn read_key(t: &crate::engine::Table, dim: &str) -> Result<Vec<String>> {
+    if dim == MODEL {
+        Ok(t.str("ka")?.into_iter().zip(t.str("kb")?).map(|(a, b)| format!("{a}/{b}")).collect())
+    } else {
+        t.str("k")
+    }
+}
+
 /// Metrics per distinct combination of `dims` (column names or SQL expressions aliased with AS),
 /// over rows matching `filter` (a SQL predicate, or "true"), sorted by cost descending. Computed once
 /// per dataset for each (dims, filter): several analyses ask for the same breakdown.

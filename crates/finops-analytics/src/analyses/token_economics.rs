@@ -98,13 +98,24 @@ pub const PATTERNS: [(&str, &str, &str); 3] = [
 ];
 
 fn rows(ds: &Dataset, key: &str) -> Result<Vec<TokenRow>> {
+    let (select, group_by) = crate::common::key_columns(key);
     let t = ds.sql(&format!(
-        "SELECT {key} AS k, count(*) AS n, sum(input_tokens) AS i, sum(output_tokens) AS o, sum(cached_input_tokens) AS ci, \
-         sum(reasoning_tokens) AS r, sum(cost_usd) AS c FROM calls GROUP BY k ORDER BY c DESC, k"
+        "SELECT {select}, count(*) AS n, sum(input_tokens) AS i, sum(output_tokens) AS o, sum(cached_input_tokens) AS ci, \
+         sum(reasoning_tokens) AS r, sum(cost_usd) AS c FROM calls GROUP BY {group_by}"
     ))?;
-    let (k, n, i, o, ci, r, c) =
-        (t.str("k")?, t.u64("n")?, t.u64("i")?, t.u64("o")?, t.u64("ci")?, t.u64("r")?, t.f64("c")?);
-    Ok((0..t.len())
+    let (k, n, i, o, ci, r, c) = (
+        crate::common::read_key(&t, key)?,
+        t.u64("n")?,
+        t.u64("i")?,
+        t.u64("o")?,
+        t.u64("ci")?,
+        t.u64("r")?,
+        t.f64("c")?,
+    );
+    let mut order: Vec<usize> = (0..t.len()).collect();
+    order.sort_by(|&a, &b| c[b].total_cmp(&c[a]).then_with(|| k[a].cmp(&k[b])));
+    Ok(order
+        .into_iter()
         .map(|x| TokenRow {
             key: k[x].clone(),
             calls: n[x],
