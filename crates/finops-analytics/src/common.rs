@@ -56,18 +56,27 @@ pub const METRICS_SQL: &str = "count(*) AS calls, \
 /// groups by the two columns and joins them afterwards, which is cheaper than concatenating per row.
 pub const MODEL: &str = "provider || '/' || model";
 
-/// The SELECT and GROUP BY lists for one key dimension `dim` read back by [`read_key`]: `dim AS k`,
-/// or for [`MODEL`] its two columns, which group faster than a concatenation per row.
-pub fn key_columns(dim: &str) -> (String, &'static str) {
-    if dim == MODEL { ("provider AS ka, model AS kb".into(), "ka, kb") } else { (format!("{dim} AS k"), "k") }
+/// The SELECT and GROUP BY lists for one key dimension `dim` under `alias`, read back by [`read_key`]:
+/// `dim AS alias`, or for [`MODEL`] its two columns (`aliasa`, `aliasb`), which group faster than a
+/// concatenation per row.
+pub fn key_columns(dim: &str, alias: &str) -> (String, String) {
+    if dim == MODEL {
+        (format!("provider AS {alias}a, model AS {alias}b"), format!("{alias}a, {alias}b"))
+    } else {
+        (format!("{dim} AS {alias}"), alias.to_string())
+    }
 }
 
-/// The key values of a query built with [`key_columns`].
-pub fn read_key(t: &crate::engine::Table, dim: &str) -> Result<Vec<String>> {
+/// The key values of a query built with [`key_columns`] (the model as `provider/model`).
+pub fn read_key(t: &crate::engine::Table, dim: &str, alias: &str) -> Result<Vec<String>> {
     if dim == MODEL {
-        Ok(t.str("ka")?.into_iter().zip(t.str("kb")?).map(|(a, b)| format!("{a}/{b}")).collect())
+        Ok(t.str(&format!("{alias}a"))?
+            .into_iter()
+            .zip(t.str(&format!("{alias}b"))?)
+            .map(|(a, b)| format!("{a}/{b}"))
+            .collect())
     } else {
-        t.str("k")
+        t.str(alias)
     }
 }
 
@@ -286,36 +295,17 @@ fn sort_groups(groups: &mut [Group]) {
 }
 
 fn group_metrics_query(ds: &Dataset, dims: &[&str], filter: &str) -> Result<Vec<Group>> {
-    // Each dimension is one or two (for MODEL) aliased SQL columns.
-    let mut select = Vec::new();
-    let mut columns: Vec<Vec<String>> = Vec::new();
-    for (i, d) in dims.iter().enumerate() {
-        if *d == MODEL {
-            select.push(format!("provider AS k{i}a, model AS k{i}b"));
-            columns.push(vec![format!("k{i}a"), format!("k{i}b")]);
-        } else {
-            select.push(format!("{d} AS k{i}"));
-            columns.push(vec![format!("k{i}")]);
-        }
-    }
-    let aliases: Vec<&String> = columns.iter().flatten().collect();
-    let group_by = if aliases.is_empty() {
-        String::new()
-    } else {
-        format!("GROUP BY {}", aliases.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(", "))
-    };
+    let aliases: Vec<String> = (0..dims.len()).map(|i| format!("k{i}")).collect();
+    let (select, group): (Vec<String>, Vec<String>) = dims.iter().zip(&aliases).map(|(d, a)| key_columns(d, a)).unzip();
+    let group_by = if group.is_empty() { String::new() } else { format!("GROUP BY {}", group.join(", ")) };
     let prefix = if select.is_empty() { String::new() } else { format!("{}, ", select.join(", ")) };
     let t = ds.sql(&format!("SELECT {prefix}{METRICS_SQL} FROM calls WHERE {filter} {group_by}"))?;
-    let parts: Vec<Vec<Vec<String>>> =
-        columns.iter().map(|cols| cols.iter().map(|c| t.str(c)).collect::<Result<_>>()).collect::<Result<_>>()?;
+    let keys: Vec<Vec<String>> = dims.iter().zip(&aliases).map(|(d, a)| read_key(&t, d, a)).collect::<Result<_>>()?;
     let mut groups: Vec<Group> = sums_from(&t, "")?
         .into_iter()
         .zip(t.i64_lists("latencies")?)
         .enumerate()
-        .map(|(i, (s, mut l))| Group {
-            key: parts.iter().map(|p| p.iter().map(|c| c[i].as_str()).collect::<Vec<_>>().join("/")).collect(),
-            metrics: s.metrics(&mut l),
-        })
+        .map(|(i, (s, mut l))| Group { key: keys.iter().map(|k| k[i].clone()).collect(), metrics: s.metrics(&mut l) })
         .collect();
     sort_groups(&mut groups);
     Ok(groups)

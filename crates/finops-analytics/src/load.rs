@@ -109,6 +109,18 @@ pub struct FileReport {
 
 const MAX_EXAMPLES: usize = 20;
 
+impl LoadReport {
+    /// Counts in one loaded file and the first of its bad rows.
+    fn add(&mut self, file: FileReport, examples: Vec<BadRow>) {
+        self.rows += file.rows;
+        self.bytes += file.bytes;
+        self.bad_rows += file.bad_rows;
+        let room = MAX_EXAMPLES.saturating_sub(self.bad_row_examples.len());
+        self.bad_row_examples.extend(examples.into_iter().take(room));
+        self.files.push(file);
+    }
+}
+
 /// Expands folders into their .csv/.parquet files (sorted) and loads everything.
 pub fn load(paths: &[PathBuf], opts: LoadOptions) -> Result<(Vec<RecordBatch>, LoadReport), LoadError> {
     if paths.is_empty() {
@@ -139,12 +151,7 @@ pub fn load(paths: &[PathBuf], opts: LoadOptions) -> Result<(Vec<RecordBatch>, L
             Some(Kind::Parquet) => load_parquet(f, opts, report.rows)?,
             None => return Err(LoadError::UnsupportedType { path: f.clone() }),
         };
-        report.rows += r.rows;
-        report.bytes += r.bytes;
-        report.bad_rows += r.bad_rows;
-        let room = MAX_EXAMPLES.saturating_sub(report.bad_row_examples.len());
-        report.bad_row_examples.extend(examples.into_iter().take(room));
-        report.files.push(r);
+        report.add(r, examples);
         batches.append(&mut b);
     }
     Ok((batches, report))
@@ -467,13 +474,8 @@ pub fn load_csv_prefix(
     let whole = memchr::memrchr(b'\n', &bytes).map_or(0, |i| i + 1);
     bytes.truncate(whole);
     let (batches, file, examples) = parse_csv(Path::new(name), &bytes, opts, 0)?;
-    let report = LoadReport {
-        rows: file.rows,
-        bytes: file.bytes,
-        bad_rows: file.bad_rows,
-        bad_row_examples: examples,
-        files: vec![file],
-    };
+    let mut report = LoadReport::default();
+    report.add(file, examples);
     Ok((batches, report))
 }
 

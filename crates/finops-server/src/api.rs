@@ -261,7 +261,7 @@ async fn blocking<T: Send + 'static>(
 
 /// The generation part of the status, as a POST's answer.
 fn accepted(p: &Pipeline) -> Response {
-    (StatusCode::ACCEPTED, axum::Json(json!({ "ok": true, "generation": p.status().generation }))).into_response()
+    (StatusCode::ACCEPTED, axum::Json(json!({ "ok": true, "generation": p.generation() }))).into_response()
 }
 
 fn target_size(v: Option<&Value>) -> Result<Option<u64>, ApiError> {

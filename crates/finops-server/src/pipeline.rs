@@ -334,6 +334,11 @@ impl Pipeline {
         Ok(())
     }
 
+    /// The current (or last) generation.
+    pub fn generation(&self) -> GenerationStatus {
+        lock(&self.shared.state).generation.clone()
+    }
+
     /// The viewer's state now.
     pub fn status(&self) -> Status {
         let st = lock(&self.shared.state);
@@ -393,7 +398,7 @@ impl Pipeline {
             })
             .collect();
         // The file being generated is offered too, before its first complete version exists.
-        let generating = lock(&self.shared.state).generation.clone();
+        let generating = self.generation();
         if generating.state.is_active() {
             let bytes = std::fs::metadata(partial_path(&self.shared.cfg.data_dir.join(&generating.file)))
                 .map_or(generating.bytes, |m| m.len());

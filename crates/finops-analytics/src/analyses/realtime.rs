@@ -110,11 +110,11 @@ pub fn analyze(ds: &Dataset) -> Result<Realtime> {
     let mut cost_anomalies = Vec::new();
     let mut anomalies_by_dimension = Vec::new();
     for (name, expr) in DIMS {
-        let (select, group_by) = crate::common::key_columns(expr);
+        let (select, group_by) = crate::common::key_columns(expr, "k");
         let t = ds.sql(&format!(
             "SELECT {select}, {HOUR} * 3600000 AS h, sum(cost_usd) AS c FROM calls GROUP BY {group_by}, h"
         ))?;
-        let (keys, hours, costs) = (crate::common::read_key(&t, expr)?, t.i64("h")?, t.f64("c")?);
+        let (keys, hours, costs) = (crate::common::read_key(&t, expr, "k")?, t.i64("h")?, t.f64("c")?);
         // The table's timestamps are milliseconds, so the hour as BIGINT is Unix ms.
         let mut n = 0;
         for (key, series) in hourly_series(&keys, &hours, &costs, first_hour, last_hour) {

@@ -98,13 +98,13 @@ pub const PATTERNS: [(&str, &str, &str); 3] = [
 ];
 
 fn rows(ds: &Dataset, key: &str) -> Result<Vec<TokenRow>> {
-    let (select, group_by) = crate::common::key_columns(key);
+    let (select, group_by) = crate::common::key_columns(key, "k");
     let t = ds.sql(&format!(
         "SELECT {select}, count(*) AS n, sum(input_tokens) AS i, sum(output_tokens) AS o, sum(cached_input_tokens) AS ci, \
          sum(reasoning_tokens) AS r, sum(cost_usd) AS c FROM calls GROUP BY {group_by}"
     ))?;
     let (k, n, i, o, ci, r, c) = (
-        crate::common::read_key(&t, key)?,
+        crate::common::read_key(&t, key, "k")?,
         t.u64("n")?,
         t.u64("i")?,
         t.u64("o")?,
