@@ -173,18 +173,17 @@ fn sums_from(t: &crate::engine::Table, prefix: &str) -> Result<Vec<Sums>> {
         .collect())
 }
 
-/// One combination of [`CUBE_DIMS`] (as indices into the cube's dictionaries): the sums of all its
-/// calls, of its latency-sample calls, and the sample's latencies.
-struct CubeRow {
-    key: [u32; 6],
-    all: Sums,
-    sample: Sums,
-    latencies: Vec<i64>,
-}
-
+/// Every combination of [`CUBE_DIMS`] that occurs (a row each): its key as indices into the
+/// dimensions' dictionaries, the sums of all its calls and of its latency-sample calls, and the sample's
+/// latencies, stored flat (row `i`'s are `latencies[offsets[i]..offsets[i + 1]]`) so a roll-up copies
+/// no per-row vectors.
 struct Cube {
     dicts: Vec<Vec<String>>,
-    rows: Vec<CubeRow>,
+    keys: Vec<[u32; 6]>,
+    all: Vec<Sums>,
+    sample: Vec<Sums>,
+    offsets: Vec<usize>,
+    latencies: Vec<i64>,
 }
 
 fn cube(ds: &Dataset) -> Result<std::sync::Arc<Cube>> {
@@ -200,36 +199,15 @@ fn cube(ds: &Dataset) -> Result<std::sync::Arc<Cube>> {
         );
         let t = ds.sql(&format!("SELECT {dims}, {METRICS_SQL}, {sample} FROM calls GROUP BY {dims}"))?;
         let mut dicts = Vec::with_capacity(CUBE_DIMS.len());
-        let mut codes: Vec<Vec<u32>> = Vec::with_capacity(CUBE_DIMS.len());
+        let mut codes = Vec::with_capacity(CUBE_DIMS.len());
         for d in CUBE_DIMS {
-            let mut index: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
-            let mut dict: Vec<String> = Vec::new();
-            let col = t
-                .str(d)?
-                .into_iter()
-                .map(|v| {
-                    *index.entry(v).or_insert_with_key(|v| {
-                        dict.push(v.clone());
-                        dict.len() as u32 - 1
-                    })
-                })
-                .collect();
+            let (dict, col) = t.dictionary(d)?;
             dicts.push(dict);
             codes.push(col);
         }
-        let rows = sums_from(&t, "")?
-            .into_iter()
-            .zip(sums_from(&t, "s_")?)
-            .zip(t.i64_lists("latencies")?)
-            .enumerate()
-            .map(|(i, ((all, sample), latencies))| CubeRow {
-                key: std::array::from_fn(|d| codes[d][i]),
-                all,
-                sample,
-                latencies,
-            })
-            .collect();
-        Ok(Cube { dicts, rows })
+        let keys = (0..t.len()).map(|i| std::array::from_fn(|d| codes[d][i])).collect();
+        let (offsets, latencies) = t.i64_lists_flat("latencies")?;
+        Ok(Cube { dicts, keys, all: sums_from(&t, "")?, sample: sums_from(&t, "s_")?, offsets, latencies })
     })
 }
 
@@ -242,42 +220,70 @@ fn group_metrics_from_cube(ds: &Dataset, dims: &[&str], sample_only: bool) -> Re
         .iter()
         .flat_map(|d| if *d == MODEL { vec![pos("provider"), pos("model")] } else { vec![pos(d)] })
         .collect();
-    let mut merged: std::collections::HashMap<[u32; 6], (Sums, Vec<i64>)> = std::collections::HashMap::new();
-    for row in &cube.rows {
-        let sums = if sample_only { &row.sample } else { &row.all };
-        if sample_only && sums.calls == 0 {
+    // Each cube row's group, the groups' keys and sums, and how many latencies each will hold.
+    let mut index: foldhash::HashMap<[u32; 6], usize> = foldhash::HashMap::default();
+    let (mut keys, mut sums, mut sizes): (Vec<[u32; 6]>, Vec<Sums>, Vec<usize>) = Default::default();
+    let mut row_group: Vec<Option<usize>> = vec![None; cube.keys.len()];
+    for (i, row_key) in cube.keys.iter().enumerate() {
+        let row_sums = if sample_only { &cube.sample[i] } else { &cube.all[i] };
+        if sample_only && row_sums.calls == 0 {
             continue; // as a WHERE on the sample would: no group without sample calls
         }
         let mut k = [u32::MAX; 6];
         for (slot, &p) in slots.iter().enumerate() {
-            k[slot] = row.key[p];
+            k[slot] = row_key[p];
         }
-        let e = merged.entry(k).or_default();
-        e.0.add(sums);
-        e.1.extend_from_slice(&row.latencies);
+        let g = *index.entry(k).or_insert_with(|| {
+            keys.push(k);
+            sums.push(Sums::default());
+            sizes.push(0);
+            keys.len() - 1
+        });
+        sums[g].add(row_sums);
+        sizes[g] += cube.offsets[i + 1] - cube.offsets[i];
+        row_group[i] = Some(g);
     }
     // Like SQL, an aggregate without dimensions has one row even over no calls.
-    if dims.is_empty() && merged.is_empty() {
-        merged.insert([u32::MAX; 6], Default::default());
+    if dims.is_empty() && keys.is_empty() {
+        keys.push([u32::MAX; 6]);
+        sums.push(Sums::default());
+        sizes.push(0);
+    }
+    // Each group's latencies side by side in one buffer (a counting sort by group).
+    let mut starts: Vec<usize> = Vec::with_capacity(sizes.len() + 1);
+    starts.push(0);
+    for n in &sizes {
+        starts.push(starts.last().copied().unwrap_or(0) + n);
+    }
+    let mut flat = vec![0i64; starts.last().copied().unwrap_or(0)];
+    let mut next = starts.clone();
+    for (i, g) in row_group.iter().enumerate() {
+        if let Some(g) = *g {
+            let part = &cube.latencies[cube.offsets[i]..cube.offsets[i + 1]];
+            flat[next[g]..next[g] + part.len()].copy_from_slice(part);
+            next[g] += part.len();
+        }
     }
     let name = |slot: usize, k: &[u32; 6]| cube.dicts[slots[slot]][k[slot] as usize].as_str();
-    let mut groups: Vec<Group> = merged
-        .into_iter()
-        .map(|(k, (s, mut l))| {
+    let mut groups: Vec<Group> = keys
+        .iter()
+        .zip(&sums)
+        .enumerate()
+        .map(|(g, (k, s))| {
             let mut slot = 0;
             let key = dims
                 .iter()
                 .map(|d| {
                     let text = if *d == MODEL {
-                        format!("{}/{}", name(slot, &k), name(slot + 1, &k))
+                        format!("{}/{}", name(slot, k), name(slot + 1, k))
                     } else {
-                        name(slot, &k).to_string()
+                        name(slot, k).to_string()
                     };
                     slot += if *d == MODEL { 2 } else { 1 };
                     text
                 })
                 .collect();
-            Group { key, metrics: s.metrics(&mut l) }
+            Group { key, metrics: s.metrics(&mut flat[starts[g]..starts[g + 1]]) }
         })
         .collect();
     sort_groups(&mut groups);

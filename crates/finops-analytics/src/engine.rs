@@ -270,6 +270,48 @@ impl Table {
             .collect())
     }
 
+    /// A list column of integers flattened: row `i`'s values are `values[offsets[i]..offsets[i + 1]]`
+    /// (a null list reads as empty). Cheaper than [`Table::i64_lists`] for many short lists.
+    pub fn i64_lists_flat(&self, name: &str) -> Result<(Vec<usize>, Vec<i64>)> {
+        let mut offsets = vec![0];
+        let mut values = Vec::new();
+        let Some(b) = &self.batch else { return Ok((offsets, values)) };
+        let col =
+            b.column_by_name(name).ok_or_else(|| AnalyticsError::Query(format!("no column `{name}` in result")))?;
+        let list = cast(col, &DataType::List(Arc::new(Field::new_list_field(DataType::Int64, true))))?;
+        let list = list.as_any().downcast_ref::<ListArray>().expect("cast to List<Int64>");
+        offsets.reserve(list.len());
+        for i in 0..list.len() {
+            if !list.is_null(i) {
+                let v = list.value(i);
+                let v = v.as_any().downcast_ref::<Int64Array>().expect("list of Int64");
+                values.extend(v.iter().flatten());
+            }
+            offsets.push(values.len());
+        }
+        Ok((offsets, values))
+    }
+
+    /// A text column as its distinct values (in order of first appearance) and each row's index into
+    /// them; null reads as empty. Interning borrows from the column instead of allocating a string
+    /// per row.
+    pub fn dictionary(&self, name: &str) -> Result<(Vec<String>, Vec<u32>)> {
+        let Some(a) = self.column(name, &DataType::Utf8)? else { return Ok((Vec::new(), Vec::new())) };
+        let a = a.as_any().downcast_ref::<StringArray>().expect("cast to Utf8");
+        let mut index: foldhash::HashMap<&str, u32> = foldhash::HashMap::default();
+        let mut dict = Vec::new();
+        let codes = (0..a.len())
+            .map(|i| {
+                let v = if a.is_null(i) { "" } else { a.value(i) };
+                *index.entry(v).or_insert_with(|| {
+                    dict.push(v.to_string());
+                    dict.len() as u32 - 1
+                })
+            })
+            .collect();
+        Ok((dict, codes))
+    }
+
     pub fn str(&self, name: &str) -> Result<Vec<String>> {
         Ok(match self.column(name, &DataType::Utf8)? {
             None => Vec::new(),

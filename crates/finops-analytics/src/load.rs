@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDateTime};
 use datafusion::arrow::array::{
-    Array, ArrayRef, Float64Builder, Int64Builder, RecordBatch, StringBuilder, TimestampMillisecondBuilder,
+    Array, ArrayRef, Float64Builder, Int64Builder, RecordBatch, StringViewBuilder, TimestampMillisecondBuilder,
 };
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, SchemaRef};
@@ -22,7 +22,17 @@ use thiserror::Error;
 
 /// The canonical Arrow schema every input is converted to (the one the simulator writes).
 pub fn canonical_schema() -> SchemaRef {
-    finops_core::schema::arrow_schema()
+    use datafusion::arrow::datatypes::{Field, Schema};
+    let core = finops_core::schema::arrow_schema();
+    let fields: Vec<Field> = core
+        .fields()
+        .iter()
+        .map(|f| match f.data_type() {
+            DataType::Utf8 => f.as_ref().clone().with_data_type(DataType::Utf8View),
+            _ => f.as_ref().clone(),
+        })
+        .collect();
+    Arc::new(Schema::new(fields))
 }
 
 /// Columns an input must have; every other column has a default.
@@ -252,7 +262,7 @@ struct Builders {
 }
 
 enum ColBuilder {
-    Text(StringBuilder),
+    Text(StringViewBuilder),
     Int(Int64Builder),
     Float(Float64Builder),
     Time(TimestampMillisecondBuilder),
@@ -263,7 +273,7 @@ impl Builders {
         let cols = COLUMNS
             .iter()
             .map(|c| match c.ty {
-                ColumnType::Text => ColBuilder::Text(StringBuilder::with_capacity(capacity, capacity * 12)),
+                ColumnType::Text => ColBuilder::Text(StringViewBuilder::with_capacity(capacity)),
                 ColumnType::Integer => ColBuilder::Int(Int64Builder::with_capacity(capacity)),
                 ColumnType::Decimal => ColBuilder::Float(Float64Builder::with_capacity(capacity)),
                 ColumnType::Timestamp => ColBuilder::Time(TimestampMillisecondBuilder::with_capacity(capacity)),
@@ -298,7 +308,10 @@ enum Value<'a> {
     Time(i64),
 }
 
+// Positions in COLUMNS of the columns a row's parsing treats specially (a test checks them).
 const CALL_ID: usize = 0;
+const INPUT_TOKENS: usize = 8;
+const OUTPUT_TOKENS: usize = 9;
 const TOTAL_TOKENS: usize = 10;
 
 fn col_index(name: &str) -> usize {
@@ -315,29 +328,58 @@ fn plain_uint(b: &[u8]) -> Option<i64> {
     b.iter().try_fold(0i64, |v, &c| c.is_ascii_digit().then(|| v * 10 + i64::from(c - b'0')))
 }
 
-/// Reads one record into values, or says which field is bad.
-fn parse_record<'a>(
-    rec: &'a csv::ByteRecord,
+/// One field of a record: text already known to be UTF-8 (the fast path splits a validated chunk) or
+/// bytes from the csv crate, checked when read as text.
+trait Field<'a>: Copy {
+    const EMPTY: Self;
+    fn bytes(self) -> &'a [u8];
+    fn text(self) -> Option<&'a str>;
+}
+
+impl<'a> Field<'a> for &'a str {
+    const EMPTY: Self = "";
+    fn bytes(self) -> &'a [u8] {
+        self.as_bytes()
+    }
+    fn text(self) -> Option<&'a str> {
+        Some(self)
+    }
+}
+
+impl<'a> Field<'a> for &'a [u8] {
+    const EMPTY: Self = b"";
+    fn bytes(self) -> &'a [u8] {
+        self
+    }
+    fn text(self) -> Option<&'a str> {
+        std::str::from_utf8(self).ok()
+    }
+}
+
+/// Reads one record (its fields in input order) into values, or says which field is bad.
+fn parse_record<'v, 'a: 'v, F: Field<'a>>(
+    fields: &[F],
     map: &[Option<usize>],
     row_number: u64,
-    call_id_buf: &'a mut String,
-) -> Result<[Value<'a>; COLUMNS.len()], (usize, String, String)> {
+    call_id_buf: &'v mut String,
+) -> Result<[Value<'v>; COLUMNS.len()], (usize, String, String)> {
     // On the stack: one row is parsed per call, hundreds of thousands of times.
     let mut out = [Value::Int(0); COLUMNS.len()];
-    let (inp, outp) = (col_index("input_tokens"), col_index("output_tokens"));
     for (i, c) in COLUMNS.iter().enumerate() {
-        let raw: Option<&[u8]> = map[i].map(|j| rec.get(j).unwrap_or(b""));
+        // A short row (rows are read flexibly) has empty trailing fields.
+        let raw: Option<F> = map[i].map(|j| fields.get(j).copied().unwrap_or(F::EMPTY));
         // Integers are read straight from the bytes (most of a row): no UTF-8 check needed for digits.
         if c.ty == ColumnType::Integer
-            && let Some(bytes) = raw
-            && let Some(v) = plain_uint(bytes)
+            && let Some(f) = raw
+            && let Some(v) = plain_uint(f.bytes())
         {
             out[i] = Value::Int(v);
             continue;
         }
         let text = match raw {
-            Some(bytes) => std::str::from_utf8(bytes)
-                .map_err(|_| (i, String::from_utf8_lossy(bytes).into_owned(), "not valid UTF-8".to_string()))?,
+            Some(f) => f
+                .text()
+                .ok_or_else(|| (i, String::from_utf8_lossy(f.bytes()).into_owned(), "not valid UTF-8".to_string()))?,
             None => default_for(c.name),
         };
         let v = match c.ty {
@@ -374,7 +416,7 @@ fn parse_record<'a>(
         out[i] = v;
     }
     // Derived defaults.
-    if let (Value::Int(a), Value::Int(b)) = (&out[inp], &out[outp]) {
+    if let (Value::Int(a), Value::Int(b)) = (&out[INPUT_TOKENS], &out[OUTPUT_TOKENS]) {
         let total = a + b;
         if let Value::Int(t) = &mut out[TOTAL_TOKENS]
             && *t < 0
@@ -404,35 +446,135 @@ fn parse_chunk(
     schema: &SchemaRef,
     opts: LoadOptions,
 ) -> Result<ChunkResult, LoadError> {
-    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(bytes);
-    let mut b = Builders::new(bytes.len() / 180 + 16);
-    let mut rec = csv::ByteRecord::new();
-    let (mut rows, mut bad_count, mut bad) = (0u64, 0u64, Vec::new());
-    let mut call_id = String::new();
-    loop {
-        match reader.read_byte_record(&mut rec) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => {
-                let line = first_line + e.position().map_or(0, |p| p.line().saturating_sub(1));
-                let row =
-                    BadRow { file: file.into(), line, column: "-".into(), value: String::new(), reason: e.to_string() };
-                if !opts.skip_bad_rows {
-                    return Err(LoadError::BadValue(row));
-                }
-                bad_count += 1;
-                bad.push(row);
-                continue;
+    let mut sink = RowSink {
+        builders: Builders::new(bytes.len() / 180 + 16),
+        rows: 0,
+        bad_count: 0,
+        bad: Vec::new(),
+        call_id: String::new(),
+        first_row,
+        map,
+        file,
+        opts,
+    };
+    if let Some(text) = unquoted_text(bytes) {
+        // Fast path: no quotes and valid UTF-8, so a line is a record and a comma ends a field; one
+        // pass finds both.
+        let mut fields: Vec<&str> = Vec::with_capacity(map.len());
+        let (mut start, mut line) = (0, first_line);
+        for i in memchr::memchr2_iter(b',', b'\n', bytes) {
+            fields.push(&text[start..i]);
+            start = i + 1;
+            if bytes[i] == b'\n' {
+                sink.line(&mut fields, line)?;
+                line += 1;
             }
         }
-        // Blank lines (e.g. a trailing CRLF) are not rows.
-        if rec.len() == 1 && rec.get(0).is_some_and(|f| f.is_empty()) {
-            continue;
+        if start < text.len() {
+            fields.push(&text[start..]);
+            sink.line(&mut fields, line)?;
         }
-        let line = first_line + rec.position().map_or(0, |p| p.line().saturating_sub(1));
-        match parse_record(&rec, map, first_row + rows + 1, &mut call_id) {
+    } else {
+        let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(bytes);
+        let mut rec = csv::ByteRecord::new();
+        let mut lines = LineCounter::default();
+        loop {
+            match reader.read_byte_record(&mut rec) {
+                Ok(false) => break,
+                Ok(true) => {}
+                Err(e) => {
+                    let line = first_line + lines.line_at(bytes, e.position().map_or(0, |p| p.byte()));
+                    let row = BadRow {
+                        file: file.into(),
+                        line,
+                        column: "-".into(),
+                        value: String::new(),
+                        reason: e.to_string(),
+                    };
+                    sink.bad(row)?;
+                    continue;
+                }
+            }
+            if rec.len() == 1 && rec.get(0).is_some_and(|f| f.is_empty()) {
+                continue;
+            }
+            let line = first_line + lines.line_at(bytes, rec.position().map_or(0, |p| p.byte()));
+            let fields: Vec<&[u8]> = rec.iter().collect();
+            sink.row(&fields, line)?;
+        }
+    }
+    Ok(ChunkResult { batch: sink.builders.finish(schema), rows: sink.rows, bad: sink.bad, bad_count: sink.bad_count })
+}
+
+/// Line numbers for the csv crate's records. Its own `Position::line` miscounts CRLF files and lines
+/// after a blank one; its byte position is where reading of the record began, which may still be on
+/// the previous line's end or blank lines. Counting line ends (LF, CRLF or a lone CR) up to the first
+/// byte of the record gives the line it starts on.
+#[derive(Default)]
+struct LineCounter {
+    scanned: usize,
+    ends: u64,
+}
+
+impl LineCounter {
+    /// The 0-based line of the record whose reading began at byte `from` (records come in order).
+    fn line_at(&mut self, bytes: &[u8], from: u64) -> u64 {
+        let mut start = usize::try_from(from).unwrap_or(usize::MAX).clamp(self.scanned, bytes.len());
+        while start < bytes.len() && matches!(bytes[start], b'\r' | b'\n') {
+            start += 1;
+        }
+        for i in self.scanned..start {
+            if bytes[i] == b'\n' || (bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n')) {
+                self.ends += 1;
+            }
+        }
+        self.scanned = start;
+        self.ends
+    }
+}
+
+/// `bytes` as text when the fast path can split it: valid UTF-8, no quote, and every carriage return
+/// part of a CRLF line end (the csv crate reads a lone CR as a line end too).
+fn unquoted_text(bytes: &[u8]) -> Option<&str> {
+    if memchr::memchr(b'"', bytes).is_some() {
+        return None;
+    }
+    if memchr::memchr_iter(b'\r', bytes).any(|i| bytes.get(i + 1) != Some(&b'\n')) {
+        return None;
+    }
+    std::str::from_utf8(bytes).ok()
+}
+
+/// Where a chunk's parsed rows go: the column builders, or the bad-row count and examples.
+struct RowSink<'m> {
+    builders: Builders,
+    rows: u64,
+    bad_count: u64,
+    bad: Vec<BadRow>,
+    call_id: String,
+    first_row: u64,
+    map: &'m [Option<usize>],
+    file: &'m str,
+    opts: LoadOptions,
+}
+
+impl RowSink<'_> {
+    /// Takes the fields of one line of the fast path (the last one may end in the CR of a CRLF).
+    fn line(&mut self, fields: &mut Vec<&str>, line: u64) -> Result<(), LoadError> {
+        if let Some(last) = fields.last_mut() {
+            *last = last.strip_suffix('\r').unwrap_or(last);
+        }
+        // Blank lines (e.g. a trailing CRLF) are not rows.
+        let blank = fields.len() == 1 && fields[0].is_empty();
+        let result = if blank { Ok(()) } else { self.row(fields, line) };
+        fields.clear();
+        result
+    }
+
+    fn row<'a, F: Field<'a>>(&mut self, fields: &[F], line: u64) -> Result<(), LoadError> {
+        match parse_record(fields, self.map, self.first_row + self.rows + 1, &mut self.call_id) {
             Ok(values) => {
-                for (col, v) in b.cols.iter_mut().zip(values) {
+                for (col, v) in self.builders.cols.iter_mut().zip(values) {
                     match (col, v) {
                         (ColBuilder::Text(b), Value::Text(s)) => b.append_value(s),
                         (ColBuilder::Int(b), Value::Int(x)) => b.append_value(x),
@@ -441,21 +583,27 @@ fn parse_chunk(
                         _ => unreachable!("values follow the canonical schema"),
                     }
                 }
-                rows += 1;
+                self.rows += 1;
+                Ok(())
             }
             Err((col, value, reason)) => {
-                let row = BadRow { file: file.into(), line, column: COLUMNS[col].name.into(), value, reason };
-                if !opts.skip_bad_rows {
-                    return Err(LoadError::BadValue(row));
-                }
-                bad_count += 1;
-                if bad.len() < MAX_EXAMPLES {
-                    bad.push(row);
-                }
+                let column = COLUMNS[col].name.into();
+                self.bad(BadRow { file: self.file.into(), line, column, value, reason })
             }
         }
     }
-    Ok(ChunkResult { batch: b.finish(schema), rows, bad, bad_count })
+
+    /// Fails on a bad row, or counts it (and keeps the first few) with `--skip-bad-rows`.
+    fn bad(&mut self, row: BadRow) -> Result<(), LoadError> {
+        if !self.opts.skip_bad_rows {
+            return Err(LoadError::BadValue(row));
+        }
+        self.bad_count += 1;
+        if self.bad.len() < MAX_EXAMPLES {
+            self.bad.push(row);
+        }
+        Ok(())
+    }
 }
 
 /// Loads the first `len` bytes of a CSV file that is still being written, such as the simulator's
@@ -467,10 +615,7 @@ pub fn load_csv_prefix(
     name: &str,
     opts: LoadOptions,
 ) -> Result<(Vec<RecordBatch>, LoadReport), LoadError> {
-    use std::io::Read;
-    let io = |source| LoadError::Io { path: path.to_path_buf(), source };
-    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
-    fs::File::open(path).map_err(io)?.take(len).read_to_end(&mut bytes).map_err(io)?;
+    let mut bytes = read_prefix(path, len).map_err(|source| LoadError::Io { path: path.to_path_buf(), source })?;
     let whole = memchr::memrchr(b'\n', &bytes).map_or(0, |i| i + 1);
     bytes.truncate(whole);
     let (batches, file, examples) = parse_csv(Path::new(name), &bytes, opts, 0)?;
@@ -484,8 +629,39 @@ fn load_csv(
     opts: LoadOptions,
     rows_before: u64,
 ) -> Result<(Vec<RecordBatch>, FileReport, Vec<BadRow>), LoadError> {
-    let bytes = fs::read(path).map_err(|source| LoadError::Io { path: path.to_path_buf(), source })?;
+    let io = |source| LoadError::Io { path: path.to_path_buf(), source };
+    let len = fs::metadata(path).map_err(io)?.len();
+    let bytes = read_prefix(path, len).map_err(io)?;
     parse_csv(path, &bytes, opts, rows_before)
+}
+
+/// The first `len` bytes of a file (fewer if it is shorter), read by one thread per core: copying 50 MB
+/// out of the page cache into fresh memory takes about 27 ms on one core, a fifth of the whole load.
+fn read_prefix(path: &Path, len: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::{Read, Seek, SeekFrom};
+    let sequential = || -> std::io::Result<Vec<u8>> {
+        let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+        fs::File::open(path)?.take(len).read_to_end(&mut bytes)?;
+        Ok(bytes)
+    };
+    let threads = rayon::current_num_threads();
+    let Ok(size) = usize::try_from(len) else { return sequential() };
+    if threads < 2 || size < (4 << 20) {
+        return sequential();
+    }
+    let mut bytes = vec![0u8; size];
+    let part = size.div_ceil(threads);
+    let read = bytes.par_chunks_mut(part).enumerate().try_for_each(|(k, slice)| {
+        let mut f = fs::File::open(path)?;
+        f.seek(SeekFrom::Start((k * part) as u64))?;
+        f.read_exact(slice)
+    });
+    match read {
+        Ok(()) => Ok(bytes),
+        // Shorter than `len` (truncated meanwhile): whatever is there, as a plain read would give.
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => sequential(),
+        Err(e) => Err(e),
+    }
 }
 
 /// Parses a whole CSV file's bytes; `path` names it in the report and in errors.
@@ -496,7 +672,12 @@ fn parse_csv(
     rows_before: u64,
 ) -> Result<(Vec<RecordBatch>, FileReport, Vec<BadRow>), LoadError> {
     let file = path.display().to_string();
-    let header_end = memchr::memchr(b'\n', bytes).map_or(bytes.len(), |i| i + 1);
+    // The header ends at the first LF, CRLF or lone CR.
+    let header_end = match memchr::memchr2(b'\n', b'\r', bytes) {
+        Some(i) if bytes[i] == b'\r' && bytes.get(i + 1) == Some(&b'\n') => i + 2,
+        Some(i) => i + 1,
+        None => bytes.len(),
+    };
     let header: Vec<String> = csv::ReaderBuilder::new()
         .has_headers(false)
         .from_reader(&bytes[..header_end])
@@ -664,11 +845,11 @@ fn default_array(
     batch: &RecordBatch,
     map: &[Option<usize>],
 ) -> Result<ArrayRef, LoadError> {
-    use datafusion::arrow::array::{Int64Array, StringArray};
+    use datafusion::arrow::array::{Int64Array, StringViewArray};
     let c = &COLUMNS[i];
     Ok(match (c.name, c.ty) {
         ("call_id", _) => {
-            Arc::new(StringArray::from_iter_values((0..n).map(|r| format!("row_{}", first_row + r as u64 + 1))))
+            Arc::new(StringViewArray::from_iter_values((0..n).map(|r| format!("row_{}", first_row + r as u64 + 1))))
         }
         ("total_tokens", _) => {
             let get = |name: &str| -> Option<ArrayRef> {
@@ -681,7 +862,9 @@ fn default_array(
                 _ => Arc::new(Int64Array::from(vec![0; n])),
             }
         }
-        (name, ColumnType::Text) => Arc::new(StringArray::from_iter_values(std::iter::repeat_n(default_for(name), n))),
+        (name, ColumnType::Text) => {
+            Arc::new(StringViewArray::from_iter_values(std::iter::repeat_n(default_for(name), n)))
+        }
         (_, ColumnType::Integer) => Arc::new(Int64Array::from(vec![0; n])),
         _ => Arc::new(Int64Array::from(vec![0; n])),
     })
@@ -704,6 +887,14 @@ mod tests {
         assert_eq!(parse_timestamp("yesterday"), None);
         assert_eq!(days_from_civil(1970, 1, 1), 0);
         assert_eq!(days_from_civil(2000, 3, 1), 11_017);
+    }
+
+    #[test]
+    fn special_column_positions_match_the_schema() {
+        assert_eq!(col_index("call_id"), CALL_ID);
+        assert_eq!(col_index("input_tokens"), INPUT_TOKENS);
+        assert_eq!(col_index("output_tokens"), OUTPUT_TOKENS);
+        assert_eq!(col_index("total_tokens"), TOTAL_TOKENS);
     }
 
     #[test]

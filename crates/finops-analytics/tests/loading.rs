@@ -153,3 +153,59 @@ fn a_growing_file_is_read_up_to_its_last_whole_row() {
     assert_eq!(ds.rows(), lines(mid as usize) - 1);
     assert_eq!(ds.load.bytes, mid);
 }
+
+/// Files without quotes are split directly; files with quotes go through the csv crate. Both must read
+/// the same rows, line numbers and errors, whatever the line ends.
+#[test]
+fn the_direct_split_and_the_csv_reader_agree() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows = [
+        py_row(1, "2026-01-05T14:03:27", "0.001"),
+        py_row(2, "2026-01-05T14:04:27", "0.002"),
+        // A short row: the missing trailing fields read as empty (archetype "").
+        py_row(3, "2026-01-05T14:05:27", "0.004").trim_end_matches(",light").to_string(),
+    ];
+    // Blank lines in the middle and no line end after the last row.
+    let plain = format!("{PY_HEADER}\r\n{}\r\n\r\n{}\r\n{}", rows[0], rows[1], rows[2]);
+    let quoted = plain.replacen("cust_0001", "\"cust_0001\"", 1);
+    let q = "SELECT call_id, customer_id, customer_archetype, cost_usd FROM calls ORDER BY call_id";
+    let read = |name: &str, text: &str| {
+        let ds = Dataset::open(&[write(&dir, name, text)], LoadOptions::default()).unwrap();
+        let t = ds.sql(q).unwrap();
+        (
+            t.str("call_id").unwrap(),
+            t.str("customer_id").unwrap(),
+            t.str("customer_archetype").unwrap(),
+            t.f64("cost_usd").unwrap(),
+        )
+    };
+    let a = read("plain.csv", &plain);
+    assert_eq!(a, read("quoted.csv", &quoted));
+    assert_eq!(a.0, ["call_00000001", "call_00000002", "call_00000003"]);
+    assert_eq!(a.1, ["cust_0001"; 3]);
+    assert_eq!(a.2, ["light", "light", ""]);
+    assert_eq!(a.3, [0.001, 0.002, 0.004]);
+
+    // The same bad value on line 5 (after the blank line 3), named the same way by both paths.
+    let bad = plain.replace(",0.004,", ",cheap,");
+    for (name, text) in
+        [("bad_plain.csv", bad.clone()), ("bad_quoted.csv", bad.replacen("cust_0001", "\"cust_0001\"", 1))]
+    {
+        let err = Dataset::open(&[write(&dir, name, &text)], LoadOptions::default()).err().unwrap().to_string();
+        assert!(err.contains(&format!("{name}:5: column cost_usd")) && err.contains("\"cheap\""), "{err}");
+    }
+
+    // Bytes that are not UTF-8 are named by their column too.
+    let mut bytes = format!("{PY_HEADER}\n{}\n", rows[0]).into_bytes();
+    let at = bytes.windows(9).position(|w| w == b"product_a").unwrap();
+    bytes[at + 8] = 0xff;
+    let p = dir.path().join("latin1.csv");
+    fs::write(&p, &bytes).unwrap();
+    let err = Dataset::open(&[p], LoadOptions::default()).err().unwrap().to_string();
+    assert!(err.contains("latin1.csv:2: column product_id: not valid UTF-8"), "{err}");
+
+    // A lone carriage return ends a record for the csv crate; the direct split leaves such files to it.
+    let cr = format!("{PY_HEADER}\r{}\r{}\r", rows[0], rows[1]);
+    let ds = Dataset::open(&[write(&dir, "cr.csv", &cr)], LoadOptions::default()).unwrap();
+    assert_eq!(ds.rows(), 2);
+}
