@@ -270,6 +270,25 @@ impl Table {
             .collect())
     }
 
+    /// A list column of floats (from `array_agg`) as one `Vec<f64>` per row; a null list reads as empty.
+    pub fn f64_lists(&self, name: &str) -> Result<Vec<Vec<f64>>> {
+        let Some(b) = &self.batch else { return Ok(Vec::new()) };
+        let col =
+            b.column_by_name(name).ok_or_else(|| AnalyticsError::Query(format!("no column `{name}` in result")))?;
+        let list = cast(col, &DataType::List(Arc::new(Field::new_list_field(DataType::Float64, true))))?;
+        let list = list.as_any().downcast_ref::<ListArray>().expect("cast to List<Float64>");
+        Ok((0..list.len())
+            .map(|i| {
+                if list.is_null(i) {
+                    return Vec::new();
+                }
+                let v = list.value(i);
+                let v = v.as_any().downcast_ref::<Float64Array>().expect("list of Float64");
+                v.iter().flatten().collect()
+            })
+            .collect())
+    }
+
     /// A list column of integers flattened: row `i`'s values are `values[offsets[i]..offsets[i + 1]]`
     /// (a null list reads as empty). Cheaper than [`Table::i64_lists`] for many short lists.
     pub fn i64_lists_flat(&self, name: &str) -> Result<(Vec<usize>, Vec<i64>)> {

@@ -20,7 +20,9 @@ use rayon::prelude::*;
 use serde::Serialize;
 use thiserror::Error;
 
-/// The canonical Arrow schema every input is converted to (the one the simulator writes).
+/// The Arrow schema every input is converted to: the simulator's columns and types, with text as
+/// `Utf8View` (most of our strings fit a view's 12 inline bytes, which DataFusion groups and compares
+/// without touching a string heap).
 pub fn canonical_schema() -> SchemaRef {
     use datafusion::arrow::datatypes::{Field, Schema};
     let core = finops_core::schema::arrow_schema();

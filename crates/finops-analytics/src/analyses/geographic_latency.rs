@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::{Recommendation, Severity};
-use crate::common::{Group, HOUR, MODEL, group_metrics, pct, ratio, total_metrics};
+use crate::common::{Group, HOUR, MODEL, group_metrics, pct, percentiles_of, ratio, total_metrics};
 use crate::engine::{Dataset, Result};
 
 const OK: &str = crate::common::LATENCY_SAMPLE;
@@ -67,9 +67,10 @@ pub fn analyze(ds: &Dataset) -> Result<Geographic> {
     let all = group_metrics(ds, &["region"], "true")?;
     let lat = group_metrics(ds, &["region"], OK)?;
     let t = ds.sql(&format!(
-        "SELECT region, percentile_cont(0.5) WITHIN GROUP (ORDER BY time_to_first_token_ms) AS t50 FROM calls WHERE {OK} AND time_to_first_token_ms > 0 GROUP BY region"
+        "SELECT region, array_agg(time_to_first_token_ms) AS ttft FROM calls WHERE {OK} AND time_to_first_token_ms > 0 GROUP BY region"
     ))?;
-    let (tr, t50) = (t.str("region")?, t.f64("t50")?);
+    let tr = t.str("region")?;
+    let t50: Vec<f64> = t.i64_lists("ttft")?.iter_mut().map(|v| percentiles_of(v, [0.5])[0]).collect();
     let total_calls: u64 = all.iter().map(|g| g.metrics.calls).sum();
     let mut by_region: Vec<RegionRow> = all
         .iter()

@@ -4,7 +4,9 @@
 use serde::Serialize;
 
 use super::{Recommendation, Severity};
-use crate::common::{Group, HOUR, MODEL, Metrics, group_metrics, hour_label, pct, ratio, total_metrics};
+use crate::common::{
+    Group, HOUR, MODEL, Metrics, group_metrics, hour_label, pct, percentiles_of, ratio, total_metrics,
+};
 use crate::engine::{Dataset, Result};
 
 /// The SLA: time to first token within 2,000 ms (the seed's threshold, applied where users feel it).
@@ -98,48 +100,42 @@ const BUCKETS: [(&str, f64, f64); 6] = [
 
 pub fn analyze(ds: &Dataset) -> Result<Performance> {
     let latency = total_metrics(ds, OK)?;
-    let s = ds.sql(&format!(
-        "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY time_to_first_token_ms) FILTER (WHERE time_to_first_token_ms > 0) AS t50, \
-         percentile_cont(0.95) WITHIN GROUP (ORDER BY time_to_first_token_ms) FILTER (WHERE time_to_first_token_ms > 0) AS t95, \
-         sum(output_tokens) FILTER (WHERE latency_ms > time_to_first_token_ms) AS out_tokens, \
-         sum(latency_ms - time_to_first_token_ms) FILTER (WHERE latency_ms > time_to_first_token_ms) AS gen_ms, \
-         count(*) FILTER (WHERE time_to_first_token_ms > 0 AND time_to_first_token_ms <= {SLA_TTFT_MS}) AS sla_ok, \
-         count(*) FILTER (WHERE time_to_first_token_ms > 0) AS sla_n \
-         FROM calls WHERE {OK}"
-    ))?;
-    let g = |n: &str| s.f64(n).map(|v| v.first().copied().unwrap_or(0.0));
-    let summary = Summary {
-        latency,
-        ttft_p50_ms: g("t50")?,
-        ttft_p95_ms: g("t95")?,
-        throughput_tokens_per_s: ratio(g("out_tokens")?, g("gen_ms")? / 1000.0),
-    };
-    let sla = Sla {
-        ttft_threshold_ms: SLA_TTFT_MS,
-        compliant_pct: pct(g("sla_ok")?, g("sla_n")?),
-        calls: g("sla_n")? as u64,
-    };
-
     let lat = group_metrics(ds, &["provider", "model"], OK)?;
     let all = group_metrics(ds, &["provider", "model"], "true")?;
+    // Time to first token per model; the summary merges the models' samples and sums in Rust
+    // instead of scanning again.
     let m = ds.sql(&format!(
         "SELECT provider, model, \
-         percentile_cont(0.5) WITHIN GROUP (ORDER BY time_to_first_token_ms) FILTER (WHERE time_to_first_token_ms > 0) AS t50, \
+         array_agg(time_to_first_token_ms) FILTER (WHERE time_to_first_token_ms > 0) AS ttft, \
          sum(output_tokens) FILTER (WHERE latency_ms > time_to_first_token_ms) AS out_tokens, \
          sum(latency_ms - time_to_first_token_ms) FILTER (WHERE latency_ms > time_to_first_token_ms) AS gen_ms, \
-         count(*) FILTER (WHERE time_to_first_token_ms > 0 AND time_to_first_token_ms <= {SLA_TTFT_MS}) AS sla_ok, \
-         count(*) FILTER (WHERE time_to_first_token_ms > 0) AS sla_n \
+         count(*) FILTER (WHERE time_to_first_token_ms > 0 AND time_to_first_token_ms <= {SLA_TTFT_MS}) AS sla_ok \
          FROM calls WHERE {OK} GROUP BY provider, model"
     ))?;
-    let (mp, mm, t50, outt, genms, slaok, slan) = (
+    let (mp, mm, mut ttft, outt, genms, slaok) = (
         m.str("provider")?,
         m.str("model")?,
-        m.f64("t50")?,
+        m.i64_lists("ttft")?,
         m.f64("out_tokens")?,
         m.f64("gen_ms")?,
         m.f64("sla_ok")?,
-        m.f64("sla_n")?,
     );
+    let slan: Vec<f64> = ttft.iter().map(|t| t.len() as f64).collect();
+    let mut every_ttft: Vec<i64> = ttft.concat();
+    let [t50_all, t95_all] = percentiles_of(&mut every_ttft, [0.5, 0.95]);
+    let t50: Vec<f64> = ttft.iter_mut().map(|t| percentiles_of(t, [0.5])[0]).collect();
+    let summary = Summary {
+        latency,
+        ttft_p50_ms: t50_all,
+        ttft_p95_ms: t95_all,
+        throughput_tokens_per_s: ratio(outt.iter().sum(), genms.iter().sum::<f64>() / 1000.0),
+    };
+    let sla = Sla {
+        ttft_threshold_ms: SLA_TTFT_MS,
+        compliant_pct: pct(slaok.iter().sum(), slan.iter().sum()),
+        calls: every_ttft.len() as u64,
+    };
+
     let mut by_model: Vec<ModelPerformance> = lat
         .iter()
         .map(|grp| {
@@ -176,14 +172,16 @@ pub fn analyze(ds: &Dataset) -> Result<Performance> {
         })
         .collect();
 
-    let h = ds.sql(&format!(
-        "SELECT {HOUR} AS h, count(*) AS n, \
-         percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms) AS p50, percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms) AS p95 \
-         FROM calls WHERE {OK} GROUP BY h ORDER BY h"
-    ))?;
-    let (hh, hn, h50, h95) = (h.i64("h")?, h.u64("n")?, h.f64("p50")?, h.f64("p95")?);
-    let hourly = (0..h.len())
-        .map(|i| HourPoint { hour: hour_label(hh[i]), calls: hn[i], p50_ms: h50[i], p95_ms: h95[i] })
+    let h =
+        ds.sql(&format!("SELECT {HOUR} AS h, array_agg(latency_ms) AS l FROM calls WHERE {OK} GROUP BY h ORDER BY h"))?;
+    let hourly = h
+        .i64("h")?
+        .into_iter()
+        .zip(h.i64_lists("l")?)
+        .map(|(hour, mut l)| {
+            let [p50_ms, p95_ms] = percentiles_of(&mut l, [0.5, 0.95]);
+            HourPoint { hour: hour_label(hour), calls: l.len() as u64, p50_ms, p95_ms }
+        })
         .collect();
 
     let per_task = group_metrics(ds, &["feature_id", MODEL], OK)?;

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::{Recommendation, Severity};
-use crate::common::{Usd, pct, ratio};
+use crate::common::{Usd, pct, percentiles_of, ratio};
 use crate::engine::{Dataset, Result};
 
 #[derive(Debug, Clone, Serialize)]
@@ -157,26 +157,36 @@ pub fn analyze(ds: &Dataset) -> Result<TokenEconomics> {
         avg_input_per_call: ratio(input as f64, calls as f64),
         avg_output_per_call: ratio(output as f64, calls as f64),
     };
-    let q = ds.sql(
-        "SELECT percentile_cont(0.25) WITHIN GROUP (ORDER BY r) AS p25, percentile_cont(0.5) WITHIN GROUP (ORDER BY r) AS p50, \
-         percentile_cont(0.75) WITHIN GROUP (ORDER BY r) AS p75, count(*) FILTER (WHERE r >= 0.5 AND r <= 2) AS bal, \
-         count(*) FILTER (WHERE r > 2) AS inh, count(*) FILTER (WHERE r < 0.5) AS outh \
-         FROM (SELECT CAST(input_tokens AS DOUBLE) / output_tokens AS r FROM calls WHERE status = 'success' AND output_tokens > 0)",
-    )?;
+    // One scan of the successful calls: every call's input/output ratio (its quartiles are taken in
+    // Rust) and the count and cost of each wasteful pattern.
+    let patterns: Vec<String> = PATTERNS
+        .iter()
+        .enumerate()
+        .map(|(i, (_, _, pred))| {
+            format!("count(*) FILTER (WHERE {pred}) AS n{i}, coalesce(sum(cost_usd) FILTER (WHERE {pred}), 0) AS c{i}")
+        })
+        .collect();
+    let q = ds.sql(&format!(
+        "SELECT array_agg(CAST(input_tokens AS DOUBLE) / output_tokens) FILTER (WHERE output_tokens > 0) AS r, {} \
+         FROM calls WHERE status = 'success'",
+        patterns.join(", ")
+    ))?;
+    let mut r = q.f64_lists("r")?.into_iter().next().unwrap_or_default();
+    let [p25, median, p75] = percentiles_of(&mut r, [0.25, 0.5, 0.75]);
+    let count = |f: &dyn Fn(f64) -> bool| r.iter().filter(|&&x| f(x)).count() as u64;
     let io_ratio = IoRatio {
-        p25: q.f64("p25")?.first().copied().unwrap_or(0.0),
-        median: q.f64("p50")?.first().copied().unwrap_or(0.0),
-        p75: q.f64("p75")?.first().copied().unwrap_or(0.0),
-        balanced: q.u64("bal")?.first().copied().unwrap_or(0),
-        input_heavy: q.u64("inh")?.first().copied().unwrap_or(0),
-        output_heavy: q.u64("outh")?.first().copied().unwrap_or(0),
+        p25,
+        median,
+        p75,
+        balanced: count(&|x| (0.5..=2.0).contains(&x)),
+        input_heavy: count(&|x| x > 2.0),
+        output_heavy: count(&|x| x < 0.5),
     };
+    let first = |v: Vec<f64>| v.first().copied().unwrap_or(0.0);
     let mut wasteful_patterns = Vec::new();
-    for (name, rule, pred) in PATTERNS {
-        let p = ds.sql(&format!(
-            "SELECT count(*) AS n, coalesce(sum(cost_usd), 0) AS c FROM calls WHERE status = 'success' AND {pred}"
-        ))?;
-        wasteful_patterns.push(Pattern { pattern: name, rule, calls: p.u64("n")?[0], cost_usd: p.f64("c")?[0] });
+    for (i, (name, rule, _)) in PATTERNS.iter().enumerate() {
+        let (calls, cost_usd) = (first(q.f64(&format!("n{i}"))?) as u64, first(q.f64(&format!("c{i}"))?));
+        wasteful_patterns.push(Pattern { pattern: name, rule, calls, cost_usd });
     }
     let recommendations = recommend(&summary, &by_model, &wasteful_patterns, calls);
     let mut efficiency_ranking: Vec<TokenRow> =
