@@ -736,25 +736,24 @@ fn customers_query(ds: &Dataset) -> Result<Vec<CustomerRow>> {
     // Calls tied at that millisecond resolve to the greatest value, so the result is deterministic.
     let t = ds.sql(
         "WITH a AS (SELECT customer_id, count(*) AS calls, sum(cost_usd) AS cost, sum(total_tokens) AS tokens, \
-         count(DISTINCT feature_id) AS features, min(timestamp) AS first, max(timestamp) AS last FROM calls GROUP BY customer_id) \
+         min(timestamp) AS first, max(timestamp) AS last FROM calls GROUP BY customer_id) \
          SELECT a.customer_id, max(c.organization_id) AS org, max(c.product_id) AS product, max(c.subscription_tier) AS tier, \
          max(c.customer_archetype) AS archetype, max(c.tier_price_usd) AS price, max(a.calls) AS calls, max(a.cost) AS cost, \
-         max(a.tokens) AS tokens, max(a.features) AS features, max(a.first) AS first, max(a.last) AS last \
+         max(a.tokens) AS tokens, max(a.first) AS first, max(a.last) AS last \
          FROM a JOIN calls c ON c.customer_id = a.customer_id AND c.timestamp = a.last \
          GROUP BY a.customer_id ORDER BY a.customer_id",
     )?;
     let end = ds.period.end_ms.unwrap_or(0);
     let (id, org, product, tier, arch) =
         (t.str("customer_id")?, t.str("org")?, t.str("product")?, t.str("tier")?, t.str("archetype")?);
-    let (price, calls, cost, tokens, features, first, last) = (
-        t.f64("price")?,
-        t.u64("calls")?,
-        t.f64("cost")?,
-        t.u64("tokens")?,
-        t.u64("features")?,
-        t.i64("first")?,
-        t.i64("last")?,
-    );
+    let (price, calls, cost, tokens, first, last) =
+        (t.f64("price")?, t.u64("calls")?, t.f64("cost")?, t.u64("tokens")?, t.i64("first")?, t.i64("last")?);
+    // Distinct features per customer, counted from the shared (customer, feature) pairs.
+    let pairs = customer_features(ds)?;
+    let mut features: foldhash::HashMap<&str, u64> = foldhash::HashMap::default();
+    for p in pairs.iter() {
+        *features.entry(p.customer_id.as_str()).or_default() += 1;
+    }
     Ok((0..t.len())
         .map(|i| {
             let days = ((end - first[i]) as f64 / 86_400_000.0).max(1.0 / 24.0);
@@ -768,13 +767,42 @@ fn customers_query(ds: &Dataset) -> Result<Vec<CustomerRow>> {
                 calls: calls[i],
                 cost_usd: cost[i],
                 total_tokens: tokens[i],
-                features: features[i],
+                features: features.get(id[i].as_str()).copied().unwrap_or(0),
                 first_ms: first[i],
                 last_ms: last[i],
                 revenue_usd: price[i] * days / crate::engine::DAYS_PER_MONTH,
             }
         })
         .collect())
+}
+
+/// A (customer, feature) pair that occurs in the data, with the customer's first call to the feature.
+#[derive(Debug, Clone)]
+pub struct CustomerFeature {
+    pub customer_id: String,
+    pub feature_id: String,
+    /// Unix ms.
+    pub first_ms: i64,
+}
+
+/// Every (customer, feature) pair, sorted by customer then feature (byte order), computed once per
+/// dataset: customers' feature counts, features' customer counts, bundles and launch adoption curves
+/// all come from these few thousand rows instead of a `count(DISTINCT …)` or a self-join each.
+pub fn customer_features(ds: &Dataset) -> Result<std::sync::Arc<Vec<CustomerFeature>>> {
+    ds.memo("customer_features", || {
+        let t = ds.sql(
+            "SELECT customer_id AS c, feature_id AS f, min(timestamp) AS first FROM calls GROUP BY customer_id, feature_id",
+        )?;
+        let mut pairs: Vec<CustomerFeature> = t
+            .str("c")?
+            .into_iter()
+            .zip(t.str("f")?)
+            .zip(t.i64("first")?)
+            .map(|((customer_id, feature_id), first_ms)| CustomerFeature { customer_id, feature_id, first_ms })
+            .collect();
+        pairs.sort_by(|a, b| a.customer_id.cmp(&b.customer_id).then_with(|| a.feature_id.cmp(&b.feature_id)));
+        Ok(pairs)
+    })
 }
 
 /// Herfindahl-Hirschman index of shares given in percent (0-10,000).

@@ -3,7 +3,9 @@
 use serde::Serialize;
 
 use super::{Recommendation, Severity};
-use crate::common::{DAY, day_label, iso, median, pct, ratio};
+use std::collections::HashMap;
+
+use crate::common::{customer_features, day_label, iso, median, pct, ratio};
 use crate::engine::{Dataset, Result};
 
 #[derive(Debug, Clone, Serialize)]
@@ -73,14 +75,23 @@ pub fn analyze(ds: &Dataset) -> Result<Features> {
     let q1 = start + (end - start) / 4;
     let q3 = end - (end - start) / 4;
     let t = ds.sql(&format!(
-        "SELECT feature_id AS f, sum(cost_usd) AS c, count(*) AS n, count(DISTINCT customer_id) AS cu, min(timestamp) AS first, \
+        "SELECT feature_id AS f, sum(cost_usd) AS c, count(*) AS n, min(timestamp) AS first, \
          count(*) FILTER (WHERE CAST(timestamp AS BIGINT) < {q1}) AS early, count(*) FILTER (WHERE CAST(timestamp AS BIGINT) >= {q3}) AS late \
          FROM calls GROUP BY feature_id ORDER BY c DESC, f"
     ))?;
-    let all_customers =
-        ds.sql("SELECT count(DISTINCT customer_id) AS n FROM calls")?.u64("n")?.first().copied().unwrap_or(0);
-    let (f, c, n, cu, first, early, late) =
-        (t.str("f")?, t.f64("c")?, t.u64("n")?, t.u64("cu")?, t.i64("first")?, t.u64("early")?, t.u64("late")?);
+    let (f, c, n, first, early, late) =
+        (t.str("f")?, t.f64("c")?, t.u64("n")?, t.i64("first")?, t.u64("early")?, t.u64("late")?);
+    // Customers per feature, bundles and adoption curves from the (customer, feature) pairs.
+    let pairs = customer_features(ds)?;
+    let mut customers_of: HashMap<&str, u64> = HashMap::new();
+    let mut all_customers = 0u64;
+    for (i, p) in pairs.iter().enumerate() {
+        *customers_of.entry(p.feature_id.as_str()).or_default() += 1;
+        if i == 0 || pairs[i - 1].customer_id != p.customer_id {
+            all_customers += 1;
+        }
+    }
+    let cu: Vec<u64> = f.iter().map(|x| customers_of.get(x.as_str()).copied().unwrap_or(0)).collect();
     let adoption: Vec<f64> = cu.iter().map(|x| pct(*x as f64, all_customers as f64)).collect();
     let med_cost = median(&c);
     let by_feature: Vec<FeatureRow> = (0..t.len())
@@ -107,17 +118,23 @@ pub fn analyze(ds: &Dataset) -> Result<Features> {
             }
         })
         .collect();
-    let b = ds.sql(
-        "WITH cf AS (SELECT DISTINCT customer_id, feature_id FROM calls) \
-         SELECT a.feature_id AS x, b.feature_id AS y, count(*) AS n FROM cf a JOIN cf b ON a.customer_id = b.customer_id AND a.feature_id < b.feature_id \
-         GROUP BY x, y ORDER BY n DESC, x, y",
-    )?;
-    let (bx, by, bn) = (b.str("x")?, b.str("y")?, b.u64("n")?);
-    let bundles: Vec<Bundle> = (0..b.len())
-        .map(|i| Bundle {
-            features: (bx[i].clone(), by[i].clone()),
-            customers: bn[i],
-            pct_of_customers: pct(bn[i] as f64, all_customers as f64),
+    // Feature pairs used by the same customer: each customer's features are sorted, so x < y.
+    let mut together: HashMap<(&str, &str), u64> = HashMap::new();
+    for customer in pairs.chunk_by(|a, b| a.customer_id == b.customer_id) {
+        for (i, a) in customer.iter().enumerate() {
+            for b in &customer[i + 1..] {
+                *together.entry((a.feature_id.as_str(), b.feature_id.as_str())).or_default() += 1;
+            }
+        }
+    }
+    let mut together: Vec<((&str, &str), u64)> = together.into_iter().collect();
+    together.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let bundles: Vec<Bundle> = together
+        .into_iter()
+        .map(|((x, y), n)| Bundle {
+            features: (x.to_string(), y.to_string()),
+            customers: n,
+            pct_of_customers: pct(n as f64, all_customers as f64),
         })
         .filter(|x| x.pct_of_customers > 20.0)
         .take(10)
@@ -125,15 +142,13 @@ pub fn analyze(ds: &Dataset) -> Result<Features> {
     let mut launches = Vec::new();
     for (i, feat) in f.iter().enumerate() {
         if end > start && first[i] > start + (end - start) / 10 {
-            let a = ds.sql(&format!(
-                "WITH firsts AS (SELECT customer_id, min(timestamp) AS timestamp FROM calls WHERE feature_id = {} GROUP BY customer_id) \
-                 SELECT {DAY} AS d, count(*) AS n FROM firsts GROUP BY d ORDER BY d",
-                crate::engine::sql_str(feat)
-            ))?;
-            let mut acc = 0;
-            let cumulative_adopters = a.i64("d")?.into_iter().zip(a.u64("n")?).map(|(d, n)| {
-                acc += n;
-                (day_label(d), acc)
+            // New adopters per day: the day of each customer's first call to the feature.
+            let mut days: Vec<i64> =
+                pairs.iter().filter(|p| p.feature_id == *feat).map(|p| p.first_ms.div_euclid(86_400_000)).collect();
+            days.sort_unstable();
+            let cumulative_adopters = days.chunk_by(|a, b| a == b).scan(0u64, |acc, same| {
+                *acc += same.len() as u64;
+                Some((day_label(same[0]), *acc))
             });
             launches.push(Launch {
                 feature: feat.clone(),
