@@ -776,6 +776,29 @@ fn customers_query(ds: &Dataset) -> Result<Vec<CustomerRow>> {
         .collect())
 }
 
+/// One UTC day of the data.
+#[derive(Debug, Clone)]
+pub struct Day {
+    /// Days since 1970-01-01 (see [`DAY`]; [`day_label`] formats it).
+    pub day: i64,
+    pub calls: u64,
+    pub cost_usd: f64,
+    pub active_customers: u64,
+}
+
+/// Calls, cost and active customers per UTC day, in date order, computed once per dataset (four
+/// analyses show a daily series).
+pub fn daily(ds: &Dataset) -> Result<std::sync::Arc<Vec<Day>>> {
+    ds.memo("daily", || {
+        let t = ds.sql(&format!(
+            "SELECT {DAY} AS d, count(*) AS n, sum(cost_usd) AS c, count(DISTINCT customer_id) AS a \
+             FROM calls GROUP BY d ORDER BY d"
+        ))?;
+        let (d, n, c, a) = (t.i64("d")?, t.u64("n")?, t.f64("c")?, t.u64("a")?);
+        Ok((0..t.len()).map(|i| Day { day: d[i], calls: n[i], cost_usd: c[i], active_customers: a[i] }).collect())
+    })
+}
+
 /// A (customer, feature) pair that occurs in the data, with the customer's first call to the feature.
 #[derive(Debug, Clone)]
 pub struct CustomerFeature {

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::{Recommendation, Severity};
-use crate::common::{CustomerRow, DAY, customers, day_label, iso, pct, ratio};
+use crate::common::{CustomerRow, customers, day_label, iso, pct, ratio};
 use crate::engine::{Dataset, Result};
 
 /// A customer silent for this share of the period (at least 2 days) before its end has churned.
@@ -204,16 +204,9 @@ pub fn analyze(ds: &Dataset) -> Result<ChurnGrowth> {
             })
         })
         .collect();
-    let d = ds.sql(&format!(
-        "SELECT {DAY} AS d, count(DISTINCT customer_id) AS a, count(*) AS n FROM calls GROUP BY d ORDER BY d"
-    ))?;
-    let daily = d
-        .i64("d")?
-        .into_iter()
-        .map(day_label)
-        .zip(d.u64("a")?)
-        .zip(d.u64("n")?)
-        .map(|((date, a), n)| DayActivity { date, active_customers: a, calls: n })
+    let daily = crate::common::daily(ds)?
+        .iter()
+        .map(|d| DayActivity { date: day_label(d.day), active_customers: d.active_customers, calls: d.calls })
         .collect();
     let mut cohorts: Vec<Cohort> = Vec::new();
     for (i, c) in rows.iter().enumerate() {

@@ -1,8 +1,12 @@
 //! Dataset Overview: what the data holds, how it is distributed, and its quality.
+use std::collections::HashMap;
+
 use serde::Serialize;
 
 use super::{Recommendation, Severity};
-use crate::common::{DAY, LATENCY_SAMPLE, Metrics, day_label, distinct_counts, group_metrics, iso, pct, total_metrics};
+use crate::common::{
+    LATENCY_SAMPLE, Metrics, day_label, distinct_counts, group_metrics, iso, pct, ratio, total_metrics,
+};
 use crate::engine::{Dataset, Result};
 use crate::load::LoadReport;
 
@@ -75,6 +79,9 @@ pub struct StatusCount {
 /// Distributions that [`group_metrics`] serves from the shared cube.
 const CUBE_BREAKDOWNS: [&str; 5] = ["provider", "model", "feature_id", "region", "product_id"];
 
+/// The other distributions: a few values each, summed up from one scan.
+const OTHER_BREAKDOWNS: [&str; 4] = ["subscription_tier", "customer_archetype", "environment", "service_tier"];
+
 const DIMENSIONS: [(&str, &str); 9] = [
     ("provider", "provider"),
     ("model", "model"),
@@ -90,10 +97,11 @@ const DIMENSIONS: [(&str, &str); 9] = [
 pub fn analyze(ds: &Dataset) -> Result<DatasetOverview> {
     let summary = total_metrics(ds, "true")?;
     let scale: Scale = *distinct_counts(ds)?;
+    let mut others = other_breakdowns(ds)?;
     let mut distributions = Vec::new();
     for (name, col) in DIMENSIONS {
-        // (value, calls, cost, average latency of the latency sample), most calls first.
-        let mut rows: Vec<(String, u64, f64, f64)> = if CUBE_BREAKDOWNS.contains(&col) {
+        // Most calls first.
+        let mut rows: Vec<ShareRow> = if CUBE_BREAKDOWNS.contains(&col) {
             // Shared with other analyses, or summed up from the shared cube: no extra scan.
             group_metrics(ds, &[col], "true")?
                 .into_iter()
@@ -107,13 +115,7 @@ pub fn analyze(ds: &Dataset) -> Result<DatasetOverview> {
                 })
                 .collect()
         } else {
-            // Shares only need counts and sums: no percentiles here.
-            let t = ds.sql(&format!(
-                "SELECT {col} AS k, count(*) AS n, sum(cost_usd) AS c, \
-                 avg(latency_ms) FILTER (WHERE {LATENCY_SAMPLE}) AS l FROM calls GROUP BY k"
-            ))?;
-            let (k, n, c, l) = (t.str("k")?, t.u64("n")?, t.f64("c")?, t.f64("l")?);
-            (0..t.len()).map(|i| (k[i].clone(), n[i], c[i], l[i])).collect()
+            others.remove(col).unwrap_or_default()
         };
         rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         let values = rows
@@ -129,12 +131,10 @@ pub fn analyze(ds: &Dataset) -> Result<DatasetOverview> {
             .collect();
         distributions.push(Distribution { dimension: name, values });
     }
-    let d = ds.sql(&format!(
-        "SELECT {DAY} AS d, count(*) AS calls, sum(cost_usd) AS cost FROM calls GROUP BY d ORDER BY d"
-    ))?;
-    let dates: Vec<String> = d.i64("d")?.into_iter().map(day_label).collect();
-    let (calls, cost) = (d.u64("calls")?, d.f64("cost")?);
-    let daily = (0..d.len()).map(|i| DayPoint { date: dates[i].clone(), calls: calls[i], cost_usd: cost[i] }).collect();
+    let daily = crate::common::daily(ds)?
+        .iter()
+        .map(|d| DayPoint { date: day_label(d.day), calls: d.calls, cost_usd: d.cost_usd })
+        .collect();
     let p = ds.period;
     let hours = p.days * 24.0;
     let temporal = Temporal {
@@ -165,6 +165,33 @@ pub fn analyze(ds: &Dataset) -> Result<DatasetOverview> {
     };
     let recommendations = recommend(&summary, &distributions, &quality);
     Ok(DatasetOverview { load: ds.load.clone(), summary, scale, temporal, distributions, quality, recommendations })
+}
+
+/// One value of a distribution: (value, calls, cost, average latency of the latency sample).
+type ShareRow = (String, u64, f64, f64);
+
+/// The distributions over the columns outside the cube ([`OTHER_BREAKDOWNS`]), from one scan grouped by
+/// all of them (a few dozen combinations) and summed up per column: (value, calls, cost, average
+/// latency of the latency sample) by column name.
+fn other_breakdowns(ds: &Dataset) -> Result<HashMap<&'static str, Vec<ShareRow>>> {
+    let cols = OTHER_BREAKDOWNS.join(", ");
+    let t = ds.sql(&format!(
+        "SELECT {cols}, count(*) AS n, sum(cost_usd) AS c, sum(latency_ms) FILTER (WHERE {LATENCY_SAMPLE}) AS ls, \
+         count(*) FILTER (WHERE {LATENCY_SAMPLE}) AS ln FROM calls GROUP BY {cols}"
+    ))?;
+    let (n, c, ls, ln) = (t.u64("n")?, t.f64("c")?, t.i64("ls")?, t.u64("ln")?);
+    let mut out = HashMap::new();
+    for col in OTHER_BREAKDOWNS {
+        // value -> (calls, cost, latency sum, latency calls)
+        let mut sums: HashMap<String, (u64, f64, i64, u64)> = HashMap::new();
+        for (i, value) in t.str(col)?.into_iter().enumerate() {
+            let e = sums.entry(value).or_default();
+            *e = (e.0 + n[i], e.1 + c[i], e.2 + ls[i], e.3 + ln[i]);
+        }
+        let rows = sums.into_iter().map(|(v, (n, c, ls, ln))| (v, n, c, ratio(ls as f64, ln as f64))).collect();
+        out.insert(col, rows);
+    }
+    Ok(out)
 }
 
 fn describe_duration(hours: f64) -> String {

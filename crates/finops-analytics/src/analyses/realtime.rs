@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use super::{Recommendation, Severity};
 use crate::common::{
-    DAY, HOUR, Usd, customers, day_label, hhi, hour_label, hourly_series, median, pct, seasonal_anomalies,
+    HOUR, Usd, customers, day_label, group_metrics, hhi, hour_label, hourly_series, median, pct, seasonal_anomalies,
 };
 use crate::engine::{Dataset, Result};
 
@@ -173,18 +173,24 @@ pub fn analyze(ds: &Dataset) -> Result<Realtime> {
         })
         .collect();
 
-    let d = ds.sql(&format!("SELECT {DAY} AS d, sum(cost_usd) AS c FROM calls GROUP BY d ORDER BY d"))?;
-    let (dd, dc) = (d.i64("d")?, d.f64("c")?);
-    let med = median(&dc);
-    let daily_alerts = (0..d.len())
-        .filter(|&i| med > 0.0 && dc[i] > 1.5 * med)
-        .map(|i| DailyAlert { date: day_label(dd[i]), cost_usd: dc[i], median_day_usd: med, ratio: dc[i] / med })
+    let days = crate::common::daily(ds)?;
+    let med = median(&days.iter().map(|d| d.cost_usd).collect::<Vec<_>>());
+    let daily_alerts = days
+        .iter()
+        .filter(|d| med > 0.0 && d.cost_usd > 1.5 * med)
+        .map(|d| DailyAlert {
+            date: day_label(d.day),
+            cost_usd: d.cost_usd,
+            median_day_usd: med,
+            ratio: d.cost_usd / med,
+        })
         .collect();
 
-    let p = ds.sql("SELECT provider, sum(cost_usd) AS c FROM calls GROUP BY provider ORDER BY c DESC")?;
-    let total: f64 = p.f64("c")?.iter().sum();
+    // Most expensive provider first (the breakdown is sorted by cost).
+    let by_provider = group_metrics(ds, &["provider"], "true")?;
+    let total: f64 = by_provider.iter().map(|g| g.metrics.cost_usd).sum();
     let shares: Vec<(String, f64)> =
-        p.str("provider")?.into_iter().zip(p.f64("c")?).map(|(k, c)| (k, pct(c, total))).collect();
+        by_provider.into_iter().map(|g| (g.key.concat(), pct(g.metrics.cost_usd, total))).collect();
     let provider_concentration =
         Concentration { hhi: hhi(&shares.iter().map(|s| s.1).collect::<Vec<_>>()), shares_pct: shares };
 

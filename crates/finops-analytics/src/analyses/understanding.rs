@@ -3,9 +3,7 @@ use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
 use super::{Recommendation, Severity};
-use crate::common::{
-    DAY, Forecast, Group, Metrics, Usd, day_label, forecast_30d, group_metrics, pct, ratio, total_metrics,
-};
+use crate::common::{Forecast, Group, Metrics, Usd, day_label, forecast_30d, group_metrics, pct, ratio, total_metrics};
 use crate::engine::{Dataset, Result};
 
 #[derive(Debug, Clone, Serialize)]
@@ -132,12 +130,10 @@ pub fn analyze(ds: &Dataset) -> Result<Understanding> {
         })
         .collect();
 
-    let d = ds.sql(&format!(
-        "SELECT {DAY} AS d, count(*) AS calls, sum(cost_usd) AS cost FROM calls GROUP BY d ORDER BY d"
-    ))?;
-    let (dates, dcalls, dcost) = (d.i64("d")?, d.u64("calls")?, d.f64("cost")?);
-    let daily: Vec<DailyCost> =
-        (0..d.len()).map(|i| DailyCost { date: day_label(dates[i]), calls: dcalls[i], cost_usd: dcost[i] }).collect();
+    let daily: Vec<DailyCost> = crate::common::daily(ds)?
+        .iter()
+        .map(|d| DailyCost { date: day_label(d.day), calls: d.calls, cost_usd: d.cost_usd })
+        .collect();
     let forecast = forecast_from_days(&daily);
 
     let eligible: Vec<&Group> =
