@@ -221,3 +221,62 @@ fn pair_based_feature_numbers_equal_direct_queries() {
         assert_eq!(r.features, direct[&r.customer_id], "{}", r.customer_id);
     }
 }
+
+/// The overview's nine distributions (five rolled up from the cube, four from one scan over the other
+/// columns) and the shared daily series equal plain GROUP BY queries, one per dimension.
+#[test]
+fn overview_distributions_and_daily_series_equal_direct_queries() {
+    use finops_analytics::analyses::{churn_growth, dataset_overview};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("calls.csv");
+    Simulator::new(SimConfig { seed: 23, customers: 150, ..SimConfig::default() })
+        .unwrap()
+        .write_file(&path, OutputFormat::Csv, Stop::Calls(40_000), &RunOptions::default())
+        .unwrap();
+    let ds = Dataset::open(&[path], LoadOptions::default()).unwrap();
+    let o = dataset_overview::analyze(&ds).unwrap();
+    assert_eq!(o.distributions.len(), 9);
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * b.abs().max(1e-12);
+    for d in &o.distributions {
+        let col = match d.dimension {
+            "feature" => "feature_id",
+            "product" => "product_id",
+            other => other,
+        };
+        let t = ds
+            .sql(&format!(
+                "SELECT {col} AS k, count(*) AS n, sum(cost_usd) AS c, \
+                 avg(latency_ms) FILTER (WHERE status = 'success' AND service_tier = 'standard') AS l \
+                 FROM calls GROUP BY k ORDER BY n DESC, k"
+            ))
+            .unwrap();
+        let (k, n, c, l) = (t.str("k").unwrap(), t.u64("n").unwrap(), t.f64("c").unwrap(), t.f64("l").unwrap());
+        assert_eq!(d.values.iter().map(|v| v.value.clone()).collect::<Vec<_>>(), k, "{}", d.dimension);
+        for (i, v) in d.values.iter().enumerate() {
+            assert_eq!(v.calls, n[i], "{} {}", d.dimension, v.value);
+            assert!(close(v.cost_usd, c[i]), "{} {} cost {} vs {}", d.dimension, v.value, v.cost_usd, c[i]);
+            assert!(
+                close(v.avg_latency_ms, l[i]),
+                "{} {} latency {} vs {}",
+                d.dimension,
+                v.value,
+                v.avg_latency_ms,
+                l[i]
+            );
+        }
+    }
+    let t = ds
+        .sql(
+            "SELECT CAST(timestamp AS BIGINT) / 86400000 AS d, count(*) AS n, sum(cost_usd) AS c, \
+             count(DISTINCT customer_id) AS a FROM calls GROUP BY d ORDER BY d",
+        )
+        .unwrap();
+    let (n, c, a) = (t.u64("n").unwrap(), t.f64("c").unwrap(), t.u64("a").unwrap());
+    assert_eq!(o.temporal.daily.len(), t.len());
+    for (i, day) in o.temporal.daily.iter().enumerate() {
+        assert_eq!(day.calls, n[i], "{}", day.date);
+        assert!(close(day.cost_usd, c[i]), "{}", day.date);
+    }
+    let churn = churn_growth::analyze(&ds).unwrap();
+    assert_eq!(churn.daily.iter().map(|d| d.active_customers).collect::<Vec<_>>(), a);
+}
