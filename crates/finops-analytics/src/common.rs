@@ -685,22 +685,24 @@ pub struct DistinctCounts {
     pub models: u64,
 }
 
-/// The [`DistinctCounts`] of the dataset.
+/// The [`DistinctCounts`] of the dataset, read off the shared cube's dictionaries and the (customer,
+/// feature) pairs: no scan of its own.
 pub fn distinct_counts(ds: &Dataset) -> Result<std::sync::Arc<DistinctCounts>> {
     ds.memo("distinct_counts", || {
-        let t = ds.sql(
-            "SELECT count(DISTINCT customer_id) AS c, count(DISTINCT organization_id) AS o, count(DISTINCT product_id) AS p, \
-             count(DISTINCT feature_id) AS f, count(DISTINCT provider) AS pr FROM calls",
-        )?;
-        let m = ds.sql("SELECT count(*) AS m FROM (SELECT DISTINCT provider, model FROM calls)")?;
-        let first = |t: &crate::engine::Table, name: &str| t.u64(name).map(|v| v.first().copied().unwrap_or(0));
+        let cube = cube(ds)?;
+        let distinct = |d: &str| CUBE_DIMS.iter().position(|c| *c == d).map_or(0, |i| cube.dicts[i].len() as u64);
+        let (p, m) = (CUBE_DIMS.iter().position(|c| *c == "provider"), CUBE_DIMS.iter().position(|c| *c == "model"));
+        let models: std::collections::HashSet<(u32, u32)> = match (p, m) {
+            (Some(p), Some(m)) => cube.keys.iter().map(|k| (k[p], k[m])).collect(),
+            _ => Default::default(),
+        };
         Ok(DistinctCounts {
-            customers: first(&t, "c")?,
-            organizations: first(&t, "o")?,
-            products: first(&t, "p")?,
-            features: first(&t, "f")?,
-            providers: first(&t, "pr")?,
-            models: first(&m, "m")?,
+            customers: distinct_customers(&customer_features(ds)?),
+            organizations: distinct("organization_id"),
+            products: distinct("product_id"),
+            features: distinct("feature_id"),
+            providers: distinct("provider"),
+            models: models.len() as u64,
         })
     })
 }
@@ -826,6 +828,20 @@ pub fn customer_features(ds: &Dataset) -> Result<std::sync::Arc<Vec<CustomerFeat
         pairs.sort_by(|a, b| a.customer_id.cmp(&b.customer_id).then_with(|| a.feature_id.cmp(&b.feature_id)));
         Ok(pairs)
     })
+}
+
+/// How many customers use each feature, from [`customer_features`].
+pub fn customers_per_feature(pairs: &[CustomerFeature]) -> std::collections::HashMap<&str, u64> {
+    let mut out = std::collections::HashMap::new();
+    for p in pairs {
+        *out.entry(p.feature_id.as_str()).or_default() += 1;
+    }
+    out
+}
+
+/// How many customers the pairs of [`customer_features`] hold (they are sorted by customer).
+pub fn distinct_customers(pairs: &[CustomerFeature]) -> u64 {
+    pairs.chunk_by(|a, b| a.customer_id == b.customer_id).count() as u64
 }
 
 /// Herfindahl-Hirschman index of shares given in percent (0-10,000).

@@ -279,4 +279,19 @@ fn overview_distributions_and_daily_series_equal_direct_queries() {
     }
     let churn = churn_growth::analyze(&ds).unwrap();
     assert_eq!(churn.daily.iter().map(|d| d.active_customers).collect::<Vec<_>>(), a);
+
+    // The scale counts, read off the cube's dictionaries and the (customer, feature) pairs.
+    let t = ds
+        .sql(
+            "SELECT count(DISTINCT customer_id) AS c, count(DISTINCT organization_id) AS o, count(DISTINCT product_id) AS p, \
+             count(DISTINCT feature_id) AS f, count(DISTINCT provider) AS pr, \
+             (SELECT count(*) FROM (SELECT DISTINCT provider, model FROM calls)) AS m FROM calls",
+        )
+        .unwrap();
+    let one = |name: &str| t.u64(name).unwrap()[0];
+    let s = &o.scale;
+    assert_eq!(
+        [s.customers, s.organizations, s.products, s.features, s.providers, s.models],
+        [one("c"), one("o"), one("p"), one("f"), one("pr"), one("m")]
+    );
 }

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::{Recommendation, Severity};
-use crate::common::{Group, Usd, group_metrics, pct, ratio};
+use crate::common::{Group, Usd, customer_features, customers_per_feature, distinct_counts, group_metrics, pct, ratio};
 use crate::engine::{Dataset, Result};
 
 #[derive(Debug, Clone, Serialize)]
@@ -99,19 +99,21 @@ pub fn analyze(ds: &Dataset) -> Result<Alignment> {
         })
         .collect();
     let by_product = group_metrics(ds, &["product_id"], "true")?;
-    let all_customers =
-        ds.sql("SELECT count(DISTINCT customer_id) AS n FROM calls")?.u64("n")?.first().copied().unwrap_or(0);
-    let fa = ds.sql(
-        "SELECT feature_id, sum(cost_usd) AS c, count(*) AS n, count(DISTINCT customer_id) AS cu FROM calls GROUP BY feature_id ORDER BY c DESC",
-    )?;
-    let (ff, fc, fnn, fcu) = (fa.str("feature_id")?, fa.f64("c")?, fa.u64("n")?, fa.u64("cu")?);
-    let by_feature: Vec<FeatureAdoption> = (0..fa.len())
-        .map(|i| FeatureAdoption {
-            feature: ff[i].clone(),
-            cost_usd: fc[i],
-            calls: fnn[i],
-            customers: fcu[i],
-            adoption_pct: pct(fcu[i] as f64, all_customers as f64),
+    let all_customers = distinct_counts(ds)?.customers;
+    let pairs = customer_features(ds)?;
+    let customers_of = customers_per_feature(&pairs);
+    let by_feature: Vec<FeatureAdoption> = group_metrics(ds, &["feature_id"], "true")?
+        .into_iter()
+        .map(|g| {
+            let feature = g.key.concat();
+            let customers = customers_of.get(feature.as_str()).copied().unwrap_or(0);
+            FeatureAdoption {
+                feature,
+                cost_usd: g.metrics.cost_usd,
+                calls: g.metrics.calls,
+                customers,
+                adoption_pct: pct(customers as f64, all_customers as f64),
+            }
         })
         .collect();
     let org_products = group_metrics(ds, &["organization_id", "product_id"], "true")?;

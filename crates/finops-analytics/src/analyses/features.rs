@@ -5,7 +5,7 @@ use serde::Serialize;
 use super::{Recommendation, Severity};
 use std::collections::HashMap;
 
-use crate::common::{customer_features, day_label, iso, median, pct, ratio};
+use crate::common::{customer_features, customers_per_feature, day_label, distinct_customers, iso, median, pct, ratio};
 use crate::engine::{Dataset, Result};
 
 #[derive(Debug, Clone, Serialize)]
@@ -83,14 +83,8 @@ pub fn analyze(ds: &Dataset) -> Result<Features> {
         (t.str("f")?, t.f64("c")?, t.u64("n")?, t.i64("first")?, t.u64("early")?, t.u64("late")?);
     // Customers per feature, bundles and adoption curves from the (customer, feature) pairs.
     let pairs = customer_features(ds)?;
-    let mut customers_of: HashMap<&str, u64> = HashMap::new();
-    let mut all_customers = 0u64;
-    for (i, p) in pairs.iter().enumerate() {
-        *customers_of.entry(p.feature_id.as_str()).or_default() += 1;
-        if i == 0 || pairs[i - 1].customer_id != p.customer_id {
-            all_customers += 1;
-        }
-    }
+    let customers_of = customers_per_feature(&pairs);
+    let all_customers = distinct_customers(&pairs);
     let cu: Vec<u64> = f.iter().map(|x| customers_of.get(x.as_str()).copied().unwrap_or(0)).collect();
     let adoption: Vec<f64> = cu.iter().map(|x| pct(*x as f64, all_customers as f64)).collect();
     let med_cost = median(&c);
