@@ -1,5 +1,5 @@
 //! Times SQL queries against a call log: `cargo run --release --example sql -- FILE 'SELECT …' ['SELECT …' …]`.
-//! Used to compare query shapes and to run the same queries as the DuckDB side of `bench/analyze.sh`.
+//! Used to compare query shapes and to run the same queries as the DuckDB side of `bench/analyze.py`.
 use std::path::PathBuf;
 use std::time::Instant;
 
