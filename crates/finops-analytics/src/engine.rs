@@ -3,9 +3,11 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, ArrayRef, Float64Array, Int64Array, ListArray, RecordBatch, StringArray};
+use datafusion::arrow::array::{
+    Array, ArrayRef, AsArray, Float64Array, Int64Array, PrimitiveArray, RecordBatch, StringArray,
+};
 use datafusion::arrow::compute::{cast, concat_batches};
-use datafusion::arrow::datatypes::{DataType, Field, SchemaRef};
+use datafusion::arrow::datatypes::{ArrowPrimitiveType, DataType, Field, Float64Type, Int64Type, SchemaRef};
 use datafusion::datasource::MemTable;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use finops_core::pricing::Catalog;
@@ -251,63 +253,47 @@ impl Table {
         Ok(self.i64(name)?.into_iter().map(|v| v.max(0) as u64).collect())
     }
 
-    /// A list column of integers (from `array_agg`) as one `Vec<i64>` per row; a null list reads as empty.
-    pub fn i64_lists(&self, name: &str) -> Result<Vec<Vec<i64>>> {
-        let Some(b) = &self.batch else { return Ok(Vec::new()) };
+    /// Calls `each` with every row's list of a list column (from `array_agg`) cast to `T`; a null list
+    /// comes as an empty one.
+    fn for_each_list<T: ArrowPrimitiveType>(&self, name: &str, mut each: impl FnMut(&PrimitiveArray<T>)) -> Result<()> {
+        let Some(b) = &self.batch else { return Ok(()) };
         let col =
             b.column_by_name(name).ok_or_else(|| AnalyticsError::Query(format!("no column `{name}` in result")))?;
-        let list = cast(col, &DataType::List(Arc::new(Field::new_list_field(DataType::Int64, true))))?;
-        let list = list.as_any().downcast_ref::<ListArray>().expect("cast to List<Int64>");
-        Ok((0..list.len())
-            .map(|i| {
-                if list.is_null(i) {
-                    return Vec::new();
-                }
-                let v = list.value(i);
-                let v = v.as_any().downcast_ref::<Int64Array>().expect("list of Int64");
-                v.iter().flatten().collect()
-            })
-            .collect())
+        let list = cast(col, &DataType::List(Arc::new(Field::new_list_field(T::DATA_TYPE, true))))?;
+        let list = list.as_list::<i32>();
+        let empty = PrimitiveArray::<T>::from_iter_values(std::iter::empty());
+        for i in 0..list.len() {
+            if list.is_null(i) {
+                each(&empty);
+            } else {
+                each(list.value(i).as_primitive::<T>());
+            }
+        }
+        Ok(())
+    }
+
+    /// A list column of integers (from `array_agg`) as one `Vec<i64>` per row; a null list reads as empty.
+    pub fn i64_lists(&self, name: &str) -> Result<Vec<Vec<i64>>> {
+        let mut out = Vec::with_capacity(self.len());
+        self.for_each_list::<Int64Type>(name, |v| out.push(v.iter().flatten().collect()))?;
+        Ok(out)
     }
 
     /// A list column of floats (from `array_agg`) as one `Vec<f64>` per row; a null list reads as empty.
     pub fn f64_lists(&self, name: &str) -> Result<Vec<Vec<f64>>> {
-        let Some(b) = &self.batch else { return Ok(Vec::new()) };
-        let col =
-            b.column_by_name(name).ok_or_else(|| AnalyticsError::Query(format!("no column `{name}` in result")))?;
-        let list = cast(col, &DataType::List(Arc::new(Field::new_list_field(DataType::Float64, true))))?;
-        let list = list.as_any().downcast_ref::<ListArray>().expect("cast to List<Float64>");
-        Ok((0..list.len())
-            .map(|i| {
-                if list.is_null(i) {
-                    return Vec::new();
-                }
-                let v = list.value(i);
-                let v = v.as_any().downcast_ref::<Float64Array>().expect("list of Float64");
-                v.iter().flatten().collect()
-            })
-            .collect())
+        let mut out = Vec::with_capacity(self.len());
+        self.for_each_list::<Float64Type>(name, |v| out.push(v.iter().flatten().collect()))?;
+        Ok(out)
     }
 
     /// A list column of integers flattened: row `i`'s values are `values[offsets[i]..offsets[i + 1]]`
     /// (a null list reads as empty). Cheaper than [`Table::i64_lists`] for many short lists.
     pub fn i64_lists_flat(&self, name: &str) -> Result<(Vec<usize>, Vec<i64>)> {
-        let mut offsets = vec![0];
-        let mut values = Vec::new();
-        let Some(b) = &self.batch else { return Ok((offsets, values)) };
-        let col =
-            b.column_by_name(name).ok_or_else(|| AnalyticsError::Query(format!("no column `{name}` in result")))?;
-        let list = cast(col, &DataType::List(Arc::new(Field::new_list_field(DataType::Int64, true))))?;
-        let list = list.as_any().downcast_ref::<ListArray>().expect("cast to List<Int64>");
-        offsets.reserve(list.len());
-        for i in 0..list.len() {
-            if !list.is_null(i) {
-                let v = list.value(i);
-                let v = v.as_any().downcast_ref::<Int64Array>().expect("list of Int64");
-                values.extend(v.iter().flatten());
-            }
+        let (mut offsets, mut values) = (vec![0], Vec::new());
+        self.for_each_list::<Int64Type>(name, |v| {
+            values.extend(v.iter().flatten());
             offsets.push(values.len());
-        }
+        })?;
         Ok((offsets, values))
     }
 

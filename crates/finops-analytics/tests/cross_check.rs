@@ -22,6 +22,18 @@ fn pct(v: &mut [f64], p: f64) -> f64 {
     if k + 1 < v.len() { v[k] + (v[k + 1] - v[k]) * (pos - k as f64) } else { v[k] }
 }
 
+/// A dataset of 40,000 simulated calls from 150 customers (the folder must outlive the dataset's use).
+fn simulated(seed: u64) -> (tempfile::TempDir, Dataset) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("calls.csv");
+    Simulator::new(SimConfig { seed, customers: 150, ..SimConfig::default() })
+        .unwrap()
+        .write_file(&path, OutputFormat::Csv, Stop::Calls(40_000), &RunOptions::default())
+        .unwrap();
+    let ds = Dataset::open(&[path], LoadOptions::default()).unwrap();
+    (dir, ds)
+}
+
 #[test]
 fn engine_numbers_match_an_independent_computation() {
     let dir = tempfile::tempdir().unwrap();
@@ -99,13 +111,7 @@ fn engine_numbers_match_an_independent_computation() {
 #[test]
 fn cube_rollups_equal_direct_queries() {
     use finops_analytics::common::{LATENCY_SAMPLE, MODEL};
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("calls.csv");
-    Simulator::new(SimConfig { seed: 5, customers: 150, ..SimConfig::default() })
-        .unwrap()
-        .write_file(&path, OutputFormat::Csv, Stop::Calls(40_000), &RunOptions::default())
-        .unwrap();
-    let ds = Dataset::open(&[path], LoadOptions::default()).unwrap();
+    let (_dir, ds) = simulated(5);
     let sample_query = format!("({LATENCY_SAMPLE})");
     let cases: [(&[&str], &str, &str); 10] = [
         (&[], "true", "1 = 1"),
@@ -227,13 +233,7 @@ fn pair_based_feature_numbers_equal_direct_queries() {
 #[test]
 fn overview_distributions_and_daily_series_equal_direct_queries() {
     use finops_analytics::analyses::{churn_growth, dataset_overview};
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("calls.csv");
-    Simulator::new(SimConfig { seed: 23, customers: 150, ..SimConfig::default() })
-        .unwrap()
-        .write_file(&path, OutputFormat::Csv, Stop::Calls(40_000), &RunOptions::default())
-        .unwrap();
-    let ds = Dataset::open(&[path], LoadOptions::default()).unwrap();
+    let (_dir, ds) = simulated(23);
     let o = dataset_overview::analyze(&ds).unwrap();
     assert_eq!(o.distributions.len(), 9);
     let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * b.abs().max(1e-12);
