@@ -195,6 +195,13 @@ fn the_direct_split_and_the_csv_reader_agree() {
         assert!(err.contains(&format!("{name}:5: column cost_usd")) && err.contains("\"cheap\""), "{err}");
     }
 
+    // A quoted field spanning two lines: the next record starts on the physical line after it.
+    let spanning = format!("{PY_HEADER}\n{}\n{}\n", rows[0].replacen("cust_0001", "\"cust\n0001\"", 1), rows[1])
+        .replace(",0.002,", ",cheap,");
+    let err =
+        Dataset::open(&[write(&dir, "spanning.csv", &spanning)], LoadOptions::default()).err().unwrap().to_string();
+    assert!(err.contains("spanning.csv:4: column cost_usd"), "{err}");
+
     // Bytes that are not UTF-8 are named by their column too.
     let mut bytes = format!("{PY_HEADER}\n{}\n", rows[0]).into_bytes();
     let at = bytes.windows(9).position(|w| w == b"product_a").unwrap();
