@@ -102,6 +102,15 @@ fn parquet_folders_and_csv_agree() {
     assert_eq!(both.rows(), 40_000);
 }
 
+fn has_negative_zero(v: &serde_json::Value) -> bool {
+    match v {
+        serde_json::Value::Number(n) => n.as_f64().is_some_and(|x| x == 0.0 && x.is_sign_negative()),
+        serde_json::Value::Array(items) => items.iter().any(has_negative_zero),
+        serde_json::Value::Object(fields) => fields.values().any(has_negative_zero),
+        _ => false,
+    }
+}
+
 #[test]
 fn every_analysis_handles_empty_tiny_and_one_day_inputs() {
     let dir = tempfile::tempdir().unwrap();
@@ -117,6 +126,8 @@ fn every_analysis_handles_empty_tiny_and_one_day_inputs() {
         for a in REGISTRY {
             let v = (a.run)(&ds).unwrap_or_else(|e| panic!("{} on {}: {e}", a.id, p.display()));
             assert!(v.get("recommendations").is_some(), "{} has no recommendations section", a.id);
+            // Sums of nothing are -0.0 in Rust; no report shows a negative zero.
+            assert!(!has_negative_zero(&v), "{} on {} has a negative zero: {v}", a.id, p.display());
         }
     }
 }

@@ -54,7 +54,20 @@ pub struct AnalysisInfo {
 }
 
 fn json<T: Serialize>(r: Result<T>) -> Result<serde_json::Value> {
-    serde_json::to_value(r?).map_err(|e| AnalyticsError::Query(format!("serialising the result: {e}")))
+    let mut v = serde_json::to_value(r?).map_err(|e| AnalyticsError::Query(format!("serialising the result: {e}")))?;
+    positive_zeros(&mut v);
+    Ok(v)
+}
+
+/// Turns every -0.0 into 0.0. Rust's float `sum()` of nothing is -0.0, and a few products and
+/// differences of zeros are too; a report should never show "-$0.00" or "-0".
+fn positive_zeros(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Number(n) if n.as_f64() == Some(0.0) && n.is_f64() => *v = serde_json::Value::from(0.0),
+        serde_json::Value::Array(items) => items.iter_mut().for_each(positive_zeros),
+        serde_json::Value::Object(fields) => fields.values_mut().for_each(positive_zeros),
+        _ => {}
+    }
 }
 
 /// Every analysis, in report order.
