@@ -362,22 +362,14 @@ pub fn iso(ms: i64) -> String {
     chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ms).map(|t| t.to_rfc3339()).unwrap_or_default()
 }
 
-/// Dollars for messages: two decimals from $1, more below so small amounts do not read `$0.00`
-/// (`$12.35`, `$0.0123`, `$0.000094`).
+/// Dollars for messages, formatted as the report pages show them (`finops_core::units::format_usd`):
+/// `$1,773`, `$12.35`, and more decimals below $1 so small amounts do not read `$0.00`.
 #[derive(Debug, Clone, Copy)]
 pub struct Usd(pub f64);
 
 impl std::fmt::Display for Usd {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let (x, sign) = (self.0.abs(), if self.0 < 0.0 { "-" } else { "" });
-        let decimals = if x >= 1.0 || x == 0.0 {
-            2
-        } else if x >= 0.01 {
-            4
-        } else {
-            6
-        };
-        write!(f, "{sign}${x:.decimals$}")
+        f.write_str(&finops_core::units::format_usd(self.0))
     }
 }
 
@@ -602,7 +594,7 @@ mod tests {
     #[test]
     fn dollars_keep_small_amounts_readable() {
         use super::Usd;
-        assert_eq!(Usd(1772.849).to_string(), "$1772.85");
+        assert_eq!(Usd(1772.849).to_string(), "$1,773");
         assert_eq!(Usd(0.0123).to_string(), "$0.0123");
         assert_eq!(Usd(0.000094).to_string(), "$0.000094");
         assert_eq!(Usd(0.0).to_string(), "$0.00");

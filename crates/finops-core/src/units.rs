@@ -1,5 +1,6 @@
-//! Human sizes: `50MB`, `1.5 GB`, `800k`, `123456` (bytes). Units are binary (1 MB = 1024 x 1024 bytes),
-//! as the seed measured its 50 MB target.
+//! Human numbers, shared by the CLI, the reports and the analyses' sentences: sizes (`50MB`, `1.5 GB`,
+//! `800k`, `123456` bytes; units are binary, 1 MB = 1024 x 1024 bytes, as the seed measured its 50 MB
+//! target), counts with thousands separators and dollar amounts.
 
 /// Parses a size; `None` if it is not a positive size.
 pub fn parse_size(s: &str) -> Result<u64, String> {
@@ -51,9 +52,44 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
+/// `-1,234` (an integer with thousands separators).
+pub fn thousands_signed(n: i64) -> String {
+    let digits = thousands(n.unsigned_abs());
+    if n < 0 { format!("-{digits}") } else { digits }
+}
+
+/// US dollars with as many decimals as the size needs: `$12,345` (whole dollars from $1,000), `$12.35`,
+/// `$0.0123`, `$0.000094`, `-$5.00`; -0.0 prints as `$0.00`.
+pub fn format_usd(x: f64) -> String {
+    let a = x.abs();
+    let sign = if x < 0.0 { "-" } else { "" };
+    if a >= 1000.0 {
+        // Beyond i64 a dollar amount is not a number anyone reads; it saturates.
+        format!("{sign}${}", thousands(a.round() as u64))
+    } else if a >= 1.0 || a == 0.0 {
+        format!("{sign}${a:.2}")
+    } else if a >= 0.01 {
+        format!("{sign}${a:.4}")
+    } else {
+        format!("{sign}${a:.6}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_and_dollars() {
+        assert_eq!(thousands(1_234_567), "1,234,567");
+        assert_eq!(thousands_signed(-1000), "-1,000");
+        assert_eq!(format_usd(1772.849), "$1,773");
+        assert_eq!(format_usd(12.345), "$12.35");
+        assert_eq!(format_usd(0.0123), "$0.0123");
+        assert_eq!(format_usd(0.000094), "$0.000094");
+        assert_eq!(format_usd(-5.0), "-$5.00");
+        assert_eq!(format_usd(-0.0), "$0.00");
+    }
 
     #[test]
     fn sizes() {

@@ -1,33 +1,16 @@
-//! Number formatting for cards, tables, axes and hover text.
+//! Number formatting for cards, tables, axes and hover text (counts, dollars and sizes from
+//! `finops_core::units`, shared with the CLI and the analyses' sentences).
+use finops_core::units::{format_size, format_usd, thousands_signed};
 
 /// `12,345` (rounded to an integer, with thousands separators).
 pub fn int(x: f64) -> String {
-    let n = x.round();
-    let neg = n < 0.0;
-    let digits = format!("{:.0}", n.abs());
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if neg { format!("-{out}") } else { out }
+    // Saturates beyond i64, far past any count a report shows.
+    thousands_signed(x.round() as i64)
 }
 
 /// US dollars with as many decimals as the size needs: `$12,345`, `$12.35`, `$0.0123`, `$0.000094`.
 pub fn usd(x: f64) -> String {
-    let a = x.abs();
-    let sign = if x < 0.0 { "-" } else { "" };
-    if a >= 1000.0 {
-        format!("{sign}${}", int(a))
-    } else if a >= 1.0 || a == 0.0 {
-        format!("{sign}${a:.2}")
-    } else if a >= 0.01 {
-        format!("{sign}${a:.4}")
-    } else {
-        format!("{sign}${a:.6}")
-    }
+    format_usd(x)
 }
 
 /// `12.3%`.
@@ -81,20 +64,11 @@ pub fn compact(x: f64) -> String {
 
 /// Bytes as `50.0 MB`, in binary units (1 MB = 1024 x 1024 bytes) like the CLI's `--target-size`.
 pub fn bytes(b: f64) -> String {
-    if b >= GB {
-        format!("{:.2} GB", b / GB)
-    } else if b >= MB {
-        format!("{:.1} MB", b / MB)
-    } else if b >= 1024.0 {
-        format!("{:.1} KB", b / 1024.0)
-    } else {
-        format!("{b:.0} B")
-    }
+    format_size(b.max(0.0).round() as u64)
 }
 
 /// Bytes in a (binary) megabyte.
 pub const MB: f64 = 1024.0 * 1024.0;
-const GB: f64 = 1024.0 * MB;
 
 /// What a value measures, for choosing its format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
