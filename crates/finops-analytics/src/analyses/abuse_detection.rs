@@ -1,5 +1,6 @@
 //! Abuse Detection: customers whose usage departs from their own habits or their plan: hourly spikes,
 //! minute-level bursts, rate-limit hammering, daily cost spikes, night-time automation and plan abuse.
+use finops_core::units::thousands;
 use serde::Serialize;
 
 use super::{Recommendation, Severity};
@@ -87,7 +88,7 @@ pub fn analyze(ds: &Dataset) -> Result<Abuse> {
                 baseline: mean,
                 detail: format!(
                     "{} calls in the hour, {:.1}x the customer's hourly average",
-                    hn[i],
+                    thousands(hn[i]),
                     hn[i] as f64 / mean
                 ),
             });
@@ -127,7 +128,9 @@ pub fn analyze(ds: &Dataset) -> Result<Abuse> {
             value: rl as f64,
             baseline: n as f64,
             detail: format!(
-                "{rl} of {n} calls rate-limited ({:.1}%): the client keeps retrying into the limit",
+                "{} of {} calls rate-limited ({:.1}%): the client keeps retrying into the limit",
+                thousands(rl),
+                thousands(n),
                 pct(rl as f64, n as f64)
             ),
         })
@@ -230,7 +233,7 @@ pub fn analyze(ds: &Dataset) -> Result<Abuse> {
                         Usd(c.cost_usd),
                         c.cost_usd / med_cost.max(1e-12),
                         Usd(med_cost),
-                        c.calls,
+                        thousands(c.calls),
                         c.calls as f64 / med_calls.max(1e-12),
                         l.filter(|l| *l < 300.0).map(|l| format!(", average latency {l:.0} ms")).unwrap_or_default()
                     ),
@@ -285,13 +288,18 @@ pub fn recommend(a: &Abuse) -> Vec<Recommendation> {
             let mut ids: Vec<&str> = flags.iter().map(|f| f.customer_id.as_str()).collect();
             ids.sort();
             ids.dedup();
+            // Say how many customers only when some have several findings.
+            let who = match ids.len() {
+                n if n == flags.len() => String::new(),
+                1 => " (1 customer)".to_string(),
+                n => format!(" ({} customers)", thousands(n as u64)),
+            };
             out.push(Recommendation::new(
                 rule,
                 sev,
                 format!(
-                    "{} {what} ({} customers); largest: {} - {}.",
-                    flags.len(),
-                    ids.len(),
+                    "{} {what}{who}; largest: {} - {}.",
+                    thousands(flags.len() as u64),
                     top.customer_id,
                     top.detail
                 ),

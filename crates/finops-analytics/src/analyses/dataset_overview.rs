@@ -1,6 +1,7 @@
 //! Dataset Overview: what the data holds, how it is distributed, and its quality.
 use std::collections::HashMap;
 
+use finops_core::units::thousands;
 use serde::Serialize;
 
 use super::{Recommendation, Severity};
@@ -262,7 +263,11 @@ pub fn recommend(summary: &Metrics, d: &[Distribution], q: &Quality) -> Vec<Reco
         out.push(Recommendation::new(
             "error_rate",
             Severity::Warning,
-            format!("{:.2}% of calls failed ({} calls); see the status breakdown.", 100.0 - q.success_pct, q.errors),
+            format!(
+                "{:.2}% of calls failed ({} calls); see the status breakdown.",
+                100.0 - q.success_pct,
+                thousands(q.errors)
+            ),
         ));
     }
     if q.bad_rows_skipped > 0 {

@@ -4,6 +4,7 @@
 use chrono::NaiveDate;
 use finops_core::cost::{ServiceTier, Usage};
 use finops_core::pricing::{Catalog, Model, PriceRow};
+use finops_core::units::thousands;
 use serde::Serialize;
 
 use super::{Recommendation, Severity};
@@ -313,7 +314,8 @@ pub fn recommend(
             "use_batch_api",
             Severity::Info,
             format!(
-                "{calls} production summarize/extract calls could go through the batch API, saving {}.",
+                "{} production summarize/extract calls could go through the batch API, saving {}.",
+                thousands(calls),
                 Usd(s.batch_savings_usd)
             ),
         ));

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::{Recommendation, Severity};
-use crate::common::{CustomerRow, customers, pct, ratio};
+use crate::common::{CustomerRow, Usd, customers, pct, ratio};
 use crate::engine::{Dataset, Result};
 
 /// Tokens included per month per dollar of plan price in the tiered model (the seed: price/10 x 100K).
@@ -121,8 +121,12 @@ pub fn recommend(current: &ModelResult, models: &[ModelResult], segments: &[Segm
             "better_model",
             Severity::Info,
             format!(
-                "`{}` pricing would have earned a {:.1}% margin against {:.1}% today ({:+.2} USD of revenue over the period).",
-                best.model, best.margin_pct, current.margin_pct, best.vs_flat_usd
+                "`{}` pricing would have earned a {:.1}% margin against {:.1}% today ({}{} of revenue over the period).",
+                best.model,
+                best.margin_pct,
+                current.margin_pct,
+                if best.vs_flat_usd >= 0.0 { "+" } else { "" },
+                Usd(best.vs_flat_usd)
             ),
         ));
     }

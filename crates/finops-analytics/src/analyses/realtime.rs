@@ -1,5 +1,6 @@
 //! Real-Time Decision Making: cost anomalies against each dimension's own recent baseline, budget risk
 //! per customer, error spikes, daily alerts and provider concentration.
+use finops_core::units::thousands;
 use serde::Serialize;
 
 use super::{Recommendation, Severity};
@@ -229,8 +230,9 @@ pub fn recommend(s: &Summary, anomalies: &[CostAnomaly], c: &Concentration) -> V
             "budget_risk",
             Severity::Critical,
             format!(
-                "{} customers spend over 80% of their plan revenue on AI ({:.2} USD of revenue at risk).",
-                s.customers_at_risk, s.revenue_at_risk_usd
+                "{} customers spend over 80% of their plan revenue on AI ({} of revenue at risk).",
+                thousands(s.customers_at_risk),
+                Usd(s.revenue_at_risk_usd)
             ),
         ));
     }
@@ -248,7 +250,10 @@ pub fn recommend(s: &Summary, anomalies: &[CostAnomaly], c: &Concentration) -> V
         out.push(Recommendation::new(
             "provider_concentration",
             Severity::Info,
-            format!("Provider spend is highly concentrated (HHI {:.0}; above 2,500 is high).", c.hhi),
+            format!(
+                "Provider spend is highly concentrated (HHI {}; above 2,500 is high).",
+                thousands(c.hhi.round() as u64)
+            ),
         ));
     }
     if s.calls > 0 && s.health_score_pct < 50.0 {

@@ -1,5 +1,6 @@
 //! Token Economics: where tokens go (input, cached, output, reasoning), input/output balance, and
 //! wasteful call patterns.
+use finops_core::units::thousands;
 use serde::Serialize;
 
 use super::{Recommendation, Severity};
@@ -223,7 +224,7 @@ pub fn recommend(s: &Summary, by_model: &[TokenRow], patterns: &[Pattern], calls
             Severity::Warning,
             format!(
                 "{} calls ({:.1}%) match `{}` ({}), costing {}.",
-                p.calls,
+                thousands(p.calls),
                 pct(p.calls as f64, calls as f64),
                 p.pattern,
                 p.rule,
