@@ -283,7 +283,8 @@ pub fn analyze(ds: &Dataset) -> Result<Abuse> {
 /// The abuse rules: one line per detector that found something.
 pub fn recommend(a: &Abuse) -> Vec<Recommendation> {
     let mut out = Vec::new();
-    let mut add = |rule: &'static str, sev: Severity, flags: &[Flag], what: &str| {
+    // `what` in the singular and the plural.
+    let mut add = |rule: &'static str, sev: Severity, flags: &[Flag], what: [&str; 2]| {
         if let Some(top) = flags.first() {
             let mut ids: Vec<&str> = flags.iter().map(|f| f.customer_id.as_str()).collect();
             ids.sort();
@@ -298,25 +299,44 @@ pub fn recommend(a: &Abuse) -> Vec<Recommendation> {
                 rule,
                 sev,
                 format!(
-                    "{} {what}{who}; largest: {} - {}.",
+                    "{} {}{who}; largest: {} - {}.",
                     thousands(flags.len() as u64),
+                    what[usize::from(flags.len() != 1)],
                     top.customer_id,
                     top.detail
                 ),
             ));
         }
     };
-    add("usage_spike", Severity::Warning, &a.usage_spikes, "hourly usage spikes");
-    add("minute_burst", Severity::Critical, &a.minute_bursts, "minute-level bursts");
-    add("rate_limit_hammering", Severity::Warning, &a.rate_limit_hammering, "customers retrying into rate limits");
-    add("cost_spike", Severity::Warning, &a.cost_spikes, "daily cost spikes");
-    add("night_automation", Severity::Info, &a.night_automation, "customers calling mostly at night");
-    add("plan_abuse", Severity::Critical, &a.plan_abuse, "starter customers costing over 3x their plan");
+    add("usage_spike", Severity::Warning, &a.usage_spikes, ["hourly usage spike", "hourly usage spikes"]);
+    add("minute_burst", Severity::Critical, &a.minute_bursts, ["minute-level burst", "minute-level bursts"]);
+    add(
+        "rate_limit_hammering",
+        Severity::Warning,
+        &a.rate_limit_hammering,
+        ["customer retrying into rate limits", "customers retrying into rate limits"],
+    );
+    add("cost_spike", Severity::Warning, &a.cost_spikes, ["daily cost spike", "daily cost spikes"]);
+    add(
+        "night_automation",
+        Severity::Info,
+        &a.night_automation,
+        ["customer calling mostly at night", "customers calling mostly at night"],
+    );
+    add(
+        "plan_abuse",
+        Severity::Critical,
+        &a.plan_abuse,
+        ["starter customer costing over 3x the plan", "starter customers costing over 3x their plan"],
+    );
     add(
         "peer_outlier",
         Severity::Warning,
         &a.peer_outliers,
-        "customers far above their peers (same tier and archetype)",
+        [
+            "customer far above its peers (same tier and archetype)",
+            "customers far above their peers (same tier and archetype)",
+        ],
     );
     if out.is_empty() && a.summary.customers > 0 {
         out.push(Recommendation::new("no_abuse", Severity::Success, "No customer departs from its habits or plan."));
