@@ -439,15 +439,19 @@ struct ChunkResult {
     bad_count: u64,
 }
 
-fn parse_chunk(
-    bytes: &[u8],
-    first_line: u64,
-    first_row: u64,
-    map: &[Option<usize>],
-    file: &str,
-    schema: &SchemaRef,
+/// What every chunk of one CSV file shares.
+struct CsvFile<'a> {
+    /// Where each canonical column is in the input.
+    map: &'a [Option<usize>],
+    /// The file's name in reports and errors.
+    name: &'a str,
+    schema: SchemaRef,
     opts: LoadOptions,
-) -> Result<ChunkResult, LoadError> {
+    /// Whether the body holds a quote anywhere (then it is one chunk, read by the csv crate).
+    quoted: bool,
+}
+
+fn parse_chunk(bytes: &[u8], first_line: u64, first_row: u64, csv_file: &CsvFile) -> Result<ChunkResult, LoadError> {
     let mut sink = RowSink {
         builders: Builders::new(bytes.len() / 180 + 16),
         rows: 0,
@@ -455,14 +459,13 @@ fn parse_chunk(
         bad: Vec::new(),
         call_id: String::new(),
         first_row,
-        map,
-        file,
-        opts,
+        csv_file,
     };
-    if let Some(text) = unquoted_text(bytes) {
+    let text = if csv_file.quoted { None } else { plain_text(bytes) };
+    if let Some(text) = text {
         // Fast path: no quotes and valid UTF-8, so a line is a record and a comma ends a field; one
         // pass finds both.
-        let mut fields: Vec<&str> = Vec::with_capacity(map.len());
+        let mut fields: Vec<&str> = Vec::with_capacity(csv_file.map.len());
         let (mut start, mut line) = (0, first_line);
         for i in memchr::memchr2_iter(b',', b'\n', bytes) {
             fields.push(&text[start..i]);
@@ -487,7 +490,7 @@ fn parse_chunk(
                 Err(e) => {
                     let line = first_line + lines.line_at(bytes, e.position().map_or(0, |p| p.byte()));
                     let row = BadRow {
-                        file: file.into(),
+                        file: csv_file.name.into(),
                         line,
                         column: "-".into(),
                         value: String::new(),
@@ -505,7 +508,12 @@ fn parse_chunk(
             sink.row(&fields, line)?;
         }
     }
-    Ok(ChunkResult { batch: sink.builders.finish(schema), rows: sink.rows, bad: sink.bad, bad_count: sink.bad_count })
+    Ok(ChunkResult {
+        batch: sink.builders.finish(&csv_file.schema),
+        rows: sink.rows,
+        bad: sink.bad,
+        bad_count: sink.bad_count,
+    })
 }
 
 /// Line numbers for the csv crate's records. Its own `Position::line` miscounts CRLF files and lines
@@ -535,12 +543,9 @@ impl LineCounter {
     }
 }
 
-/// `bytes` as text when the fast path can split it: valid UTF-8, no quote, and every carriage return
+/// A quote-free chunk as text when the fast path can split it: valid UTF-8 and every carriage return
 /// part of a CRLF line end (the csv crate reads a lone CR as a line end too).
-fn unquoted_text(bytes: &[u8]) -> Option<&str> {
-    if memchr::memchr(b'"', bytes).is_some() {
-        return None;
-    }
+fn plain_text(bytes: &[u8]) -> Option<&str> {
     if memchr::memchr_iter(b'\r', bytes).any(|i| bytes.get(i + 1) != Some(&b'\n')) {
         return None;
     }
@@ -555,9 +560,7 @@ struct RowSink<'m> {
     bad: Vec<BadRow>,
     call_id: String,
     first_row: u64,
-    map: &'m [Option<usize>],
-    file: &'m str,
-    opts: LoadOptions,
+    csv_file: &'m CsvFile<'m>,
 }
 
 impl RowSink<'_> {
@@ -574,7 +577,7 @@ impl RowSink<'_> {
     }
 
     fn row<'a, F: Field<'a>>(&mut self, fields: &[F], line: u64) -> Result<(), LoadError> {
-        match parse_record(fields, self.map, self.first_row + self.rows + 1, &mut self.call_id) {
+        match parse_record(fields, self.csv_file.map, self.first_row + self.rows + 1, &mut self.call_id) {
             Ok(values) => {
                 for (col, v) in self.builders.cols.iter_mut().zip(values) {
                     match (col, v) {
@@ -590,14 +593,14 @@ impl RowSink<'_> {
             }
             Err((col, value, reason)) => {
                 let column = COLUMNS[col].name.into();
-                self.bad(BadRow { file: self.file.into(), line, column, value, reason })
+                self.bad(BadRow { file: self.csv_file.name.into(), line, column, value, reason })
             }
         }
     }
 
     /// Fails on a bad row, or counts it (and keeps the first few) with `--skip-bad-rows`.
     fn bad(&mut self, row: BadRow) -> Result<(), LoadError> {
-        if !self.opts.skip_bad_rows {
+        if !self.csv_file.opts.skip_bad_rows {
             return Err(LoadError::BadValue(row));
         }
         self.bad_count += 1;
@@ -689,13 +692,19 @@ fn parse_csv(
         .map(|r| r.iter().map(|s| s.trim_start_matches('\u{feff}').to_string()).collect())
         .unwrap_or_default();
     let map = map_header(path, &header)?;
-    let schema = canonical_schema();
     let body = &bytes[header_end..];
+    let csv_file = CsvFile {
+        map: &map,
+        name: &file,
+        schema: canonical_schema(),
+        opts,
+        quoted: memchr::memchr(b'"', body).is_some(),
+    };
     // Without quotes no field spans lines, so the body can be split at line ends and parsed in parallel.
-    let chunks: Vec<(usize, usize)> = if memchr::memchr(b'"', body).is_none() {
-        split_lines(body, (rayon::current_num_threads() * 4).max(1))
-    } else {
+    let chunks: Vec<(usize, usize)> = if csv_file.quoted {
         vec![(0, body.len())]
+    } else {
+        split_lines(body, (rayon::current_num_threads() * 4).max(1))
     };
     let line_counts: Vec<u64> =
         chunks.par_iter().map(|&(a, b)| memchr::memchr_iter(b'\n', &body[a..b]).count() as u64).collect();
@@ -709,9 +718,7 @@ fn parse_csv(
     let results: Vec<Result<ChunkResult, LoadError>> = chunks
         .par_iter()
         .zip(&first_lines)
-        .map(|(&(a, b), &first_line)| {
-            parse_chunk(&body[a..b], first_line, rows_before + first_line - 2, &map, &file, &schema, opts)
-        })
+        .map(|(&(a, b), &first_line)| parse_chunk(&body[a..b], first_line, rows_before + first_line - 2, &csv_file))
         .collect();
     let mut batches = Vec::new();
     let mut report = FileReport {
