@@ -103,6 +103,11 @@ pub fn group_metrics(ds: &Dataset, dims: &[&str], filter: &str) -> Result<Vec<Gr
 /// The dimensions of the shared cube.
 const CUBE_DIMS: [&str; 6] = ["provider", "model", "feature_id", "region", "organization_id", "product_id"];
 
+/// Where dimension `d` is in a cube key.
+fn cube_column(d: &str) -> Option<usize> {
+    CUBE_DIMS.iter().position(|c| *c == d)
+}
+
 /// Additive parts of [`Metrics`].
 #[derive(Debug, Clone, Default)]
 struct Sums {
@@ -216,7 +221,8 @@ fn cube(ds: &Dataset) -> Result<std::sync::Arc<Cube>> {
 /// Rolls the cube up to `dims`, over all calls or over the latency sample.
 fn group_metrics_from_cube(ds: &Dataset, dims: &[&str], sample_only: bool) -> Result<Vec<Group>> {
     let cube = cube(ds)?;
-    let pos = |d: &str| CUBE_DIMS.iter().position(|c| *c == d).unwrap_or(0);
+    // Only dimensions of the cube get here (see group_metrics).
+    let pos = |d: &str| cube_column(d).unwrap_or(0);
     // MODEL is two cube columns; it takes two key slots.
     let slots: Vec<usize> = dims
         .iter()
@@ -682,8 +688,8 @@ pub struct DistinctCounts {
 pub fn distinct_counts(ds: &Dataset) -> Result<std::sync::Arc<DistinctCounts>> {
     ds.memo("distinct_counts", || {
         let cube = cube(ds)?;
-        let distinct = |d: &str| CUBE_DIMS.iter().position(|c| *c == d).map_or(0, |i| cube.dicts[i].len() as u64);
-        let (p, m) = (CUBE_DIMS.iter().position(|c| *c == "provider"), CUBE_DIMS.iter().position(|c| *c == "model"));
+        let distinct = |d: &str| cube_column(d).map_or(0, |i| cube.dicts[i].len() as u64);
+        let (p, m) = (cube_column("provider"), cube_column("model"));
         let models: std::collections::HashSet<(u32, u32)> = match (p, m) {
             (Some(p), Some(m)) => cube.keys.iter().map(|k| (k[p], k[m])).collect(),
             _ => Default::default(),
@@ -744,10 +750,7 @@ fn customers_query(ds: &Dataset) -> Result<Vec<CustomerRow>> {
         (t.f64("price")?, t.u64("calls")?, t.f64("cost")?, t.u64("tokens")?, t.i64("first")?, t.i64("last")?);
     // Distinct features per customer, counted from the shared (customer, feature) pairs.
     let pairs = customer_features(ds)?;
-    let mut features: foldhash::HashMap<&str, u64> = foldhash::HashMap::default();
-    for p in pairs.iter() {
-        *features.entry(p.customer_id.as_str()).or_default() += 1;
-    }
+    let features = pair_counts(&pairs, |p| &p.customer_id);
     Ok((0..t.len())
         .map(|i| {
             let days = ((end - first[i]) as f64 / 86_400_000.0).max(1.0 / 24.0);
@@ -822,11 +825,15 @@ pub fn customer_features(ds: &Dataset) -> Result<std::sync::Arc<Vec<CustomerFeat
     })
 }
 
-/// How many customers use each feature, from [`customer_features`].
-pub fn customers_per_feature(pairs: &[CustomerFeature]) -> std::collections::HashMap<&str, u64> {
-    let mut out = std::collections::HashMap::new();
+/// How many pairs of [`customer_features`] share each value of `key`: customers per feature with
+/// `|p| &p.feature_id`, features per customer with `|p| &p.customer_id`.
+pub fn pair_counts<'a>(
+    pairs: &'a [CustomerFeature],
+    key: impl Fn(&'a CustomerFeature) -> &'a str,
+) -> foldhash::HashMap<&'a str, u64> {
+    let mut out = foldhash::HashMap::default();
     for p in pairs {
-        *out.entry(p.feature_id.as_str()).or_default() += 1;
+        *out.entry(key(p)).or_default() += 1;
     }
     out
 }

@@ -1,16 +1,14 @@
 //! Number formatting for cards, tables, axes and hover text (counts, dollars and sizes from
 //! `finops_core::units`, shared with the CLI and the analyses' sentences).
-use finops_core::units::{format_size, format_usd, thousands_signed};
+
+/// US dollars with as many decimals as the size needs: `$12,345`, `$12.35`, `$0.0123`, `$0.000094`.
+pub use finops_core::units::format_usd as usd;
+use finops_core::units::thousands_signed;
 
 /// `12,345` (rounded to an integer, with thousands separators).
 pub fn int(x: f64) -> String {
     // Saturates beyond i64, far past any count a report shows.
     thousands_signed(x.round() as i64)
-}
-
-/// US dollars with as many decimals as the size needs: `$12,345`, `$12.35`, `$0.0123`, `$0.000094`.
-pub fn usd(x: f64) -> String {
-    format_usd(x)
 }
 
 /// `12.3%`.
@@ -60,11 +58,6 @@ pub fn compact(x: f64) -> String {
     };
     let s = if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s };
     format!("{s}{suffix}")
-}
-
-/// Bytes as `50.0 MB`, in binary units (1 MB = 1024 x 1024 bytes) like the CLI's `--target-size`.
-pub fn bytes(b: f64) -> String {
-    format_size(b.max(0.0).round() as u64)
 }
 
 /// Bytes in a (binary) megabyte.
@@ -150,7 +143,7 @@ mod tests {
         assert_eq!(compact(0.25), "0.25");
         assert_eq!(Unit::Usd.tick(2500.0), "$2.5K");
         assert_eq!(Unit::Ms.tick(30000.0), "30 s");
-        assert_eq!(bytes(52_428_826.0), "50.0 MB");
+        assert_eq!(finops_core::units::format_size(52_428_826), "50.0 MB");
     }
 
     #[test]

@@ -25,7 +25,8 @@ use serde::Serialize;
 use serde_json::Value;
 use thiserror::Error;
 
-use crate::format::{bytes, int, usd};
+use crate::format::{int, usd};
+use finops_core::units::format_size;
 
 /// Why a page could not be rendered.
 #[derive(Debug, Error)]
@@ -209,8 +210,8 @@ pub fn render_index(
     let env = environment()?;
     let view = DatasetView {
         source: dataset.source.clone(),
-        size_text: bytes(dataset.bytes as f64),
-        target_text: dataset.target_bytes.map(|t| bytes(t as f64)),
+        size_text: format_size(dataset.bytes),
+        target_text: dataset.target_bytes.map(format_size),
         calls_text: int(dataset.calls as f64),
         cost_text: usd(dataset.total_cost_usd),
         days_text: format!("{:.1} days", dataset.days),

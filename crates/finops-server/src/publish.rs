@@ -75,8 +75,10 @@ pub struct Published {
     pub total_cost_usd: f64,
 }
 
-/// Analyses by their single-core time on the 50 MB showcase, longest first; unknown ids go first, so
-/// the last analysis to start is a short one and both cores stay busy to the end.
+/// The order analyses start in: roughly longest first on the 50 MB showcase, and the two that build
+/// the shared cube and the hourly series first, since others wait for them; unknown ids go first. The
+/// last to start is a short one, so both cores stay busy to the end. (Reordering by the latest
+/// per-analysis times measured no faster; see BENCHMARKS.md.)
 const LONGEST_FIRST: [&str; 13] = [
     "geographic_latency",
     "realtime",

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::{Recommendation, Severity};
-use crate::common::{Group, Usd, customer_features, customers_per_feature, distinct_counts, group_metrics, pct, ratio};
+use crate::common::{Group, Usd, customer_features, distinct_counts, group_metrics, pair_counts, pct, ratio};
 use crate::engine::{Dataset, Result};
 
 #[derive(Debug, Clone, Serialize)]
@@ -101,7 +101,7 @@ pub fn analyze(ds: &Dataset) -> Result<Alignment> {
     let by_product = group_metrics(ds, &["product_id"], "true")?;
     let all_customers = distinct_counts(ds)?.customers;
     let pairs = customer_features(ds)?;
-    let customers_of = customers_per_feature(&pairs);
+    let customers_of = pair_counts(&pairs, |p| &p.feature_id);
     let by_feature: Vec<FeatureAdoption> = group_metrics(ds, &["feature_id"], "true")?
         .into_iter()
         .map(|g| {

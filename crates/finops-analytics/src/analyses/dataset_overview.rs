@@ -77,10 +77,8 @@ pub struct StatusCount {
     pub pct: f64,
 }
 
-/// Distributions that [`group_metrics`] serves from the shared cube.
-const CUBE_BREAKDOWNS: [&str; 5] = ["provider", "model", "feature_id", "region", "product_id"];
-
-/// The other distributions: a few values each, summed up from one scan.
+/// The distributions over columns outside the shared cube (the others come from [`group_metrics`],
+/// which rolls them up from the cube): a few values each, summed up from one scan.
 const OTHER_BREAKDOWNS: [&str; 4] = ["subscription_tier", "customer_archetype", "environment", "service_tier"];
 
 const DIMENSIONS: [(&str, &str); 9] = [
@@ -102,7 +100,9 @@ pub fn analyze(ds: &Dataset) -> Result<DatasetOverview> {
     let mut distributions = Vec::new();
     for (name, col) in DIMENSIONS {
         // Most calls first.
-        let mut rows: Vec<ShareRow> = if CUBE_BREAKDOWNS.contains(&col) {
+        let mut rows: Vec<ShareRow> = if let Some(rows) = others.remove(col) {
+            rows
+        } else {
             // Shared with other analyses, or summed up from the shared cube: no extra scan.
             group_metrics(ds, &[col], "true")?
                 .into_iter()
@@ -115,8 +115,6 @@ pub fn analyze(ds: &Dataset) -> Result<DatasetOverview> {
                     )
                 })
                 .collect()
-        } else {
-            others.remove(col).unwrap_or_default()
         };
         rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         let values = rows

@@ -5,7 +5,7 @@ use serde::Serialize;
 use super::{Recommendation, Severity};
 use std::collections::HashMap;
 
-use crate::common::{customer_features, customers_per_feature, day_label, distinct_customers, iso, median, pct, ratio};
+use crate::common::{customer_features, day_label, distinct_customers, iso, median, pair_counts, pct, ratio};
 use crate::engine::{Dataset, Result};
 
 #[derive(Debug, Clone, Serialize)]
@@ -83,7 +83,7 @@ pub fn analyze(ds: &Dataset) -> Result<Features> {
         (t.str("f")?, t.f64("c")?, t.u64("n")?, t.i64("first")?, t.u64("early")?, t.u64("late")?);
     // Customers per feature, bundles and adoption curves from the (customer, feature) pairs.
     let pairs = customer_features(ds)?;
-    let customers_of = customers_per_feature(&pairs);
+    let customers_of = pair_counts(&pairs, |p| &p.feature_id);
     let all_customers = distinct_customers(&pairs);
     let cu: Vec<u64> = f.iter().map(|x| customers_of.get(x.as_str()).copied().unwrap_or(0)).collect();
     let adoption: Vec<f64> = cu.iter().map(|x| pct(*x as f64, all_customers as f64)).collect();

@@ -230,14 +230,13 @@ pub fn analyze(ds: &Dataset) -> Result<Optimization> {
 
     let total_cost: f64 = dc.iter().sum();
     let pos = |v: f64| v.max(0.0);
-    // Folded from +0.0: Rust's float `sum` of nothing is -0.0, which would read "-0.0" in the JSON.
-    let total = |it: &mut dyn Iterator<Item = f64>| it.fold(0.0, |a, b| a + b);
+    // A sum of nothing is -0.0 here; the registry's JSON step writes it as 0.
     let summary = Summary {
         cost_usd: total_cost,
-        switching_savings_usd: total(&mut switches.iter().map(|s| pos(s.savings_usd))),
-        batch_savings_usd: total(&mut batch.iter().map(|b| pos(b.savings_usd))),
-        caching_savings_usd: total(&mut caching.iter().map(|c| c.savings_usd)),
-        commitment_savings_usd: total(&mut commitments.iter().map(|c| c.savings_usd)),
+        switching_savings_usd: switches.iter().map(|s| pos(s.savings_usd)).sum(),
+        batch_savings_usd: batch.iter().map(|b| pos(b.savings_usd)).sum(),
+        caching_savings_usd: caching.iter().map(|c| c.savings_usd).sum(),
+        commitment_savings_usd: commitments.iter().map(|c| c.savings_usd).sum(),
         actionable_pct: 0.0,
     };
     let summary = Summary {
