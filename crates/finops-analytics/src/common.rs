@@ -5,40 +5,8 @@
 //! x(0..n-1), p-th percentile = x(k) + (x(k+1) - x(k)) * f with k + f = p * (n - 1). Queries return each
 //! group's values with `array_agg` and [`percentiles_of`] finds the ranks by selection. (DataFusion's
 //! `percentile_cont` sorts per percentile and was off by up to 1e-4 ms on some hourly p95s.)
-use serde::Serialize;
-
 use crate::engine::{Dataset, Result};
-
-/// Aggregate metrics of a group of calls.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
-pub struct Metrics {
-    pub calls: u64,
-    pub cost_usd: f64,
-    pub input_tokens: u64,
-    pub output_tokens: u64,
-    pub total_tokens: u64,
-    pub cached_input_tokens: u64,
-    pub errors: u64,
-    pub error_rate_pct: f64,
-    pub avg_cost_per_call: f64,
-    pub avg_tokens_per_call: f64,
-    /// Cost per 1K tokens (the seed's efficiency measure).
-    pub cost_per_1k_tokens: f64,
-    /// Latency over successful standard-tier calls: failed calls end early and would flatter the
-    /// numbers, batch calls wait for hours by design and would swamp them.
-    pub avg_latency_ms: f64,
-    pub p50_latency_ms: f64,
-    pub p95_latency_ms: f64,
-    pub p99_latency_ms: f64,
-}
-
-/// One group of [`group_metrics`]: its key values (in dimension order) and metrics.
-#[derive(Debug, Clone, Serialize)]
-pub struct Group {
-    pub key: Vec<String>,
-    #[serde(flatten)]
-    pub metrics: Metrics,
-}
+pub use finops_results::common::{CustomerRow, DistinctCounts, Forecast, Group, Metrics};
 
 /// Calls that count for latency: successful standard-tier calls (see [`Metrics::avg_latency_ms`]).
 pub const LATENCY_SAMPLE: &str = "status = 'success' AND service_tier = 'standard'";
@@ -469,70 +437,24 @@ pub fn median(values: &[f64]) -> f64 {
     percentile(values, 0.5)
 }
 
-/// A point of a series that stands out from its own recent past.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+/// A point of a series that stands out from its own past.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Anomaly {
     pub index: usize,
     pub value: f64,
-    /// Median of the trailing window.
+    /// Median of the earlier values it is compared with.
     pub baseline: f64,
-    /// (value - baseline) / (1.4826 x MAD of the window), MAD floored at 5% of the baseline.
+    /// (value - baseline) / (1.4826 x MAD of those values), the MAD floored at a share of the baseline.
     pub robust_z: f64,
-    pub ratio_to_baseline: f64,
+    /// `None` when the baseline is zero.
+    pub ratio_to_baseline: Option<f64>,
 }
-
-/// Rolling robust anomaly detection: each point is compared with the median and MAD of the `window`
-/// points before it (it needs at least `window / 2` of them). A point is anomalous when its robust z
-/// exceeds `z` and it is at least `min_ratio` times the baseline: both a statistical and a material
-/// change, so a quiet series does not flag noise and a spiky one does not hide a doubling.
-pub fn rolling_anomalies(series: &[f64], window: usize, z: f64, min_ratio: f64) -> Vec<Anomaly> {
-    let mut out = Vec::new();
-    for i in 0..series.len() {
-        let lo = i.saturating_sub(window);
-        let past = &series[lo..i];
-        if past.len() < window.div_ceil(2).max(3) {
-            continue;
-        }
-        let med = median(past);
-        let deviations: Vec<f64> = past.iter().map(|x| (x - med).abs()).collect();
-        let mad = median(&deviations).max(0.05 * med.abs()).max(1e-12);
-        let robust_z = (series[i] - med) / (1.4826 * mad);
-        let ratio_to_baseline = ratio(series[i], med);
-        if robust_z > z && (med <= 0.0 || ratio_to_baseline >= min_ratio) {
-            out.push(Anomaly { index: i, value: series[i], baseline: med, robust_z, ratio_to_baseline });
-        }
-    }
-    out
-}
-
-/// A 30-day cost forecast.
-#[derive(Debug, Clone, Serialize, Default)]
-pub struct Forecast {
-    /// Days of history used.
-    pub history_days: usize,
-    /// The seed's method: average daily cost x 30.
-    pub run_rate_30d: f64,
-    /// Least-squares linear trend on daily cost with day-of-week factors, summed over the next 30 days
-    /// (with under `MIN_TREND_DAYS` days of history: the weekday-adjusted level, without trend).
-    pub trend_30d: f64,
-    /// 80% interval of `trend_30d` from the residual spread.
-    pub trend_30d_low: f64,
-    pub trend_30d_high: f64,
-    /// Fitted change of daily cost per day (USD/day per day).
-    pub slope_per_day: f64,
-    /// Week-over-week change of the last 7 complete days vs the 7 before, in percent (None under 14 days).
-    pub week_over_week_pct: Option<f64>,
-    /// Projected daily cost for each of the next 30 days.
-    pub daily: Vec<f64>,
-}
-
-/// Days of history needed before the fitted trend is extrapolated.
-pub const MIN_TREND_DAYS: usize = 14;
 
 /// Forecasts the next 30 days from a daily series (index 0 = first day) whose first day has weekday
-/// `first_weekday` (Monday = 0). With fewer than 7 days, day-of-week factors are left out; with fewer
-/// than 3, the trend equals the run rate.
-pub fn forecast_30d(daily: &[f64], first_weekday: usize) -> Forecast {
+/// `first_weekday` (Monday = 0). With fewer than `weekday_min_days` days, day-of-week factors are left
+/// out; with fewer than `min_trend_days`, the level is projected without trend; with fewer than 3, the
+/// trend equals the run rate.
+pub fn forecast_30d(daily: &[f64], first_weekday: usize, min_trend_days: usize, weekday_min_days: usize) -> Forecast {
     let n = daily.len();
     if n == 0 {
         return Forecast::default();
@@ -555,7 +477,7 @@ pub fn forecast_30d(daily: &[f64], first_weekday: usize) -> Forecast {
     };
     let (s0, b0) = fit(daily);
     let mut dow = [1.0; 7];
-    if n >= 7 && mean > 0.0 {
+    if n >= weekday_min_days && mean > 0.0 {
         let mut sums = [0.0; 7];
         let mut counts = [0.0; 7];
         for (i, y) in daily.iter().enumerate() {
@@ -578,8 +500,8 @@ pub fn forecast_30d(daily: &[f64], first_weekday: usize) -> Forecast {
     let resid: Vec<f64> = (0..n).map(|i| adjusted[i] - (intercept + slope * i as f64)).collect();
     let sd = if n > 2 { (resid.iter().map(|r| r * r).sum::<f64>() / (n - 2) as f64).sqrt() } else { 0.0 };
     // A trend fitted on under two weeks is not extrapolated a month ahead: the level is used instead.
-    let slope_used = if n >= MIN_TREND_DAYS { slope } else { 0.0 };
-    let level = if n >= MIN_TREND_DAYS { intercept } else { adjusted.iter().sum::<f64>() / n as f64 };
+    let slope_used = if n >= min_trend_days { slope } else { 0.0 };
+    let level = if n >= min_trend_days { intercept } else { adjusted.iter().sum::<f64>() / n as f64 };
     f.daily = (n..n + 30).map(|i| ((level + slope_used * i as f64) * dow[(first_weekday + i) % 7]).max(0.0)).collect();
     f.trend_30d = f.daily.iter().sum();
     // Independent daily errors: the 30-day sum's standard deviation is sd x sqrt(30); z(90%) = 1.2816.
@@ -645,42 +567,18 @@ mod tests {
     }
 
     #[test]
-    fn rolling_anomalies_find_a_spike_and_ignore_noise() {
-        let mut s: Vec<f64> = (0..48).map(|i| 100.0 + (i % 5) as f64 * 3.0).collect();
-        s[40] = 400.0;
-        let a = rolling_anomalies(&s, 24, 3.5, 2.0);
-        assert_eq!(a.len(), 1);
-        assert_eq!(a[0].index, 40);
-        assert!(a[0].ratio_to_baseline > 3.5);
-        let quiet: Vec<f64> = (0..48).map(|i| 100.0 + (i % 7) as f64).collect();
-        assert!(rolling_anomalies(&quiet, 24, 3.5, 2.0).is_empty());
-    }
-
-    #[test]
     fn forecast_follows_a_trend() {
         // 28 days growing 10 USD/day from 100, no weekly pattern.
         let daily: Vec<f64> = (0..28).map(|i| 100.0 + 10.0 * i as f64).collect();
-        let f = forecast_30d(&daily, 0);
+        let f = forecast_30d(&daily, 0, 14, 7);
         assert!((f.slope_per_day - 10.0).abs() < 1e-9);
         // Next 30 days: 380..670, sum = 30 x 525 = 15,750.
         assert!((f.trend_30d - 15_750.0).abs() < 1e-6, "{}", f.trend_30d);
         assert!((f.run_rate_30d - 30.0 * 235.0).abs() < 1e-9);
         assert!(f.week_over_week_pct.unwrap() > 0.0);
-        assert_eq!(forecast_30d(&[], 0).history_days, 0);
-        assert_eq!(forecast_30d(&[5.0], 0).trend_30d, 150.0);
+        assert_eq!(forecast_30d(&[], 0, 14, 7).history_days, 0);
+        assert_eq!(forecast_30d(&[5.0], 0, 14, 7).trend_30d, 150.0);
     }
-}
-
-/// How many distinct values the main dimensions have (computed once per dataset).
-#[derive(Debug, Clone, Copy, Default, Serialize)]
-pub struct DistinctCounts {
-    pub customers: u64,
-    pub organizations: u64,
-    pub products: u64,
-    pub features: u64,
-    pub providers: u64,
-    /// Distinct (provider, model) pairs.
-    pub models: u64,
 }
 
 /// The [`DistinctCounts`] of the dataset, read off the shared cube's dictionaries and the (customer,
@@ -703,26 +601,6 @@ pub fn distinct_counts(ds: &Dataset) -> Result<std::sync::Arc<DistinctCounts>> {
             models: models.len() as u64,
         })
     })
-}
-
-/// One customer's totals and attributes (attributes: the latest value seen).
-#[derive(Debug, Clone, Serialize)]
-pub struct CustomerRow {
-    pub customer_id: String,
-    pub organization_id: String,
-    pub product_id: String,
-    pub subscription_tier: String,
-    pub customer_archetype: String,
-    pub tier_price_usd: f64,
-    pub calls: u64,
-    pub cost_usd: f64,
-    pub total_tokens: u64,
-    pub features: u64,
-    pub first_ms: i64,
-    pub last_ms: i64,
-    /// Subscription revenue for the data period: monthly price x months from the customer's first
-    /// call to the end of the data (at least one hour), months of 30.44 days.
-    pub revenue_usd: f64,
 }
 
 /// Per-customer totals, sorted by customer id (computed once per dataset).
@@ -848,22 +726,51 @@ pub fn hhi(shares_pct: &[f64]) -> f64 {
     shares_pct.iter().map(|s| s * s).sum()
 }
 
+/// The thresholds of [`seasonal_anomalies`] (the `realtime.anomaly_*` rules).
+#[derive(Debug, Clone, Copy)]
+pub struct AnomalyRule {
+    /// Same hour on up to this many previous days.
+    pub lookback_days: usize,
+    /// Earlier days needed before an hour is judged.
+    pub min_history_days: usize,
+    pub z: f64,
+    pub min_ratio: f64,
+    pub min_value: f64,
+    /// MAD floor as a share of the baseline.
+    pub mad_floor_share: f64,
+}
+
+impl AnomalyRule {
+    pub fn of(r: &finops_core::rules::Realtime) -> AnomalyRule {
+        AnomalyRule {
+            lookback_days: r.anomaly_lookback_days as usize,
+            min_history_days: r.anomaly_min_history_days as usize,
+            z: r.anomaly_z,
+            min_ratio: r.anomaly_min_ratio,
+            min_value: r.anomaly_min_usd,
+            mad_floor_share: r.anomaly_mad_floor_share,
+        }
+    }
+}
+
 /// Seasonal robust anomaly detection for hourly series: each hour is compared with the same hour on
-/// up to `lookback` previous days (at least 3), so the daily rhythm and weekends are not anomalies.
-/// Flags points with robust z > `z`, at least `min_ratio` times the baseline and at least `min_value`.
-pub fn seasonal_anomalies(series: &[f64], lookback: usize, z: f64, min_ratio: f64, min_value: f64) -> Vec<Anomaly> {
+/// up to `lookback_days` previous days (at least `min_history_days`), so the daily rhythm and weekends
+/// are not anomalies. Flags points with robust z > `z`, at least `min_ratio` times the baseline and at
+/// least `min_value`; a zero baseline has no ratio and passes that test.
+pub fn seasonal_anomalies(series: &[f64], rule: &AnomalyRule) -> Vec<Anomaly> {
     let mut out = Vec::new();
     for i in 0..series.len() {
-        let past: Vec<f64> = (1..=lookback).filter_map(|k| i.checked_sub(24 * k)).map(|j| series[j]).collect();
-        if past.len() < 3 || series[i] < min_value {
+        let past: Vec<f64> =
+            (1..=rule.lookback_days).filter_map(|k| i.checked_sub(24 * k)).map(|j| series[j]).collect();
+        if past.len() < rule.min_history_days.max(1) || series[i] < rule.min_value {
             continue;
         }
         let med = median(&past);
         let deviations: Vec<f64> = past.iter().map(|x| (x - med).abs()).collect();
-        let mad = median(&deviations).max(0.1 * med.abs()).max(1e-9);
+        let mad = median(&deviations).max(rule.mad_floor_share * med.abs()).max(1e-9);
         let robust_z = (series[i] - med) / (1.4826 * mad);
-        let ratio_to_baseline = if med > 0.0 { series[i] / med } else { f64::INFINITY };
-        if robust_z > z && ratio_to_baseline >= min_ratio {
+        let ratio_to_baseline = (med > 0.0).then(|| series[i] / med);
+        if robust_z > rule.z && ratio_to_baseline.is_none_or(|r| r >= rule.min_ratio) {
             out.push(Anomaly { index: i, value: series[i], baseline: med, robust_z, ratio_to_baseline });
         }
     }

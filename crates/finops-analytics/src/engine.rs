@@ -11,6 +11,7 @@ use datafusion::arrow::datatypes::{ArrowPrimitiveType, DataType, Field, Float64T
 use datafusion::datasource::MemTable;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use finops_core::pricing::Catalog;
+use finops_core::rules::Rules;
 use serde::Serialize;
 use thiserror::Error;
 
@@ -23,8 +24,10 @@ pub enum AnalyticsError {
     Load(#[from] LoadError),
     #[error("query failed: {0}")]
     Query(String),
-    #[error("unknown analysis `{0}`")]
-    UnknownAnalysis(String),
+    #[error(transparent)]
+    UnknownAnalysis(#[from] finops_results::UnknownAnalysis),
+    #[error("{id}: the result could not be encoded: {source}")]
+    Encode { id: finops_results::AnalysisId, source: serde_json::Error },
 }
 
 impl From<datafusion::error::DataFusionError> for AnalyticsError {
@@ -77,6 +80,8 @@ pub struct Dataset {
     pub period: Period,
     /// Prices used by analyses that re-price usage (model switching, batch, caching).
     pub catalog: Arc<Catalog>,
+    /// The thresholds behind every finding.
+    pub rules: Arc<Rules>,
 }
 
 impl Dataset {
@@ -118,6 +123,7 @@ impl Dataset {
             load,
             period: Period { rows: 0, start_ms: None, end_ms: None, days: 0.0 },
             catalog: Arc::new(Catalog::builtin()),
+            rules: Arc::new(Rules::builtin()),
         };
         let t = ds.sql("SELECT count(*) AS n, min(timestamp) AS first, max(timestamp) AS last FROM calls")?;
         let rows = t.i64("n")?.first().copied().unwrap_or(0) as u64;
@@ -167,6 +173,12 @@ impl Dataset {
     /// Uses `catalog` instead of the built-in prices.
     pub fn with_catalog(mut self, catalog: Arc<Catalog>) -> Dataset {
         self.catalog = catalog;
+        self
+    }
+
+    /// Uses `rules` instead of the built-in ones.
+    pub fn with_rules(mut self, rules: Arc<Rules>) -> Dataset {
+        self.rules = rules;
         self
     }
 

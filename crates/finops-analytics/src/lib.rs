@@ -1,5 +1,7 @@
 //! Analytics over AI call logs: loading (CSV, the Python showcase's CSV, Parquet, folders) into a
-//! DataFusion session, shared helpers, and the FinOps / usage-based-revenue analyses as typed results.
+//! DataFusion session, shared helpers, and the FinOps / usage-based-revenue analyses. Their results
+//! are the types of `finops_results` (re-exported as [`results`]); the thresholds behind every finding
+//! come from the dataset's [`finops_core::rules::Rules`].
 //!
 //! ```
 //! use finops_analytics::{Dataset, LoadOptions, analyses::understanding};
@@ -20,4 +22,5 @@ pub mod engine;
 pub mod load;
 
 pub use engine::{AnalyticsError, Dataset, Period, Table};
+pub use finops_results as results;
 pub use load::{LoadOptions, LoadReport};

@@ -17,8 +17,9 @@ use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, SchemaRef};
 use finops_core::schema::{COLUMNS, ColumnType};
 use rayon::prelude::*;
-use serde::Serialize;
 use thiserror::Error;
+
+pub use finops_results::dataset_overview::{BadRow, FileReport, LoadReport};
 
 /// The Arrow schema every input is converted to: the simulator's columns and types, with text as
 /// `Utf8View` (most of our strings fit a view's 12 inline bytes, which DataFusion groups and compares
@@ -73,64 +74,11 @@ pub enum LoadError {
     Parquet { path: PathBuf, message: String },
 }
 
-/// A value that could not be read.
-#[derive(Debug, Clone, Serialize)]
-pub struct BadRow {
-    pub file: String,
-    pub line: u64,
-    pub column: String,
-    pub value: String,
-    pub reason: String,
-}
-
-impl std::fmt::Display for BadRow {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}: column {}: {} (value {:?})", self.file, self.line, self.column, self.reason, self.value)
-    }
-}
-
 /// Options for [`load`].
 #[derive(Debug, Clone, Copy, Default)]
 pub struct LoadOptions {
     /// Skip rows with unreadable values (counted and reported) instead of failing.
     pub skip_bad_rows: bool,
-}
-
-/// What was loaded.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct LoadReport {
-    pub files: Vec<FileReport>,
-    pub rows: u64,
-    pub bytes: u64,
-    pub bad_rows: u64,
-    /// The first bad rows (at most 20), when skipped.
-    pub bad_row_examples: Vec<BadRow>,
-}
-
-/// One input file.
-#[derive(Debug, Clone, Serialize)]
-pub struct FileReport {
-    pub path: String,
-    pub format: &'static str,
-    pub bytes: u64,
-    pub rows: u64,
-    pub bad_rows: u64,
-    /// Columns the file lacked, filled with defaults.
-    pub defaulted_columns: Vec<String>,
-}
-
-const MAX_EXAMPLES: usize = 20;
-
-impl LoadReport {
-    /// Counts in one loaded file and the first of its bad rows.
-    fn add(&mut self, file: FileReport, examples: Vec<BadRow>) {
-        self.rows += file.rows;
-        self.bytes += file.bytes;
-        self.bad_rows += file.bad_rows;
-        let room = MAX_EXAMPLES.saturating_sub(self.bad_row_examples.len());
-        self.bad_row_examples.extend(examples.into_iter().take(room));
-        self.files.push(file);
-    }
 }
 
 /// Expands folders into their .csv/.parquet files (sorted) and loads everything.
@@ -163,7 +111,7 @@ pub fn load(paths: &[PathBuf], opts: LoadOptions) -> Result<(Vec<RecordBatch>, L
             Some(Kind::Parquet) => load_parquet(f, opts, report.rows)?,
             None => return Err(LoadError::UnsupportedType { path: f.clone() }),
         };
-        report.add(r, examples);
+        report.add_file(r, examples);
         batches.append(&mut b);
     }
     Ok((batches, report))
@@ -604,7 +552,7 @@ impl RowSink<'_> {
             return Err(LoadError::BadValue(row));
         }
         self.bad_count += 1;
-        if self.bad.len() < MAX_EXAMPLES {
+        if self.bad.len() < LoadReport::MAX_EXAMPLES {
             self.bad.push(row);
         }
         Ok(())
@@ -625,7 +573,7 @@ pub fn load_csv_prefix(
     bytes.truncate(whole);
     let (batches, file, examples) = parse_csv(Path::new(name), &bytes, opts, 0)?;
     let mut report = LoadReport::default();
-    report.add(file, examples);
+    report.add_file(file, examples);
     Ok((batches, report))
 }
 
@@ -723,7 +671,7 @@ fn parse_csv(
     let mut batches = Vec::new();
     let mut report = FileReport {
         path: file.clone(),
-        format: "csv",
+        format: "csv".into(),
         bytes: bytes.len() as u64,
         rows: 0,
         bad_rows: 0,
@@ -739,7 +687,7 @@ fn parse_csv(
             batches.push(r.batch);
         }
     }
-    examples.truncate(MAX_EXAMPLES);
+    examples.truncate(LoadReport::MAX_EXAMPLES);
     Ok((batches, report, examples))
 }
 
@@ -778,7 +726,7 @@ fn load_parquet(
     let file = path.display().to_string();
     let mut report = FileReport {
         path: file.clone(),
-        format: "parquet",
+        format: "parquet".into(),
         bytes,
         rows: 0,
         bad_rows: 0,
@@ -828,7 +776,7 @@ fn load_parquet(
         let dropped = (n - out.num_rows()) as u64;
         if dropped > 0 {
             report.bad_rows += dropped;
-            if examples.len() < MAX_EXAMPLES {
+            if examples.len() < LoadReport::MAX_EXAMPLES {
                 examples.push(BadRow {
                     file: file.clone(),
                     line: report.rows + 1,

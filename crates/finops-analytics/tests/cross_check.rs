@@ -238,7 +238,7 @@ fn overview_distributions_and_daily_series_equal_direct_queries() {
     assert_eq!(o.distributions.len(), 9);
     let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * b.abs().max(1e-12);
     for d in &o.distributions {
-        let col = match d.dimension {
+        let col = match d.dimension.as_str() {
             "feature" => "feature_id",
             "product" => "product_id",
             other => other,

@@ -2,7 +2,8 @@
 use std::fs;
 use std::path::PathBuf;
 
-use finops_analytics::analyses::REGISTRY;
+use finops_analytics::analyses::run;
+use finops_analytics::results::{AnalysisId, AnalysisResult};
 use finops_analytics::{Dataset, LoadOptions};
 use finops_sim::{OutputFormat, RunOptions, SimConfig, Simulator, Stop};
 
@@ -123,11 +124,15 @@ fn every_analysis_handles_empty_tiny_and_one_day_inputs() {
         .unwrap();
     for p in [empty, one, day] {
         let ds = Dataset::open(std::slice::from_ref(&p), LoadOptions::default()).unwrap();
-        for a in REGISTRY {
-            let v = (a.run)(&ds).unwrap_or_else(|e| panic!("{} on {}: {e}", a.id, p.display()));
-            assert!(v.get("recommendations").is_some(), "{} has no recommendations section", a.id);
+        for a in AnalysisId::ALL {
+            let r = run(a, &ds).unwrap_or_else(|e| panic!("{a} on {}: {e}", p.display()));
+            assert!(!r.rules_applied().is_empty(), "{a} names no rule");
+            let v = r.to_json().unwrap();
+            assert!(v.get("recommendations").is_some(), "{a} has no recommendations section");
             // Sums of nothing are -0.0 in Rust; no report shows a negative zero.
-            assert!(!has_negative_zero(&v), "{} on {} has a negative zero: {v}", a.id, p.display());
+            assert!(!has_negative_zero(&v), "{a} on {} has a negative zero: {v}", p.display());
+            // The JSON reads back into the same typed result.
+            assert_eq!(AnalysisResult::from_json(a, v).unwrap(), r, "{a} on {}", p.display());
         }
     }
 }

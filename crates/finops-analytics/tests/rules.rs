@@ -2,13 +2,18 @@
 use finops_analytics::analyses::Recommendation;
 use finops_analytics::analyses::churn_growth::{self, Mismatch};
 use finops_analytics::analyses::dataset_overview::{self, Distribution, Quality, Share};
-use finops_analytics::analyses::optimization::volume_tier;
 use finops_analytics::analyses::pricing;
 use finops_analytics::analyses::profitability;
 use finops_analytics::common::{CustomerRow, Metrics};
+use finops_core::rules::Rules;
 
-fn rules(r: &[Recommendation]) -> Vec<&'static str> {
-    r.iter().map(|x| x.rule).collect()
+fn rules(r: &[Recommendation]) -> Vec<&str> {
+    r.iter().map(|x| x.rule.as_str()).collect()
+}
+
+/// The built-in thresholds.
+fn builtin() -> Rules {
+    Rules::builtin()
 }
 
 fn share(value: &str, pct_calls: f64) -> Share {
@@ -20,18 +25,19 @@ fn dataset_overview_rules() {
     let m = |cost: f64| Metrics { calls: 100, avg_cost_per_call: cost, ..Metrics::default() };
     let dist = |provider: f64, region: (f64, f64), feature: f64| {
         vec![
-            Distribution { dimension: "provider", values: vec![share("openai", provider)] },
+            Distribution { dimension: "provider".into(), values: vec![share("openai", provider)] },
             Distribution {
-                dimension: "region",
+                dimension: "region".into(),
                 values: vec![share("us-east-1", region.0), share("eu-west-1", region.1)],
             },
-            Distribution { dimension: "feature", values: vec![share("chat", feature)] },
+            Distribution { dimension: "feature".into(), values: vec![share("chat", feature)] },
         ]
     };
     let q = |success: f64, bad: u64| Quality { success_pct: success, bad_rows_skipped: bad, ..Quality::default() };
-    let quiet = dataset_overview::recommend(&m(0.005), &dist(40.0, (30.0, 25.0), 30.0), &q(99.0, 0));
+    let r = builtin().dataset_overview;
+    let quiet = dataset_overview::recommend(&r, &m(0.005), &dist(40.0, (30.0, 25.0), 30.0), &q(99.0, 0));
     assert_eq!(rules(&quiet), ["healthy"]);
-    let loud = dataset_overview::recommend(&m(0.02), &dist(70.0, (60.0, 10.0), 45.0), &q(90.0, 3));
+    let loud = dataset_overview::recommend(&r, &m(0.02), &dist(70.0, (60.0, 10.0), 45.0), &q(90.0, 3));
     assert_eq!(
         rules(&loud),
         [
@@ -44,7 +50,7 @@ fn dataset_overview_rules() {
         ]
     );
     assert!(loud[0].message.contains("openai carries 70.0%"));
-    assert_eq!(rules(&dataset_overview::recommend(&Metrics::default(), &[], &q(0.0, 0))), ["empty"]);
+    assert_eq!(rules(&dataset_overview::recommend(&r, &Metrics::default(), &[], &q(0.0, 0))), ["empty"]);
 }
 
 fn customer(id: &str, tier: &str, price: f64, revenue: f64, cost: f64, tokens: u64) -> CustomerRow {
@@ -67,13 +73,16 @@ fn customer(id: &str, tier: &str, price: f64, revenue: f64, cost: f64, tokens: u
 
 #[test]
 fn profitability_rules() {
+    let r = builtin().profitability;
     let healthy = profitability::from_customers(
+        &r,
         &[customer("a", "pro", 99.0, 99.0, 10.0, 1000), customer("b", "pro", 99.0, 99.0, 20.0, 1000)],
         30.0,
     );
     assert_eq!(rules(&healthy.recommendations), ["healthy_margin"]);
     assert_eq!(healthy.summary.margin_usd, 168.0);
     let bad = profitability::from_customers(
+        &r,
         &[customer("a", "starter", 29.0, 29.0, 40.0, 1000), customer("b", "starter", 29.0, 29.0, 25.0, 1000)],
         30.0,
     );
@@ -89,31 +98,25 @@ fn profitability_rules() {
 #[test]
 fn pricing_rules() {
     // Light users: tiny cost, so flat pricing is best and they are profitable.
-    let light = pricing::from_customers(&[customer("a", "pro", 99.0, 99.0, 1.0, 10_000)]);
+    let r = builtin().pricing;
+    let light = pricing::from_customers(&r, &[customer("a", "pro", 99.0, 99.0, 1.0, 10_000)]);
     assert_eq!(rules(&light.recommendations), ["light_users_profitable"]);
     // Heavy users: cost near revenue; overage or hybrid pricing beats flat.
-    let heavy = pricing::from_customers(&[customer("a", "starter", 29.0, 29.0, 28.0, 50_000_000)]);
+    let heavy = pricing::from_customers(&r, &[customer("a", "starter", 29.0, 29.0, 28.0, 50_000_000)]);
     let r = rules(&heavy.recommendations);
     assert!(
         r.contains(&"better_model") && r.contains(&"heavy_users_underpriced") && r.contains(&"hybrid_beats_flat"),
         "{r:?}"
     );
     // Tiered: 50M tokens - allowance 29 x 10,000 = 290,000 -> 49,710 x $0.01 overage.
-    let tiered = heavy.models.iter().find(|m| m.model == "tiered_overage").unwrap();
+    let tiered = heavy.models.iter().find(|m| m.model == pricing::PricingModel::TieredOverage).unwrap();
     assert!((tiered.revenue_usd - (29.0 + 49_710.0 * 0.01)).abs() < 1e-6, "{}", tiered.revenue_usd);
 }
 
 #[test]
-fn volume_tiers() {
-    assert_eq!(volume_tier(500.0), (0.0, Some(500.0)));
-    assert_eq!(volume_tier(1_000.0), (5.0, Some(4_000.0)));
-    assert_eq!(volume_tier(7_500.0), (10.0, Some(2_500.0)));
-    assert_eq!(volume_tier(12_000.0), (15.0, None));
-}
-
-#[test]
 fn churn_rules() {
-    let quiet = churn_growth::recommend(&churn_growth::Summary::default(), &[], 10.0);
+    let r = builtin().churn_growth;
+    let quiet = churn_growth::recommend(&r, &churn_growth::Summary::default(), &[], 10.0);
     assert!(quiet.is_empty());
     let s = churn_growth::Summary {
         churned: 3,
@@ -127,10 +130,11 @@ fn churn_rules() {
         customer_id: "a".into(),
         subscription_tier: "starter".into(),
         calls_per_day: 150.0,
-        issue: "undersubscribed: x",
+        kind: churn_growth::MismatchKind::Undersubscribed,
+        issue: "undersubscribed: x".into(),
     }];
     assert_eq!(
-        rules(&churn_growth::recommend(&s, &m, 10.0)),
+        rules(&churn_growth::recommend(&r, &s, &m, 10.0)),
         ["churn", "declining_usage", "new_customers", "expansion", "tier_mismatch"]
     );
 }
@@ -184,7 +188,9 @@ fn understanding_rules() {
             .collect()
     };
     let flat = Forecast { week_over_week_pct: Some(3.0), ..Forecast::default() };
+    let r = builtin().understanding;
     let quiet = understanding::recommend(
+        &r,
         &s(100.0),
         &[group(&["openai"], 10, 50.0, 0.0)],
         &eff(1.0, 2.0),
@@ -195,6 +201,7 @@ fn understanding_rules() {
     let rising =
         Forecast { week_over_week_pct: Some(35.0), trend_30d: 900.0, run_rate_30d: 600.0, ..Forecast::default() };
     let loud = understanding::recommend(
+        &r,
         &s(100.0),
         &[group(&["openai"], 10, 80.0, 0.0)],
         &eff(0.1, 2.0),
@@ -215,8 +222,9 @@ fn model_perf(model: &str, calls: u64, score: f64, sla: f64, err: f64) -> perfor
         ttft_p50_ms: 0.0,
         throughput_tokens_per_s: 0.0,
         efficiency_score: score,
-        error_rate_pct: err,
+        error_rate_all_pct: err,
         sla_pct: sla,
+        ranked: calls >= 20,
     }
 }
 
@@ -225,22 +233,24 @@ fn performance_rules() {
     let s = performance::Summary { latency: Metrics { calls: 100, ..Metrics::default() }, ..Default::default() };
     let sla = |pct: f64| performance::Sla { ttft_threshold_ms: 2000.0, compliant_pct: pct, calls: 100 };
     let good = [model_perf("a", 100, 10.0, 99.0, 1.0), model_perf("b", 100, 5.0, 98.0, 0.5)];
-    assert_eq!(rules(&performance::recommend(&s, &sla(97.0), &good, 1.0)), ["performance_ok"]);
+    let rl = builtin().performance;
+    assert_eq!(rules(&performance::recommend(&rl, &s, &sla(97.0), &good, 1.0)), ["performance_ok"]);
     let bad = [model_perf("a", 100, 40.0, 99.0, 1.0), model_perf("b", 100, 5.0, 60.0, 7.0)];
-    let r = performance::recommend(&s, &sla(80.0), &bad, 8.0);
+    let r = performance::recommend(&rl, &s, &sla(80.0), &bad, 8.0);
     assert_eq!(rules(&r), ["sla_breach", "efficiency_gap", "slow_calls", "model_error_rate"]);
     assert!(r[3].message.contains("p/b 7.0%"), "{}", r[3].message);
 }
 
 #[test]
 fn realtime_rules() {
-    assert_eq!(realtime::risk_level(120.0), "critical");
-    assert_eq!(realtime::risk_level(90.0), "high");
-    assert_eq!(realtime::risk_level(60.0), "medium");
-    assert_eq!(realtime::risk_level(10.0), "low");
+    let rl = builtin().realtime;
+    assert_eq!(realtime::risk_level(&rl, 120.0), realtime::RiskLevel::Critical);
+    assert_eq!(realtime::risk_level(&rl, 90.0), realtime::RiskLevel::High);
+    assert_eq!(realtime::risk_level(&rl, 60.0), realtime::RiskLevel::Medium);
+    assert_eq!(realtime::risk_level(&rl, 10.0), realtime::RiskLevel::Low);
     let calm = realtime::Summary { calls: 10, health_score_pct: 90.0, ..Default::default() };
     let spread = realtime::Concentration { shares_pct: vec![], hhi: 2000.0 };
-    assert_eq!(rules(&realtime::recommend(&calm, &[], &spread)), ["no_alerts"]);
+    assert_eq!(rules(&realtime::recommend(&rl, &calm, &[], &spread)), ["no_alerts"]);
     let busy = realtime::Summary {
         calls: 10,
         customers_at_risk: 3,
@@ -249,16 +259,16 @@ fn realtime_rules() {
         ..Default::default()
     };
     let a = realtime::CostAnomaly {
-        dimension: "organization",
+        dimension: realtime::AnomalyDimension::Organization,
         key: "org_007".into(),
         hour: "2026-09-03T14:00:00Z".into(),
         cost_usd: 12.0,
         baseline_usd: 1.0,
-        ratio: 12.0,
+        ratio: Some(12.0),
         robust_z: 30.0,
     };
     let concentrated = realtime::Concentration { shares_pct: vec![], hhi: 6000.0 };
-    let r = realtime::recommend(&busy, &[a], &concentrated);
+    let r = realtime::recommend(&rl, &busy, &[a], &concentrated);
     assert_eq!(rules(&r), ["budget_risk", "cost_anomalies", "provider_concentration", "portfolio_health"]);
     assert!(r[1].message.contains("org_007") && r[1].message.contains("12.0x"));
 }
@@ -287,14 +297,15 @@ fn alignment_rules() {
         customers: 1,
         adoption_pct: adoption,
     };
+    let rl = builtin().alignment;
     let even = alignment::EfficiencyGap { gap_ratio: 1.5, ..Default::default() };
     assert!(
-        alignment::recommend(&s(1), &[org("a", 100.0, 100.0)], &[feature(50.0, 10.0)], &even)
+        alignment::recommend(&rl, &s(1), &[org("a", 100.0, 100.0)], &[feature(50.0, 10.0)], &even)
             .iter()
             .all(|r| r.rule != "org_concentration")
     );
     assert_eq!(
-        rules(&alignment::recommend(&s(2), &[org("a", 40.0, 40.0)], &[feature(50.0, 10.0)], &even)),
+        rules(&alignment::recommend(&rl, &s(2), &[org("a", 40.0, 40.0)], &[feature(50.0, 10.0)], &even)),
         ["chargeback"]
     );
     let gap = alignment::EfficiencyGap {
@@ -303,7 +314,7 @@ fn alignment_rules() {
         costliest_org: Some("a".into()),
         ..Default::default()
     };
-    let r = alignment::recommend(&s(2), &[org("a", 60.0, 60.0)], &[feature(10.0, 20.0)], &gap);
+    let r = alignment::recommend(&rl, &s(2), &[org("a", 60.0, 60.0)], &[feature(10.0, 20.0)], &gap);
     assert_eq!(rules(&r), ["org_concentration", "org_efficiency_gap", "costly_niche_feature", "chargeback"]);
 }
 
@@ -314,6 +325,7 @@ fn token_rules() {
         reasoning_share_of_output_pct: reasoning,
         ..Default::default()
     };
+    let rl = builtin().token_economics;
     let row = |key: &str, c: f64| token_economics::TokenRow {
         key: key.into(),
         calls: 100,
@@ -325,14 +337,19 @@ fn token_rules() {
         cost_usd: 1.0,
         cost_per_1k_tokens: c,
         cost_per_call: 0.0,
-        efficiency_score: token_economics::efficiency_score(c, 1.0),
+        efficiency_score: token_economics::efficiency_score(&rl, c, 1.0),
     };
-    let pattern = |calls: u64| token_economics::Pattern { pattern: "excessive_input", rule: "r", calls, cost_usd: 1.0 };
+    let pattern = |calls: u64| token_economics::Pattern {
+        pattern: token_economics::WastefulPattern::ExcessiveInput,
+        rule: "r".into(),
+        calls,
+        cost_usd: 1.0,
+    };
     assert_eq!(
-        rules(&token_economics::recommend(&s(1.0, 10.0), &[row("a", 1.0), row("b", 2.0)], &[pattern(0)], 1000)),
+        rules(&token_economics::recommend(&rl, &s(1.0, 10.0), &[row("a", 1.0), row("b", 2.0)], &[pattern(0)], 1000)),
         ["tokens_ok"]
     );
-    let r = token_economics::recommend(&s(3.0, 40.0), &[row("a", 0.1), row("b", 2.0)], &[pattern(50)], 1000);
+    let r = token_economics::recommend(&rl, &s(3.0, 40.0), &[row("a", 0.1), row("b", 2.0)], &[pattern(50)], 1000);
     assert_eq!(rules(&r), ["input_heavy", "wasteful_pattern", "reasoning_overhead", "price_spread"]);
 }
 
@@ -357,8 +374,9 @@ fn geographic_rules() {
         quietest_region: Some("eu-west-1".into()),
         ..Default::default()
     };
+    let rl = builtin().geographic_latency;
     let ok = [region("us-east-1", 500, 1000.0), region("eu-west-1", 400, 1050.0)];
-    assert_eq!(rules(&geographic_latency::recommend(&s(80.0), &ok, &[])), ["regions_ok"]);
+    assert_eq!(rules(&geographic_latency::recommend(&rl, &s(80.0), &ok, &[])), ["regions_ok"]);
     let slow = [region("us-east-1", 500, 1000.0), region("eu-west-1", 150, 1500.0)];
     let route = geographic_latency::Route {
         model: "m".into(),
@@ -368,7 +386,7 @@ fn geographic_rules() {
         gain_pct: 20.0,
     };
     assert_eq!(
-        rules(&geographic_latency::recommend(&s(30.0), &slow, &[route])),
+        rules(&geographic_latency::recommend(&rl, &s(30.0), &slow, &[route])),
         ["region_imbalance", "slow_region", "routing"]
     );
 }
@@ -403,24 +421,31 @@ fn optimization_rules() {
         volume_discount_pct: 0.0,
         next_tier_gap_usd: gap,
     };
+    let rl = builtin().optimization;
     assert_eq!(
-        rules(&optimization::recommend(&s(1.0, 0.5, 0.5), &[switch(1.0)], &[], &[commit(Some(900.0))], &[])),
+        rules(&optimization::recommend(&rl, &s(1.0, 0.5, 0.5), &[switch(1.0)], &[], &[commit(Some(900.0))], &[])),
         ["optimized"]
     );
-    let r =
-        optimization::recommend(&s(20.0, 5.0, 5.0), &[switch(20.0)], &[], &[commit(Some(100.0))], &["acme/x".into()]);
+    let r = optimization::recommend(
+        &rl,
+        &s(20.0, 5.0, 5.0),
+        &[switch(20.0)],
+        &[],
+        &[commit(Some(100.0))],
+        &["acme/x".into()],
+    );
     assert_eq!(rules(&r), ["model_switch", "use_batch_api", "prompt_caching", "volume_tier_close", "unpriced_models"]);
     assert!(r[0].message.contains("gpt-4o-mini") && r[0].message.contains("$10.00 instead of $30.00"));
 }
 
-fn feature_row(name: &str, quadrant: &'static str, cost: f64) -> features::FeatureRow {
+fn feature_row(name: &str, quadrant: features::Quadrant, cost: f64) -> features::FeatureRow {
     features::FeatureRow {
         feature: name.into(),
         cost_usd: cost,
         calls: 10,
         customers: 5,
         adoption_pct: 50.0,
-        adoption_level: "medium",
+        adoption_level: features::AdoptionLevel::Medium,
         cost_per_customer: 0.0,
         cost_per_call: 0.0,
         first_seen: String::new(),
@@ -431,21 +456,24 @@ fn feature_row(name: &str, quadrant: &'static str, cost: f64) -> features::Featu
 
 #[test]
 fn feature_rules() {
+    use features::Quadrant::*;
+    let rl = builtin().features;
     let s = features::Summary { cost_usd: 100.0, ..Default::default() };
     assert!(
         features::recommend(
+            &rl,
             &s,
-            &[feature_row("chat", "maintain", 50.0), feature_row("code", "sunset", 50.0)],
+            &[feature_row("chat", Maintain, 50.0), feature_row("code", Sunset, 50.0)],
             &[],
             &[]
         )
         .is_empty()
     );
     let rows = [
-        feature_row("chat", "invest", 60.0),
-        feature_row("code", "optimize", 25.0),
-        feature_row("search", "maintain", 10.0),
-        feature_row("agent", "sunset", 5.0),
+        feature_row("chat", Invest, 60.0),
+        feature_row("code", Optimize, 25.0),
+        feature_row("search", Maintain, 10.0),
+        feature_row("agent", Sunset, 5.0),
     ];
     let bundle = features::Bundle { features: ("chat".into(), "code".into()), customers: 5, pct_of_customers: 50.0 };
     let launch = features::Launch {
@@ -453,7 +481,7 @@ fn feature_rules() {
         first_seen: "2026-09-03".into(),
         cumulative_adopters: vec![("2026-09-03".into(), 4)],
     };
-    let r = features::recommend(&s, &rows, &[bundle], &[launch]);
+    let r = features::recommend(&rl, &s, &rows, &[bundle], &[launch]);
     assert_eq!(rules(&r), ["invest", "optimize", "cost_concentration", "bundle", "launch"]);
     assert!(r[4].message.contains("reached 4 customers"));
 }
@@ -470,8 +498,10 @@ fn abuse_rules() {
         plan_abuse: vec![],
         peer_outliers: vec![],
         recommendations: vec![],
+        rules_applied: vec![],
     };
-    assert_eq!(rules(&abuse_detection::recommend(&empty)), ["no_abuse"]);
+    let rl = builtin().abuse_detection;
+    assert_eq!(rules(&abuse_detection::recommend(&rl, &empty)), ["no_abuse"]);
     let flag = |id: &str| abuse_detection::Flag {
         customer_id: id.into(),
         when: String::new(),
@@ -489,7 +519,7 @@ fn abuse_rules() {
         peer_outliers: vec![flag("g")],
         ..empty
     };
-    let r = abuse_detection::recommend(&all);
+    let r = abuse_detection::recommend(&rl, &all);
     assert_eq!(
         rules(&r),
         [
@@ -503,9 +533,9 @@ fn abuse_rules() {
         ]
     );
     // The peer score: cost and calls against the tier's medians, and scripted-client latency.
-    assert_eq!(abuse_detection::peer_score(60.0, 10.0, None, 10.0, 10.0), 50.0);
-    assert_eq!(abuse_detection::peer_score(60.0, 60.0, Some(200.0), 10.0, 10.0), 100.0);
-    assert_eq!(abuse_detection::peer_score(50.0, 50.0, Some(900.0), 10.0, 10.0), 0.0, "5x is not over 5x");
+    assert_eq!(abuse_detection::peer_score(&rl, 60.0, 10.0, None, 10.0, 10.0), 50.0);
+    assert_eq!(abuse_detection::peer_score(&rl, 60.0, 60.0, Some(200.0), 10.0, 10.0), 100.0);
+    assert_eq!(abuse_detection::peer_score(&rl, 50.0, 50.0, Some(900.0), 10.0, 10.0), 0.0, "5x is not over 5x");
     assert!(r[0].message.starts_with("2 hourly usage spikes (1 customer); largest: a"), "{}", r[0].message);
     // One finding: the singular, and no count of customers.
     assert!(r[1].message.starts_with("1 minute-level burst; largest: b"), "{}", r[1].message);
@@ -514,13 +544,14 @@ fn abuse_rules() {
 #[test]
 fn seed_scores_match_hand_computed_values() {
     // 0.7 x (100 - $3 per million) + 0.3 x 100.
-    assert!((token_economics::efficiency_score(0.003, 1.0) - 97.9).abs() < 1e-9);
-    assert_eq!(token_economics::efficiency_score(0.2, 12.0), 0.0);
+    let r = builtin();
+    assert!((token_economics::efficiency_score(&r.token_economics, 0.003, 1.0) - 97.9).abs() < 1e-9);
+    assert_eq!(token_economics::efficiency_score(&r.token_economics, 0.2, 12.0), 0.0);
     // 50 calls a day, 5 features, $30.44 a month: every part at its cap.
-    let (score, per_day, _) = churn_growth::engagement_score(350, 7.0, 5, 7.0);
+    let (score, per_day, _) = churn_growth::engagement_score(&r.churn_growth, 350, 7.0, 5, 7.0);
     assert!((score - 100.0).abs() < 1e-9 && (per_day - 50.0).abs() < 1e-9);
     // 25 calls/day -> 20, one feature -> 6, $0.10 a day = $3.04 a month -> 9.13.
-    let (score, _, monthly) = churn_growth::engagement_score(25, 1.0, 1, 0.1);
+    let (score, _, monthly) = churn_growth::engagement_score(&r.churn_growth, 25, 1.0, 1, 0.1);
     assert!((monthly - 3.04375).abs() < 1e-9);
     assert!((score - 35.13125).abs() < 1e-9, "{score}");
 }

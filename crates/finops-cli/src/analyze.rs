@@ -5,9 +5,10 @@ use std::time::Instant;
 
 use anyhow::{Result, bail};
 use clap::Args;
-use finops_analytics::analyses::{AnalysisInfo, REGISTRY, find};
 use finops_analytics::{Dataset, LoadOptions};
-use finops_server::publish::{PublishOptions, publish};
+use finops_core::rules::Rules;
+use finops_publish::{PublishOptions, publish};
+use finops_results::AnalysisId;
 
 use finops_core::units::{format_size, thousands};
 
@@ -22,10 +23,10 @@ pub struct AnalyzeArgs {
     pub out: PathBuf,
     /// Run only this analysis (repeatable). `finops analyze --list` shows the ids.
     #[arg(long, value_name = "ID")]
-    pub only: Vec<String>,
+    pub only: Vec<AnalysisId>,
     /// Print one analysis as JSON to stdout instead of writing files.
     #[arg(long, value_name = "ID", conflicts_with = "only")]
-    pub json: Option<String>,
+    pub json: Option<AnalysisId>,
     /// Skip rows with unreadable values (counted and reported in the Dataset Overview) instead of failing.
     #[arg(long)]
     pub skip_bad_rows: bool,
@@ -43,19 +44,24 @@ pub struct AnalyzeArgs {
     pub no_html: bool,
 }
 
-/// Runs the analyses; `catalog` (the global `--pricing`) prices the what-ifs (model switches, batch, caching).
-pub fn run(args: AnalyzeArgs, catalog: std::sync::Arc<finops_core::pricing::Catalog>) -> Result<()> {
+/// Runs the analyses; `catalog` (the global `--pricing`) prices the what-ifs (model switches, batch,
+/// caching) and `rules` (the global `--rules`) holds the thresholds behind the findings.
+pub fn run(
+    args: AnalyzeArgs,
+    catalog: std::sync::Arc<finops_core::pricing::Catalog>,
+    rules: std::sync::Arc<Rules>,
+) -> Result<()> {
     if args.list {
         let mut out = String::new();
-        for a in REGISTRY {
-            outln!(out, "{:<20} {:<30} [{}] {}", a.id, a.title, a.category, a.description);
+        for a in AnalysisId::ALL {
+            outln!(out, "{:<20} {:<30} [{}] {}", a.as_str(), a.title(), a.category().as_str(), a.description());
         }
         return crate::output::emit(&out);
     }
-    let chosen: Vec<&'static AnalysisInfo> = match (&args.json, args.only.is_empty()) {
-        (Some(id), _) => vec![find(id)?],
-        (None, true) => REGISTRY.iter().collect(),
-        (None, false) => args.only.iter().map(|id| find(id)).collect::<Result<_, _>>()?,
+    let chosen: Vec<AnalysisId> = match (args.json, args.only.is_empty()) {
+        (Some(id), _) => vec![id],
+        (None, true) => AnalysisId::ALL.to_vec(),
+        (None, false) => args.only.clone(),
     };
     for p in &args.input {
         if !p.exists() {
@@ -63,7 +69,9 @@ pub fn run(args: AnalyzeArgs, catalog: std::sync::Arc<finops_core::pricing::Cata
         }
     }
     let started = Instant::now();
-    let ds = Dataset::open(&args.input, LoadOptions { skip_bad_rows: args.skip_bad_rows })?.with_catalog(catalog);
+    let ds = Dataset::open(&args.input, LoadOptions { skip_bad_rows: args.skip_bad_rows })?
+        .with_catalog(catalog)
+        .with_rules(rules);
     let progress = !args.quiet && args.json.is_none();
     if progress {
         eprintln!(
@@ -79,8 +87,8 @@ pub fn run(args: AnalyzeArgs, catalog: std::sync::Arc<finops_core::pricing::Cata
             }
         );
     }
-    if let Some(id) = &args.json {
-        let value = (find(id)?.run)(&ds)?;
+    if let Some(id) = args.json {
+        let value = finops_analytics::analyses::run(id, &ds)?.to_json()?;
         let mut stdout = std::io::stdout().lock();
         serde_json::to_writer_pretty(&mut stdout, &value)?;
         let _ = writeln!(stdout);
@@ -99,7 +107,12 @@ pub fn run(args: AnalyzeArgs, catalog: std::sync::Arc<finops_core::pricing::Cata
     let done = publish(&ds, &chosen, &opts, |r| {
         finished += 1;
         if progress {
-            eprintln!("[{finished:>2}/{n}] {:<20} {:>6.3} s  -> {}", r.info.id, r.took.as_secs_f64(), r.json.display());
+            eprintln!(
+                "[{finished:>2}/{n}] {:<20} {:>6.3} s  -> {}",
+                r.id.as_str(),
+                r.took.as_secs_f64(),
+                r.json.display()
+            );
         }
     })?;
     if progress {

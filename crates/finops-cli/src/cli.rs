@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use finops_core::pricing::Catalog;
 
 use crate::{pricing_cmd, simulate};
+use finops_core::rules::Rules;
 
 /// finops: FinOps and usage-based-revenue analytics for people who pay for LLM APIs.
 ///
@@ -19,6 +20,10 @@ pub struct Cli {
     /// Pricing catalog TOML to use instead of the built-in one (see `finops pricing --toml`).
     #[arg(long, global = true, value_name = "FILE")]
     pub pricing: Option<PathBuf>,
+
+    /// Rules TOML overriding the built-in thresholds behind the findings (see `finops rules`).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
 
     /// More log output (-v info, -vv debug).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
@@ -45,6 +50,37 @@ pub enum Command {
     /// Serve the reports in the live viewer, with controls to generate data and re-run analyses.
     #[command(long_about = SERVE_ABOUT)]
     Serve(crate::demo::ServeArgs),
+    /// Print the rules behind every finding: each threshold with its value, unit and why.
+    #[command(long_about = RULES_ABOUT)]
+    Rules(RulesArgs),
+}
+
+const RULES_ABOUT: &str = "Print the rules behind every finding: each threshold with its value, unit and why.
+
+Every anomaly, spike, churn, saving, commitment and plan mismatch the analyses report is decided by a
+rule of the built-in rules file, grouped by analysis. `--rules FILE` (with analyze, demo and serve)
+reads a file of overrides in the same layout; only the rules it names change:
+
+  [abuse_detection]
+  spike_ratio = 5
+  burst_calls_per_minute = { value = 60, why = \"our batch clients send 50 a minute\" }
+
+Each report lists the values it used under \"Rules applied\".
+
+Examples:
+  finops rules                              # the rules in force, by analysis
+  finops rules --toml > my-rules.toml       # the built-in file, to copy and edit
+  finops --rules my-rules.toml rules        # check a file: errors name the line and column
+  finops analyze --rules my-rules.toml";
+
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    /// Print the built-in rules file (a starting point for --rules FILE).
+    #[arg(long, conflicts_with = "markdown")]
+    pub toml: bool,
+    /// Print the rules as Markdown tables (the README's rule reference).
+    #[arg(long)]
+    pub markdown: bool,
 }
 
 const DEMO_ABOUT: &str = "The showcase, and the default command: generate, analyze as the data grows, and serve live.
@@ -115,17 +151,51 @@ fn load_catalog(path: Option<&PathBuf>) -> Result<Arc<Catalog>> {
     }))
 }
 
+fn load_rules(path: Option<&PathBuf>) -> Result<Arc<Rules>> {
+    Ok(Arc::new(match path {
+        Some(p) => Rules::from_path(p).context("loading the rules")?,
+        None => Rules::builtin(),
+    }))
+}
+
 pub fn run(cli: Cli) -> Result<()> {
     let catalog = load_catalog(cli.pricing.as_ref())?;
+    let rules = || load_rules(cli.rules.as_ref());
     match cli.command {
         Some(Command::Simulate(args)) => simulate::run(args, catalog),
         Some(Command::Pricing(args)) => pricing_cmd::run(&args, &catalog),
         Some(Command::Scenarios) => scenarios_cmd(),
-        Some(Command::Analyze(args)) => crate::analyze::run(args, catalog),
-        Some(Command::Demo(args)) => crate::demo::run_demo(args, catalog),
-        Some(Command::Serve(args)) => crate::demo::run_serve(args, catalog),
-        None => crate::demo::run_demo(crate::demo::DemoArgs::defaults()?, catalog),
+        Some(Command::Analyze(args)) => crate::analyze::run(args, catalog, rules()?),
+        Some(Command::Demo(args)) => crate::demo::run_demo(args, catalog, rules()?),
+        Some(Command::Serve(args)) => crate::demo::run_serve(args, catalog, rules()?),
+        Some(Command::Rules(args)) => rules_cmd(&args, rules()?.as_ref()),
+        None => crate::demo::run_demo(crate::demo::DemoArgs::defaults()?, catalog, rules()?),
     }
+}
+
+fn rules_cmd(args: &RulesArgs, rules: &Rules) -> Result<()> {
+    if args.toml {
+        return crate::output::emit(finops_core::rules::BUILTIN_RULES_TOML);
+    }
+    if args.markdown {
+        return crate::output::emit(&rules.markdown());
+    }
+    let mut out = String::new();
+    let mut section = "";
+    for e in rules.entries() {
+        if e.section != section {
+            section = &e.section;
+            outln!(out, "\n[{section}]");
+        }
+        let changed = if e.value == e.default {
+            String::new()
+        } else {
+            format!("  (built-in {}; set in {})", e.default, e.source)
+        };
+        outln!(out, "  {:<34} {:>18} {:<18}{changed}", e.name, e.value.to_string(), e.unit);
+        outln!(out, "      {}", e.why);
+    }
+    crate::output::emit(out.trim_start())
 }
 
 fn scenarios_cmd() -> anyhow::Result<()> {

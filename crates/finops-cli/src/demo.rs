@@ -8,6 +8,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use clap::{Args, FromArgMatches};
 use finops_core::pricing::{Catalog, Mix};
+use finops_core::rules::Rules;
 use finops_core::units::{format_size, parse_size, thousands};
 use finops_server::pipeline::{Pipeline, PipelineConfig, Rate};
 use finops_server::status::{AnalysisState, Event, GenState};
@@ -94,6 +95,7 @@ fn pipeline_config(
     g: &GenerationArgs,
     rate: Rate,
     catalog: Arc<Catalog>,
+    rules: Arc<Rules>,
 ) -> Result<PipelineConfig> {
     finops_server::pipeline::check_name(&viewer.file).map_err(|e| anyhow::anyhow!("--file: {e}"))?;
     if !viewer.file.to_ascii_lowercase().ends_with(".csv") {
@@ -116,15 +118,16 @@ fn pipeline_config(
             threads: 0,
             program: Program::showcase(),
         },
+        rules,
         target_bytes: g.target_size,
         rate,
         interval: Duration::from_secs_f64(g.interval),
     })
 }
 
-pub fn run_demo(args: DemoArgs, catalog: Arc<Catalog>) -> Result<()> {
+pub fn run_demo(args: DemoArgs, catalog: Arc<Catalog>, rules: Arc<Rules>) -> Result<()> {
     let rate = args.generation.rate.unwrap_or(if args.no_serve { Rate::Max } else { Rate::SHOWCASE });
-    let cfg = pipeline_config(&args.viewer, &args.generation, rate, catalog)?;
+    let cfg = pipeline_config(&args.viewer, &args.generation, rate, catalog, rules)?;
     let path = args.viewer.data_dir.join(&args.viewer.file);
     let pipeline = Pipeline::new(cfg);
     if args.no_serve {
@@ -152,8 +155,9 @@ pub fn run_demo(args: DemoArgs, catalog: Arc<Catalog>) -> Result<()> {
     final_check(&pipeline)
 }
 
-pub fn run_serve(args: ServeArgs, catalog: Arc<Catalog>) -> Result<()> {
-    let cfg = pipeline_config(&args.viewer, &args.generation, args.generation.rate.unwrap_or(Rate::SHOWCASE), catalog)?;
+pub fn run_serve(args: ServeArgs, catalog: Arc<Catalog>, rules: Arc<Rules>) -> Result<()> {
+    let rate = args.generation.rate.unwrap_or(Rate::SHOWCASE);
+    let cfg = pipeline_config(&args.viewer, &args.generation, rate, catalog, rules)?;
     let pipeline = Pipeline::new(cfg);
     let runtime = runtime()?;
     let (listener, addr) = runtime.block_on(finops_server::bind(args.viewer.bind, args.viewer.port))?;

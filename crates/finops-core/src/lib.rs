@@ -13,9 +13,12 @@
 //! assert_eq!(cost.to_string(), "0.15");
 //! ```
 pub mod cost;
+pub mod fsio;
 pub mod pricing;
+pub mod rules;
 pub mod schema;
 pub mod units;
 
 pub use cost::{Cost, CostError, Rate, ServiceTier, Usage};
 pub use pricing::{Catalog, CatalogError, Mix, Model, PriceRow, Provider};
+pub use rules::{AppliedRule, Rules, RulesError};

@@ -213,6 +213,15 @@ impl Tier {
             Tier::Enterprise => 299,
         }
     }
+
+    /// The next plan up, if any: the upgrade ladder starter -> pro -> enterprise.
+    pub fn next(self) -> Option<Tier> {
+        match self {
+            Tier::Starter => Some(Tier::Pro),
+            Tier::Pro => Some(Tier::Enterprise),
+            Tier::Enterprise => None,
+        }
+    }
 }
 
 impl Region {

@@ -95,28 +95,6 @@ impl Unit {
             Unit::Count | Unit::Plain => compact(x),
         }
     }
-
-    /// The unit guessed from a JSON field name (`cost_usd`, `error_rate_pct`, `p50_latency_ms`, `calls`).
-    pub fn of_key(key: &str) -> Unit {
-        let k = key.to_ascii_lowercase();
-        if k.ends_with("_usd")
-            || k.contains("cost_per")
-            || k.starts_with("avg_cost")
-            || k.starts_with("trend_30d")
-            || k.starts_with("run_rate")
-            || k == "slope_per_day"
-        {
-            Unit::Usd
-        } else if k.ends_with("_pct") || k.starts_with("pct_") {
-            Unit::Pct
-        } else if k.ends_with("_ms") || k.contains("latency") || k.starts_with("p50") || k.starts_with("p95") {
-            Unit::Ms
-        } else if k.contains("ratio") || k.contains("score") || k.contains("per_call") || k.contains("per_s") {
-            Unit::Plain
-        } else {
-            Unit::Count
-        }
-    }
 }
 
 #[cfg(test)]
@@ -144,15 +122,5 @@ mod tests {
         assert_eq!(Unit::Usd.tick(2500.0), "$2.5K");
         assert_eq!(Unit::Ms.tick(30000.0), "30 s");
         assert_eq!(finops_core::units::format_size(52_428_826), "50.0 MB");
-    }
-
-    #[test]
-    fn units_from_field_names() {
-        assert_eq!(Unit::of_key("cost_usd"), Unit::Usd);
-        assert_eq!(Unit::of_key("error_rate_pct"), Unit::Pct);
-        assert_eq!(Unit::of_key("p95_latency_ms"), Unit::Ms);
-        assert_eq!(Unit::of_key("calls"), Unit::Count);
-        assert_eq!(Unit::of_key("avg_cost_per_call"), Unit::Usd);
-        assert_eq!(Unit::of_key("pct_of_customers"), Unit::Pct);
     }
 }

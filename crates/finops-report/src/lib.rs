@@ -1,13 +1,13 @@
 //! HTML reports for the analyses: one self-contained page per analysis with inline SVG charts, the
 //! index page with an executive summary and generation progress, and `manifest.json`.
 //!
-//! Rendering works from the analyses' JSON (`reports/data/<id>.json`), so it needs no query engine:
+//! Rendering works from the analyses' typed results (`finops_results`), so it needs no query engine:
 //!
 //! ```
-//! use finops_report::{DatasetInfo, ReportMeta, Rendered, render_site};
-//! let meta = [ReportMeta { id: "pricing", title: "Pricing Strategy", category: "revenue", description: "Plans replayed." }];
-//! let data = serde_json::json!({"current": {"model": "flat", "revenue_usd": 100.0}, "models": [], "recommendations": []});
-//! let results = [Rendered { meta: &meta[0], data: Some(&data), generated_at: Some(chrono::Utc::now()) }];
+//! use finops_report::{DatasetInfo, Rendered, render_site};
+//! use finops_results::{AnalysisId, AnalysisResult, pricing::Pricing};
+//! let pricing = AnalysisResult::from(Pricing::default());
+//! let results = [Rendered { id: AnalysisId::Pricing, result: Some(&pricing), generated_at: Some(chrono::Utc::now()) }];
 //! let dataset = DatasetInfo { source: "calls.csv".into(), bytes: 1_000, calls: 10, ..Default::default() };
 //! let site = render_site(&dataset, &results).unwrap();
 //! assert!(site.pages.iter().any(|(file, html)| file == "pricing.html" && html.contains("Pricing Strategy")));
@@ -20,6 +20,7 @@ mod summary;
 pub mod svg;
 
 use chrono::{DateTime, Utc};
+use finops_results::{AnalysisId, AnalysisResult, Category};
 use minijinja::{Environment, context};
 use serde::Serialize;
 use serde_json::Value;
@@ -35,21 +36,11 @@ pub enum ReportError {
     Template(#[from] minijinja::Error),
 }
 
-/// What the index says about one analysis (the registry's entry).
-#[derive(Debug, Clone, Copy, Serialize)]
-pub struct ReportMeta {
-    pub id: &'static str,
-    pub title: &'static str,
-    /// `core`, `finops`, `revenue` or `advanced`.
-    pub category: &'static str,
-    pub description: &'static str,
-}
-
-/// One analysis to show: its registry entry and, once computed, its JSON and when it was written.
+/// One analysis to show: which, and once computed, its result and when it was written.
 #[derive(Debug, Clone, Copy)]
 pub struct Rendered<'a> {
-    pub meta: &'a ReportMeta,
-    pub data: Option<&'a Value>,
+    pub id: AnalysisId,
+    pub result: Option<&'a AnalysisResult>,
     pub generated_at: Option<DateTime<Utc>>,
 }
 
@@ -85,11 +76,6 @@ pub struct Site {
     pub manifest: Value,
 }
 
-/// The file name of a report page (the Python showcase's names: `understanding.html`, ...).
-pub fn file_name(id: &str) -> String {
-    format!("{id}.html")
-}
-
 const CSS: &str = include_str!("templates/style.css");
 /// The pages' one script: live updates when the viewer serves them (inert when opened from disk).
 const LIVE_JS: &str = include_str!("templates/live.js");
@@ -121,50 +107,34 @@ struct Nav {
 }
 
 fn nav(results: &[Rendered<'_>]) -> Vec<Nav> {
-    results.iter().map(|r| Nav { id: r.meta.id, title: r.meta.title, file: file_name(r.meta.id) }).collect()
+    results.iter().map(|r| Nav { id: r.id.as_str(), title: r.id.title(), file: r.id.file_name() }).collect()
 }
 
 fn stamp(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
 }
 
-/// Renders one report page.
+/// Renders one report page (an empty page when `which` has no result yet).
 pub fn render_report(
     dataset: &DatasetInfo,
     results: &[Rendered<'_>],
     which: &Rendered<'_>,
 ) -> Result<String, ReportError> {
     let env = environment()?;
-    let empty = Value::Null;
-    let data = which.data.unwrap_or(&empty);
-    let (cards, mut sections) = reports::layout(which.meta.id, data);
-    // Every field the analysis computed shows up: fields the layout did not place get a generic section.
-    if let Value::Object(fields) = data {
-        for (key, value) in fields {
-            let placed = key == "recommendations"
-                || sections.iter().any(|s| s.key == *key)
-                || (key == "summary" && !cards.is_empty());
-            if !placed && let Some(s) = page::generic_section(key, value) {
-                sections.push(s);
-            }
-        }
-        if fields.contains_key("summary") && !cards.is_empty() {
-            sections.push(
-                page::Section::new("summary-all", "All summary figures")
-                    .facts(page::facts_of(page::at(data, "summary"))),
-            );
-        }
+    let (cards, mut sections) = which.result.map(reports::layout).unwrap_or_default();
+    let recommendations = which.result.map(AnalysisResult::recommendations).unwrap_or_default();
+    if let Some(r) = which.result {
+        sections.push(reports::rules_section(r.rules_applied()));
     }
-    let recommendations = page::list(data, "recommendations");
     Ok(env.get_template("report.html")?.render(context! {
         css => CSS,
         live_js => LIVE_JS,
         script_hash => script_hash(),
-        current => which.meta.id,
-        id => which.meta.id,
+        current => which.id.as_str(),
+        id => which.id.as_str(),
         nav => nav(results),
-        title => which.meta.title,
-        description => which.meta.description,
+        title => which.id.title(),
+        description => which.id.description(),
         cards => cards,
         sections => sections,
         recommendations => recommendations,
@@ -221,24 +191,23 @@ pub fn render_index(
         },
         progress_pct: format!("{:.0}", dataset.progress_pct()),
     };
-    let groups: Vec<Group<'_>> =
-        [("core", "Core"), ("finops", "FinOps"), ("revenue", "Revenue"), ("advanced", "Advanced")]
-            .into_iter()
-            .map(|(id, title)| Group {
-                id,
-                title,
-                reports: results
-                    .iter()
-                    .filter(|r| r.meta.category == id)
-                    .map(|r| IndexCard {
-                        title: r.meta.title,
-                        description: r.meta.description,
-                        file: file_name(r.meta.id),
-                        generated_at: r.generated_at.filter(|_| r.data.is_some()).map(stamp),
-                    })
-                    .collect(),
-            })
-            .collect();
+    let groups: Vec<Group<'_>> = Category::ALL
+        .into_iter()
+        .map(|c| Group {
+            id: c.as_str(),
+            title: c.title(),
+            reports: results
+                .iter()
+                .filter(|r| r.id.category() == c)
+                .map(|r| IndexCard {
+                    title: r.id.title(),
+                    description: r.id.description(),
+                    file: r.id.file_name(),
+                    generated_at: r.generated_at.filter(|_| r.result.is_some()).map(stamp),
+                })
+                .collect(),
+        })
+        .collect();
     Ok(env.get_template("index.html")?.render(context! {
         css => CSS,
         live_js => LIVE_JS,
@@ -272,12 +241,12 @@ pub fn manifest(dataset: &DatasetInfo, results: &[Rendered<'_>], now: DateTime<U
         "total_cost_usd": dataset.total_cost_usd,
         "period": { "start": dataset.start, "end": dataset.end, "days": dataset.days },
         "reports": results.iter().map(|r| serde_json::json!({
-            "id": r.meta.id,
-            "title": r.meta.title,
-            "category": r.meta.category,
-            "file": file_name(r.meta.id),
-            "data": format!("../data/{}.json", r.meta.id),
-            "generated_at": r.generated_at.filter(|_| r.data.is_some()).map(|t| t.to_rfc3339()),
+            "id": r.id,
+            "title": r.id.title(),
+            "category": r.id.category(),
+            "file": r.id.file_name(),
+            "data": format!("../data/{}", r.id.json_name()),
+            "generated_at": r.generated_at.filter(|_| r.result.is_some()).map(|t| t.to_rfc3339()),
         })).collect::<Vec<_>>(),
     })
 }
@@ -286,8 +255,8 @@ pub fn manifest(dataset: &DatasetInfo, results: &[Rendered<'_>], now: DateTime<U
 pub fn render_site(dataset: &DatasetInfo, results: &[Rendered<'_>]) -> Result<Site, ReportError> {
     let now = Utc::now();
     let mut pages = Vec::new();
-    for r in results.iter().filter(|r| r.data.is_some()) {
-        pages.push((file_name(r.meta.id), render_report(dataset, results, r)?));
+    for r in results.iter().filter(|r| r.result.is_some()) {
+        pages.push((r.id.file_name(), render_report(dataset, results, r)?));
     }
     Ok(Site { pages, index: render_index(dataset, results, now)?, manifest: manifest(dataset, results, now) })
 }

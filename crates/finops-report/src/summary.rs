@@ -1,10 +1,9 @@
 //! The index's executive summary: up to five findings, each computed from this dataset's results.
+use finops_results::{AnalysisId, AnalysisResult};
 use serde::Serialize;
-use serde_json::Value;
 
 use crate::Rendered;
 use crate::format::{int, pct, usd};
-use crate::page::{list, num, text};
 
 /// One finding: what the data shows and what to do about it.
 #[derive(Debug, Clone, Serialize)]
@@ -16,137 +15,178 @@ pub struct Finding {
     pub link: String,
 }
 
-fn data<'a>(results: &'a [Rendered<'_>], id: &str) -> Option<&'a Value> {
-    results.iter().find(|r| r.meta.id == id).and_then(|r| r.data)
-}
-
 /// Findings in priority order: spend and trajectory, savings, margin, anomalies, churn.
 pub fn findings(results: &[Rendered<'_>]) -> Vec<Finding> {
     let mut out = Vec::new();
-    if let Some(u) = data(results, "understanding").filter(|u| num(u, "summary.calls") > 0.0) {
-        let top = list(u, "by_provider").first();
-        out.push(Finding {
-            title: "Spend and trajectory".into(),
-            finding: format!(
+    for r in results.iter().filter_map(|r| r.result) {
+        let found = match r {
+            AnalysisResult::Understanding(u) => spend(u),
+            AnalysisResult::Optimization(o) => savings(o),
+            AnalysisResult::Profitability(p) => margin(p),
+            AnalysisResult::Realtime(r) => anomalies(r),
+            AnalysisResult::ChurnGrowth(c) => churn(c),
+            _ => None,
+        };
+        out.extend(found);
+    }
+    out.sort_by_key(|(priority, _)| *priority);
+    out.into_iter().map(|(_, f)| f).take(5).collect()
+}
+
+fn finding(id: AnalysisId, title: &str, link: &str, finding: String, action: String) -> Finding {
+    Finding { title: title.into(), finding, action, file: id.file_name(), link: link.into() }
+}
+
+fn spend(u: &finops_results::understanding::Understanding) -> Option<(u8, Finding)> {
+    let s = &u.summary;
+    if s.totals.calls == 0 {
+        return None;
+    }
+    let f = &u.forecast;
+    let action = u
+        .by_provider
+        .first()
+        .map(|p| {
+            format!(
+                "{} carries {} of the spend: start cost reviews there.",
+                p.label(),
+                pct(100.0 * p.metrics.cost_usd / s.totals.cost_usd.max(1e-12))
+            )
+        })
+        .unwrap_or_default();
+    Some((
+        0,
+        finding(
+            AnalysisId::Understanding,
+            "Spend and trajectory",
+            "Usage & cost",
+            format!(
                 "{} over {:.1} days ({} calls); at this pace the next 30 days cost {} ({} to {}).",
-                usd(num(u, "summary.cost_usd")),
-                num(u, "summary.period_days"),
-                int(num(u, "summary.calls")),
-                usd(num(u, "forecast.trend_30d")),
-                usd(num(u, "forecast.trend_30d_low")),
-                usd(num(u, "forecast.trend_30d_high")),
+                usd(s.totals.cost_usd),
+                s.period_days,
+                int(s.totals.calls as f64),
+                usd(f.trend_30d),
+                usd(f.trend_30d_low),
+                usd(f.trend_30d_high),
             ),
-            action: top
-                .map(|p| {
-                    format!(
-                        "{} carries {} of the spend: start cost reviews there.",
-                        crate::page::cell("key", crate::page::at(p, "key")).text,
-                        pct(100.0 * num(p, "cost_usd") / num(u, "summary.cost_usd").max(1e-12))
-                    )
-                })
-                .unwrap_or_default(),
-            file: crate::file_name("understanding"),
-            link: "Usage & cost".into(),
-        });
+            action,
+        ),
+    ))
+}
+
+fn savings(o: &finops_results::optimization::Optimization) -> Option<(u8, Finding)> {
+    let s = &o.summary;
+    let total = s.switching_savings_usd + s.batch_savings_usd + s.caching_savings_usd + s.commitment_savings_usd;
+    if total <= 0.0 {
+        return None;
     }
-    if let Some(o) = data(results, "optimization") {
-        let s = |k: &str| num(o, &format!("summary.{k}"));
-        let total = s("switching_savings_usd")
-            + s("batch_savings_usd")
-            + s("caching_savings_usd")
-            + s("commitment_savings_usd");
-        if total > 0.0 {
-            let best = list(o, "model_switching").first();
-            out.push(Finding {
-                title: "Savings available".into(),
-                finding: format!(
-                    "At catalog prices, against {} of spend: cheaper sibling models would save {} ({}), batch {}, caching {}, commitments {} (levers overlap; not a sum).",
-                    usd(s("cost_usd")),
-                    usd(s("switching_savings_usd")),
-                    pct(100.0 * s("switching_savings_usd") / s("cost_usd").max(1e-12)),
-                    usd(s("batch_savings_usd")),
-                    usd(s("caching_savings_usd")),
-                    usd(s("commitment_savings_usd")),
-                ),
-                action: best
-                    .map(|b| {
-                        format!(
-                            "Largest single lever: {} → {} ({}) saves {} on {} calls.",
-                            text(b, "from"),
-                            text(b, "to"),
-                            text(b, "provider"),
-                            usd(num(b, "savings_usd")),
-                            int(num(b, "calls"))
-                        )
-                    })
-                    .unwrap_or_default(),
-                file: crate::file_name("optimization"),
-                link: "Rate optimization".into(),
-            });
-        }
+    let action = o
+        .model_switching
+        .first()
+        .map(|b| {
+            format!(
+                "Largest single lever: {} → {} ({}) saves {} on {} calls.",
+                b.from,
+                b.to,
+                b.provider,
+                usd(b.savings_usd),
+                int(b.calls as f64)
+            )
+        })
+        .unwrap_or_default();
+    Some((
+        1,
+        finding(
+            AnalysisId::Optimization,
+            "Savings available",
+            "Rate optimization",
+            format!(
+                "At catalog prices, against {} of spend: cheaper sibling models would save {} ({}), batch {}, caching {}, commitments {} (levers overlap; not a sum).",
+                usd(s.cost_usd),
+                usd(s.switching_savings_usd),
+                pct(100.0 * s.switching_savings_usd / s.cost_usd.max(1e-12)),
+                usd(s.batch_savings_usd),
+                usd(s.caching_savings_usd),
+                usd(s.commitment_savings_usd),
+            ),
+            action,
+        ),
+    ))
+}
+
+fn margin(p: &finops_results::profitability::Profitability) -> Option<(u8, Finding)> {
+    let s = &p.summary;
+    if s.customers == 0 {
+        return None;
     }
-    if let Some(p) = data(results, "profitability").filter(|p| num(p, "summary.customers") > 0.0) {
-        let worst = list(p, "by_tier").iter().min_by(|a, b| num(a, "margin_pct").total_cmp(&num(b, "margin_pct")));
-        out.push(Finding {
-            title: "Customer margin".into(),
-            finding: format!(
+    let u = &p.unprofitable;
+    let worst = p.by_tier.iter().min_by(|a, b| a.margin_pct.total_cmp(&b.margin_pct));
+    Some((
+        2,
+        finding(
+            AnalysisId::Profitability,
+            "Customer margin",
+            "Customer profitability",
+            format!(
                 "Margin {} ({}) on {} of prorated plan revenue; {} customers ({}) cost more than they pay, {} lost in the period.",
-                pct(num(p, "summary.margin_pct")),
-                usd(num(p, "summary.margin_usd")),
-                usd(num(p, "summary.revenue_usd")),
-                int(num(p, "unprofitable.count")),
-                pct(num(p, "unprofitable.pct_of_customers")),
-                usd(num(p, "unprofitable.total_loss_usd")),
+                pct(s.margin_pct),
+                usd(s.margin_usd),
+                usd(s.revenue_usd),
+                int(u.count as f64),
+                pct(u.pct_of_customers),
+                usd(u.total_loss_usd),
             ),
-            action: worst
-                .map(|w| format!("Lowest-margin tier: {} at {}.", text(w, "tier"), pct(num(w, "margin_pct"))))
-                .unwrap_or_default(),
-            file: crate::file_name("profitability"),
-            link: "Customer profitability".into(),
-        });
-    }
-    if let Some(r) = data(results, "realtime")
-        && let Some(a) = list(r, "cost_anomalies").first()
-    {
-        out.push(Finding {
-            title: "Cost anomalies".into(),
-            finding: format!(
+            worst.map(|w| format!("Lowest-margin tier: {} at {}.", w.tier, pct(w.margin_pct))).unwrap_or_default(),
+        ),
+    ))
+}
+
+fn anomalies(r: &finops_results::realtime::Realtime) -> Option<(u8, Finding)> {
+    let a = r.cost_anomalies.first()?;
+    Some((
+        3,
+        finding(
+            AnalysisId::Realtime,
+            "Cost anomalies",
+            "Real-time decisions",
+            format!(
                 "{} anomalous hours cost {} above their baselines; the largest: {} {} at {}, {} against a usual {}.",
-                int(num(r, "summary.anomalies")),
-                usd(num(r, "summary.anomalous_cost_usd")),
-                text(a, "dimension"),
-                text(a, "key"),
-                text(a, "hour"),
-                usd(num(a, "cost_usd")),
-                usd(num(a, "baseline_usd")),
+                int(r.summary.anomalies as f64),
+                usd(r.summary.anomalous_cost_usd),
+                a.dimension,
+                a.key,
+                a.hour,
+                usd(a.cost_usd),
+                usd(a.baseline_usd),
             ),
-            action: format!(
-                "{} customers are at high or critical budget risk.",
-                int(num(r, "summary.customers_at_risk"))
-            ),
-            file: crate::file_name("realtime"),
-            link: "Real-time decisions".into(),
-        });
+            format!("{} customers are at high or critical budget risk.", int(r.summary.customers_at_risk as f64)),
+        ),
+    ))
+}
+
+fn churn(c: &finops_results::churn_growth::ChurnGrowth) -> Option<(u8, Finding)> {
+    let s = &c.summary;
+    if s.customers == 0 {
+        return None;
     }
-    if let Some(c) = data(results, "churn_growth").filter(|c| num(c, "summary.customers") > 0.0) {
-        out.push(Finding {
-            title: "Churn and growth".into(),
-            finding: format!(
+    Some((
+        4,
+        finding(
+            AnalysisId::ChurnGrowth,
+            "Churn and growth",
+            "Churn & growth",
+            format!(
                 "{} customers churned and {} are declining, {} a month of plan revenue at risk; {} are growing.",
-                int(num(c, "summary.churned")),
-                int(num(c, "summary.declining")),
-                usd(num(c, "summary.revenue_at_risk_monthly_usd")),
-                int(num(c, "summary.growing")),
+                int(s.churned as f64),
+                int(s.declining as f64),
+                usd(s.revenue_at_risk_monthly_usd),
+                int(s.growing as f64),
             ),
-            action: format!(
+            format!(
                 "{} expansion candidates would add {} a month on a better-fitting plan.",
-                int(list(c, "expansion").len() as f64),
-                usd(num(c, "summary.expansion_monthly_usd"))
+                int(c.expansion.len() as f64),
+                usd(s.expansion_monthly_usd)
             ),
-            file: crate::file_name("churn_growth"),
-            link: "Churn & growth".into(),
-        });
-    }
-    out.truncate(5);
-    out
+        ),
+    ))
 }

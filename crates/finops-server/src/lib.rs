@@ -9,6 +9,7 @@
 //!     file: "simulated_calls.csv".into(),
 //!     out: "reports".into(),
 //!     sim: finops_sim::SimConfig::default(),
+//!     rules: Default::default(),
 //!     target_bytes: 50 << 20,
 //!     rate: Rate::SHOWCASE,
 //!     interval: std::time::Duration::from_secs(3),
@@ -24,7 +25,6 @@
 //! ```
 pub mod api;
 pub mod pipeline;
-pub mod publish;
 pub mod static_files;
 pub mod status;
 

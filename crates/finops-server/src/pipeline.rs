@@ -16,16 +16,18 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use finops_analytics::analyses::{AnalysisInfo, REGISTRY};
 use finops_analytics::{Dataset, LoadOptions};
-use finops_sim::{OutputFormat, Progress, RunOptions, SimConfig, Simulator, Stop, partial_path};
+use finops_core::fsio::partial_path;
+use finops_core::rules::Rules;
+use finops_results::AnalysisId;
+use finops_sim::{OutputFormat, Progress, RunOptions, SimConfig, Simulator, Stop};
 use thiserror::Error;
 use tokio::sync::broadcast;
 
-use crate::publish::{PublishOptions, publish};
 use crate::status::{
     AnalysisState, AnalysisStatus, DataFile, Event, GenState, GenerationStatus, ReportStatus, ReportUpdated, Status,
 };
+use finops_publish::{PublishOptions, publish};
 
 /// How fast a generation writes.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -76,8 +78,11 @@ pub struct PipelineConfig {
     pub file: String,
     /// Report folder: `<out>/data/*.json`, `<out>/html/*.html`.
     pub out: PathBuf,
-    /// The simulator's settings (seed, start, population, scenarios).
+    /// The simulator's settings (seed, start, population, scenarios); its catalog also prices the
+    /// analyses' what-ifs.
     pub sim: SimConfig,
+    /// The thresholds behind the analyses' findings.
+    pub rules: Arc<Rules>,
     /// Default generation target in bytes.
     pub target_bytes: u64,
     /// Default generation pace.
@@ -143,6 +148,7 @@ struct Shared {
 ///     file: "simulated_calls.csv".into(),
 ///     out: "reports".into(),
 ///     sim: finops_sim::SimConfig::default(),
+///     rules: Default::default(),
 ///     target_bytes: 5 << 20,
 ///     rate: Rate::Max,
 ///     interval: std::time::Duration::from_secs(3),
@@ -190,7 +196,7 @@ impl Pipeline {
                 calls: 0,
                 bytes: 0,
                 reports_done: 0,
-                reports_total: REGISTRY.len(),
+                reports_total: AnalysisId::ALL.len(),
                 seconds: 0.0,
                 finished_at: None,
                 error: None,
@@ -204,7 +210,7 @@ impl Pipeline {
         let shared =
             Arc::new(Shared { cfg, state: Mutex::new(state), events, jobs: Mutex::new(tx), worker: Mutex::new(None) });
         let source = shared.cfg.data_dir.join(&shared.cfg.file).display().to_string();
-        if let Err(e) = crate::publish::write_placeholder_index(&shared.cfg.out, &source, Some(shared.cfg.target_bytes))
+        if let Err(e) = finops_publish::write_placeholder_index(&shared.cfg.out, &source, Some(shared.cfg.target_bytes))
         {
             tracing::warn!(error = %e, "cannot write a placeholder index");
         }
@@ -357,19 +363,19 @@ impl Pipeline {
     /// Every report with whether its page exists and when its result was written.
     pub fn reports(&self) -> Vec<ReportStatus> {
         let out = &self.shared.cfg.out;
-        REGISTRY
+        AnalysisId::ALL
             .iter()
             .map(|a| {
-                let file = finops_report::file_name(a.id);
+                let file = a.file_name();
                 let page = out.join("html").join(&file).is_file();
-                let generated_at = std::fs::metadata(out.join("data").join(format!("{}.json", a.id)))
+                let generated_at = std::fs::metadata(finops_publish::json_path(out, *a))
                     .and_then(|m| m.modified())
                     .ok()
                     .map(chrono::DateTime::<Utc>::from);
                 ReportStatus {
-                    id: a.id,
-                    title: a.title,
-                    category: a.category,
+                    id: *a,
+                    title: a.title(),
+                    category: a.category(),
                     file,
                     state: if page { "ready" } else { "missing" },
                     generated_at: generated_at.filter(|_| page),
@@ -630,7 +636,7 @@ fn run_job(shared: &Shared, job: Job) {
         run
     };
     // The simulator's catalog (the global `--pricing`) also prices the what-ifs.
-    let opened = opened.map(|ds| ds.with_catalog(cfg.sim.catalog.clone()));
+    let opened = opened.map(|ds| ds.with_catalog(cfg.sim.catalog.clone()).with_rules(cfg.rules.clone()));
     let outcome = opened.map_err(|e| e.to_string()).and_then(|ds| {
         let calls = ds.rows();
         let bytes = ds.load.bytes;
@@ -639,10 +645,9 @@ fn run_job(shared: &Shared, job: Job) {
             st.analysis.calls = calls;
             st.analysis.bytes = bytes;
         }
-        let chosen: Vec<&'static AnalysisInfo> = REGISTRY.iter().collect();
         let opts = PublishOptions { target_bytes: target, ..PublishOptions::new(&cfg.out, shown.clone()) };
         let mut done = 0;
-        publish(&ds, &chosen, &opts, |_| {
+        publish(&ds, &AnalysisId::ALL, &opts, |_| {
             done += 1;
             lock(&shared.state).analysis.reports_done = done;
         })
@@ -660,9 +665,9 @@ fn run_job(shared: &Shared, job: Job) {
             // Pages are on disk now: announce each.
             for r in &published.reports {
                 shared.emit(Event::Report(ReportUpdated {
-                    id: r.info.id,
-                    title: r.info.title,
-                    file: finops_report::file_name(r.info.id),
+                    id: r.id,
+                    title: r.id.title(),
+                    file: r.id.file_name(),
                     generated_at: r.generated_at,
                     run,
                     calls,

@@ -1,5 +1,6 @@
 //! What the viewer reports about itself: the JSON of `GET /api/status` and the Server-Sent Events.
 use chrono::{DateTime, Utc};
+use finops_results::{AnalysisId, Category};
 use serde::Serialize;
 
 /// Where a generation is.
@@ -77,9 +78,9 @@ pub struct AnalysisStatus {
 /// One report as the viewer serves it.
 #[derive(Debug, Clone, Serialize)]
 pub struct ReportStatus {
-    pub id: &'static str,
+    pub id: AnalysisId,
     pub title: &'static str,
-    pub category: &'static str,
+    pub category: Category,
     /// Page file name, relative to the viewer's root.
     pub file: String,
     /// `ready` or `missing`.
@@ -112,7 +113,7 @@ pub struct Status {
 /// A report page that was rewritten.
 #[derive(Debug, Clone, Serialize)]
 pub struct ReportUpdated {
-    pub id: &'static str,
+    pub id: AnalysisId,
     pub title: &'static str,
     pub file: String,
     pub generated_at: DateTime<Utc>,

@@ -35,5 +35,5 @@ pub use record::CallRecord;
 pub use scenario::{Program, Scenario};
 pub use simulator::{
     DEFAULT_START, OutputFormat, Progress, RunOptions, SimConfig, SimError, Simulator, Stop, Summary, date_of,
-    events_path, partial_path, write_atomic,
+    events_path,
 };

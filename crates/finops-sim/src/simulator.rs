@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
+use finops_core::fsio::{create_parent, partial_path, write_atomic};
 use finops_core::pricing::{Catalog, Mix};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
@@ -131,6 +132,8 @@ pub enum SimError {
     Config(String),
     #[error("{path}: {source}")]
     Io { path: PathBuf, source: io::Error },
+    #[error(transparent)]
+    File(#[from] finops_core::fsio::WriteError),
     #[error("writing output: {0}")]
     Write(#[from] io::Error),
     #[error("parquet: {0}")]
@@ -581,34 +584,10 @@ pub fn events_path(path: &Path) -> PathBuf {
     path.with_file_name(format!("{stem}.events.json"))
 }
 
-/// Writes `bytes` to `path` (creating its folder) through `<path>.partial` and a rename, so a reader
-/// never sees half a file.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SimError> {
-    create_parent(path)?;
-    let tmp = partial_path(path);
-    fs::write(&tmp, bytes).map_err(io_err(&tmp))?;
-    fs::rename(&tmp, path).map_err(io_err(path))
-}
-
 /// Turns an I/O error on `p` into a [`SimError`] naming the path.
-fn io_err(p: &Path) -> impl FnOnce(std::io::Error) -> SimError {
+fn io_err(p: &Path) -> impl FnOnce(std::io::Error) -> SimError + use<> {
     let p = p.to_path_buf();
     move |source| SimError::Io { path: p, source }
-}
-
-/// Creates the folder `path` goes into, if it names one.
-fn create_parent(path: &Path) -> Result<(), SimError> {
-    match path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        Some(dir) => fs::create_dir_all(dir).map_err(io_err(dir)),
-        None => Ok(()),
-    }
-}
-
-/// Where `write_file` writes while it works.
-pub fn partial_path(path: &Path) -> PathBuf {
-    let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
-    name.push(".partial");
-    path.with_file_name(name)
 }
 
 fn empty_summary() -> Summary {

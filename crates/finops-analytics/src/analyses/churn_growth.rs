@@ -1,258 +1,252 @@
-//! Churn & Growth: who is new, growing, declining or gone; expansion candidates; plan mismatches; and
-//! cohorts by first-seen date with their retention.
-use serde::Serialize;
+//! Churn & Growth: who is new, growing, declining or gone; expansion candidates; plan mismatches;
+//! cohorts by first-seen date with their retention; and each customer's engagement.
+use finops_core::rules;
+use finops_core::schema::Tier;
+pub use finops_results::churn_growth::*;
+use finops_results::{AnalysisId, Recommendation, Severity};
 
-use super::{Recommendation, Severity};
 use crate::common::{CustomerRow, customers, day_label, iso, pct, ratio};
-use crate::engine::{Dataset, Result};
+use crate::engine::{DAYS_PER_MONTH, Dataset, Result};
 
-/// A customer silent for this share of the period (at least 2 days) before its end has churned.
-pub const CHURN_SILENCE_SHARE: f64 = 0.15;
-
-#[derive(Debug, Clone, Serialize)]
-pub struct ChurnGrowth {
-    pub summary: Summary,
-    pub daily: Vec<DayActivity>,
-    pub churned: Vec<CustomerChange>,
-    pub declining: Vec<CustomerChange>,
-    pub growing: Vec<CustomerChange>,
-    pub new_customers: Vec<CustomerChange>,
-    pub expansion: Vec<Expansion>,
-    pub tier_mismatch: Vec<Mismatch>,
-    pub cohorts: Vec<Cohort>,
-    /// Every customer's engagement, highest first.
-    pub engagement: Vec<Engagement>,
-    /// Customers per engagement level (high, medium, low).
-    pub engagement_levels: Vec<(String, u64)>,
-    pub feature_adoption: FeatureAdoption,
-    pub recommendations: Vec<Recommendation>,
-}
-
-/// A customer's engagement score, 0-100 (the seed's formula on rates, so the score does not depend
-/// on how many days the data covers): up to 40 for calls (50 a day or more), 30 for features used
-/// (5 or more) and 30 for AI spend (a monthly-equivalent $10 or more). High from 70, medium from 40.
-#[derive(Debug, Clone, Serialize)]
-pub struct Engagement {
-    pub customer_id: String,
-    pub subscription_tier: String,
-    pub calls_per_day: f64,
-    pub features: u64,
-    pub monthly_spend_usd: f64,
-    pub score: f64,
-    pub level: &'static str,
-}
-
-/// Engagement of a customer active for `days` (at least one hour counts).
-pub fn engagement_score(calls: u64, days: f64, features: u64, cost_usd: f64) -> (f64, f64, f64) {
+/// Engagement of a customer active for `days` (at least one hour counts): (score, calls a day,
+/// monthly-equivalent spend). Up to 40 points for calls, 30 for features and 30 for spend, each full at
+/// its `churn_growth.engagement_*` rule.
+pub fn engagement_score(
+    r: &rules::ChurnGrowth,
+    calls: u64,
+    days: f64,
+    features: u64,
+    cost_usd: f64,
+) -> (f64, f64, f64) {
     let days = days.max(1.0 / 24.0);
     let per_day = calls as f64 / days;
-    let monthly = cost_usd / days * crate::engine::DAYS_PER_MONTH;
-    let score = (per_day / 50.0 * 40.0).min(40.0)
-        + (features as f64 / 5.0 * 30.0).min(30.0)
-        + (monthly / 10.0 * 30.0).min(30.0);
+    let monthly = cost_usd / days * DAYS_PER_MONTH;
+    let score = (per_day / r.engagement_calls_per_day * 40.0).min(40.0)
+        + (features as f64 / r.engagement_features * 30.0).min(30.0)
+        + (monthly / r.engagement_monthly_usd * 30.0).min(30.0);
     (score, per_day, monthly)
 }
 
-/// How many features customers use.
-#[derive(Debug, Clone, Serialize, Default)]
-pub struct FeatureAdoption {
-    /// (features used, customers).
-    pub histogram: Vec<(u64, u64)>,
-    pub avg_features: f64,
-    pub single_feature_pct: f64,
+/// The moments that split the period: its halves, the churn silence, newcomers and the retention window.
+struct Windows {
+    end: i64,
+    mid: i64,
+    /// A customer silent longer than this before the end has churned.
+    silence: i64,
+    /// Customers first seen after this are new.
+    newcomer_after: i64,
+    /// Customers active from here on are retained.
+    retention_from: i64,
 }
 
-#[derive(Debug, Clone, Serialize, Default)]
-pub struct Summary {
-    pub customers: u64,
-    pub new_customers: u64,
-    pub churned: u64,
-    pub churn_rate_pct: f64,
-    pub growing: u64,
-    pub declining: u64,
-    pub stable: u64,
-    /// Calls in the second half of the period over the first half.
-    pub volume_growth_pct: f64,
-    pub revenue_at_risk_monthly_usd: f64,
-    pub expansion_monthly_usd: f64,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct DayActivity {
-    pub date: String,
-    pub active_customers: u64,
-    pub calls: u64,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct CustomerChange {
-    pub customer_id: String,
-    pub subscription_tier: String,
-    pub first_seen: String,
-    pub last_seen: String,
-    pub calls_first_half: u64,
-    pub calls_second_half: u64,
-    pub growth_pct: f64,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Expansion {
-    pub customer_id: String,
-    pub subscription_tier: String,
-    pub cost_to_revenue_pct: f64,
-    pub suggested_tier: &'static str,
-    pub added_monthly_usd: f64,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Mismatch {
-    pub customer_id: String,
-    pub subscription_tier: String,
-    pub calls_per_day: f64,
-    pub issue: &'static str,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Cohort {
-    pub first_seen: String,
-    pub customers: u64,
-    /// Customers of the cohort active in the last quarter of the period.
-    pub retained: u64,
-    pub retention_pct: f64,
-}
-
-fn next_tier(tier: &str) -> Option<(&'static str, f64)> {
-    match tier {
-        "starter" => Some(("pro", 99.0)),
-        "pro" => Some(("enterprise", 299.0)),
-        _ => None,
+impl Windows {
+    fn of(ds: &Dataset, r: &rules::ChurnGrowth) -> Windows {
+        let (start, end) = (ds.period.start_ms.unwrap_or(0), ds.period.end_ms.unwrap_or(0));
+        let span = (end - start).max(0);
+        let days = |d: f64| (d * 86_400_000.0) as i64;
+        Windows {
+            end,
+            mid: start + (end - start) / 2,
+            silence: ((span as f64 * r.churn_silence_share) as i64).max(days(r.churn_min_silence_days)),
+            newcomer_after: start + ((span as f64 * r.new_after_share) as i64).max(days(r.new_min_days)),
+            retention_from: end - (span as f64 * r.retention_window_share) as i64,
+        }
     }
+}
+
+/// Calls per customer in each half of the period and in the retention window, by customer id.
+struct Halves {
+    first: Vec<u64>,
+    second: Vec<u64>,
+    recent: Vec<u64>,
+}
+
+fn halves(ds: &Dataset, w: &Windows) -> Result<Halves> {
+    let h = ds.sql(&format!(
+        "SELECT customer_id, count(*) FILTER (WHERE CAST(timestamp AS BIGINT) < {mid}) AS a, \
+         count(*) FILTER (WHERE CAST(timestamp AS BIGINT) >= {mid}) AS b, \
+         count(*) FILTER (WHERE CAST(timestamp AS BIGINT) >= {recent}) AS lq FROM calls GROUP BY customer_id ORDER BY customer_id",
+        mid = w.mid,
+        recent = w.retention_from
+    ))?;
+    Ok(Halves { first: h.u64("a")?, second: h.u64("b")?, recent: h.u64("lq")? })
 }
 
 pub fn analyze(ds: &Dataset) -> Result<ChurnGrowth> {
-    let (start, end) = (ds.period.start_ms.unwrap_or(0), ds.period.end_ms.unwrap_or(0));
-    let mid = start + (end - start) / 2;
-    let span = (end - start).max(0);
-    let silence = ((span as f64 * CHURN_SILENCE_SHARE) as i64).max(2 * 86_400_000);
-    let newcomer_after = start + ((span as f64 * 0.1) as i64).max(86_400_000);
-    let last_quarter = end - span / 4;
+    let rules = &ds.rules.churn_growth;
+    let w = Windows::of(ds, rules);
     let rows = customers(ds)?;
-    let h = ds.sql(&format!(
-        "SELECT customer_id, count(*) FILTER (WHERE CAST(timestamp AS BIGINT) < {mid}) AS a, count(*) FILTER (WHERE CAST(timestamp AS BIGINT) >= {mid}) AS b, \
-         count(*) FILTER (WHERE CAST(timestamp AS BIGINT) >= {last_quarter}) AS lq FROM calls GROUP BY customer_id ORDER BY customer_id"
-    ))?;
-    let (hid, ha, hb, hlq) = (h.str("customer_id")?, h.u64("a")?, h.u64("b")?, h.u64("lq")?);
-    let change = |c: &CustomerRow, i: usize| CustomerChange {
-        customer_id: c.customer_id.clone(),
-        subscription_tier: c.subscription_tier.clone(),
-        first_seen: iso(c.first_ms),
-        last_seen: iso(c.last_ms),
-        calls_first_half: ha[i],
-        calls_second_half: hb[i],
-        growth_pct: if ha[i] == 0 { 0.0 } else { pct(hb[i] as f64 - ha[i] as f64, ha[i] as f64) },
-    };
-    let (mut churned, mut declining, mut growing, mut new_customers) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let mut stable = 0;
-    for (i, c) in rows.iter().enumerate() {
-        debug_assert_eq!(hid[i], c.customer_id);
-        let ch = change(c, i);
-        let is_new = c.first_ms > newcomer_after;
-        if end - c.last_ms > silence && c.calls >= 5 {
-            churned.push(ch);
-        } else if is_new {
-            new_customers.push(ch);
-        } else if ha[i] >= 10 && ch.growth_pct < -20.0 {
-            declining.push(ch);
-        } else if ha[i] >= 10 && ch.growth_pct > 20.0 {
-            growing.push(ch);
-        } else {
-            stable += 1;
-        }
-    }
-    declining.sort_by(|a, b| a.growth_pct.total_cmp(&b.growth_pct));
-    growing.sort_by(|a, b| b.growth_pct.total_cmp(&a.growth_pct));
-    let days = ds.period.billing_days();
-    let mut expansion: Vec<Expansion> = rows
-        .iter()
-        .filter_map(|c| {
-            let r = pct(c.cost_usd, c.revenue_usd);
-            let (tier, price) = next_tier(&c.subscription_tier)?;
-            (r > 80.0 && c.revenue_usd > 0.0).then(|| Expansion {
-                customer_id: c.customer_id.clone(),
-                subscription_tier: c.subscription_tier.clone(),
-                cost_to_revenue_pct: r,
-                suggested_tier: tier,
-                added_monthly_usd: price - c.tier_price_usd,
-            })
-        })
-        .collect();
-    expansion.sort_by(|a, b| b.cost_to_revenue_pct.total_cmp(&a.cost_to_revenue_pct));
-    let tier_mismatch: Vec<Mismatch> = rows
-        .iter()
-        .filter_map(|c| {
-            let per_day = c.calls as f64 / days;
-            let issue = match c.subscription_tier.as_str() {
-                "enterprise" if per_day < 5.0 => "oversubscribed: enterprise plan, under 5 calls a day",
-                "starter" if per_day > 100.0 => "undersubscribed: starter plan, over 100 calls a day",
-                _ => return None,
-            };
-            Some(Mismatch {
-                customer_id: c.customer_id.clone(),
-                subscription_tier: c.subscription_tier.clone(),
-                calls_per_day: per_day,
-                issue,
-            })
-        })
-        .collect();
-    let daily = crate::common::daily(ds)?
-        .iter()
-        .map(|d| DayActivity { date: day_label(d.day), active_customers: d.active_customers, calls: d.calls })
-        .collect();
-    let mut cohorts: Vec<Cohort> = Vec::new();
-    for (i, c) in rows.iter().enumerate() {
-        let key = iso(c.first_ms)[..10].to_string();
-        let retained = u64::from(hlq[i] > 0);
-        match cohorts.iter_mut().find(|x| x.first_seen == key) {
-            Some(x) => {
-                x.customers += 1;
-                x.retained += retained;
-            }
-            None => cohorts.push(Cohort { first_seen: key, customers: 1, retained, retention_pct: 0.0 }),
-        }
-    }
-    cohorts.sort_by(|a, b| a.first_seen.cmp(&b.first_seen));
-    cohorts.iter_mut().for_each(|c| c.retention_pct = pct(c.retained as f64, c.customers as f64));
-    let first_half: u64 = ha.iter().sum();
-    let second_half: u64 = hb.iter().sum();
-    let at_start = rows.iter().filter(|c| c.first_ms <= newcomer_after).count();
+    // Both are sorted by customer id, one row per customer.
+    let h = halves(ds, &w)?;
+    let trends = trends(rules, &w, &rows, &h);
+    let expansion = expansion(rules, &rows);
+    let tier_mismatch = tier_mismatches(rules, ds.period.billing_days(), &rows);
+    let first_half: u64 = h.first.iter().sum();
+    let second_half: u64 = h.second.iter().sum();
+    let at_start = rows.iter().filter(|c| c.first_ms <= w.newcomer_after).count();
     let summary = Summary {
         customers: rows.len() as u64,
-        new_customers: new_customers.len() as u64,
-        churned: churned.len() as u64,
-        churn_rate_pct: pct(churned.len() as f64, at_start as f64),
-        growing: growing.len() as u64,
-        declining: declining.len() as u64,
-        stable,
+        new_customers: trends.new_customers.len() as u64,
+        churned: trends.churned.len() as u64,
+        churn_rate_pct: pct(trends.churned.len() as f64, at_start as f64),
+        growing: trends.growing.len() as u64,
+        declining: trends.declining.len() as u64,
+        stable: trends.stable,
         volume_growth_pct: if first_half == 0 {
             0.0
         } else {
             pct(second_half as f64 - first_half as f64, first_half as f64)
         },
-        revenue_at_risk_monthly_usd: churned
+        revenue_at_risk_monthly_usd: trends
+            .churned
             .iter()
-            .chain(&declining)
+            .chain(&trends.declining)
             .filter_map(|c| rows.binary_search_by(|r| r.customer_id.cmp(&c.customer_id)).ok())
             .map(|i| rows[i].tier_price_usd)
             .sum(),
         expansion_monthly_usd: expansion.iter().map(|e| e.added_monthly_usd).sum(),
     };
-    let recommendations = recommend(&summary, &tier_mismatch, ds.period.days);
-    let end_ms = end;
-    let mut engagement: Vec<Engagement> = rows
+    let recommendations = recommend(rules, &summary, &tier_mismatch, ds.period.days);
+    let engagement = engagement(rules, w.end, &rows);
+    let engagement_levels =
+        EngagementLevel::ALL.iter().map(|l| (*l, engagement.iter().filter(|e| e.level == *l).count() as u64)).collect();
+    Ok(ChurnGrowth {
+        summary,
+        daily: crate::common::daily(ds)?
+            .iter()
+            .map(|d| DayActivity { date: day_label(d.day), active_customers: d.active_customers, calls: d.calls })
+            .collect(),
+        churned: trends.churned,
+        declining: trends.declining,
+        growing: trends.growing,
+        new_customers: trends.new_customers,
+        expansion,
+        tier_mismatch,
+        cohorts: cohorts(&rows, &h),
+        engagement,
+        engagement_levels,
+        feature_adoption: feature_adoption(&rows),
+        recommendations,
+        rules_applied: ds.rules.applied(AnalysisId::ChurnGrowth.as_str()),
+    })
+}
+
+/// Every customer sorted into churned, new, declining, growing or stable (in that order of precedence).
+struct Trends {
+    churned: Vec<CustomerChange>,
+    new_customers: Vec<CustomerChange>,
+    declining: Vec<CustomerChange>,
+    growing: Vec<CustomerChange>,
+    stable: u64,
+}
+
+fn trends(r: &rules::ChurnGrowth, w: &Windows, rows: &[CustomerRow], h: &Halves) -> Trends {
+    let mut t = Trends { churned: vec![], new_customers: vec![], declining: vec![], growing: vec![], stable: 0 };
+    for (i, c) in rows.iter().enumerate() {
+        let (a, b) = (h.first[i], h.second[i]);
+        let change = CustomerChange {
+            customer_id: c.customer_id.clone(),
+            subscription_tier: c.subscription_tier.clone(),
+            first_seen: iso(c.first_ms),
+            last_seen: iso(c.last_ms),
+            calls_first_half: a,
+            calls_second_half: b,
+            growth_pct: if a == 0 { 0.0 } else { pct(b as f64 - a as f64, a as f64) },
+        };
+        if w.end - c.last_ms > w.silence && c.calls >= r.churn_min_calls {
+            t.churned.push(change);
+        } else if c.first_ms > w.newcomer_after {
+            t.new_customers.push(change);
+        } else if a >= r.trend_min_calls && change.growth_pct < -r.trend_change_pct {
+            t.declining.push(change);
+        } else if a >= r.trend_min_calls && change.growth_pct > r.trend_change_pct {
+            t.growing.push(change);
+        } else {
+            t.stable += 1;
+        }
+    }
+    t.declining.sort_by(|a, b| a.growth_pct.total_cmp(&b.growth_pct));
+    t.growing.sort_by(|a, b| b.growth_pct.total_cmp(&a.growth_pct));
+    t
+}
+
+/// Customers spending most of their plan on AI, with the next plan up (the core crate's ladder and list
+/// prices), closest to their limit first.
+fn expansion(r: &rules::ChurnGrowth, rows: &[CustomerRow]) -> Vec<Expansion> {
+    let mut out: Vec<Expansion> = rows
+        .iter()
+        .filter_map(|c| {
+            let share = pct(c.cost_usd, c.revenue_usd);
+            let next = c.subscription_tier.parse::<Tier>().ok()?.next()?;
+            (share > r.expansion_cost_share_pct && c.revenue_usd > 0.0).then(|| Expansion {
+                customer_id: c.customer_id.clone(),
+                subscription_tier: c.subscription_tier.clone(),
+                cost_to_revenue_pct: share,
+                suggested_tier: next.as_str().to_string(),
+                added_monthly_usd: f64::from(next.monthly_price_usd()) - c.tier_price_usd,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| b.cost_to_revenue_pct.total_cmp(&a.cost_to_revenue_pct));
+    out
+}
+
+/// Top-tier customers who barely call and bottom-tier customers who call a lot.
+fn tier_mismatches(r: &rules::ChurnGrowth, days: f64, rows: &[CustomerRow]) -> Vec<Mismatch> {
+    let (top, bottom) = (Tier::Enterprise.as_str(), Tier::Starter.as_str());
+    rows.iter()
+        .filter_map(|c| {
+            let per_day = c.calls as f64 / days;
+            let (kind, issue) = if c.subscription_tier == top && per_day < r.oversubscribed_max_calls_per_day {
+                (
+                    MismatchKind::Oversubscribed,
+                    format!("oversubscribed: {top} plan, under {} calls a day", r.oversubscribed_max_calls_per_day),
+                )
+            } else if c.subscription_tier == bottom && per_day > r.undersubscribed_min_calls_per_day {
+                (
+                    MismatchKind::Undersubscribed,
+                    format!("undersubscribed: {bottom} plan, over {} calls a day", r.undersubscribed_min_calls_per_day),
+                )
+            } else {
+                return None;
+            };
+            Some(Mismatch {
+                customer_id: c.customer_id.clone(),
+                subscription_tier: c.subscription_tier.clone(),
+                calls_per_day: per_day,
+                kind,
+                issue,
+            })
+        })
+        .collect()
+}
+
+/// Customers by first-seen day, with how many are still active at the end.
+fn cohorts(rows: &[CustomerRow], h: &Halves) -> Vec<Cohort> {
+    let mut out: Vec<Cohort> = Vec::new();
+    for (i, c) in rows.iter().enumerate() {
+        let key = day_label(c.first_ms.div_euclid(86_400_000));
+        let retained = u64::from(h.recent[i] > 0);
+        match out.iter_mut().find(|x| x.first_seen == key) {
+            Some(x) => {
+                x.customers += 1;
+                x.retained += retained;
+            }
+            None => out.push(Cohort { first_seen: key, customers: 1, retained, retention_pct: 0.0 }),
+        }
+    }
+    out.sort_by(|a, b| a.first_seen.cmp(&b.first_seen));
+    out.iter_mut().for_each(|c| c.retention_pct = pct(c.retained as f64, c.customers as f64));
+    out
+}
+
+/// Every customer's engagement, highest first.
+fn engagement(r: &rules::ChurnGrowth, end_ms: i64, rows: &[CustomerRow]) -> Vec<Engagement> {
+    let mut out: Vec<Engagement> = rows
         .iter()
         .map(|c| {
             let days = (end_ms - c.first_ms) as f64 / 86_400_000.0;
-            let (score, calls_per_day, monthly_spend_usd) = engagement_score(c.calls, days, c.features, c.cost_usd);
+            let (score, calls_per_day, monthly_spend_usd) = engagement_score(r, c.calls, days, c.features, c.cost_usd);
             Engagement {
                 customer_id: c.customer_id.clone(),
                 subscription_tier: c.subscription_tier.clone(),
@@ -260,53 +254,44 @@ pub fn analyze(ds: &Dataset) -> Result<ChurnGrowth> {
                 features: c.features,
                 monthly_spend_usd,
                 score,
-                level: if score >= 70.0 {
-                    "high"
-                } else if score >= 40.0 {
-                    "medium"
+                level: if score >= r.engagement_high {
+                    EngagementLevel::High
+                } else if score >= r.engagement_medium {
+                    EngagementLevel::Medium
                 } else {
-                    "low"
+                    EngagementLevel::Low
                 },
             }
         })
         .collect();
-    engagement.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.customer_id.cmp(&b.customer_id)));
-    let engagement_levels = ["high", "medium", "low"]
-        .iter()
-        .map(|l| (l.to_string(), engagement.iter().filter(|e| e.level == *l).count() as u64))
-        .collect();
+    out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.customer_id.cmp(&b.customer_id)));
+    out
+}
+
+/// How many features customers use.
+fn feature_adoption(rows: &[CustomerRow]) -> FeatureAdoption {
     let mut histogram: Vec<(u64, u64)> = Vec::new();
-    for c in rows.iter() {
+    for c in rows {
         match histogram.iter_mut().find(|h| h.0 == c.features) {
             Some(h) => h.1 += 1,
             None => histogram.push((c.features, 1)),
         }
     }
     histogram.sort();
-    let feature_adoption = FeatureAdoption {
+    FeatureAdoption {
         avg_features: ratio(rows.iter().map(|c| c.features as f64).sum(), rows.len() as f64),
         single_feature_pct: pct(rows.iter().filter(|c| c.features == 1).count() as f64, rows.len() as f64),
         histogram,
-    };
-    Ok(ChurnGrowth {
-        summary,
-        daily,
-        churned,
-        declining,
-        growing,
-        new_customers,
-        expansion,
-        tier_mismatch,
-        cohorts,
-        engagement,
-        engagement_levels,
-        feature_adoption,
-        recommendations,
-    })
+    }
 }
 
 /// The churn and growth rules.
-pub fn recommend(s: &Summary, mismatches: &[Mismatch], period_days: f64) -> Vec<Recommendation> {
+pub fn recommend(
+    r: &rules::ChurnGrowth,
+    s: &Summary,
+    mismatches: &[Mismatch],
+    period_days: f64,
+) -> Vec<Recommendation> {
     let mut out = Vec::new();
     if s.churned > 0 {
         out.push(Recommendation::new(
@@ -323,8 +308,8 @@ pub fn recommend(s: &Summary, mismatches: &[Mismatch], period_days: f64) -> Vec<
             "declining_usage",
             Severity::Warning,
             format!(
-                "{} customers made over 20% fewer calls in the second half of the {:.1} days.",
-                s.declining, period_days
+                "{} customers made over {}% fewer calls in the second half of the {:.1} days.",
+                s.declining, r.trend_change_pct, period_days
             ),
         ));
     }
@@ -343,18 +328,22 @@ pub fn recommend(s: &Summary, mismatches: &[Mismatch], period_days: f64) -> Vec<
             "expansion",
             Severity::Info,
             format!(
-                "Customers spending over 80% of their plan on AI could move up a tier: +${:.0} a month.",
-                s.expansion_monthly_usd
+                "Customers spending over {}% of their plan on AI could move up a tier: +${:.0} a month.",
+                r.expansion_cost_share_pct, s.expansion_monthly_usd
             ),
         ));
     }
-    let under = mismatches.iter().filter(|m| m.issue.starts_with("under")).count();
+    let under = mismatches.iter().filter(|m| m.kind == MismatchKind::Undersubscribed).count();
     let over = mismatches.len() - under;
     if !mismatches.is_empty() {
         out.push(Recommendation::new(
             "tier_mismatch",
             Severity::Info,
-            format!("{under} customers outgrew the starter plan and {over} enterprise customers barely use theirs."),
+            format!(
+                "{under} customers outgrew the {} plan and {over} {} customers barely use theirs.",
+                Tier::Starter,
+                Tier::Enterprise
+            ),
         ));
     }
     out

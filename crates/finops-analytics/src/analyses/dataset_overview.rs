@@ -1,81 +1,15 @@
 //! Dataset Overview: what the data holds, how it is distributed, and its quality.
 use std::collections::HashMap;
 
+use finops_core::rules;
 use finops_core::units::thousands;
-use serde::Serialize;
+pub use finops_results::dataset_overview::*;
+use finops_results::{AnalysisId, Recommendation, Severity};
 
-use super::{Recommendation, Severity};
 use crate::common::{
     LATENCY_SAMPLE, Metrics, day_label, distinct_counts, group_metrics, iso, pct, ratio, total_metrics,
 };
 use crate::engine::{Dataset, Result};
-use crate::load::LoadReport;
-
-#[derive(Debug, Clone, Serialize)]
-pub struct DatasetOverview {
-    pub load: LoadReport,
-    pub summary: Metrics,
-    pub scale: Scale,
-    pub temporal: Temporal,
-    pub distributions: Vec<Distribution>,
-    pub quality: Quality,
-    pub recommendations: Vec<Recommendation>,
-}
-
-/// Distinct customers, organizations, products, features, providers and models.
-pub type Scale = crate::common::DistinctCounts;
-
-#[derive(Debug, Clone, Serialize, Default)]
-pub struct Temporal {
-    pub start: Option<String>,
-    pub end: Option<String>,
-    pub duration_hours: f64,
-    pub description: String,
-    /// Calls and cost per UTC day.
-    pub daily: Vec<DayPoint>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct DayPoint {
-    pub date: String,
-    pub calls: u64,
-    pub cost_usd: f64,
-}
-
-/// Share of calls (and their cost) by one dimension.
-#[derive(Debug, Clone, Serialize)]
-pub struct Distribution {
-    pub dimension: &'static str,
-    pub values: Vec<Share>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Share {
-    pub value: String,
-    pub calls: u64,
-    pub pct_calls: f64,
-    pub cost_usd: f64,
-    pub pct_cost: f64,
-    pub avg_latency_ms: f64,
-}
-
-#[derive(Debug, Clone, Serialize, Default)]
-pub struct Quality {
-    pub success: u64,
-    pub errors: u64,
-    pub success_pct: f64,
-    /// Calls per status and error type.
-    pub by_status: Vec<StatusCount>,
-    pub bad_rows_skipped: u64,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct StatusCount {
-    pub status: String,
-    pub error_type: String,
-    pub calls: u64,
-    pub pct: f64,
-}
 
 /// The distributions over columns outside the shared cube (the others come from [`group_metrics`],
 /// which rolls them up from the cube): a few values each, summed up from one scan.
@@ -128,7 +62,7 @@ pub fn analyze(ds: &Dataset) -> Result<DatasetOverview> {
                 avg_latency_ms,
             })
             .collect();
-        distributions.push(Distribution { dimension: name, values });
+        distributions.push(Distribution { dimension: name.to_string(), values });
     }
     let daily = crate::common::daily(ds)?
         .iter()
@@ -162,8 +96,17 @@ pub fn analyze(ds: &Dataset) -> Result<DatasetOverview> {
         by_status,
         bad_rows_skipped: ds.load.bad_rows,
     };
-    let recommendations = recommend(&summary, &distributions, &quality);
-    Ok(DatasetOverview { load: ds.load.clone(), summary, scale, temporal, distributions, quality, recommendations })
+    let recommendations = recommend(&ds.rules.dataset_overview, &summary, &distributions, &quality);
+    Ok(DatasetOverview {
+        load: ds.load.clone(),
+        summary,
+        scale,
+        temporal,
+        distributions,
+        quality,
+        recommendations,
+        rules_applied: ds.rules.applied(AnalysisId::DatasetOverview.as_str()),
+    })
 }
 
 /// One value of a distribution: (value, calls, cost, average latency of the latency sample).
@@ -207,14 +150,19 @@ fn top<'a>(d: &'a [Distribution], dim: &str) -> Option<&'a Share> {
     d.iter().find(|x| x.dimension == dim).and_then(|x| x.values.first())
 }
 
-/// The overview's rules (thresholds from the seed, plus data quality).
-pub fn recommend(summary: &Metrics, d: &[Distribution], q: &Quality) -> Vec<Recommendation> {
+/// The overview's rules: concentration, regional balance, cost per call and data quality.
+pub fn recommend(
+    r: &rules::DatasetOverview,
+    summary: &Metrics,
+    d: &[Distribution],
+    q: &Quality,
+) -> Vec<Recommendation> {
     let mut out = Vec::new();
     if summary.calls == 0 {
         out.push(Recommendation::new("empty", Severity::Info, "The dataset has no calls; nothing to analyze yet."));
         return out;
     }
-    if let Some(p) = top(d, "provider").filter(|p| p.pct_calls > 60.0) {
+    if let Some(p) = top(d, "provider").filter(|p| p.pct_calls > r.provider_share_pct) {
         out.push(Recommendation::new(
             "provider_concentration",
             Severity::Warning,
@@ -224,12 +172,12 @@ pub fn recommend(summary: &Metrics, d: &[Distribution], q: &Quality) -> Vec<Reco
             ),
         ));
     }
-    if let Some(r) = d.iter().find(|x| x.dimension == "region") {
-        let known: Vec<&Share> = r.values.iter().filter(|s| s.value != "unknown").collect();
+    if let Some(regions) = d.iter().find(|x| x.dimension == "region") {
+        let known: Vec<&Share> = regions.values.iter().filter(|s| s.value != "unknown").collect();
         if known.len() > 1 {
             let max = known.iter().map(|s| s.pct_calls).fold(f64::MIN, f64::max);
             let min = known.iter().map(|s| s.pct_calls).fold(f64::MAX, f64::min);
-            if max - min > 20.0 {
+            if max - min > r.region_spread_points {
                 out.push(Recommendation::new(
                     "region_imbalance",
                     Severity::Info,
@@ -240,24 +188,24 @@ pub fn recommend(summary: &Metrics, d: &[Distribution], q: &Quality) -> Vec<Reco
             }
         }
     }
-    if summary.avg_cost_per_call > 0.01 {
+    if summary.avg_cost_per_call > r.cost_per_call_usd {
         out.push(Recommendation::new(
             "high_cost_per_call",
             Severity::Warning,
             format!(
-                "Average cost per call is ${:.4}, above $0.01: check which models and features drive it.",
-                summary.avg_cost_per_call
+                "Average cost per call is ${:.4}, above ${}: check which models and features drive it.",
+                summary.avg_cost_per_call, r.cost_per_call_usd
             ),
         ));
     }
-    if let Some(f) = top(d, "feature").filter(|f| f.pct_calls > 40.0) {
+    if let Some(f) = top(d, "feature").filter(|f| f.pct_calls > r.feature_share_pct) {
         out.push(Recommendation::new(
             "feature_concentration",
             Severity::Info,
             format!("Feature `{}` accounts for {:.1}% of calls.", f.value, f.pct_calls),
         ));
     }
-    if q.success_pct < 98.0 {
+    if q.success_pct < r.min_success_pct {
         out.push(Recommendation::new(
             "error_rate",
             Severity::Warning,

@@ -1,69 +1,55 @@
 //! Geographic & Latency: load and latency by serving region, region x model latency, each region's
 //! busiest UTC hour, and the fastest region per model.
-use serde::Serialize;
+use finops_core::rules;
+use finops_results::common::Group;
+pub use finops_results::geographic_latency::*;
+use finops_results::{AnalysisId, Recommendation, Severity};
 
-use super::{Recommendation, Severity};
-use crate::common::{Group, HOUR, MODEL, group_metrics, pct, percentiles_of, ratio, total_metrics};
+use crate::common::{HOUR, MODEL, group_metrics, pct, percentiles_of, ratio, total_metrics};
 use crate::engine::{Dataset, Result};
 
 const OK: &str = crate::common::LATENCY_SAMPLE;
 
-#[derive(Debug, Clone, Serialize)]
-pub struct Geographic {
-    pub summary: Summary,
-    pub by_region: Vec<RegionRow>,
-    pub heatmap: Vec<Group>,
-    pub provider_by_region: Vec<Group>,
-    pub peak_hours: Vec<PeakHour>,
-    pub routing: Vec<Route>,
-    pub recommendations: Vec<Recommendation>,
-}
-
-#[derive(Debug, Clone, Serialize, Default)]
-pub struct Summary {
-    pub regions: u64,
-    pub calls: u64,
-    pub p50_latency_ms: f64,
-    pub p95_latency_ms: f64,
-    pub busiest_region: Option<String>,
-    pub quietest_region: Option<String>,
-    /// Quietest / busiest region calls, in percent (100 = perfectly balanced).
-    pub balance_pct: f64,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct RegionRow {
-    pub region: String,
-    pub calls: u64,
-    pub pct_calls: f64,
-    pub cost_usd: f64,
-    pub p50_latency_ms: f64,
-    pub p95_latency_ms: f64,
-    pub p99_latency_ms: f64,
-    pub ttft_p50_ms: f64,
-    pub error_rate_pct: f64,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct PeakHour {
-    pub region: String,
-    pub busiest_utc_hour: u32,
-    pub calls_in_peak_hour: u64,
-    /// Calls per UTC hour of day, summed over the period.
-    pub by_hour: Vec<u64>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Route {
-    pub model: String,
-    pub fastest_region: String,
-    pub fastest_p50_ms: f64,
-    pub overall_p50_ms: f64,
-    pub gain_pct: f64,
-}
-
 pub fn analyze(ds: &Dataset) -> Result<Geographic> {
+    let rules = &ds.rules.geographic_latency;
     let overall = total_metrics(ds, OK)?;
+    let by_region = regions(ds)?;
+    let heatmap: Vec<Group> = group_metrics(ds, &["region", MODEL], OK)?
+        .into_iter()
+        .filter(|g| g.metrics.calls >= rules.heatmap_min_calls)
+        .collect();
+    let provider_by_region = group_metrics(ds, &["region", "provider"], "true")?;
+    let peak_hours = peak_hours(ds, &by_region)?;
+    let routing = routing(ds, rules, &heatmap)?;
+    let busiest = by_region.first();
+    let quietest = by_region.last();
+    let summary = Summary {
+        regions: by_region.len() as u64,
+        calls: by_region.iter().map(|r| r.calls).sum(),
+        p50_latency_ms: overall.p50_latency_ms,
+        p95_latency_ms: overall.p95_latency_ms,
+        busiest_region: busiest.map(|r| r.region.clone()),
+        quietest_region: quietest.map(|r| r.region.clone()),
+        balance_pct: match (busiest, quietest) {
+            (Some(b), Some(q)) => pct(q.calls as f64, b.calls as f64),
+            _ => 0.0,
+        },
+    };
+    let recommendations = recommend(rules, &summary, &by_region, &routing);
+    Ok(Geographic {
+        summary,
+        by_region,
+        heatmap,
+        provider_by_region,
+        peak_hours,
+        routing,
+        recommendations,
+        rules_applied: ds.rules.applied(AnalysisId::GeographicLatency.as_str()),
+    })
+}
+
+/// Calls, cost, latency and errors per region, busiest first.
+fn regions(ds: &Dataset) -> Result<Vec<RegionRow>> {
     let all = group_metrics(ds, &["region"], "true")?;
     let lat = group_metrics(ds, &["region"], OK)?;
     let t = ds.sql(&format!(
@@ -90,12 +76,14 @@ pub fn analyze(ds: &Dataset) -> Result<Geographic> {
         })
         .collect();
     by_region.sort_by_key(|r| std::cmp::Reverse(r.calls));
-    let heatmap: Vec<Group> =
-        group_metrics(ds, &["region", MODEL], OK)?.into_iter().filter(|g| g.metrics.calls >= 10).collect();
-    let provider_by_region = group_metrics(ds, &["region", "provider"], "true")?;
+    Ok(by_region)
+}
+
+/// Calls per UTC hour of day for each region, with its busiest hour.
+fn peak_hours(ds: &Dataset, by_region: &[RegionRow]) -> Result<Vec<PeakHour>> {
     let h = ds.sql(&format!("SELECT region, {HOUR} % 24 AS h, count(*) AS n FROM calls GROUP BY region, h"))?;
     let (hr, hh, hn) = (h.str("region")?, h.i64("h")?, h.u64("n")?);
-    let peak_hours = by_region
+    Ok(by_region
         .iter()
         .map(|r| {
             let mut by_hour = vec![0u64; 24];
@@ -108,14 +96,18 @@ pub fn analyze(ds: &Dataset) -> Result<Geographic> {
                 by_hour.iter().enumerate().max_by_key(|(_, n)| **n).map(|(h, n)| (h as u32, *n)).unwrap_or((0, 0));
             PeakHour { region: r.region.clone(), busiest_utc_hour: busiest, calls_in_peak_hour: n, by_hour }
         })
-        .collect();
+        .collect())
+}
+
+/// Each model's fastest region (with enough calls there) against its overall p50, biggest gain first.
+fn routing(ds: &Dataset, rules: &rules::GeographicLatency, heatmap: &[Group]) -> Result<Vec<Route>> {
     let per_model = group_metrics(ds, &[MODEL], OK)?;
     let mut routing: Vec<Route> = per_model
         .iter()
         .filter_map(|m| {
             let best = heatmap
                 .iter()
-                .filter(|g| g.key[1] == m.key[0] && g.metrics.calls >= 20)
+                .filter(|g| g.key[1] == m.key[0] && g.metrics.calls >= rules.routing_min_calls)
                 .min_by(|a, b| a.metrics.p50_latency_ms.total_cmp(&b.metrics.p50_latency_ms))?;
             Some(Route {
                 model: m.key[0].clone(),
@@ -127,28 +119,18 @@ pub fn analyze(ds: &Dataset) -> Result<Geographic> {
         })
         .collect();
     routing.sort_by(|a, b| b.gain_pct.total_cmp(&a.gain_pct));
-    let busiest = by_region.first();
-    let quietest = by_region.last();
-    let summary = Summary {
-        regions: by_region.len() as u64,
-        calls: total_calls,
-        p50_latency_ms: overall.p50_latency_ms,
-        p95_latency_ms: overall.p95_latency_ms,
-        busiest_region: busiest.map(|r| r.region.clone()),
-        quietest_region: quietest.map(|r| r.region.clone()),
-        balance_pct: match (busiest, quietest) {
-            (Some(b), Some(q)) => pct(q.calls as f64, b.calls as f64),
-            _ => 0.0,
-        },
-    };
-    let recommendations = recommend(&summary, &by_region, &routing);
-    Ok(Geographic { summary, by_region, heatmap, provider_by_region, peak_hours, routing, recommendations })
+    Ok(routing)
 }
 
 /// The geographic rules.
-pub fn recommend(s: &Summary, regions: &[RegionRow], routing: &[Route]) -> Vec<Recommendation> {
+pub fn recommend(
+    r: &rules::GeographicLatency,
+    s: &Summary,
+    regions: &[RegionRow],
+    routing: &[Route],
+) -> Vec<Recommendation> {
     let mut out = Vec::new();
-    if regions.len() > 1 && s.balance_pct < 50.0 {
+    if regions.len() > 1 && s.balance_pct < r.imbalance_balance_pct {
         out.push(Recommendation::new(
             "region_imbalance",
             Severity::Info,
@@ -160,28 +142,30 @@ pub fn recommend(s: &Summary, regions: &[RegionRow], routing: &[Route]) -> Vec<R
             ),
         ));
     }
-    for r in
-        regions.iter().filter(|r| s.p95_latency_ms > 0.0 && r.p95_latency_ms > 1.2 * s.p95_latency_ms && r.calls >= 100)
-    {
+    for region in regions.iter().filter(|x| {
+        s.p95_latency_ms > 0.0
+            && x.p95_latency_ms > r.slow_region_ratio * s.p95_latency_ms
+            && x.calls >= r.slow_region_min_calls
+    }) {
         out.push(Recommendation::new(
             "slow_region",
             Severity::Warning,
             format!(
                 "{} has a p95 latency of {:.0} ms, {:.0}% above the overall {:.0} ms.",
-                r.region,
-                r.p95_latency_ms,
-                pct(r.p95_latency_ms - s.p95_latency_ms, s.p95_latency_ms),
+                region.region,
+                region.p95_latency_ms,
+                pct(region.p95_latency_ms - s.p95_latency_ms, s.p95_latency_ms),
                 s.p95_latency_ms
             ),
         ));
     }
-    if let Some(r) = routing.first().filter(|r| r.gain_pct > 10.0) {
+    if let Some(route) = routing.first().filter(|x| x.gain_pct > r.routing_gain_pct) {
         out.push(Recommendation::new(
             "routing",
             Severity::Info,
             format!(
                 "{} answers {:.0}% faster from {} (p50 {:.0} ms vs {:.0} ms overall).",
-                r.model, r.gain_pct, r.fastest_region, r.fastest_p50_ms, r.overall_p50_ms
+                route.model, route.gain_pct, route.fastest_region, route.fastest_p50_ms, route.overall_p50_ms
             ),
         ));
     }

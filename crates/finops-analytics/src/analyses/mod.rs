@@ -1,6 +1,7 @@
-//! The analyses, one module each, and their registry. Adding an analysis: one module with an
-//! `analyze(&Dataset) -> Result<T>` (T: Serialize) and one line in [`REGISTRY`].
-use serde::Serialize;
+//! The analyses, one module each, and the runner. The analyses' ids, titles and result types are
+//! declared once in `finops_results`; adding an analysis is a module here with
+//! `analyze(&Dataset) -> Result<T>`, its result type there, and one arm in [`run`].
+use finops_results::{AnalysisId, AnalysisResult};
 
 use crate::engine::{AnalyticsError, Dataset, Result};
 
@@ -18,156 +19,39 @@ pub mod realtime;
 pub mod token_economics;
 pub mod understanding;
 
-/// How urgent a recommendation is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Severity {
-    Critical,
-    Warning,
-    Info,
-    Success,
-}
+pub use finops_results::{Recommendation, Severity};
 
-/// A recommendation: which rule fired, how urgent, and a sentence built from the data.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Recommendation {
-    pub rule: &'static str,
-    pub severity: Severity,
-    pub message: String,
-}
-
-impl Recommendation {
-    pub fn new(rule: &'static str, severity: Severity, message: impl Into<String>) -> Recommendation {
-        Recommendation { rule, severity, message: message.into() }
-    }
-}
-
-/// One entry of the registry.
-pub struct AnalysisInfo {
-    /// Stable id (the JSON and HTML file name): `understanding`.
-    pub id: &'static str,
-    pub title: &'static str,
-    /// Index category: `core`, `finops`, `revenue` or `advanced`.
-    pub category: &'static str,
-    pub description: &'static str,
-    pub run: fn(&Dataset) -> Result<serde_json::Value>,
-}
-
-fn json<T: Serialize>(r: Result<T>) -> Result<serde_json::Value> {
-    let mut v = serde_json::to_value(r?).map_err(|e| AnalyticsError::Query(format!("serialising the result: {e}")))?;
-    positive_zeros(&mut v);
-    Ok(v)
-}
-
-/// Turns every -0.0 into 0.0. Rust's float `sum()` of nothing is -0.0, and a few products and
-/// differences of zeros are too; a report should never show "-$0.00" or "-0".
-fn positive_zeros(v: &mut serde_json::Value) {
-    match v {
-        serde_json::Value::Number(n) if n.as_f64() == Some(0.0) && n.is_f64() => *v = serde_json::Value::from(0.0),
-        serde_json::Value::Array(items) => items.iter_mut().for_each(positive_zeros),
-        serde_json::Value::Object(fields) => fields.values_mut().for_each(positive_zeros),
-        _ => {}
-    }
-}
-
-/// Every analysis, in report order.
-pub const REGISTRY: &[AnalysisInfo] = &[
-    AnalysisInfo {
-        id: "dataset_overview",
-        title: "Dataset Overview",
-        category: "core",
-        description: "What the data holds: files, volume, period, distributions and data quality.",
-        run: |ds| json(dataset_overview::analyze(ds)),
-    },
-    AnalysisInfo {
-        id: "understanding",
-        title: "Understanding Usage & Cost",
-        category: "core",
-        description: "Cost allocation by provider, model, customer, feature and organization; daily trend and 30-day forecast.",
-        run: |ds| json(understanding::analyze(ds)),
-    },
-    AnalysisInfo {
-        id: "performance",
-        title: "Performance Tracking",
-        category: "core",
-        description: "Latency percentiles, time to first token, throughput, SLA compliance and the best model per task.",
-        run: |ds| json(performance::analyze(ds)),
-    },
-    AnalysisInfo {
-        id: "realtime",
-        title: "Real-Time Decision Making",
-        category: "finops",
-        description: "Cost anomalies against each organization's, model's and feature's own baseline; budget risk; error spikes.",
-        run: |ds| json(realtime::analyze(ds)),
-    },
-    AnalysisInfo {
-        id: "optimization",
-        title: "Rate Optimization",
-        category: "finops",
-        description: "Savings from cheaper sibling models, the batch API and prompt caching at catalog prices; commitment what-ifs.",
-        run: |ds| json(optimization::analyze(ds)),
-    },
-    AnalysisInfo {
-        id: "alignment",
-        title: "Organizational Alignment",
-        category: "finops",
-        description: "Cost by organization, product and feature; chargeback and showback; efficiency gaps between tenants.",
-        run: |ds| json(alignment::analyze(ds)),
-    },
-    AnalysisInfo {
-        id: "profitability",
-        title: "Customer Profitability",
-        category: "revenue",
-        description: "Plan revenue prorated to the period against AI cost, per customer and tier.",
-        run: |ds| json(profitability::analyze(ds)),
-    },
-    AnalysisInfo {
-        id: "pricing",
-        title: "Pricing Strategy",
-        category: "revenue",
-        description: "Flat plans against tiered-with-overage, pure usage and hybrid pricing, replayed on actual usage.",
-        run: |ds| json(pricing::analyze(ds)),
-    },
-    AnalysisInfo {
-        id: "features",
-        title: "Feature Economics",
-        category: "revenue",
-        description: "Cost, adoption and growth per feature; investment quadrants; bundles; launches with their adoption curve.",
-        run: |ds| json(features::analyze(ds)),
-    },
-    AnalysisInfo {
-        id: "token_economics",
-        title: "Token Economics",
-        category: "advanced",
-        description: "Input, cached, output and reasoning tokens; input/output balance; wasteful call patterns.",
-        run: |ds| json(token_economics::analyze(ds)),
-    },
-    AnalysisInfo {
-        id: "geographic_latency",
-        title: "Geographic & Latency",
-        category: "advanced",
-        description: "Load and latency by region, region x model latency, each region's busiest UTC hour, fastest region per model.",
-        run: |ds| json(geographic_latency::analyze(ds)),
-    },
-    AnalysisInfo {
-        id: "churn_growth",
-        title: "Churn & Growth",
-        category: "advanced",
-        description: "New, growing, declining and churned customers; expansion candidates; plan mismatches; cohorts and retention.",
-        run: |ds| json(churn_growth::analyze(ds)),
-    },
-    AnalysisInfo {
-        id: "abuse_detection",
-        title: "Abuse Detection",
-        category: "advanced",
-        description: "Usage spikes, minute bursts, rate-limit hammering, cost spikes, night-time automation and plan abuse per customer.",
-        run: |ds| json(abuse_detection::analyze(ds)),
-    },
-];
-
-/// Finds an analysis by id.
-pub fn find(id: &str) -> Result<&'static AnalysisInfo> {
-    REGISTRY.iter().find(|a| a.id == id).ok_or_else(|| AnalyticsError::UnknownAnalysis(id.to_string()))
+/// Runs one analysis. The result has no negative zeros (see
+/// [`AnalysisResult::without_negative_zeros`]).
+///
+/// ```no_run
+/// # fn main() -> Result<(), finops_analytics::AnalyticsError> {
+/// use finops_analytics::{Dataset, analyses::run};
+/// use finops_results::{AnalysisId, AnalysisResult};
+/// let ds = Dataset::open(&["data/simulated_calls.csv".into()], Default::default())?;
+/// if let AnalysisResult::Profitability(p) = run(AnalysisId::Profitability, &ds)? {
+///     println!("margin {:.1}%", p.summary.margin_pct);
+/// }
+/// # Ok(())
+/// # }
+/// ```
+pub fn run(id: AnalysisId, ds: &Dataset) -> Result<AnalysisResult> {
+    let result: AnalysisResult = match id {
+        AnalysisId::DatasetOverview => dataset_overview::analyze(ds)?.into(),
+        AnalysisId::Understanding => understanding::analyze(ds)?.into(),
+        AnalysisId::Performance => performance::analyze(ds)?.into(),
+        AnalysisId::Realtime => realtime::analyze(ds)?.into(),
+        AnalysisId::Optimization => optimization::analyze(ds)?.into(),
+        AnalysisId::Alignment => alignment::analyze(ds)?.into(),
+        AnalysisId::Profitability => profitability::analyze(ds)?.into(),
+        AnalysisId::Pricing => pricing::analyze(ds)?.into(),
+        AnalysisId::Features => features::analyze(ds)?.into(),
+        AnalysisId::TokenEconomics => token_economics::analyze(ds)?.into(),
+        AnalysisId::GeographicLatency => geographic_latency::analyze(ds)?.into(),
+        AnalysisId::ChurnGrowth => churn_growth::analyze(ds)?.into(),
+        AnalysisId::AbuseDetection => abuse_detection::analyze(ds)?.into(),
+    };
+    result.without_negative_zeros().map_err(|source| AnalyticsError::Encode { id, source })
 }
 
 /// Runs `chosen` on up to `threads` worker threads (DataFusion parallelises each query too, but most
@@ -176,20 +60,20 @@ pub fn find(id: &str) -> Result<&'static AnalysisInfo> {
 ///
 /// ```no_run
 /// # fn main() -> Result<(), finops_analytics::AnalyticsError> {
-/// use finops_analytics::analyses::{REGISTRY, run_concurrently};
+/// use finops_analytics::analyses::run_concurrently;
+/// use finops_results::AnalysisId;
 /// let ds = finops_analytics::Dataset::open(&["data/simulated_calls.csv".into()], Default::default())?;
-/// let chosen: Vec<_> = REGISTRY.iter().collect();
-/// run_concurrently(&ds, &chosen, 2, |info, result, took| {
-///     println!("{} in {:?}: {}", info.id, took, result.is_ok());
+/// run_concurrently(&ds, &AnalysisId::ALL, 2, |id, result, took| {
+///     println!("{id} in {:?}: {}", took, result.is_ok());
 /// });
 /// # Ok(())
 /// # }
 /// ```
-pub fn run_concurrently<'a>(
+pub fn run_concurrently(
     ds: &Dataset,
-    chosen: &[&'a AnalysisInfo],
+    chosen: &[AnalysisId],
     threads: usize,
-    mut done: impl FnMut(&'a AnalysisInfo, Result<serde_json::Value>, std::time::Duration),
+    mut done: impl FnMut(AnalysisId, Result<AnalysisResult>, std::time::Duration),
 ) {
     use std::sync::atomic::{AtomicUsize, Ordering};
     let next = AtomicUsize::new(0);
@@ -198,18 +82,18 @@ pub fn run_concurrently<'a>(
         for _ in 0..threads.clamp(1, chosen.len().max(1)) {
             let (tx, next) = (tx.clone(), &next);
             scope.spawn(move || {
-                while let Some(&info) = chosen.get(next.fetch_add(1, Ordering::Relaxed)) {
+                while let Some(&id) = chosen.get(next.fetch_add(1, Ordering::Relaxed)) {
                     let started = std::time::Instant::now();
-                    let result = (info.run)(ds);
-                    if tx.send((info, result, started.elapsed())).is_err() {
+                    let result = run(id, ds);
+                    if tx.send((id, result, started.elapsed())).is_err() {
                         return;
                     }
                 }
             });
         }
         drop(tx);
-        for (info, result, took) in rx {
-            done(info, result, took);
+        for (id, result, took) in rx {
+            done(id, result, took);
         }
     });
 }

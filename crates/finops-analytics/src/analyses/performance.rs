@@ -1,94 +1,16 @@
 //! Performance Tracking: latency percentiles, time to first token, throughput, SLA compliance, and the
 //! best model per task. Latency statistics use successful standard-tier calls (batch jobs take minutes
 //! by design; failed calls end early).
-use serde::Serialize;
+use finops_core::rules;
+pub use finops_results::performance::*;
+use finops_results::{AnalysisId, Recommendation, Severity};
 
-use super::{Recommendation, Severity};
-use crate::common::{
-    Group, HOUR, MODEL, Metrics, group_metrics, hour_label, pct, percentiles_of, ratio, total_metrics,
-};
-use crate::engine::{Dataset, Result};
+use crate::common::{Group, HOUR, MODEL, group_metrics, hour_label, pct, percentiles_of, ratio, total_metrics};
+use crate::engine::{Dataset, Result, Table};
 
-/// The SLA: time to first token within 2,000 ms (the seed's threshold, applied where users feel it).
-pub const SLA_TTFT_MS: f64 = 2000.0;
 const OK: &str = crate::common::LATENCY_SAMPLE;
 
-#[derive(Debug, Clone, Serialize)]
-pub struct Performance {
-    pub summary: Summary,
-    pub by_model: Vec<ModelPerformance>,
-    pub latency_buckets: Vec<Bucket>,
-    pub sla: Sla,
-    pub hourly: Vec<HourPoint>,
-    pub by_task: Vec<TaskChoice>,
-    pub rankings: Rankings,
-    pub recommendations: Vec<Recommendation>,
-}
-
-#[derive(Debug, Clone, Serialize, Default)]
-pub struct Summary {
-    #[serde(flatten)]
-    pub latency: Metrics,
-    pub ttft_p50_ms: f64,
-    pub ttft_p95_ms: f64,
-    /// Output tokens per second of generation (latency minus time to first token), over all calls.
-    pub throughput_tokens_per_s: f64,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct ModelPerformance {
-    pub provider: String,
-    pub model: String,
-    #[serde(flatten)]
-    pub metrics: Metrics,
-    pub ttft_p50_ms: f64,
-    pub throughput_tokens_per_s: f64,
-    /// Throughput per dollar per 1K tokens (the seed's score: tokens/s / cost per 1K).
-    pub efficiency_score: f64,
-    /// Error rate over all the model's calls.
-    pub error_rate_pct: f64,
-    pub sla_pct: f64,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Bucket {
-    pub label: &'static str,
-    pub calls: u64,
-    pub pct: f64,
-}
-
-#[derive(Debug, Clone, Serialize, Default)]
-pub struct Sla {
-    pub ttft_threshold_ms: f64,
-    pub compliant_pct: f64,
-    pub calls: u64,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct HourPoint {
-    pub hour: String,
-    pub calls: u64,
-    pub p50_ms: f64,
-    pub p95_ms: f64,
-}
-
-/// For one feature: the fastest, cheapest and best-scoring model (models with >= 20 calls on it).
-#[derive(Debug, Clone, Serialize)]
-pub struct TaskChoice {
-    pub feature: String,
-    pub fastest: Option<String>,
-    pub fastest_p50_ms: f64,
-    pub cheapest: Option<String>,
-    pub cheapest_cost_per_call: f64,
-}
-
-#[derive(Debug, Clone, Serialize, Default)]
-pub struct Rankings {
-    pub fastest: Vec<String>,
-    pub cheapest_per_1k: Vec<String>,
-    pub best_score: Vec<String>,
-}
-
+/// Display bands of the latency histogram (not a rule: they only group the chart).
 const BUCKETS: [(&str, f64, f64); 6] = [
     ("< 1 s", 0.0, 1000.0),
     ("1-2 s", 1000.0, 2000.0),
@@ -98,100 +20,163 @@ const BUCKETS: [(&str, f64, f64); 6] = [
     (">= 30 s", 30_000.0, f64::INFINITY),
 ];
 
+/// Models listed per ranking.
+const RANKED: usize = 10;
+
 pub fn analyze(ds: &Dataset) -> Result<Performance> {
-    let latency = total_metrics(ds, OK)?;
-    let lat = group_metrics(ds, &["provider", "model"], OK)?;
-    let all = group_metrics(ds, &["provider", "model"], "true")?;
-    // Time to first token per model; the summary merges the models' samples and sums in Rust
-    // instead of scanning again.
-    let m = ds.sql(&format!(
-        "SELECT provider, model, \
-         array_agg(time_to_first_token_ms) FILTER (WHERE time_to_first_token_ms > 0) AS ttft, \
-         sum(output_tokens) FILTER (WHERE latency_ms > time_to_first_token_ms) AS out_tokens, \
-         sum(latency_ms - time_to_first_token_ms) FILTER (WHERE latency_ms > time_to_first_token_ms) AS gen_ms, \
-         count(*) FILTER (WHERE time_to_first_token_ms > 0 AND time_to_first_token_ms <= {SLA_TTFT_MS}) AS sla_ok \
-         FROM calls WHERE {OK} GROUP BY provider, model"
-    ))?;
-    let (mp, mm, mut ttft, outt, genms, slaok) = (
-        m.str("provider")?,
-        m.str("model")?,
-        m.i64_lists("ttft")?,
-        m.f64("out_tokens")?,
-        m.f64("gen_ms")?,
-        m.f64("sla_ok")?,
-    );
-    let slan: Vec<f64> = ttft.iter().map(|t| t.len() as f64).collect();
-    let mut every_ttft: Vec<i64> = ttft.concat();
-    let [t50_all, t95_all] = percentiles_of(&mut every_ttft, [0.5, 0.95]);
-    let t50: Vec<f64> = ttft.iter_mut().map(|t| percentiles_of(t, [0.5])[0]).collect();
+    let rules = &ds.rules.performance;
+    let per_model = ModelTimings::query(ds, rules)?;
     let summary = Summary {
-        latency,
-        ttft_p50_ms: t50_all,
-        ttft_p95_ms: t95_all,
-        throughput_tokens_per_s: ratio(outt.iter().sum(), genms.iter().sum::<f64>() / 1000.0),
+        latency: total_metrics(ds, OK)?,
+        ttft_p50_ms: per_model.all_ttft[0],
+        ttft_p95_ms: per_model.all_ttft[1],
+        throughput_tokens_per_s: ratio(
+            per_model.out_tokens.iter().sum(),
+            per_model.gen_ms.iter().sum::<f64>() / 1000.0,
+        ),
     };
     let sla = Sla {
-        ttft_threshold_ms: SLA_TTFT_MS,
-        compliant_pct: pct(slaok.iter().sum(), slan.iter().sum()),
-        calls: every_ttft.len() as u64,
+        ttft_threshold_ms: rules.sla_ttft_ms,
+        compliant_pct: pct(per_model.sla_ok.iter().sum(), per_model.ttft_calls.iter().sum()),
+        calls: per_model.ttft_calls.iter().sum::<f64>() as u64,
     };
+    let by_model = model_rows(ds, rules, &per_model)?;
+    let (latency_buckets, slow_pct) = latency_buckets(ds, rules, summary.latency.calls)?;
+    let by_task = best_per_task(ds, rules)?;
+    let rankings = rankings(&by_model);
+    let recommendations = recommend(rules, &summary, &sla, &by_model, slow_pct);
+    Ok(Performance {
+        summary,
+        by_model,
+        latency_buckets,
+        sla,
+        hourly: hourly(ds)?,
+        by_task,
+        rankings,
+        recommendations,
+        rules_applied: ds.rules.applied(AnalysisId::Performance.as_str()),
+    })
+}
 
-    let mut by_model: Vec<ModelPerformance> = lat
+/// Time to first token, generation throughput and SLA counts per model, over the latency sample.
+struct ModelTimings {
+    provider: Vec<String>,
+    model: Vec<String>,
+    ttft_p50: Vec<f64>,
+    /// p50 and p95 over every model's calls.
+    all_ttft: [f64; 2],
+    ttft_calls: Vec<f64>,
+    out_tokens: Vec<f64>,
+    gen_ms: Vec<f64>,
+    sla_ok: Vec<f64>,
+}
+
+impl ModelTimings {
+    /// One query per model; the overall figures merge the models' samples and sums in Rust instead of
+    /// scanning again.
+    fn query(ds: &Dataset, rules: &rules::Performance) -> Result<ModelTimings> {
+        let m = ds.sql(&format!(
+            "SELECT provider, model, \
+             array_agg(time_to_first_token_ms) FILTER (WHERE time_to_first_token_ms > 0) AS ttft, \
+             sum(output_tokens) FILTER (WHERE latency_ms > time_to_first_token_ms) AS out_tokens, \
+             sum(latency_ms - time_to_first_token_ms) FILTER (WHERE latency_ms > time_to_first_token_ms) AS gen_ms, \
+             count(*) FILTER (WHERE time_to_first_token_ms > 0 AND time_to_first_token_ms <= {}) AS sla_ok \
+             FROM calls WHERE {OK} GROUP BY provider, model",
+            rules.sla_ttft_ms
+        ))?;
+        let mut ttft = m.i64_lists("ttft")?;
+        let ttft_calls = ttft.iter().map(|t| t.len() as f64).collect();
+        let mut every: Vec<i64> = ttft.concat();
+        Ok(ModelTimings {
+            provider: m.str("provider")?,
+            model: m.str("model")?,
+            ttft_p50: ttft.iter_mut().map(|t| percentiles_of(t, [0.5])[0]).collect(),
+            all_ttft: percentiles_of(&mut every, [0.5, 0.95]),
+            ttft_calls,
+            out_tokens: m.f64("out_tokens")?,
+            gen_ms: m.f64("gen_ms")?,
+            sla_ok: m.f64("sla_ok")?,
+        })
+    }
+
+    fn find(&self, key: &[String]) -> Option<usize> {
+        (0..self.provider.len()).find(|&i| self.provider[i] == key[0] && self.model[i] == key[1])
+    }
+}
+
+/// Latency, throughput, SLA and error rate per model, best throughput per dollar first.
+fn model_rows(ds: &Dataset, rules: &rules::Performance, t: &ModelTimings) -> Result<Vec<ModelPerformance>> {
+    let lat = group_metrics(ds, &["provider", "model"], OK)?;
+    let all = group_metrics(ds, &["provider", "model"], "true")?;
+    let mut rows: Vec<ModelPerformance> = lat
         .iter()
         .map(|grp| {
-            let i = (0..m.len()).find(|&i| mp[i] == grp.key[0] && mm[i] == grp.key[1]);
-            let all_calls = all.iter().find(|a| a.key == grp.key).map(|a| a.metrics.clone()).unwrap_or_default();
-            let tps = i.map_or(0.0, |i| ratio(outt[i], genms[i] / 1000.0));
+            let i = t.find(&grp.key);
+            let error_rate_all_pct = all.iter().find(|a| a.key == grp.key).map_or(0.0, |a| a.metrics.error_rate_pct);
+            let tps = i.map_or(0.0, |i| ratio(t.out_tokens[i], t.gen_ms[i] / 1000.0));
             ModelPerformance {
                 provider: grp.key[0].clone(),
                 model: grp.key[1].clone(),
                 metrics: grp.metrics.clone(),
-                ttft_p50_ms: i.map_or(0.0, |i| t50[i]),
+                ttft_p50_ms: i.map_or(0.0, |i| t.ttft_p50[i]),
                 throughput_tokens_per_s: tps,
                 efficiency_score: ratio(tps, grp.metrics.cost_per_1k_tokens),
-                error_rate_pct: all_calls.error_rate_pct,
-                sla_pct: i.map_or(0.0, |i| pct(slaok[i], slan[i])),
+                error_rate_all_pct,
+                sla_pct: i.map_or(0.0, |i| pct(t.sla_ok[i], t.ttft_calls[i])),
+                ranked: grp.metrics.calls >= rules.min_calls,
             }
         })
         .collect();
-    by_model.sort_by(|a, b| b.efficiency_score.total_cmp(&a.efficiency_score));
+    rows.sort_by(|a, b| b.efficiency_score.total_cmp(&a.efficiency_score));
+    Ok(rows)
+}
 
-    let cases: Vec<String> = BUCKETS
+/// Calls per latency band, and the share of calls slower than `performance.slow_call_ms`.
+fn latency_buckets(ds: &Dataset, rules: &rules::Performance, total: u64) -> Result<(Vec<Bucket>, f64)> {
+    let mut cases: Vec<String> = BUCKETS
         .iter()
-        .map(|(l, lo, hi)| {
+        .enumerate()
+        .map(|(i, (_, lo, hi))| {
             let upper = if hi.is_finite() { format!(" AND latency_ms < {hi}") } else { String::new() };
-            format!("count(*) FILTER (WHERE latency_ms >= {lo}{upper}) AS \"{l}\"")
+            format!("count(*) FILTER (WHERE latency_ms >= {lo}{upper}) AS b{i}")
         })
         .collect();
+    cases.push(format!("count(*) FILTER (WHERE latency_ms >= {}) AS slow", rules.slow_call_ms));
     let b = ds.sql(&format!("SELECT {} FROM calls WHERE {OK}", cases.join(", ")))?;
-    let latency_buckets = BUCKETS
-        .iter()
-        .map(|(l, _, _)| {
-            let n = b.u64(l).map(|v| v.first().copied().unwrap_or(0)).unwrap_or(0);
-            Bucket { label: l, calls: n, pct: pct(n as f64, summary.latency.calls as f64) }
-        })
-        .collect();
+    let first = |t: &Table, col: &str| -> Result<u64> { Ok(t.u64(col)?.first().copied().unwrap_or(0)) };
+    let mut buckets = Vec::with_capacity(BUCKETS.len());
+    for (i, (label, _, _)) in BUCKETS.iter().enumerate() {
+        let n = first(&b, &format!("b{i}"))?;
+        buckets.push(Bucket { label: label.to_string(), calls: n, pct: pct(n as f64, total as f64) });
+    }
+    Ok((buckets, pct(first(&b, "slow")? as f64, total as f64)))
+}
 
+/// p50 and p95 latency per UTC hour.
+fn hourly(ds: &Dataset) -> Result<Vec<HourPoint>> {
     let h =
         ds.sql(&format!("SELECT {HOUR} AS h, array_agg(latency_ms) AS l FROM calls WHERE {OK} GROUP BY h ORDER BY h"))?;
-    let hourly = h
-        .i64("h")?
+    Ok(h.i64("h")?
         .into_iter()
         .zip(h.i64_lists("l")?)
         .map(|(hour, mut l)| {
             let [p50_ms, p95_ms] = percentiles_of(&mut l, [0.5, 0.95]);
             HourPoint { hour: hour_label(hour), calls: l.len() as u64, p50_ms, p95_ms }
         })
-        .collect();
+        .collect())
+}
 
+/// For each feature, the fastest and the cheapest model among those with enough calls on it.
+fn best_per_task(ds: &Dataset, rules: &rules::Performance) -> Result<Vec<TaskChoice>> {
     let per_task = group_metrics(ds, &["feature_id", MODEL], OK)?;
     let mut features: Vec<String> = per_task.iter().map(|g| g.key[0].clone()).collect();
     features.sort();
     features.dedup();
-    let by_task = features
+    Ok(features
         .into_iter()
         .map(|f| {
-            let cands: Vec<&Group> = per_task.iter().filter(|g| g.key[0] == f && g.metrics.calls >= 20).collect();
+            let cands: Vec<&Group> =
+                per_task.iter().filter(|g| g.key[0] == f && g.metrics.calls >= rules.min_calls).collect();
             let fastest = cands.iter().min_by(|a, b| a.metrics.p50_latency_ms.total_cmp(&b.metrics.p50_latency_ms));
             let cheapest =
                 cands.iter().min_by(|a, b| a.metrics.avg_cost_per_call.total_cmp(&b.metrics.avg_cost_per_call));
@@ -203,34 +188,36 @@ pub fn analyze(ds: &Dataset) -> Result<Performance> {
                 cheapest_cost_per_call: cheapest.map_or(0.0, |g| g.metrics.avg_cost_per_call),
             }
         })
-        .collect();
+        .collect())
+}
 
+/// The fastest, cheapest per 1K tokens and best-scoring models with enough calls.
+fn rankings(by_model: &[ModelPerformance]) -> Rankings {
     let name = |p: &ModelPerformance| format!("{}/{}", p.provider, p.model);
     let ranked = |mut v: Vec<&ModelPerformance>, key: &dyn Fn(&ModelPerformance) -> f64| {
         v.sort_by(|a, b| key(a).total_cmp(&key(b)));
-        v.into_iter().take(10).map(name).collect::<Vec<_>>()
+        v.into_iter().take(RANKED).map(name).collect::<Vec<_>>()
     };
-    let eligible: Vec<&ModelPerformance> = by_model.iter().filter(|p| p.metrics.calls >= 20).collect();
-    let rankings = Rankings {
+    let eligible: Vec<&ModelPerformance> = by_model.iter().filter(|p| p.ranked).collect();
+    Rankings {
         fastest: ranked(eligible.clone(), &|p| p.metrics.p50_latency_ms),
         cheapest_per_1k: ranked(eligible.clone(), &|p| p.metrics.cost_per_1k_tokens),
         best_score: ranked(eligible, &|p| -p.efficiency_score),
-    };
-    let recommendations = recommend(&summary, &sla, &by_model, latency_buckets_of(&b, summary.latency.calls));
-    Ok(Performance { summary, by_model, latency_buckets, sla, hourly, by_task, rankings, recommendations })
+    }
 }
 
-fn latency_buckets_of(b: &crate::engine::Table, total: u64) -> f64 {
-    let slow = b.u64(">= 30 s").map(|v| v.first().copied().unwrap_or(0)).unwrap_or(0);
-    pct(slow as f64, total as f64)
-}
-
-/// The performance rules. `slow_pct` is the share of calls taking 30 s or more.
-pub fn recommend(s: &Summary, sla: &Sla, by_model: &[ModelPerformance], slow_pct: f64) -> Vec<Recommendation> {
+/// The performance rules. `slow_pct` is the share of calls slower than `slow_call_ms`.
+pub fn recommend(
+    r: &rules::Performance,
+    s: &Summary,
+    sla: &Sla,
+    by_model: &[ModelPerformance],
+    slow_pct: f64,
+) -> Vec<Recommendation> {
     let mut out = Vec::new();
-    if sla.calls > 0 && sla.compliant_pct < 95.0 {
+    if sla.calls > 0 && sla.compliant_pct < r.sla_target_pct {
         let worst: Vec<String> = {
-            let mut v: Vec<&ModelPerformance> = by_model.iter().filter(|m| m.metrics.calls >= 20).collect();
+            let mut v: Vec<&ModelPerformance> = by_model.iter().filter(|m| m.ranked).collect();
             v.sort_by(|a, b| a.sla_pct.total_cmp(&b.sla_pct));
             v.iter().take(3).map(|m| format!("{}/{} {:.1}%", m.provider, m.model, m.sla_pct)).collect()
         };
@@ -238,47 +225,56 @@ pub fn recommend(s: &Summary, sla: &Sla, by_model: &[ModelPerformance], slow_pct
             "sla_breach",
             Severity::Warning,
             format!(
-                "{:.1}% of calls got a first token within {:.0} ms (target 95%); lowest: {}.",
+                "{:.1}% of calls got a first token within {:.0} ms (target {}%); lowest: {}.",
                 sla.compliant_pct,
                 sla.ttft_threshold_ms,
+                r.sla_target_pct,
                 worst.join(", ")
             ),
         ));
     }
-    let scored: Vec<&ModelPerformance> =
-        by_model.iter().filter(|m| m.metrics.calls >= 20 && m.efficiency_score > 0.0).collect();
+    let scored: Vec<&ModelPerformance> = by_model.iter().filter(|m| m.ranked && m.efficiency_score > 0.0).collect();
     if let (Some(best), Some(worst)) = (scored.first(), scored.last()) {
-        let r = ratio(best.efficiency_score, worst.efficiency_score);
-        if r > 3.0 {
+        let gap = ratio(best.efficiency_score, worst.efficiency_score);
+        if gap > r.efficiency_gap_ratio {
             out.push(Recommendation::new(
                 "efficiency_gap",
                 Severity::Info,
                 format!(
-                    "{}/{} delivers {r:.0}x the throughput per dollar of {}/{}; consider it where quality allows.",
+                    "{}/{} delivers {gap:.0}x the throughput per dollar of {}/{}; consider it where quality allows.",
                     best.provider, best.model, worst.provider, worst.model
                 ),
             ));
         }
     }
-    if slow_pct > 5.0 {
+    if slow_pct > r.slow_share_pct {
         out.push(Recommendation::new(
             "slow_calls",
             Severity::Warning,
-            format!("{slow_pct:.1}% of calls take 30 s or more; stream responses or cap output length."),
+            format!(
+                "{slow_pct:.1}% of calls take {} or more; stream responses or cap output length.",
+                seconds(r.slow_call_ms)
+            ),
         ));
     }
-    let mut failing: Vec<&ModelPerformance> =
-        by_model.iter().filter(|m| m.metrics.calls >= 50 && m.error_rate_pct > 3.0).collect();
+    let mut failing: Vec<&ModelPerformance> = by_model
+        .iter()
+        .filter(|m| m.metrics.calls >= r.error_min_calls && m.error_rate_all_pct > r.error_rate_pct)
+        .collect();
     if !failing.is_empty() {
-        failing.sort_by(|a, b| b.error_rate_pct.total_cmp(&a.error_rate_pct));
-        let worst: Vec<String> =
-            failing.iter().take(3).map(|m| format!("{}/{} {:.1}%", m.provider, m.model, m.error_rate_pct)).collect();
+        failing.sort_by(|a, b| b.error_rate_all_pct.total_cmp(&a.error_rate_all_pct));
+        let worst: Vec<String> = failing
+            .iter()
+            .take(3)
+            .map(|m| format!("{}/{} {:.1}%", m.provider, m.model, m.error_rate_all_pct))
+            .collect();
         out.push(Recommendation::new(
             "model_error_rate",
             Severity::Warning,
             format!(
-                "{} model(s) fail more than 3% of calls (worst: {}); add retries with backoff or a fallback model.",
+                "{} model(s) fail more than {}% of calls (worst: {}); add retries with backoff or a fallback model.",
                 failing.len(),
+                r.error_rate_pct,
                 worst.join(", ")
             ),
         ));
@@ -291,4 +287,9 @@ pub fn recommend(s: &Summary, sla: &Sla, by_model: &[ModelPerformance], slow_pct
         ));
     }
     out
+}
+
+/// `30 s`, `2.5 s`, `800 ms`.
+fn seconds(ms: f64) -> String {
+    if ms >= 1000.0 { format!("{} s", ms / 1000.0) } else { format!("{ms} ms") }
 }

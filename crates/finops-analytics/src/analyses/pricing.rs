@@ -1,86 +1,81 @@
 //! Pricing Strategy: the current flat subscriptions against three alternatives, each replayed on the
-//! actual usage of the period (all monthly amounts prorated to it).
-use serde::Serialize;
+//! actual usage of the period (all monthly amounts prorated to it). The alternatives' prices are the
+//! `pricing.*` rules.
+use finops_core::rules;
+pub use finops_results::pricing::*;
+use finops_results::{AnalysisId, Recommendation, Severity};
 
-use super::{Recommendation, Severity};
 use crate::common::{CustomerRow, Usd, customers, pct, ratio};
 use crate::engine::{Dataset, Result};
 
-/// Tokens included per month per dollar of plan price in the tiered model (the seed: price/10 x 100K).
-pub const ALLOWANCE_TOKENS_PER_USD: f64 = 10_000.0;
-/// Overage price per 1K tokens above the allowance.
-pub const OVERAGE_PER_1K: f64 = 0.01;
-/// Pure usage price per 1K tokens.
-pub const USAGE_PER_1K: f64 = 0.015;
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Pricing {
-    pub current: ModelResult,
-    pub models: Vec<ModelResult>,
-    pub segments: Vec<Segment>,
-    pub recommendations: Vec<Recommendation>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct ModelResult {
-    pub model: &'static str,
-    pub description: &'static str,
-    pub revenue_usd: f64,
-    pub cost_usd: f64,
-    pub margin_usd: f64,
-    pub margin_pct: f64,
-    pub vs_flat_usd: f64,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Segment {
-    /// light: cost/revenue < 0.3, medium: < 0.7, heavy: >= 0.7.
-    pub segment: &'static str,
-    pub customers: u64,
-    pub revenue_usd: f64,
-    pub cost_usd: f64,
-    pub margin_pct: f64,
-}
-
 pub fn analyze(ds: &Dataset) -> Result<Pricing> {
-    Ok(from_customers(&customers(ds)?))
+    let mut p = from_customers(&ds.rules.pricing, &customers(ds)?);
+    p.rules_applied = ds.rules.applied(AnalysisId::Pricing.as_str());
+    Ok(p)
 }
 
-/// Revenue of each pricing model for one customer.
-fn revenues(c: &CustomerRow) -> [f64; 4] {
+/// Revenue of each pricing model for one customer, in [`PricingModel::ALL`] order.
+fn revenues(r: &rules::Pricing, c: &CustomerRow) -> [f64; 4] {
     let months = ratio(c.revenue_usd, c.tier_price_usd);
-    let allowance = c.tier_price_usd * ALLOWANCE_TOKENS_PER_USD * months;
-    let overage = (c.total_tokens as f64 - allowance).max(0.0) / 1000.0 * OVERAGE_PER_1K;
+    let allowance = c.tier_price_usd * r.allowance_tokens_per_usd * months;
+    let overage = (c.total_tokens as f64 - allowance).max(0.0) / 1000.0 * r.overage_usd_per_1k;
     [
         c.revenue_usd,
         c.revenue_usd + overage,
-        c.total_tokens as f64 / 1000.0 * USAGE_PER_1K,
-        0.5 * c.revenue_usd + 1.5 * c.cost_usd,
+        c.total_tokens as f64 / 1000.0 * r.usage_usd_per_1k,
+        r.hybrid_plan_share * c.revenue_usd + r.hybrid_cost_multiple * c.cost_usd,
     ]
 }
 
-const MODELS: [(&str, &str); 4] = [
-    ("flat", "the current plans: a fixed monthly price per tier"),
-    ("tiered_overage", "plan price with an allowance of price x 10,000 tokens a month, then $0.01 per 1K tokens"),
-    ("usage", "no plan: $0.015 per 1K tokens"),
-    ("hybrid", "half the plan price plus 1.5 x the customer's AI cost"),
-];
+/// A pricing model in words, with the rule values in force.
+fn describe(r: &rules::Pricing, m: PricingModel) -> String {
+    let per_1k = |x: f64| format!("${x} per 1K tokens");
+    match m {
+        PricingModel::Flat => "the current plans: a fixed monthly price per tier".into(),
+        PricingModel::TieredOverage => format!(
+            "plan price with an allowance of price x {} tokens a month, then {}",
+            finops_core::units::thousands(r.allowance_tokens_per_usd.round() as u64),
+            per_1k(r.overage_usd_per_1k)
+        ),
+        PricingModel::Usage => format!("no plan: {}", per_1k(r.usage_usd_per_1k)),
+        PricingModel::Hybrid => {
+            format!("{} the plan price plus {} x the customer's AI cost", plan_share(r), r.hybrid_cost_multiple)
+        }
+    }
+}
 
-pub fn from_customers(rows: &[CustomerRow]) -> Pricing {
+/// The hybrid model's share of the plan price in words: `half`, `0.3x`.
+fn plan_share(r: &rules::Pricing) -> String {
+    if r.hybrid_plan_share == 0.5 { "half".into() } else { format!("{}x", r.hybrid_plan_share) }
+}
+
+/// The usage segment of a customer whose AI cost is `cost_share` of its revenue.
+fn segment(r: &rules::Pricing, cost_share: f64) -> UsageSegment {
+    if cost_share < r.light_max_cost_share {
+        UsageSegment::Light
+    } else if cost_share < r.heavy_min_cost_share {
+        UsageSegment::Medium
+    } else {
+        UsageSegment::Heavy
+    }
+}
+
+/// The analysis over per-customer rows (also used by tests).
+pub fn from_customers(r: &rules::Pricing, rows: &[CustomerRow]) -> Pricing {
     let cost: f64 = rows.iter().map(|c| c.cost_usd).sum();
     let mut totals = [0.0; 4];
     for c in rows {
-        for (t, r) in totals.iter_mut().zip(revenues(c)) {
-            *t += r;
+        for (t, rev) in totals.iter_mut().zip(revenues(r, c)) {
+            *t += rev;
         }
     }
     let flat = totals[0];
-    let mut models: Vec<ModelResult> = MODELS
+    let mut models: Vec<ModelResult> = PricingModel::ALL
         .iter()
         .zip(totals)
-        .map(|((model, description), revenue)| ModelResult {
-            model,
-            description,
+        .map(|(model, revenue)| ModelResult {
+            model: *model,
+            description: describe(r, *model),
             revenue_usd: revenue,
             cost_usd: cost,
             margin_usd: revenue - cost,
@@ -90,15 +85,15 @@ pub fn from_customers(rows: &[CustomerRow]) -> Pricing {
         .collect();
     let current = models[0].clone();
     models.sort_by(|a, b| b.margin_pct.total_cmp(&a.margin_pct));
-    let segments: Vec<Segment> = [("light", 0.0, 0.3), ("medium", 0.3, 0.7), ("heavy", 0.7, f64::INFINITY)]
+    let segments: Vec<Segment> = UsageSegment::ALL
         .iter()
-        .map(|(name, lo, hi)| {
+        .map(|name| {
             let m: Vec<&CustomerRow> =
-                rows.iter().filter(|c| (*lo..*hi).contains(&ratio(c.cost_usd, c.revenue_usd))).collect();
+                rows.iter().filter(|c| segment(r, ratio(c.cost_usd, c.revenue_usd)) == *name).collect();
             let rev: f64 = m.iter().map(|c| c.revenue_usd).sum();
             let cost: f64 = m.iter().map(|c| c.cost_usd).sum();
             Segment {
-                segment: name,
+                segment: *name,
                 customers: m.len() as u64,
                 revenue_usd: rev,
                 cost_usd: cost,
@@ -106,17 +101,25 @@ pub fn from_customers(rows: &[CustomerRow]) -> Pricing {
             }
         })
         .collect();
-    let recommendations = recommend(&current, &models, &segments);
-    Pricing { current, models, segments, recommendations }
+    let recommendations = recommend(r, &current, &models, &segments);
+    Pricing { current, models, segments, recommendations, rules_applied: Vec::new() }
 }
 
 /// The pricing rules.
-pub fn recommend(current: &ModelResult, models: &[ModelResult], segments: &[Segment]) -> Vec<Recommendation> {
+pub fn recommend(
+    r: &rules::Pricing,
+    current: &ModelResult,
+    models: &[ModelResult],
+    segments: &[Segment],
+) -> Vec<Recommendation> {
     let mut out = Vec::new();
     if current.revenue_usd <= 0.0 {
         return out;
     }
-    if let Some(best) = models.first().filter(|m| m.model != "flat" && m.margin_pct > current.margin_pct + 5.0) {
+    if let Some(best) = models
+        .first()
+        .filter(|m| m.model != PricingModel::Flat && m.margin_pct > current.margin_pct + r.better_model_points)
+    {
         out.push(Recommendation::new(
             "better_model",
             Severity::Info,
@@ -130,14 +133,25 @@ pub fn recommend(current: &ModelResult, models: &[ModelResult], segments: &[Segm
             ),
         ));
     }
-    if let Some(h) = segments.iter().find(|s| s.segment == "heavy" && s.customers > 0 && s.margin_pct < 20.0) {
+    if let Some(h) = segments
+        .iter()
+        .find(|s| s.segment == UsageSegment::Heavy && s.customers > 0 && s.margin_pct < r.heavy_margin_pct)
+    {
         out.push(Recommendation::new(
             "heavy_users_underpriced",
             Severity::Warning,
-            format!("{} heavy users (AI cost >= 70% of their plan) run a {:.1}% margin; an allowance with overage would cover them.", h.customers, h.margin_pct),
+            format!(
+                "{} heavy users (AI cost >= {:.0}% of their plan) run a {:.1}% margin; an allowance with overage would cover them.",
+                h.customers,
+                100.0 * r.heavy_min_cost_share,
+                h.margin_pct
+            ),
         ));
     }
-    if let Some(l) = segments.iter().find(|s| s.segment == "light" && s.customers > 0 && s.margin_pct > 70.0) {
+    if let Some(l) = segments
+        .iter()
+        .find(|s| s.segment == UsageSegment::Light && s.customers > 0 && s.margin_pct > r.light_margin_pct)
+    {
         out.push(Recommendation::new(
             "light_users_profitable",
             Severity::Success,
@@ -146,14 +160,16 @@ pub fn recommend(current: &ModelResult, models: &[ModelResult], segments: &[Segm
     }
     if let Some(h) = models
         .iter()
-        .find(|m| m.model == "hybrid")
-        .filter(|h| h.margin_usd > 1.1 * current.margin_usd && current.margin_usd > 0.0)
+        .find(|m| m.model == PricingModel::Hybrid)
+        .filter(|h| h.margin_usd > r.hybrid_margin_ratio * current.margin_usd && current.margin_usd > 0.0)
     {
         out.push(Recommendation::new(
             "hybrid_beats_flat",
             Severity::Info,
             format!(
-                "A hybrid plan (half price + 1.5x cost) would raise margin dollars {:.0}% over flat plans.",
+                "A hybrid plan ({} price + {}x cost) would raise margin dollars {:.0}% over flat plans.",
+                plan_share(r),
+                r.hybrid_cost_multiple,
                 pct(h.margin_usd - current.margin_usd, current.margin_usd)
             ),
         ));

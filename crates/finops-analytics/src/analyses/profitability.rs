@@ -1,85 +1,32 @@
 //! Customer Profitability: subscription revenue (prorated to the data's period) against AI cost.
-use serde::Serialize;
+use finops_core::rules;
+pub use finops_results::profitability::*;
+use finops_results::{AnalysisId, Recommendation, Severity};
 
-use super::{Recommendation, Severity};
 use crate::common::{CustomerRow, Usd, customers, pct};
 use crate::engine::{Dataset, Result};
 
-#[derive(Debug, Clone, Serialize)]
-pub struct Profitability {
-    pub summary: Summary,
-    pub by_customer: Vec<CustomerMargin>,
-    pub by_tier: Vec<TierMargin>,
-    pub unprofitable: Unprofitable,
-    pub margin_distribution: Vec<Bucket>,
-    pub recommendations: Vec<Recommendation>,
-}
-
-#[derive(Debug, Clone, Serialize, Default)]
-pub struct Summary {
-    pub revenue_usd: f64,
-    pub cost_usd: f64,
-    pub margin_usd: f64,
-    pub margin_pct: f64,
-    pub customers: u64,
-    pub avg_revenue_per_customer: f64,
-    pub avg_cost_per_customer: f64,
-    pub period_days: f64,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct CustomerMargin {
-    #[serde(flatten)]
-    pub customer: CustomerRow,
-    pub margin_usd: f64,
-    pub margin_pct: f64,
-    pub status: &'static str,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct TierMargin {
-    pub tier: String,
-    pub price_usd: f64,
-    pub customers: u64,
-    pub revenue_usd: f64,
-    pub cost_usd: f64,
-    pub margin_pct: f64,
-}
-
-#[derive(Debug, Clone, Serialize, Default)]
-pub struct Unprofitable {
-    pub count: u64,
-    pub pct_of_customers: f64,
-    pub total_loss_usd: f64,
-    /// Worst first.
-    pub customers: Vec<String>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Bucket {
-    pub status: &'static str,
-    pub customers: u64,
-}
-
-/// Margin buckets (the seed's 50 / 20 / 0 %).
-pub fn status(margin_pct: f64) -> &'static str {
-    if margin_pct >= 50.0 {
-        "high"
-    } else if margin_pct >= 20.0 {
-        "medium"
+/// A customer's margin band (`profitability.high_margin_pct`, `medium_margin_pct`, above zero).
+pub fn status(r: &rules::Profitability, margin_pct: f64) -> MarginStatus {
+    if margin_pct >= r.high_margin_pct {
+        MarginStatus::High
+    } else if margin_pct >= r.medium_margin_pct {
+        MarginStatus::Medium
     } else if margin_pct > 0.0 {
-        "low"
+        MarginStatus::Low
     } else {
-        "unprofitable"
+        MarginStatus::Unprofitable
     }
 }
 
 pub fn analyze(ds: &Dataset) -> Result<Profitability> {
-    Ok(from_customers(&customers(ds)?, ds.period.days))
+    let mut p = from_customers(&ds.rules.profitability, &customers(ds)?, ds.period.days);
+    p.rules_applied = ds.rules.applied(AnalysisId::Profitability.as_str());
+    Ok(p)
 }
 
 /// The analysis over per-customer rows (also used by tests).
-pub fn from_customers(rows: &[CustomerRow], period_days: f64) -> Profitability {
+pub fn from_customers(r: &rules::Profitability, rows: &[CustomerRow], period_days: f64) -> Profitability {
     let mut by_customer: Vec<CustomerMargin> = rows
         .iter()
         .cloned()
@@ -87,7 +34,7 @@ pub fn from_customers(rows: &[CustomerRow], period_days: f64) -> Profitability {
             let margin_usd = c.revenue_usd - c.cost_usd;
             let margin_pct = pct(margin_usd, c.revenue_usd);
             CustomerMargin {
-                status: status(if c.revenue_usd > 0.0 { margin_pct } else { -1.0 }),
+                status: status(r, if c.revenue_usd > 0.0 { margin_pct } else { -1.0 }),
                 customer: c,
                 margin_usd,
                 margin_pct,
@@ -138,16 +85,25 @@ pub fn from_customers(rows: &[CustomerRow], period_days: f64) -> Profitability {
         total_loss_usd: -losers.iter().map(|c| c.margin_usd).sum::<f64>(),
         customers: losers.iter().map(|c| c.customer.customer_id.clone()).collect(),
     };
-    let margin_distribution = ["high", "medium", "low", "unprofitable"]
+    let margin_distribution = MarginStatus::ALL
         .iter()
-        .map(|s| Bucket { status: s, customers: by_customer.iter().filter(|c| c.status == *s).count() as u64 })
+        .map(|s| Bucket { status: *s, customers: by_customer.iter().filter(|c| c.status == *s).count() as u64 })
         .collect();
-    let recommendations = recommend(&summary, &by_tier, &unprofitable, &by_customer);
-    Profitability { summary, by_customer, by_tier, unprofitable, margin_distribution, recommendations }
+    let recommendations = recommend(r, &summary, &by_tier, &unprofitable, &by_customer);
+    Profitability {
+        summary,
+        by_customer,
+        by_tier,
+        unprofitable,
+        margin_distribution,
+        recommendations,
+        rules_applied: Vec::new(),
+    }
 }
 
-/// The profitability rules (target margin 40%, as the seed).
+/// The profitability rules.
 pub fn recommend(
+    r: &rules::Profitability,
     s: &Summary,
     tiers: &[TierMargin],
     u: &Unprofitable,
@@ -170,7 +126,7 @@ pub fn recommend(
             ),
         ));
     }
-    for t in tiers.iter().filter(|t| t.customers > 0 && t.margin_pct < 20.0) {
+    for t in tiers.iter().filter(|t| t.customers > 0 && t.margin_pct < r.thin_tier_margin_pct) {
         out.push(Recommendation::new(
             "thin_tier_margin",
             Severity::Warning,
@@ -180,21 +136,22 @@ pub fn recommend(
             ),
         ));
     }
-    let low = customers.iter().filter(|c| c.status == "low" || c.status == "unprofitable").count();
-    if low as f64 > 0.3 * s.customers as f64 {
+    let low = customers.iter().filter(|c| matches!(c.status, MarginStatus::Low | MarginStatus::Unprofitable)).count();
+    if low as f64 > r.low_margin_share_pct / 100.0 * s.customers as f64 {
         out.push(Recommendation::new(
             "many_low_margin",
             Severity::Warning,
-            format!("{low} of {} customers have a margin under 20%.", s.customers),
+            format!("{low} of {} customers have a margin under {}%.", s.customers, r.medium_margin_pct),
         ));
     }
-    if s.margin_pct < 40.0 {
+    if s.margin_pct < r.target_margin_pct {
         out.push(Recommendation::new(
             "below_target_margin",
             Severity::Warning,
             format!(
-                "Overall margin is {:.1}%, below the 40% target (revenue {}, cost {}).",
+                "Overall margin is {:.1}%, below the {}% target (revenue {}, cost {}).",
                 s.margin_pct,
+                r.target_margin_pct,
                 Usd(s.revenue_usd),
                 Usd(s.cost_usd)
             ),

@@ -1,110 +1,69 @@
 //! Token Economics: where tokens go (input, cached, output, reasoning), input/output balance, and
 //! wasteful call patterns.
+use finops_core::rules;
 use finops_core::units::thousands;
-use serde::Serialize;
+pub use finops_results::token_economics::*;
+use finops_results::{AnalysisId, Recommendation, Severity};
 
-use super::{Recommendation, Severity};
 use crate::common::{Usd, pct, percentiles_of, ratio};
-use crate::engine::{Dataset, Result};
+use crate::engine::{Dataset, Result, Table, sql_str};
 
-#[derive(Debug, Clone, Serialize)]
-pub struct TokenEconomics {
-    pub summary: Summary,
-    pub by_model: Vec<TokenRow>,
-    pub by_feature: Vec<TokenRow>,
-    pub by_archetype: Vec<TokenRow>,
-    pub io_ratio: IoRatio,
-    /// Models with at least [`RANKING_MIN_CALLS`] calls, best efficiency score first.
-    pub efficiency_ranking: Vec<TokenRow>,
-    pub wasteful_patterns: Vec<Pattern>,
-    pub recommendations: Vec<Recommendation>,
+/// The showcase's token efficiency score, 0-100: `score_price_weight` on price (100 minus the cost per
+/// million tokens in dollars, floored at 0) and the rest on balance (100 minus `score_balance_penalty`
+/// per unit the input/output ratio is away from 1, floored at 0).
+pub fn efficiency_score(r: &rules::TokenEconomics, cost_per_1k_tokens: f64, io_ratio: f64) -> f64 {
+    r.score_price_weight * (100.0 - cost_per_1k_tokens * 1000.0).max(0.0)
+        + (1.0 - r.score_price_weight) * (100.0 - r.score_balance_penalty * (io_ratio - 1.0).abs()).max(0.0)
 }
 
-/// Calls a model needs before it is ranked.
-pub const RANKING_MIN_CALLS: u64 = 30;
-
-/// The seed's token efficiency score, 0-100: 70% price (100 minus the cost per million tokens in
-/// dollars, floored at 0) and 30% balance (100 minus 10 per unit the input/output ratio is away from 1).
-pub fn efficiency_score(cost_per_1k_tokens: f64, io_ratio: f64) -> f64 {
-    0.7 * (100.0 - cost_per_1k_tokens * 1000.0).max(0.0) + 0.3 * (100.0 - 10.0 * (io_ratio - 1.0).abs()).max(0.0)
+/// Each wasteful pattern in words and as a SQL predicate over a call, with the rule values in force.
+pub fn patterns(r: &rules::TokenEconomics) -> [(WastefulPattern, String, String); 3] {
+    let features = r.simple_task_features.iter().map(|f| sql_str(f)).collect::<Vec<_>>();
+    [
+        (
+            WastefulPattern::ExcessiveInput,
+            format!(
+                "input > {}x output and input > {} tokens",
+                r.excessive_input_ratio,
+                thousands(r.excessive_input_min_tokens)
+            ),
+            format!(
+                "input_tokens > {} * output_tokens AND input_tokens > {}",
+                r.excessive_input_ratio, r.excessive_input_min_tokens
+            ),
+        ),
+        (
+            WastefulPattern::ExpensiveSimpleTask,
+            format!("{} call costing over ${}", r.simple_task_features.join(" or "), r.simple_task_max_usd),
+            if features.is_empty() {
+                "false".into()
+            } else {
+                format!("feature_id IN ({}) AND cost_usd > {}", features.join(", "), r.simple_task_max_usd)
+            },
+        ),
+        (
+            WastefulPattern::LowOutputHighTokens,
+            format!(
+                "over {} tokens with under {} output tokens",
+                thousands(r.low_output_min_total_tokens),
+                thousands(r.low_output_max_output_tokens)
+            ),
+            format!(
+                "total_tokens > {} AND output_tokens < {}",
+                r.low_output_min_total_tokens, r.low_output_max_output_tokens
+            ),
+        ),
+    ]
 }
 
-#[derive(Debug, Clone, Serialize, Default)]
-pub struct Summary {
-    pub input_tokens: u64,
-    pub output_tokens: u64,
-    pub cached_input_tokens: u64,
-    pub reasoning_tokens: u64,
-    pub cache_hit_pct: f64,
-    pub reasoning_share_of_output_pct: f64,
-    pub input_output_ratio: f64,
-    pub cost_usd: f64,
-    pub cost_per_1k_tokens: f64,
-    pub avg_input_per_call: f64,
-    pub avg_output_per_call: f64,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct TokenRow {
-    pub key: String,
-    pub calls: u64,
-    pub input_tokens: u64,
-    pub output_tokens: u64,
-    pub cached_pct: f64,
-    pub reasoning_pct: f64,
-    pub io_ratio: f64,
-    pub cost_usd: f64,
-    pub cost_per_1k_tokens: f64,
-    pub cost_per_call: f64,
-    /// [`efficiency_score`] of this row.
-    pub efficiency_score: f64,
-}
-
-#[derive(Debug, Clone, Serialize, Default)]
-pub struct IoRatio {
-    pub p25: f64,
-    pub median: f64,
-    pub p75: f64,
-    /// Input/output between 0.5 and 2.
-    pub balanced: u64,
-    pub input_heavy: u64,
-    pub output_heavy: u64,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Pattern {
-    pub pattern: &'static str,
-    pub rule: &'static str,
-    pub calls: u64,
-    pub cost_usd: f64,
-}
-
-/// The seed's wasteful-call rules, as SQL predicates over successful calls.
-pub const PATTERNS: [(&str, &str, &str); 3] = [
-    (
-        "excessive_input",
-        "input > 5x output and input > 500 tokens",
-        "input_tokens > 5 * output_tokens AND input_tokens > 500",
-    ),
-    (
-        "expensive_simple_task",
-        "chat or translate call costing over $0.05",
-        "feature_id IN ('chat', 'translate') AND cost_usd > 0.05",
-    ),
-    (
-        "low_output_high_tokens",
-        "over 2,000 tokens with under 100 output tokens",
-        "total_tokens > 2000 AND output_tokens < 100",
-    ),
-];
-
-fn rows(ds: &Dataset, key: &str) -> Result<Vec<TokenRow>> {
+/// Token totals and cost per value of `key` (a column or [`crate::common::MODEL`]), costliest first.
+fn rows(ds: &Dataset, r: &rules::TokenEconomics, key: &str) -> Result<Vec<TokenRow>> {
     let (select, group_by) = crate::common::key_columns(key, "k");
     let t = ds.sql(&format!(
         "SELECT {select}, count(*) AS n, sum(input_tokens) AS i, sum(output_tokens) AS o, sum(cached_input_tokens) AS ci, \
          sum(reasoning_tokens) AS r, sum(cost_usd) AS c FROM calls GROUP BY {group_by}"
     ))?;
-    let (k, n, i, o, ci, r, c) = (
+    let (k, n, i, o, ci, rs, c) = (
         crate::common::read_key(&t, key, "k")?,
         t.u64("n")?,
         t.u64("i")?,
@@ -117,35 +76,59 @@ fn rows(ds: &Dataset, key: &str) -> Result<Vec<TokenRow>> {
     order.sort_by(|&a, &b| c[b].total_cmp(&c[a]).then_with(|| k[a].cmp(&k[b])));
     Ok(order
         .into_iter()
-        .map(|x| TokenRow {
-            key: k[x].clone(),
-            calls: n[x],
-            input_tokens: i[x],
-            output_tokens: o[x],
-            cached_pct: pct(ci[x] as f64, i[x] as f64),
-            reasoning_pct: pct(r[x] as f64, o[x] as f64),
-            io_ratio: ratio(i[x] as f64, o[x] as f64),
-            cost_usd: c[x],
-            cost_per_1k_tokens: ratio(c[x] * 1000.0, (i[x] + o[x]) as f64),
-            cost_per_call: ratio(c[x], n[x] as f64),
-            efficiency_score: efficiency_score(
-                ratio(c[x] * 1000.0, (i[x] + o[x]) as f64),
-                ratio(i[x] as f64, o[x] as f64),
-            ),
+        .map(|x| {
+            let cost_per_1k_tokens = ratio(c[x] * 1000.0, (i[x] + o[x]) as f64);
+            let io_ratio = ratio(i[x] as f64, o[x] as f64);
+            TokenRow {
+                key: k[x].clone(),
+                calls: n[x],
+                input_tokens: i[x],
+                output_tokens: o[x],
+                cached_pct: pct(ci[x] as f64, i[x] as f64),
+                reasoning_pct: pct(rs[x] as f64, o[x] as f64),
+                io_ratio,
+                cost_usd: c[x],
+                cost_per_1k_tokens,
+                cost_per_call: ratio(c[x], n[x] as f64),
+                efficiency_score: efficiency_score(r, cost_per_1k_tokens, io_ratio),
+            }
         })
         .collect())
 }
 
 pub fn analyze(ds: &Dataset) -> Result<TokenEconomics> {
-    let by_model = rows(ds, crate::common::MODEL)?;
-    let by_feature = rows(ds, "feature_id")?;
-    let by_archetype = rows(ds, "customer_archetype")?;
+    let rules = &ds.rules.token_economics;
+    let by_model = rows(ds, rules, crate::common::MODEL)?;
+    let by_feature = rows(ds, rules, "feature_id")?;
+    let by_archetype = rows(ds, rules, "customer_archetype")?;
+    let calls: u64 = by_feature.iter().map(|r| r.calls).sum();
+    let summary = summary(ds, &by_feature)?;
+    let (io_ratio, wasteful_patterns) = balance_and_waste(ds, rules)?;
+    let recommendations = recommend(rules, &summary, &by_model, &wasteful_patterns, calls);
+    let mut efficiency_ranking: Vec<TokenRow> =
+        by_model.iter().filter(|r| r.calls >= rules.ranking_min_calls).cloned().collect();
+    efficiency_ranking.sort_by(|a, b| b.efficiency_score.total_cmp(&a.efficiency_score).then(a.key.cmp(&b.key)));
+    Ok(TokenEconomics {
+        summary,
+        by_model,
+        by_feature,
+        by_archetype,
+        io_ratio,
+        efficiency_ranking,
+        wasteful_patterns,
+        recommendations,
+        rules_applied: ds.rules.applied(AnalysisId::TokenEconomics.as_str()),
+    })
+}
+
+/// Token totals, cache and reasoning shares, and the cost per token.
+fn summary(ds: &Dataset, by_feature: &[TokenRow]) -> Result<Summary> {
     let sum = |f: fn(&TokenRow) -> u64| by_feature.iter().map(f).sum::<u64>();
     let (input, output, calls) = (sum(|r| r.input_tokens), sum(|r| r.output_tokens), sum(|r| r.calls));
     let t =
         ds.sql("SELECT sum(cached_input_tokens) AS ci, sum(reasoning_tokens) AS r, sum(cost_usd) AS c FROM calls")?;
     let (cached, reasoning, cost) = (t.u64("ci")?[0], t.u64("r")?[0], t.f64("c")?[0]);
-    let summary = Summary {
+    Ok(Summary {
         input_tokens: input,
         output_tokens: output,
         cached_input_tokens: cached,
@@ -157,10 +140,14 @@ pub fn analyze(ds: &Dataset) -> Result<TokenEconomics> {
         cost_per_1k_tokens: ratio(cost * 1000.0, (input + output) as f64),
         avg_input_per_call: ratio(input as f64, calls as f64),
         avg_output_per_call: ratio(output as f64, calls as f64),
-    };
-    // One scan of the successful calls: every call's input/output ratio (its quartiles are taken in
-    // Rust) and the count and cost of each wasteful pattern.
-    let patterns: Vec<String> = PATTERNS
+    })
+}
+
+/// One scan of the successful calls: every call's input/output ratio (its quartiles and balance
+/// bands are taken in Rust) and the count and cost of each wasteful pattern.
+fn balance_and_waste(ds: &Dataset, r: &rules::TokenEconomics) -> Result<(IoRatio, Vec<Pattern>)> {
+    let patterns = patterns(r);
+    let filters: Vec<String> = patterns
         .iter()
         .enumerate()
         .map(|(i, (_, _, pred))| {
@@ -170,45 +157,38 @@ pub fn analyze(ds: &Dataset) -> Result<TokenEconomics> {
     let q = ds.sql(&format!(
         "SELECT array_agg(CAST(input_tokens AS DOUBLE) / output_tokens) FILTER (WHERE output_tokens > 0) AS r, {} \
          FROM calls WHERE status = 'success'",
-        patterns.join(", ")
+        filters.join(", ")
     ))?;
-    let mut r = q.f64_lists("r")?.into_iter().next().unwrap_or_default();
-    let [p25, median, p75] = percentiles_of(&mut r, [0.25, 0.5, 0.75]);
-    let count = |f: &dyn Fn(f64) -> bool| r.iter().filter(|&&x| f(x)).count() as u64;
+    let mut ratios = q.f64_lists("r")?.into_iter().next().unwrap_or_default();
+    let [p25, median, p75] = percentiles_of(&mut ratios, [0.25, 0.5, 0.75]);
+    let count = |f: &dyn Fn(f64) -> bool| ratios.iter().filter(|&&x| f(x)).count() as u64;
     let io_ratio = IoRatio {
         p25,
         median,
         p75,
-        balanced: count(&|x| (0.5..=2.0).contains(&x)),
-        input_heavy: count(&|x| x > 2.0),
-        output_heavy: count(&|x| x < 0.5),
+        balanced: count(&|x| (r.balanced_min_ratio..=r.balanced_max_ratio).contains(&x)),
+        input_heavy: count(&|x| x > r.balanced_max_ratio),
+        output_heavy: count(&|x| x < r.balanced_min_ratio),
     };
-    let first = |v: Vec<f64>| v.first().copied().unwrap_or(0.0);
-    let mut wasteful_patterns = Vec::new();
-    for (i, (name, rule, _)) in PATTERNS.iter().enumerate() {
-        let (calls, cost_usd) = (first(q.f64(&format!("n{i}"))?) as u64, first(q.f64(&format!("c{i}"))?));
-        wasteful_patterns.push(Pattern { pattern: name, rule, calls, cost_usd });
+    let first = |t: &Table, col: &str| -> Result<f64> { Ok(t.f64(col)?.first().copied().unwrap_or(0.0)) };
+    let mut wasteful = Vec::with_capacity(patterns.len());
+    for (i, (pattern, rule, _)) in patterns.into_iter().enumerate() {
+        let (calls, cost_usd) = (first(&q, &format!("n{i}"))? as u64, first(&q, &format!("c{i}"))?);
+        wasteful.push(Pattern { pattern, rule, calls, cost_usd });
     }
-    let recommendations = recommend(&summary, &by_model, &wasteful_patterns, calls);
-    let mut efficiency_ranking: Vec<TokenRow> =
-        by_model.iter().filter(|r| r.calls >= RANKING_MIN_CALLS).cloned().collect();
-    efficiency_ranking.sort_by(|a, b| b.efficiency_score.total_cmp(&a.efficiency_score).then(a.key.cmp(&b.key)));
-    Ok(TokenEconomics {
-        summary,
-        by_model,
-        by_feature,
-        by_archetype,
-        io_ratio,
-        efficiency_ranking,
-        wasteful_patterns,
-        recommendations,
-    })
+    Ok((io_ratio, wasteful))
 }
 
 /// The token rules.
-pub fn recommend(s: &Summary, by_model: &[TokenRow], patterns: &[Pattern], calls: u64) -> Vec<Recommendation> {
+pub fn recommend(
+    r: &rules::TokenEconomics,
+    s: &Summary,
+    by_model: &[TokenRow],
+    patterns: &[Pattern],
+    calls: u64,
+) -> Vec<Recommendation> {
     let mut out = Vec::new();
-    if s.input_output_ratio > 2.0 {
+    if s.input_output_ratio > r.input_heavy_ratio {
         out.push(Recommendation::new(
             "input_heavy",
             Severity::Info,
@@ -218,7 +198,7 @@ pub fn recommend(s: &Summary, by_model: &[TokenRow], patterns: &[Pattern], calls
             ),
         ));
     }
-    for p in patterns.iter().filter(|p| pct(p.calls as f64, calls as f64) > 1.0) {
+    for p in patterns.iter().filter(|p| pct(p.calls as f64, calls as f64) > r.wasteful_min_share_pct) {
         out.push(Recommendation::new(
             "wasteful_pattern",
             Severity::Warning,
@@ -232,8 +212,11 @@ pub fn recommend(s: &Summary, by_model: &[TokenRow], patterns: &[Pattern], calls
             ),
         ));
     }
-    if s.reasoning_share_of_output_pct > 30.0 {
-        let top = by_model.iter().filter(|m| m.calls >= 20).max_by(|a, b| a.reasoning_pct.total_cmp(&b.reasoning_pct));
+    if s.reasoning_share_of_output_pct > r.reasoning_share_pct {
+        let top = by_model
+            .iter()
+            .filter(|m| m.calls >= r.min_calls)
+            .max_by(|a, b| a.reasoning_pct.total_cmp(&b.reasoning_pct));
         out.push(Recommendation::new(
             "reasoning_overhead",
             Severity::Info,
@@ -244,11 +227,12 @@ pub fn recommend(s: &Summary, by_model: &[TokenRow], patterns: &[Pattern], calls
             ),
         ));
     }
-    let priced: Vec<&TokenRow> = by_model.iter().filter(|m| m.calls >= 20 && m.cost_per_1k_tokens > 0.0).collect();
+    let priced: Vec<&TokenRow> =
+        by_model.iter().filter(|m| m.calls >= r.min_calls && m.cost_per_1k_tokens > 0.0).collect();
     if let (Some(lo), Some(hi)) = (
         priced.iter().min_by(|a, b| a.cost_per_1k_tokens.total_cmp(&b.cost_per_1k_tokens)),
         priced.iter().max_by(|a, b| a.cost_per_1k_tokens.total_cmp(&b.cost_per_1k_tokens)),
-    ) && ratio(hi.cost_per_1k_tokens, lo.cost_per_1k_tokens) > 10.0
+    ) && ratio(hi.cost_per_1k_tokens, lo.cost_per_1k_tokens) > r.price_spread_ratio
     {
         out.push(Recommendation::new(
             "price_spread",
@@ -265,7 +249,7 @@ pub fn recommend(s: &Summary, by_model: &[TokenRow], patterns: &[Pattern], calls
         out.push(Recommendation::new(
             "tokens_ok",
             Severity::Success,
-            "Token use is balanced with no wasteful pattern above 1% of calls.",
+            format!("Token use is balanced with no wasteful pattern above {}% of calls.", r.wasteful_min_share_pct),
         ));
     }
     out

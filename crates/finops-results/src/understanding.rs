@@ -1,0 +1,76 @@
+//! Understanding Usage & Cost: where the money goes, how it trends, and where it is heading.
+use serde::{Deserialize, Serialize};
+
+use crate::common::{Forecast, Group, Metrics, Recommendation};
+use finops_core::rules::AppliedRule;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Understanding {
+    pub summary: Summary,
+    pub by_provider: Vec<Group>,
+    pub by_model: Vec<Group>,
+    pub by_customer: Vec<CustomerCost>,
+    pub by_feature: Vec<Group>,
+    pub by_organization: Vec<OrgCost>,
+    pub daily: Vec<DailyCost>,
+    pub forecast: Forecast,
+    pub efficiency: Efficiency,
+    pub top_spenders: Vec<CustomerCost>,
+    pub recommendations: Vec<Recommendation>,
+    pub rules_applied: Vec<AppliedRule>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    #[serde(flatten)]
+    pub totals: Metrics,
+    pub customers: u64,
+    pub organizations: u64,
+    pub models: u64,
+    pub period_days: f64,
+    pub avg_daily_cost: f64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CustomerCost {
+    pub customer_id: String,
+    pub organization_id: String,
+    pub subscription_tier: String,
+    pub tier_price_usd: f64,
+    pub calls: u64,
+    pub cost_usd: f64,
+    pub pct_of_cost: f64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct OrgCost {
+    pub organization_id: String,
+    pub customers: u64,
+    pub calls: u64,
+    pub cost_usd: f64,
+    pub pct_of_cost: f64,
+    pub avg_cost_per_customer: f64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DailyCost {
+    pub date: String,
+    pub calls: u64,
+    pub cost_usd: f64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Efficiency {
+    pub overall_cost_per_1k_tokens: f64,
+    /// Among models with at least `understanding.efficiency_min_calls` calls.
+    pub most_efficient: Option<ModelEfficiency>,
+    pub least_efficient: Option<ModelEfficiency>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ModelEfficiency {
+    pub provider: String,
+    pub model: String,
+    pub cost_per_1k_tokens: f64,
+    pub calls: u64,
+}
