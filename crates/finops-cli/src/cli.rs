@@ -192,7 +192,8 @@ fn rules_cmd(args: &RulesArgs, rules: &Rules) -> Result<()> {
         } else {
             format!("  (built-in {}; set in {})", e.default, e.source)
         };
-        outln!(out, "  {:<34} {:>18} {:<18}{changed}", e.name, e.value.to_string(), e.unit);
+        let line = format!("  {:<34} {:>18} {}{changed}", e.name, e.value.to_string(), e.unit);
+        outln!(out, "{}", line.trim_end());
         outln!(out, "      {}", e.why);
     }
     crate::output::emit(out.trim_start())

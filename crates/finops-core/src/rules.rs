@@ -382,14 +382,18 @@ impl Rules {
                         format!("unknown rule `{name}` in [{section}]{}", suggestion(name, &entries, section)),
                     ));
                 };
-                let (new, why) = user_value(value.get_ref()).map_err(|m| at(value.span().start, m))?;
-                entry.value = convert(&new, &entry.default)
+                let user = user_value(value.get_ref()).map_err(|m| at(value.span().start, m))?;
+                check_fixed(entry, &user.fixed).map_err(|m| at(value.span().start, m))?;
+                entry.value = convert(&user.value, &entry.default)
                     .map_err(|m| at(value.span().start, format!("{}.{}: {m}", entry.section, entry.name)))?;
                 bounds(entry).map_err(|m| at(value.span().start, m))?;
-                if let Some(why) = why {
+                if let Some(why) = user.why.filter(|w| *w != entry.why) {
                     entry.why = why;
+                    entry.source = file.to_string();
                 }
-                entry.source = file.to_string();
+                if entry.value != entry.default {
+                    entry.source = file.to_string();
+                }
                 spans.insert((entry.section.clone(), entry.name.clone()), value.span().start);
             }
         }
@@ -607,15 +611,19 @@ fn rule_value(v: &toml::Value) -> Result<RuleValue, String> {
     })
 }
 
-/// A user's entry: the value, and the reason they gave if any.
-fn user_value(v: &toml::Value) -> Result<(RuleValue, Option<String>), String> {
+/// A user's entry: the value and, if given, the reason and the fixed fields (which must repeat the
+/// built-in ones, so that `finops rules --toml` output can be edited and given back).
+struct UserRule {
+    value: RuleValue,
+    why: Option<String>,
+    fixed: Vec<(&'static str, toml::Value)>,
+}
+
+fn user_value(v: &toml::Value) -> Result<UserRule, String> {
     match v {
         toml::Value::Table(t) => {
             if let Some(k) = t.keys().find(|k| !matches!(k.as_str(), "value" | "why" | "unit" | "min" | "max")) {
                 return Err(format!("unknown key `{k}` in a rule (a rule has `value` and may have `why`)"));
-            }
-            if let Some(k) = ["unit", "min", "max"].into_iter().find(|k| t.contains_key(*k)) {
-                return Err(format!("`{k}` of a rule is fixed; only `value` and `why` can be overridden"));
             }
             let value = t.get("value").ok_or("a rule given as a table needs a `value`")?;
             let why = match t.get("why") {
@@ -623,10 +631,33 @@ fn user_value(v: &toml::Value) -> Result<(RuleValue, Option<String>), String> {
                 Some(_) => return Err("`why` must be text".into()),
                 None => None,
             };
-            Ok((rule_value(value)?, why))
+            let fixed = ["unit", "min", "max"].into_iter().filter_map(|k| t.get(k).map(|v| (k, v.clone()))).collect();
+            Ok(UserRule { value: rule_value(value)?, why, fixed })
         }
-        other => Ok((rule_value(other)?, None)),
+        other => Ok(UserRule { value: rule_value(other)?, why: None, fixed: Vec::new() }),
     }
+}
+
+/// Checks that a user's `unit`, `min` or `max` repeats the built-in one.
+fn check_fixed(entry: &RuleEntry, fixed: &[(&'static str, toml::Value)]) -> Result<(), String> {
+    for (k, v) in fixed {
+        let same = match *k {
+            "unit" => v.as_str() == Some(entry.unit.as_str()),
+            "min" => number(v) == entry.min,
+            _ => number(v) == entry.max,
+        };
+        if !same {
+            return Err(format!(
+                "`{k}` of {}.{} is fixed; only `value` and `why` can be changed",
+                entry.section, entry.name
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn number(v: &toml::Value) -> Option<f64> {
+    v.as_float().or_else(|| v.as_integer().map(|n| n as f64))
 }
 
 /// `new` in the type of the built-in value (an integer where a number is expected is fine).
@@ -766,11 +797,29 @@ mod tests {
             err("[realtime]\nrisk_high_pct = 40\n"),
             "my.toml:2:17: realtime.risk_medium_pct (50) must be below realtime.risk_high_pct (40)"
         );
-        assert!(err("[realtime]\nanomaly_z = { value = 3, unit = \"z\" }\n").contains("`unit` of a rule is fixed"));
+        assert!(
+            err("[realtime]\nanomaly_z = { value = 3, unit = \"z\" }\n")
+                .contains("`unit` of realtime.anomaly_z is fixed")
+        );
+        // The built-in file itself is a valid user file that changes nothing.
+        let same = Rules::from_toml_str(BUILTIN_RULES_TOML, "copy.toml").unwrap();
+        assert_eq!(same, Rules::builtin());
         assert!(err("[realtime\n").starts_with("my.toml:1:"), "{}", err("[realtime\n"));
         assert!(err("realtime = 3\n").starts_with("my.toml:1:"), "{}", err("realtime = 3\n"));
         assert!(
             err("[optimization]\nvolume_tiers_usd = [10, 5]\nvolume_discounts_pct = [1, 2]\n").contains("ascending")
+        );
+    }
+
+    #[test]
+    fn the_readme_documents_every_rule() {
+        let readme = include_str!("../../../README.md");
+        let (start, end) = ("<!-- rules:start -->", "<!-- rules:end -->");
+        let section = readme.find(start).and_then(|a| readme.find(end).map(|b| &readme[a + start.len()..b]));
+        assert_eq!(
+            section.map(str::trim),
+            Some(Rules::builtin().markdown().trim()),
+            "the README's rule tables are out of date: paste `finops rules --markdown` between the markers"
         );
     }
 
