@@ -26,8 +26,6 @@ pub enum AnalyticsError {
     Query(String),
     #[error(transparent)]
     UnknownAnalysis(#[from] finops_results::UnknownAnalysis),
-    #[error("{id}: the result could not be encoded: {source}")]
-    Encode { id: finops_results::AnalysisId, source: serde_json::Error },
 }
 
 impl From<datafusion::error::DataFusionError> for AnalyticsError {

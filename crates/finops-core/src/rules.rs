@@ -341,9 +341,11 @@ struct BuiltinRule {
 type UserFile = BTreeMap<Spanned<String>, Spanned<BTreeMap<Spanned<String>, Spanned<toml::Value>>>>;
 
 impl Rules {
-    /// The built-in rules. They are validated by the test suite, so this cannot fail at run time.
+    /// The built-in rules (parsed once per process). They are validated by the test suite, so this
+    /// cannot fail at run time.
     pub fn builtin() -> Rules {
-        Rules::from_toml_str("", BUILTIN_SOURCE).expect("built-in rules are valid")
+        static BUILTIN: std::sync::OnceLock<Rules> = std::sync::OnceLock::new();
+        BUILTIN.get_or_init(|| Rules::from_toml_str("", BUILTIN_SOURCE).expect("built-in rules are valid")).clone()
     }
 
     /// The built-in rules with the overrides of a user file.
@@ -428,16 +430,84 @@ impl Rules {
 
     /// Relations between rules that single bounds cannot express; the rule at fault and why.
     fn check(&self) -> Result<(), (&'static str, &'static str, String)> {
-        let ordered = |section, lo_name, lo: f64, hi_name, hi: f64| {
-            if lo < hi {
-                Ok(())
-            } else {
-                Err((section, hi_name, format!("{section}.{lo_name} ({lo}) must be below {section}.{hi_name} ({hi})")))
+        // (section, lower rule, its value, upper rule, its value, whether they may be equal)
+        let pairs = [
+            (
+                "realtime",
+                "risk_medium_pct",
+                self.realtime.risk_medium_pct,
+                "risk_high_pct",
+                self.realtime.risk_high_pct,
+                false,
+            ),
+            (
+                "realtime",
+                "risk_high_pct",
+                self.realtime.risk_high_pct,
+                "risk_critical_pct",
+                self.realtime.risk_critical_pct,
+                false,
+            ),
+            (
+                "profitability",
+                "medium_margin_pct",
+                self.profitability.medium_margin_pct,
+                "high_margin_pct",
+                self.profitability.high_margin_pct,
+                false,
+            ),
+            // Equal bounds leave no medium segment, which is allowed.
+            (
+                "pricing",
+                "light_max_cost_share",
+                self.pricing.light_max_cost_share,
+                "heavy_min_cost_share",
+                self.pricing.heavy_min_cost_share,
+                true,
+            ),
+            (
+                "features",
+                "adoption_medium_pct",
+                self.features.adoption_medium_pct,
+                "adoption_high_pct",
+                self.features.adoption_high_pct,
+                false,
+            ),
+            (
+                "token_economics",
+                "balanced_min_ratio",
+                self.token_economics.balanced_min_ratio,
+                "balanced_max_ratio",
+                self.token_economics.balanced_max_ratio,
+                false,
+            ),
+            (
+                "churn_growth",
+                "engagement_medium",
+                self.churn_growth.engagement_medium,
+                "engagement_high",
+                self.churn_growth.engagement_high,
+                false,
+            ),
+            (
+                "alignment",
+                "gap_moderate_ratio",
+                self.alignment.gap_moderate_ratio,
+                "gap_significant_ratio",
+                self.alignment.gap_significant_ratio,
+                true,
+            ),
+        ];
+        for (section, lo_name, lo, hi_name, hi, equal_ok) in pairs {
+            if lo > hi || (lo == hi && !equal_ok) {
+                let relation = if equal_ok { "must not exceed" } else { "must be below" };
+                return Err((
+                    section,
+                    hi_name,
+                    format!("{section}.{lo_name} ({lo}) {relation} {section}.{hi_name} ({hi})"),
+                ));
             }
-        };
-        let r = &self.realtime;
-        ordered("realtime", "risk_medium_pct", r.risk_medium_pct, "risk_high_pct", r.risk_high_pct)?;
-        ordered("realtime", "risk_high_pct", r.risk_high_pct, "risk_critical_pct", r.risk_critical_pct)?;
+        }
         let o = &self.optimization;
         if o.volume_tiers_usd.len() != o.volume_discounts_pct.len() {
             return Err((
@@ -452,40 +522,6 @@ impl Rules {
         }
         if o.volume_tiers_usd.windows(2).any(|w| w[0] >= w[1]) {
             return Err(("optimization", "volume_tiers_usd", "optimization.volume_tiers_usd must be ascending".into()));
-        }
-        let p = &self.profitability;
-        ordered("profitability", "medium_margin_pct", p.medium_margin_pct, "high_margin_pct", p.high_margin_pct)?;
-        let pr = &self.pricing;
-        ordered(
-            "pricing",
-            "light_max_cost_share",
-            pr.light_max_cost_share,
-            "heavy_min_cost_share",
-            pr.heavy_min_cost_share,
-        )
-        .or_else(|e| if pr.light_max_cost_share == pr.heavy_min_cost_share { Ok(()) } else { Err(e) })?;
-        let f = &self.features;
-        ordered("features", "adoption_medium_pct", f.adoption_medium_pct, "adoption_high_pct", f.adoption_high_pct)?;
-        let t = &self.token_economics;
-        ordered(
-            "token_economics",
-            "balanced_min_ratio",
-            t.balanced_min_ratio,
-            "balanced_max_ratio",
-            t.balanced_max_ratio,
-        )?;
-        let c = &self.churn_growth;
-        ordered("churn_growth", "engagement_medium", c.engagement_medium, "engagement_high", c.engagement_high)?;
-        let a = &self.alignment;
-        if a.gap_moderate_ratio > a.gap_significant_ratio {
-            return Err((
-                "alignment",
-                "gap_moderate_ratio",
-                format!(
-                    "alignment.gap_moderate_ratio ({}) must not exceed alignment.gap_significant_ratio ({})",
-                    a.gap_moderate_ratio, a.gap_significant_ratio
-                ),
-            ));
         }
         let b = &self.abuse_detection;
         if b.night_start_hour == b.night_end_hour {

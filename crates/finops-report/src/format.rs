@@ -29,6 +29,11 @@ pub fn ms(x: f64) -> String {
     }
 }
 
+/// `x` with `decimals` decimals, never `-0.0`.
+pub fn fixed(x: f64, decimals: usize) -> String {
+    format!("{:.*}", decimals, unsigned_zero(x))
+}
+
 /// `-0.0` (an empty float sum in Rust) as `0.0`, so that it never prints as `-0`.
 fn unsigned_zero(x: f64) -> f64 {
     if x == 0.0 { 0.0 } else { x }
@@ -122,5 +127,6 @@ mod tests {
         assert_eq!(Unit::Usd.tick(2500.0), "$2.5K");
         assert_eq!(Unit::Ms.tick(30000.0), "30 s");
         assert_eq!(finops_core::units::format_size(52_428_826), "50.0 MB");
+        assert_eq!((fixed(-0.0, 1), fixed(2.345, 2)), ("0.0".into(), "2.35".into()));
     }
 }

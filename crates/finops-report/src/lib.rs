@@ -22,11 +22,10 @@ pub mod svg;
 use chrono::{DateTime, Utc};
 use finops_results::{AnalysisId, AnalysisResult, Category};
 use minijinja::{Environment, context};
-use serde::Serialize;
-use serde_json::Value;
+use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::format::{int, usd};
+use crate::format::{fixed, int, usd};
 use finops_core::units::format_size;
 
 /// Why a page could not be rendered.
@@ -73,7 +72,7 @@ impl DatasetInfo {
 pub struct Site {
     pub pages: Vec<(String, String)>,
     pub index: String,
-    pub manifest: Value,
+    pub manifest: Manifest,
 }
 
 const CSS: &str = include_str!("templates/style.css");
@@ -184,12 +183,12 @@ pub fn render_index(
         target_text: dataset.target_bytes.map(format_size),
         calls_text: int(dataset.calls as f64),
         cost_text: usd(dataset.total_cost_usd),
-        days_text: format!("{:.1} days", dataset.days),
+        days_text: format!("{} days", fixed(dataset.days, 1)),
         period_text: match (&dataset.start, &dataset.end) {
             (Some(a), Some(b)) => format!("{} to {}", short_time(a), short_time(b)),
             _ => "no calls yet".to_string(),
         },
-        progress_pct: format!("{:.0}", dataset.progress_pct()),
+        progress_pct: fixed(dataset.progress_pct(), 0),
     };
     let groups: Vec<Group<'_>> = Category::ALL
         .into_iter()
@@ -228,27 +227,69 @@ fn short_time(iso: &str) -> String {
 }
 
 /// `manifest.json`: what was generated, from which data, and how far generation has come.
-pub fn manifest(dataset: &DatasetInfo, results: &[Rendered<'_>], now: DateTime<Utc>) -> Value {
-    serde_json::json!({
-        "generated_at": now.to_rfc3339(),
-        "data_source": dataset.source,
-        "data_size_bytes": dataset.bytes,
-        // Binary megabytes, as the CLI's size flags (50MB = 52,428,800 bytes).
-        "data_size_mb": (dataset.bytes as f64 / format::MB * 100.0).round() / 100.0,
-        "call_count": dataset.calls,
-        "target_size_mb": dataset.target_bytes.map(|t| (t as f64 / format::MB * 100.0).round() / 100.0),
-        "progress_pct": (dataset.progress_pct() * 10.0).round() / 10.0,
-        "total_cost_usd": dataset.total_cost_usd,
-        "period": { "start": dataset.start, "end": dataset.end, "days": dataset.days },
-        "reports": results.iter().map(|r| serde_json::json!({
-            "id": r.id,
-            "title": r.id.title(),
-            "category": r.id.category(),
-            "file": r.id.file_name(),
-            "data": format!("../data/{}", r.id.json_name()),
-            "generated_at": r.generated_at.filter(|_| r.result.is_some()).map(|t| t.to_rfc3339()),
-        })).collect::<Vec<_>>(),
-    })
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// RFC 3339.
+    pub generated_at: String,
+    pub data_source: String,
+    pub data_size_bytes: u64,
+    /// Binary megabytes, as the CLI's size flags (50MB = 52,428,800 bytes), to two decimals.
+    pub data_size_mb: f64,
+    pub call_count: u64,
+    pub target_size_mb: Option<f64>,
+    pub progress_pct: f64,
+    pub total_cost_usd: f64,
+    pub period: ManifestPeriod,
+    pub reports: Vec<ManifestReport>,
+}
+
+/// The period the data covers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ManifestPeriod {
+    pub start: Option<String>,
+    pub end: Option<String>,
+    pub days: f64,
+}
+
+/// One report of the manifest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ManifestReport {
+    pub id: AnalysisId,
+    pub title: String,
+    pub category: Category,
+    /// The page, relative to the manifest.
+    pub file: String,
+    /// The JSON result, relative to the manifest.
+    pub data: String,
+    /// When the result was written; `None` until it is.
+    pub generated_at: Option<String>,
+}
+
+/// The manifest of `results` over `dataset`.
+pub fn manifest(dataset: &DatasetInfo, results: &[Rendered<'_>], now: DateTime<Utc>) -> Manifest {
+    let mb = |bytes: u64| (bytes as f64 / format::MB * 100.0).round() / 100.0;
+    Manifest {
+        generated_at: now.to_rfc3339(),
+        data_source: dataset.source.clone(),
+        data_size_bytes: dataset.bytes,
+        data_size_mb: mb(dataset.bytes),
+        call_count: dataset.calls,
+        target_size_mb: dataset.target_bytes.map(mb),
+        progress_pct: (dataset.progress_pct() * 10.0).round() / 10.0,
+        total_cost_usd: dataset.total_cost_usd,
+        period: ManifestPeriod { start: dataset.start.clone(), end: dataset.end.clone(), days: dataset.days },
+        reports: results
+            .iter()
+            .map(|r| ManifestReport {
+                id: r.id,
+                title: r.id.title().to_string(),
+                category: r.id.category(),
+                file: r.id.file_name(),
+                data: format!("../data/{}", r.id.json_name()),
+                generated_at: r.generated_at.filter(|_| r.result.is_some()).map(|t| t.to_rfc3339()),
+            })
+            .collect(),
+    }
 }
 
 /// Renders every report that has data, the index and the manifest.

@@ -145,13 +145,6 @@ impl<'a, T> Table<'a, T> {
     }
 }
 
-/// `2026-09-01 05:07` for a Unix-millisecond instant.
-pub fn iso_ms(ms: i64) -> String {
-    chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ms)
-        .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
-        .unwrap_or_default()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,14 +3,15 @@ use finops_results::{AnalysisId, AnalysisResult};
 use serde::Serialize;
 
 use crate::Rendered;
-use crate::format::{int, pct, usd};
+use crate::format::{fixed, int, pct, usd};
 
 /// One finding: what the data shows and what to do about it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Finding {
     pub title: String,
     pub finding: String,
-    pub action: String,
+    /// What to do, when the data names something to act on.
+    pub action: Option<String>,
     pub file: String,
     pub link: String,
 }
@@ -33,7 +34,7 @@ pub fn findings(results: &[Rendered<'_>]) -> Vec<Finding> {
     out.into_iter().map(|(_, f)| f).take(5).collect()
 }
 
-fn finding(id: AnalysisId, title: &str, link: &str, finding: String, action: String) -> Finding {
+fn finding(id: AnalysisId, title: &str, link: &str, finding: String, action: Option<String>) -> Finding {
     Finding { title: title.into(), finding, action, file: id.file_name(), link: link.into() }
 }
 
@@ -43,17 +44,13 @@ fn spend(u: &finops_results::understanding::Understanding) -> Option<(u8, Findin
         return None;
     }
     let f = &u.forecast;
-    let action = u
-        .by_provider
-        .first()
-        .map(|p| {
-            format!(
-                "{} carries {} of the spend: start cost reviews there.",
-                p.label(),
-                pct(100.0 * p.metrics.cost_usd / s.totals.cost_usd.max(1e-12))
-            )
-        })
-        .unwrap_or_default();
+    let action = u.by_provider.first().map(|p| {
+        format!(
+            "{} carries {} of the spend: start cost reviews there.",
+            p.label(),
+            pct(100.0 * p.metrics.cost_usd / s.totals.cost_usd.max(1e-12))
+        )
+    });
     Some((
         0,
         finding(
@@ -61,9 +58,9 @@ fn spend(u: &finops_results::understanding::Understanding) -> Option<(u8, Findin
             "Spend and trajectory",
             "Usage & cost",
             format!(
-                "{} over {:.1} days ({} calls); at this pace the next 30 days cost {} ({} to {}).",
+                "{} over {} days ({} calls); at this pace the next 30 days cost {} ({} to {}).",
                 usd(s.totals.cost_usd),
-                s.period_days,
+                fixed(s.period_days, 1),
                 int(s.totals.calls as f64),
                 usd(f.trend_30d),
                 usd(f.trend_30d_low),
@@ -80,20 +77,16 @@ fn savings(o: &finops_results::optimization::Optimization) -> Option<(u8, Findin
     if total <= 0.0 {
         return None;
     }
-    let action = o
-        .model_switching
-        .first()
-        .map(|b| {
-            format!(
-                "Largest single lever: {} → {} ({}) saves {} on {} calls.",
-                b.from,
-                b.to,
-                b.provider,
-                usd(b.savings_usd),
-                int(b.calls as f64)
-            )
-        })
-        .unwrap_or_default();
+    let action = o.model_switching.first().map(|b| {
+        format!(
+            "Largest single lever: {} → {} ({}) saves {} on {} calls.",
+            b.from,
+            b.to,
+            b.provider,
+            usd(b.savings_usd),
+            int(b.calls as f64)
+        )
+    });
     Some((
         1,
         finding(
@@ -136,7 +129,7 @@ fn margin(p: &finops_results::profitability::Profitability) -> Option<(u8, Findi
                 pct(u.pct_of_customers),
                 usd(u.total_loss_usd),
             ),
-            worst.map(|w| format!("Lowest-margin tier: {} at {}.", w.tier, pct(w.margin_pct))).unwrap_or_default(),
+            worst.map(|w| format!("Lowest-margin tier: {} at {}.", w.tier, pct(w.margin_pct))),
         ),
     ))
 }
@@ -159,7 +152,7 @@ fn anomalies(r: &finops_results::realtime::Realtime) -> Option<(u8, Finding)> {
                 usd(a.cost_usd),
                 usd(a.baseline_usd),
             ),
-            format!("{} customers are at high or critical budget risk.", int(r.summary.customers_at_risk as f64)),
+            Some(format!("{} customers are at high or critical budget risk.", int(r.summary.customers_at_risk as f64))),
         ),
     ))
 }
@@ -182,11 +175,11 @@ fn churn(c: &finops_results::churn_growth::ChurnGrowth) -> Option<(u8, Finding)>
                 usd(s.revenue_at_risk_monthly_usd),
                 int(s.growing as f64),
             ),
-            format!(
+            Some(format!(
                 "{} expansion candidates would add {} a month on a better-fitting plan.",
                 int(c.expansion.len() as f64),
                 usd(s.expansion_monthly_usd)
-            ),
+            )),
         ),
     ))
 }

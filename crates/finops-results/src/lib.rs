@@ -131,9 +131,13 @@ macro_rules! analyses {
                 match self { $(AnalysisResult::$variant(r) => &r.rules_applied),+ }
             }
 
-            /// The JSON form (the `reports/data/<id>.json` file).
+            /// The JSON form (the `reports/data/<id>.json` file), with every `-0.0` written as `0.0`:
+            /// Rust's float sum of nothing is -0.0, and no report should show "-$0.00". (The pages'
+            /// number formats print -0.0 as 0 too, so the typed result need not be rewritten.)
             pub fn to_json(&self) -> serde_json::Result<serde_json::Value> {
-                match self { $(AnalysisResult::$variant(r) => serde_json::to_value(r)),+ }
+                let mut json = match self { $(AnalysisResult::$variant(r) => serde_json::to_value(r)?),+ };
+                positive_zeros(&mut json);
+                Ok(json)
             }
 
             /// Reads a result of analysis `id` back from its JSON form.
@@ -141,14 +145,12 @@ macro_rules! analyses {
                 Ok(match id { $(AnalysisId::$variant => AnalysisResult::$variant(serde_json::from_value(json)?)),+ })
             }
 
-            /// The same result with every `-0.0` turned into `0.0`: Rust's float sum of nothing is -0.0,
-            /// and a report should never show "-$0.00". The JSON form is normalised and read back, so
-            /// every float field of every result is covered without a list of fields to keep up to date.
+            /// The same result with every `-0.0` turned into `0.0`, for callers that compare signs: the
+            /// JSON form is normalised and read back, so every float field of every result is covered
+            /// without a list of fields to keep up to date.
             pub fn without_negative_zeros(self) -> serde_json::Result<AnalysisResult> {
                 let id = self.id();
-                let mut json = self.to_json()?;
-                positive_zeros(&mut json);
-                AnalysisResult::from_json(id, json)
+                AnalysisResult::from_json(id, self.to_json()?)
             }
         }
 
@@ -244,6 +246,11 @@ macro_rules! labels {
 
             pub fn as_str(self) -> &'static str {
                 match self { $($name::$variant => $text),+ }
+            }
+
+            /// Position in [`Self::ALL`].
+            pub fn index(self) -> usize {
+                self as usize
             }
         }
 

@@ -2,6 +2,7 @@
 use std::collections::HashMap;
 
 use finops_core::rules;
+use finops_core::schema::Status;
 use finops_core::units::thousands;
 pub use finops_results::dataset_overview::*;
 use finops_results::{AnalysisId, Recommendation, Severity};
@@ -29,11 +30,26 @@ const DIMENSIONS: [(&str, &str); 9] = [
 
 pub fn analyze(ds: &Dataset) -> Result<DatasetOverview> {
     let summary = total_metrics(ds, "true")?;
-    let scale: Scale = *distinct_counts(ds)?;
+    let distributions = distributions(ds, &summary)?;
+    let quality = quality(ds, &summary)?;
+    let recommendations = recommend(&ds.rules.dataset_overview, &summary, &distributions, &quality);
+    Ok(DatasetOverview {
+        load: ds.load.clone(),
+        scale: *distinct_counts(ds)?,
+        temporal: temporal(ds)?,
+        summary,
+        distributions,
+        quality,
+        recommendations,
+        rules_applied: ds.rules.applied(AnalysisId::DatasetOverview.as_str()),
+    })
+}
+
+/// Calls, cost and latency by each of [`DIMENSIONS`], most calls first.
+fn distributions(ds: &Dataset, summary: &Metrics) -> Result<Vec<Distribution>> {
     let mut others = other_breakdowns(ds)?;
     let mut distributions = Vec::new();
     for (name, col) in DIMENSIONS {
-        // Most calls first.
         let mut rows: Vec<ShareRow> = if let Some(rows) = others.remove(col) {
             rows
         } else {
@@ -64,19 +80,28 @@ pub fn analyze(ds: &Dataset) -> Result<DatasetOverview> {
             .collect();
         distributions.push(Distribution { dimension: name.to_string(), values });
     }
+    Ok(distributions)
+}
+
+/// The period and the calls and cost of each day.
+fn temporal(ds: &Dataset) -> Result<Temporal> {
     let daily = crate::common::daily(ds)?
         .iter()
         .map(|d| DayPoint { date: day_label(d.day), calls: d.calls, cost_usd: d.cost_usd })
         .collect();
     let p = ds.period;
     let hours = p.days * 24.0;
-    let temporal = Temporal {
+    Ok(Temporal {
         start: p.start_ms.map(iso),
         end: p.end_ms.map(iso),
         duration_hours: hours,
         description: describe_duration(hours),
         daily,
-    };
+    })
+}
+
+/// Calls per status and error type, and the rows the loader skipped.
+fn quality(ds: &Dataset, summary: &Metrics) -> Result<Quality> {
     let s =
         ds.sql("SELECT status, error_type, count(*) AS n FROM calls GROUP BY status, error_type ORDER BY n DESC")?;
     let (st, et, n) = (s.str("status")?, s.str("error_type")?, s.u64("n")?);
@@ -88,24 +113,13 @@ pub fn analyze(ds: &Dataset) -> Result<DatasetOverview> {
             pct: pct(n[i] as f64, summary.calls as f64),
         })
         .collect();
-    let success: u64 = by_status.iter().filter(|s| s.status == "success").map(|s| s.calls).sum();
-    let quality = Quality {
+    let success: u64 = by_status.iter().filter(|s| s.status == Status::Success.as_str()).map(|s| s.calls).sum();
+    Ok(Quality {
         success,
         errors: summary.calls - success,
         success_pct: pct(success as f64, summary.calls as f64),
         by_status,
         bad_rows_skipped: ds.load.bad_rows,
-    };
-    let recommendations = recommend(&ds.rules.dataset_overview, &summary, &distributions, &quality);
-    Ok(DatasetOverview {
-        load: ds.load.clone(),
-        summary,
-        scale,
-        temporal,
-        distributions,
-        quality,
-        recommendations,
-        rules_applied: ds.rules.applied(AnalysisId::DatasetOverview.as_str()),
     })
 }
 

@@ -3,7 +3,7 @@
 //! `analyze(&Dataset) -> Result<T>`, its result type there, and one arm in [`run`].
 use finops_results::{AnalysisId, AnalysisResult};
 
-use crate::engine::{AnalyticsError, Dataset, Result};
+use crate::engine::{Dataset, Result};
 
 pub mod abuse_detection;
 pub mod alignment;
@@ -21,8 +21,8 @@ pub mod understanding;
 
 pub use finops_results::{Recommendation, Severity};
 
-/// Runs one analysis. The result has no negative zeros (see
-/// [`AnalysisResult::without_negative_zeros`]).
+/// Runs one analysis. (A float sum of nothing is -0.0 in Rust: the JSON form and the pages show it as
+/// 0; [`AnalysisResult::without_negative_zeros`] rewrites the typed value if a caller needs to.)
 ///
 /// ```no_run
 /// # fn main() -> Result<(), finops_analytics::AnalyticsError> {
@@ -36,7 +36,7 @@ pub use finops_results::{Recommendation, Severity};
 /// # }
 /// ```
 pub fn run(id: AnalysisId, ds: &Dataset) -> Result<AnalysisResult> {
-    let result: AnalysisResult = match id {
+    Ok(match id {
         AnalysisId::DatasetOverview => dataset_overview::analyze(ds)?.into(),
         AnalysisId::Understanding => understanding::analyze(ds)?.into(),
         AnalysisId::Performance => performance::analyze(ds)?.into(),
@@ -50,8 +50,7 @@ pub fn run(id: AnalysisId, ds: &Dataset) -> Result<AnalysisResult> {
         AnalysisId::GeographicLatency => geographic_latency::analyze(ds)?.into(),
         AnalysisId::ChurnGrowth => churn_growth::analyze(ds)?.into(),
         AnalysisId::AbuseDetection => abuse_detection::analyze(ds)?.into(),
-    };
-    result.without_negative_zeros().map_err(|source| AnalyticsError::Encode { id, source })
+    })
 }
 
 /// Runs `chosen` on up to `threads` worker threads (DataFusion parallelises each query too, but most

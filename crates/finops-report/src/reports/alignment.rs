@@ -1,10 +1,9 @@
 //! Organizational Alignment page.
 use finops_results::alignment::{Alignment, Chargeback, FeatureAdoption, OrgRow};
 
-use super::{Layout, groups_table, top};
-use crate::format::{Unit, int, usd};
+use super::{Layout, bars_of, groups_table, hbars_of, top};
+use crate::format::{Unit, fixed, int, usd};
 use crate::page::{Card, Section, Table, fact};
-use crate::svg::{self, Series};
 
 pub fn layout(v: &Alignment) -> Layout {
     let s = &v.summary;
@@ -15,19 +14,19 @@ pub fn layout(v: &Alignment) -> Layout {
         Card::new("Organizations", int(s.organizations as f64)),
         Card::new("Products", int(s.products as f64)),
         Card::new("Features", int(s.features as f64)),
-        Card::new("Efficiency gap", format!("{:.1}x", e.gap_ratio)).note(format!(
+        Card::new("Efficiency gap", format!("{}x", fixed(e.gap_ratio, 1))).note(format!(
             "{} vs {} per call",
             name(&e.costliest_org),
             name(&e.cheapest_org)
         )),
     ];
-    let orgs = top(&v.by_organization, 15);
     let sections = vec![
         Section::new("by_organization", "Cost by organization")
-            .chart(svg::hbars(
+            .chart(hbars_of(
                 "Top 15 organizations by cost",
-                &orgs.iter().map(|o| o.organization_id.clone()).collect::<Vec<_>>(),
-                &[Series::new("cost", orgs.iter().map(|o| o.cost_usd).collect())],
+                top(&v.by_organization, 15),
+                |o| o.organization_id.clone(),
+                ("cost", &|o| o.cost_usd),
                 Unit::Usd,
                 "cost (USD)",
             ))
@@ -45,21 +44,21 @@ pub fn layout(v: &Alignment) -> Layout {
                     .view(),
             ),
         Section::new("by_product", "Products and features")
-            .chart(svg::bars(
+            .chart(bars_of(
                 "Cost by product",
-                &v.by_product.iter().map(|g| g.label()).collect::<Vec<_>>(),
-                &[Series::new("cost", v.by_product.iter().map(|g| g.metrics.cost_usd).collect())],
+                &v.by_product,
+                |g| g.label(),
+                ("cost", &|g| g.metrics.cost_usd),
                 Unit::Usd,
-                "product",
-                "cost (USD)",
+                ("product", "cost (USD)"),
             ))
-            .chart(svg::bars(
+            .chart(bars_of(
                 "Cost by feature",
-                &v.by_feature.iter().map(|f| f.feature.clone()).collect::<Vec<_>>(),
-                &[Series::new("cost", v.by_feature.iter().map(|f| f.cost_usd).collect())],
+                &v.by_feature,
+                |f| f.feature.clone(),
+                ("cost", &|f| f.cost_usd),
                 Unit::Usd,
-                "feature",
-                "cost (USD)",
+                ("feature", "cost (USD)"),
             ))
             .table(groups_table(&v.by_product, 10, "Product")),
         Section::new("by_feature", "Feature adoption").table(
@@ -96,7 +95,7 @@ pub fn layout(v: &Alignment) -> Layout {
                 "Costliest organization per call",
                 format!("{} ({})", name(&e.costliest_org), usd(e.costliest_cost_per_call)),
             ),
-            fact("Gap", format!("{:.2}x", e.gap_ratio)),
+            fact("Gap", format!("{}x", fixed(e.gap_ratio, 2))),
             fact("Assessment", e.assessment.to_string()),
         ]),
         Section::new("summary", "All summary figures").facts(vec![

@@ -1,8 +1,8 @@
 //! Churn & Growth page.
 use finops_results::churn_growth::{ChurnGrowth, Cohort, CustomerChange, DayActivity, Engagement, Expansion, Mismatch};
 
-use super::{Layout, daily_chart, labelled};
-use crate::format::{Unit, int, pct, usd};
+use super::{Layout, bars_of, daily_chart, labelled};
+use crate::format::{Unit, fixed, int, pct, usd};
 use crate::page::{Card, Section, Table, TableView, fact};
 use crate::svg::{self, Series};
 
@@ -28,7 +28,6 @@ pub fn layout(v: &ChurnGrowth) -> Layout {
         Card::new("Expansion", usd(s.expansion_monthly_usd)).note("monthly, from suggested upgrades"),
         Card::new("Volume growth", pct(s.volume_growth_pct)).note("second half against first half"),
     ];
-    let hist = &v.feature_adoption.histogram;
     let sections = vec![
         Section::new("summary", "Customer movement")
             .chart(svg::donut(
@@ -70,13 +69,13 @@ pub fn layout(v: &ChurnGrowth) -> Layout {
                     .view(),
             ),
         Section::new("cohorts", "Cohorts and retention")
-            .chart(svg::bars(
+            .chart(bars_of(
                 "Retention by first-seen day",
-                &v.cohorts.iter().map(|c| c.first_seen.clone()).collect::<Vec<_>>(),
-                &[Series::new("retention", v.cohorts.iter().map(|c| c.retention_pct).collect())],
+                &v.cohorts,
+                |c| c.first_seen.clone(),
+                ("retention", &|c| c.retention_pct),
                 Unit::Pct,
-                "cohort (first day seen)",
-                "retained %",
+                ("cohort (first day seen)", "retained %"),
             ))
             .table(
                 Table::new(&v.cohorts, 60)
@@ -105,13 +104,13 @@ pub fn layout(v: &ChurnGrowth) -> Layout {
             .empty_note(v.expansion.is_empty()),
         Section::new("engagement", "Engagement")
             .intro("Score 0-100: up to 40 points for calls a day, 30 for features used and 30 for monthly-equivalent AI spend, each full at its churn_growth.engagement_* rule; the high and medium levels start at engagement_high and engagement_medium (values under Rules applied).")
-            .chart(svg::bars(
+            .chart(bars_of(
                 "Customers by engagement level",
-                &v.engagement_levels.iter().map(|(l, _)| l.to_string()).collect::<Vec<_>>(),
-                &[Series::new("customers", v.engagement_levels.iter().map(|(_, n)| *n as f64).collect())],
+                &v.engagement_levels,
+                |(l, _)| l.to_string(),
+                ("customers", &|(_, n)| *n as f64),
                 Unit::Count,
-                "engagement level",
-                "customers",
+                ("engagement level", "customers"),
             ))
             .table(
                 Table::new(&v.engagement, 25)
@@ -127,16 +126,16 @@ pub fn layout(v: &ChurnGrowth) -> Layout {
         Section::new("engagement_levels", "Engagement levels")
             .facts(vec![fact("Customers", labelled(&v.engagement_levels))]),
         Section::new("feature_adoption", "Features per customer")
-            .chart(svg::bars(
+            .chart(bars_of(
                 "Customers by number of features used",
-                &hist.iter().map(|(n, _)| n.to_string()).collect::<Vec<_>>(),
-                &[Series::new("customers", hist.iter().map(|(_, c)| *c as f64).collect())],
+                &v.feature_adoption.histogram,
+                |(n, _)| n.to_string(),
+                ("customers", &|(_, c)| *c as f64),
                 Unit::Count,
-                "features used",
-                "customers",
+                ("features used", "customers"),
             ))
             .facts(vec![
-                fact("Average features", format!("{:.2}", v.feature_adoption.avg_features)),
+                fact("Average features", fixed(v.feature_adoption.avg_features, 2)),
                 fact("Single-feature customers", pct(v.feature_adoption.single_feature_pct)),
             ]),
         Section::new("tier_mismatch", "Plan mismatches")

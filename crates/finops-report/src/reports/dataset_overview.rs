@@ -2,7 +2,7 @@
 use finops_results::dataset_overview::{BadRow, DatasetOverview, FileReport, Share, StatusCount};
 
 use super::{Layout, daily_chart, metrics_facts, top};
-use crate::format::{Unit, compact, int, ms, pct, usd};
+use crate::format::{Unit, compact, fixed, int, ms, pct, usd};
 use crate::page::{Card, Section, Table, fact};
 use crate::svg::{self, Series};
 
@@ -22,10 +22,10 @@ pub fn layout(v: &DatasetOverview) -> Layout {
     let dates: Vec<String> = t.daily.iter().map(|d| d.date.clone()).collect();
     let temporal = Section::new("temporal", "Period and daily volume")
         .intro(format!(
-            "From {} to {} ({:.1} hours).",
+            "From {} to {} ({} hours).",
             t.start.as_deref().unwrap_or("–"),
             t.end.as_deref().unwrap_or("–"),
-            t.duration_hours
+            fixed(t.duration_hours, 1)
         ))
         .chart(daily_chart(
             "Calls per day",

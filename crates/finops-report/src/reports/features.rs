@@ -19,12 +19,7 @@ pub fn layout(v: &Features) -> Layout {
     let points: Vec<Point> = v
         .by_feature
         .iter()
-        .map(|x| Point {
-            label: x.feature.clone(),
-            x: x.adoption_pct,
-            y: x.cost_usd,
-            group: quadrants.iter().position(|q| *q == x.quadrant).unwrap_or_default(),
-        })
+        .map(|x| Point { label: x.feature.clone(), x: x.adoption_pct, y: x.cost_usd, group: x.quadrant.index() })
         .collect();
     let counts: Vec<(String, f64)> = quadrants
         .iter()

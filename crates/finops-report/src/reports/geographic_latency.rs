@@ -2,7 +2,7 @@
 use finops_results::common::Group;
 use finops_results::geographic_latency::{Geographic, PeakHour, RegionRow, Route};
 
-use super::Layout;
+use super::{Layout, bars_of};
 use crate::format::{Unit, int, ms, pct};
 use crate::page::{Card, Section, Table, fact};
 use crate::svg::{self, Series};
@@ -53,13 +53,13 @@ pub fn layout(v: &Geographic) -> Layout {
         .collect();
     let sections = vec![
         Section::new("by_region", "Regions")
-            .chart(svg::bars(
+            .chart(bars_of(
                 "Calls per region",
-                &region_names,
-                &[Series::new("calls", regions.iter().map(|r| r.calls as f64).collect())],
+                regions,
+                |r| r.region.clone(),
+                ("calls", &|r| r.calls as f64),
                 Unit::Count,
-                "region",
-                "calls",
+                ("region", "calls"),
             ))
             .chart(svg::bars(
                 "Latency per region",

@@ -74,6 +74,32 @@ fn top<T>(items: &[T], n: usize) -> &[T] {
     &items[..items.len().min(n)]
 }
 
+/// A horizontal bar chart of one value per row: `series` is the value's name and how to read it.
+fn hbars_of<T>(
+    title: &str,
+    rows: &[T],
+    label: impl Fn(&T) -> String,
+    series: (&str, &dyn Fn(&T) -> f64),
+    unit: Unit,
+    axis: &str,
+) -> String {
+    let labels: Vec<String> = rows.iter().map(label).collect();
+    svg::hbars(title, &labels, &[Series::new(series.0, rows.iter().map(series.1).collect())], unit, axis)
+}
+
+/// A vertical bar chart of one value per row (see [`hbars_of`]).
+fn bars_of<T>(
+    title: &str,
+    rows: &[T],
+    label: impl Fn(&T) -> String,
+    series: (&str, &dyn Fn(&T) -> f64),
+    unit: Unit,
+    axes: (&str, &str),
+) -> String {
+    let labels: Vec<String> = rows.iter().map(label).collect();
+    svg::bars(title, &labels, &[Series::new(series.0, rows.iter().map(series.1).collect())], unit, axes.0, axes.1)
+}
+
 /// A daily line chart.
 fn daily_chart(title: &str, dates: Vec<String>, series: Vec<Series>, unit: Unit, y: &str) -> String {
     svg::line(title, &dates, &series, unit, "day (UTC)", y)

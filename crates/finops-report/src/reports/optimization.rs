@@ -1,7 +1,7 @@
 //! Rate Optimization page.
 use finops_results::optimization::{BatchSaving, CacheSaving, Commitment, Optimization, Switch};
 
-use super::Layout;
+use super::{Layout, hbars_of};
 use crate::format::{Unit, pct, usd};
 use crate::page::{Card, Section, Table, fact};
 use crate::svg::{self, Point, Series};
@@ -81,10 +81,11 @@ pub fn layout(v: &Optimization) -> Layout {
             )
             .empty_note(v.caching.is_empty()),
         Section::new("commitments", "Commitments and volume tiers")
-            .chart(svg::hbars(
+            .chart(hbars_of(
                 "Monthly-equivalent spend by provider",
-                &v.commitments.iter().map(|c| c.provider.clone()).collect::<Vec<_>>(),
-                &[Series::new("monthly", v.commitments.iter().map(|c| c.monthly_equivalent_usd).collect())],
+                &v.commitments,
+                |c| c.provider.clone(),
+                ("monthly", &|c| c.monthly_equivalent_usd),
                 Unit::Usd,
                 "USD per month",
             ))

@@ -1,8 +1,8 @@
 //! Performance Tracking page.
 use finops_results::performance::{Bucket, HourPoint, ModelPerformance, Performance, TaskChoice};
 
-use super::{Layout, metrics_facts, short_hour};
-use crate::format::{Unit, int, ms, pct};
+use super::{Layout, bars_of, metrics_facts, short_hour};
+use crate::format::{Unit, fixed, int, ms, pct};
 use crate::page::{Card, Section, Table, fact};
 use crate::svg::{self, Point, Series};
 
@@ -14,7 +14,7 @@ pub fn layout(v: &Performance) -> Layout {
         Card::new("p95 latency", ms(s.latency.p95_latency_ms)),
         Card::new("p99 latency", ms(s.latency.p99_latency_ms)),
         Card::new("Time to first token p50", ms(s.ttft_p50_ms)),
-        Card::new("Throughput", format!("{:.0} tokens/s", s.throughput_tokens_per_s)),
+        Card::new("Throughput", format!("{} tokens/s", fixed(s.throughput_tokens_per_s, 0))),
         Card::new("SLA compliance", pct(v.sla.compliant_pct))
             .note(format!("first token within {}", ms(v.sla.ttft_threshold_ms))),
     ];
@@ -84,13 +84,13 @@ pub fn layout(v: &Performance) -> Layout {
                     .view(),
             ),
         Section::new("latency_buckets", "Latency distribution")
-            .chart(svg::bars(
+            .chart(bars_of(
                 "Calls by latency band",
-                &v.latency_buckets.iter().map(|b| b.label.clone()).collect::<Vec<_>>(),
-                &[Series::new("calls", v.latency_buckets.iter().map(|b| b.calls as f64).collect())],
+                &v.latency_buckets,
+                |b| b.label.clone(),
+                ("calls", &|b| b.calls as f64),
                 Unit::Count,
-                "latency band",
-                "calls",
+                ("latency band", "calls"),
             ))
             .table(
                 Table::new(&v.latency_buckets, 10)
@@ -124,7 +124,7 @@ pub fn layout(v: &Performance) -> Layout {
                 .chain([
                     fact("Time to first token p50", ms(s.ttft_p50_ms)),
                     fact("Time to first token p95", ms(s.ttft_p95_ms)),
-                    fact("Throughput", format!("{:.0} tokens/s", s.throughput_tokens_per_s)),
+                    fact("Throughput", format!("{} tokens/s", fixed(s.throughput_tokens_per_s, 0))),
                 ])
                 .collect(),
         ),

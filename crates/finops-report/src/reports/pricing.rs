@@ -1,10 +1,9 @@
 //! Pricing Strategy page.
 use finops_results::pricing::{ModelResult, Pricing, Segment};
 
-use super::Layout;
+use super::{Layout, bars_of};
 use crate::format::{Unit, pct, usd};
 use crate::page::{Card, Section, Table};
-use crate::svg::{self, Series};
 
 pub fn layout(v: &Pricing) -> Layout {
     let c = &v.current;
@@ -17,8 +16,6 @@ pub fn layout(v: &Pricing) -> Layout {
         Card::new("Best alternative", best.map(|b| b.model.to_string()).unwrap_or_else(|| "–".into()))
             .note(best.map(|b| format!("{} vs flat", usd(b.vs_flat_usd))).unwrap_or_default()),
     ];
-    let names: Vec<String> = v.models.iter().map(|m| m.model.to_string()).collect();
-    let segments: Vec<String> = v.segments.iter().map(|s| s.segment.to_string()).collect();
     let models_table = |rows: &[ModelResult]| {
         Table::new(rows, 10)
             .text("Model", |m: &ModelResult| m.model.to_string())
@@ -32,33 +29,33 @@ pub fn layout(v: &Pricing) -> Layout {
     };
     let sections = vec![
         Section::new("models", "Pricing models replayed on actual usage")
-            .chart(svg::bars(
+            .chart(bars_of(
                 "Margin per pricing model",
-                &names,
-                &[Series::new("margin", v.models.iter().map(|m| m.margin_usd).collect())],
+                &v.models,
+                |m| m.model.to_string(),
+                ("margin", &|m| m.margin_usd),
                 Unit::Usd,
-                "pricing model",
-                "margin (USD)",
+                ("pricing model", "margin (USD)"),
             ))
             .table(models_table(&v.models)),
         Section::new("current", "Current plans").table(models_table(std::slice::from_ref(c))),
         Section::new("segments", "Usage segments")
             .intro("Customers grouped by AI cost as a share of their plan revenue (`pricing.light_max_cost_share`, `heavy_min_cost_share`).")
-            .chart(svg::bars(
+            .chart(bars_of(
                 "Customers by segment",
-                &segments,
-                &[Series::new("customers", v.segments.iter().map(|s| s.customers as f64).collect())],
+                &v.segments,
+                |s| s.segment.to_string(),
+                ("customers", &|s| s.customers as f64),
                 Unit::Count,
-                "segment (AI cost / plan revenue)",
-                "customers",
+                ("segment (AI cost / plan revenue)", "customers"),
             ))
-            .chart(svg::bars(
+            .chart(bars_of(
                 "Margin % by segment",
-                &segments,
-                &[Series::new("margin %", v.segments.iter().map(|s| s.margin_pct).collect())],
+                &v.segments,
+                |s| s.segment.to_string(),
+                ("margin %", &|s| s.margin_pct),
                 Unit::Pct,
-                "segment (AI cost / plan revenue)",
-                "margin %",
+                ("segment (AI cost / plan revenue)", "margin %"),
             ))
             .table(
                 Table::new(&v.segments, 10)

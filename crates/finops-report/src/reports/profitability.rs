@@ -2,7 +2,7 @@
 use finops_results::profitability::{Bucket, CustomerMargin, Profitability, TierMargin};
 
 use super::Layout;
-use crate::format::{Unit, int, pct, usd};
+use crate::format::{Unit, fixed, int, pct, usd};
 use crate::page::{Card, Section, Table, fact};
 use crate::svg::{self, Series};
 
@@ -10,7 +10,8 @@ pub fn layout(v: &Profitability) -> Layout {
     let s = &v.summary;
     let u = &v.unprofitable;
     let cards = vec![
-        Card::new("Revenue (prorated)", usd(s.revenue_usd)).note(format!("{:.1} days of plan fees", s.period_days)),
+        Card::new("Revenue (prorated)", usd(s.revenue_usd))
+            .note(format!("{} days of plan fees", fixed(s.period_days, 1))),
         Card::new("AI cost", usd(s.cost_usd)),
         Card::new("Margin", usd(s.margin_usd)),
         Card::new("Margin %", pct(s.margin_pct)),
@@ -92,7 +93,7 @@ pub fn layout(v: &Profitability) -> Layout {
             fact("Customers", int(s.customers as f64)),
             fact("Revenue per customer", usd(s.avg_revenue_per_customer)),
             fact("AI cost per customer", usd(s.avg_cost_per_customer)),
-            fact("Period", format!("{:.1} days", s.period_days)),
+            fact("Period", format!("{} days", fixed(s.period_days, 1))),
         ]),
     ];
     (cards, sections)

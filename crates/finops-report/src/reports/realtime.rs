@@ -1,7 +1,7 @@
 //! Real-Time Decision Making page.
 use finops_results::realtime::{CostAnomaly, CustomerRisk, DailyAlert, ErrorSpike, Realtime};
 
-use super::{Layout, labelled, short_hour};
+use super::{Layout, bars_of, labelled, short_hour};
 use crate::format::{Unit, int, pct, usd};
 use crate::page::{Card, Section, Table, fact};
 use crate::svg::{self, Series};
@@ -42,23 +42,23 @@ pub fn layout(v: &Realtime) -> Layout {
             )
             .empty_note(v.cost_anomalies.is_empty()),
         Section::new("anomalies_by_dimension", "Anomalies by dimension")
-            .chart(svg::bars(
+            .chart(bars_of(
                 "Anomalies by dimension",
-                &by_dim.iter().map(|(d, _)| d.to_string()).collect::<Vec<_>>(),
-                &[Series::new("anomalies", by_dim.iter().map(|(_, n)| *n as f64).collect())],
+                by_dim,
+                |(d, _)| d.to_string(),
+                ("anomalies", &|(_, n)| *n as f64),
                 Unit::Count,
-                "dimension",
-                "anomalies",
+                ("dimension", "anomalies"),
             ))
             .facts(vec![fact("Anomalous hours", labelled(by_dim))]),
         Section::new("risk_levels", "Budget risk")
-            .chart(svg::bars(
+            .chart(bars_of(
                 "Customers per risk level",
-                &v.risk_levels.iter().map(|(l, _)| l.to_string()).collect::<Vec<_>>(),
-                &[Series::new("customers", v.risk_levels.iter().map(|(_, n)| *n as f64).collect())],
+                &v.risk_levels,
+                |(l, _)| l.to_string(),
+                ("customers", &|(_, n)| *n as f64),
                 Unit::Count,
-                "risk level (AI cost as a share of plan revenue)",
-                "customers",
+                ("risk level (AI cost as a share of plan revenue)", "customers"),
             ))
             .facts(vec![fact("Customers", labelled(&v.risk_levels))]),
         Section::new("budget_risk", "Customers by cost-to-revenue").table(

@@ -1,8 +1,8 @@
 //! Token Economics page.
 use finops_results::token_economics::{Pattern, TokenEconomics, TokenRow};
 
-use super::{Layout, top};
-use crate::format::{Unit, compact, int, pct, usd};
+use super::{Layout, hbars_of, top};
+use crate::format::{Unit, compact, fixed, int, pct, usd};
 use crate::page::{Card, Section, Table, TableView, fact};
 use crate::svg::{self, Series};
 
@@ -30,20 +30,20 @@ pub fn layout(v: &TokenEconomics) -> Layout {
         Card::new("Cached input", pct(s.cache_hit_pct)),
         Card::new("Reasoning share of output", pct(s.reasoning_share_of_output_pct)),
         Card::new("Cost per 1K tokens", usd(s.cost_per_1k_tokens)),
-        Card::new("Input / output", format!("{:.2}", s.input_output_ratio)),
+        Card::new("Input / output", fixed(s.input_output_ratio, 2)),
     ];
     let feats = &v.by_feature;
     let cached: Vec<f64> = feats.iter().map(|f| f.input_tokens as f64 * f.cached_pct / 100.0).collect();
     let fresh: Vec<f64> = feats.iter().zip(&cached).map(|(f, c)| f.input_tokens as f64 - c).collect();
     let feature_names: Vec<String> = feats.iter().map(|f| f.key.clone()).collect();
-    let ranking = top(&v.efficiency_ranking, 12);
     let io = &v.io_ratio;
     let sections = vec![
         Section::new("by_model", "Per model")
-            .chart(svg::hbars(
+            .chart(hbars_of(
                 "Cost per 1K tokens, top 12 models by cost",
-                &top(&v.by_model, 12).iter().map(|r| r.key.clone()).collect::<Vec<_>>(),
-                &[Series::new("cost per 1K", top(&v.by_model, 12).iter().map(|r| r.cost_per_1k_tokens).collect())],
+                top(&v.by_model, 12),
+                |r| r.key.clone(),
+                ("cost per 1K", &|r| r.cost_per_1k_tokens),
                 Unit::Usd,
                 "USD per 1K tokens",
             ))
@@ -70,10 +70,11 @@ pub fn layout(v: &TokenEconomics) -> Layout {
         Section::new("by_archetype", "Per customer archetype").table(token_table(&v.by_archetype, 10, "Archetype")),
         Section::new("efficiency_ranking", "Token efficiency ranking")
             .intro("Score 0-100: a weighted mix of price (100 minus the dollars per million tokens) and input/output balance (100 minus a penalty per unit away from 1); models with enough calls. The weights and floors are under Rules applied.")
-            .chart(svg::hbars(
+            .chart(hbars_of(
                 "Efficiency score, best 12 models",
-                &ranking.iter().map(|r| r.key.clone()).collect::<Vec<_>>(),
-                &[Series::new("score", ranking.iter().map(|r| r.efficiency_score).collect())],
+                top(&v.efficiency_ranking, 12),
+                |r| r.key.clone(),
+                ("score", &|r| r.efficiency_score),
                 Unit::Plain,
                 "score (0-100)",
             ))
@@ -98,9 +99,9 @@ pub fn layout(v: &TokenEconomics) -> Layout {
                 Unit::Count,
             ))
             .facts(vec![
-                fact("25th percentile", format!("{:.2}", io.p25)),
-                fact("Median", format!("{:.2}", io.median)),
-                fact("75th percentile", format!("{:.2}", io.p75)),
+                fact("25th percentile", fixed(io.p25, 2)),
+                fact("Median", fixed(io.median, 2)),
+                fact("75th percentile", fixed(io.p75, 2)),
                 fact("Balanced calls", int(io.balanced as f64)),
                 fact("Input-heavy calls", int(io.input_heavy as f64)),
                 fact("Output-heavy calls", int(io.output_heavy as f64)),
@@ -120,7 +121,7 @@ pub fn layout(v: &TokenEconomics) -> Layout {
             fact("Reasoning tokens", int(s.reasoning_tokens as f64)),
             fact("Cached share of input", pct(s.cache_hit_pct)),
             fact("Reasoning share of output", pct(s.reasoning_share_of_output_pct)),
-            fact("Input / output", format!("{:.2}", s.input_output_ratio)),
+            fact("Input / output", fixed(s.input_output_ratio, 2)),
             fact("Cost", usd(s.cost_usd)),
             fact("Cost per 1K tokens", usd(s.cost_per_1k_tokens)),
             fact("Input tokens per call", compact(s.avg_input_per_call)),

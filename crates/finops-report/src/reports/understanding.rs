@@ -1,8 +1,10 @@
 //! Understanding Usage & Cost page.
 use finops_results::understanding::{CustomerCost, ModelEfficiency, OrgCost, Understanding};
 
-use super::{Layout, groups_table, metrics_facts, top};
-use crate::format::{Unit, compact, int, usd};
+use finops_results::common::Group;
+
+use super::{Layout, bars_of, groups_table, hbars_of, metrics_facts, top};
+use crate::format::{Unit, compact, fixed, int, usd};
 use crate::page::{Card, Section, Table, TableView, fact};
 use crate::svg::{self, Series};
 
@@ -71,7 +73,6 @@ pub fn layout(v: &Understanding) -> Layout {
         "cost (USD)",
     );
     let providers = &v.by_provider;
-    let orgs = top(&v.by_organization, 15);
     let sections = vec![
         Section::new("daily", "Daily cost trend").chart(trend).table(
             Table::new(&v.daily, 60)
@@ -98,29 +99,31 @@ pub fn layout(v: &Understanding) -> Layout {
             ))
             .table(groups_table(providers, 20, "Provider")),
         Section::new("by_model", "Cost by model")
-            .chart(svg::hbars(
+            .chart(hbars_of(
                 "Top models by cost",
-                &top(&v.by_model, 15).iter().map(|g| g.label()).collect::<Vec<_>>(),
-                &[Series::new("cost", top(&v.by_model, 15).iter().map(|g| g.metrics.cost_usd).collect())],
+                top(&v.by_model, 15),
+                Group::label,
+                ("cost", &|g| g.metrics.cost_usd),
                 Unit::Usd,
                 "cost (USD)",
             ))
             .table(groups_table(&v.by_model, 25, "Model")),
         Section::new("by_feature", "Cost by feature")
-            .chart(svg::bars(
+            .chart(bars_of(
                 "Cost by feature",
-                &v.by_feature.iter().map(|g| g.label()).collect::<Vec<_>>(),
-                &[Series::new("cost", v.by_feature.iter().map(|g| g.metrics.cost_usd).collect())],
+                &v.by_feature,
+                Group::label,
+                ("cost", &|g| g.metrics.cost_usd),
                 Unit::Usd,
-                "feature",
-                "cost (USD)",
+                ("feature", "cost (USD)"),
             ))
             .table(groups_table(&v.by_feature, 20, "Feature")),
         Section::new("by_organization", "Cost by organization")
-            .chart(svg::hbars(
+            .chart(hbars_of(
                 "Top organizations by cost",
-                &orgs.iter().map(|o| o.organization_id.clone()).collect::<Vec<_>>(),
-                &[Series::new("cost", orgs.iter().map(|o| o.cost_usd).collect())],
+                top(&v.by_organization, 15),
+                |o| o.organization_id.clone(),
+                ("cost", &|o| o.cost_usd),
                 Unit::Usd,
                 "cost (USD)",
             ))
@@ -148,7 +151,7 @@ pub fn layout(v: &Understanding) -> Layout {
                     fact("Customers", int(s.customers as f64)),
                     fact("Organizations", int(s.organizations as f64)),
                     fact("Models", int(s.models as f64)),
-                    fact("Period", format!("{:.1} days", s.period_days)),
+                    fact("Period", format!("{} days", fixed(s.period_days, 1))),
                     fact("Average cost per day", usd(s.avg_daily_cost)),
                 ])
                 .collect(),
