@@ -50,14 +50,12 @@ pub fn rules_section(rules: &[AppliedRule]) -> Section {
     let overridden = rules.iter().any(|r| r.source != finops_core::rules::BUILTIN_SOURCE);
     let mut table = Table::new(rules, rules.len())
         .text("Rule", |r| r.name.clone())
-        .text("Value", |r| format!("{} {}", r.value, r.unit));
+        .text("Value", |r| if r.unit == "%" { format!("{}%", r.value) } else { format!("{} {}", r.value, r.unit) });
     if overridden {
         table = table.text("Set by", |r| r.source.clone());
     }
     Section::new("rules_applied", "Rules applied")
-        .intro(
-            "The thresholds behind this page's findings (`finops rules` lists them all; `--rules FILE` changes them).",
-        )
+        .intro("The thresholds behind this page's findings: \"finops rules\" lists them all, \"--rules FILE\" changes them.")
         .table(table.text("Why", |r| r.why.clone()).view())
 }
 

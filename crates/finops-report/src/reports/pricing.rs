@@ -40,7 +40,7 @@ pub fn layout(v: &Pricing) -> Layout {
             .table(models_table(&v.models)),
         Section::new("current", "Current plans").table(models_table(std::slice::from_ref(c))),
         Section::new("segments", "Usage segments")
-            .intro("Customers grouped by AI cost as a share of their plan revenue (`pricing.light_max_cost_share`, `heavy_min_cost_share`).")
+            .intro("Customers grouped by AI cost as a share of their plan revenue (pricing.light_max_cost_share and heavy_min_cost_share under Rules applied).")
             .chart(bars_of(
                 "Customers by segment",
                 &v.segments,

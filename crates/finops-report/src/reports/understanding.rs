@@ -82,7 +82,7 @@ pub fn layout(v: &Understanding) -> Layout {
                 .view(),
         ),
         Section::new("forecast", "Forecast")
-            .intro("Least-squares trend over the daily costs with day-of-week factors, extrapolated once enough days are known (`understanding.forecast_min_trend_days`; before that: the weekday-adjusted level); low and high bound an 80% interval from the residual spread. The run rate is the average day x 30.")
+            .intro("Least-squares trend over the daily costs with day-of-week factors, extrapolated once enough days are known (understanding.forecast_min_trend_days; before that: the weekday-adjusted level); low and high bound an 80% interval from the residual spread. The run rate is the average day x 30.")
             .facts(vec![
                 fact("Days of history", int(f.history_days as f64)),
                 fact("Trend, next 30 days", usd(f.trend_30d)),
