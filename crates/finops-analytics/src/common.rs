@@ -651,6 +651,41 @@ fn customers_query(ds: &Dataset) -> Result<Vec<CustomerRow>> {
         .collect())
 }
 
+/// One organization's totals.
+#[derive(Debug, Clone)]
+pub struct OrgTotals {
+    pub organization_id: String,
+    pub cost_usd: f64,
+    pub calls: u64,
+    pub customers: u64,
+    pub products: u64,
+    pub features: u64,
+}
+
+/// Per-organization totals, costliest first, computed once per dataset (the usage and the alignment
+/// analyses both show them).
+pub fn organizations(ds: &Dataset) -> Result<std::sync::Arc<Vec<OrgTotals>>> {
+    ds.memo("organizations", || {
+        let t = ds.sql(
+            "SELECT organization_id, sum(cost_usd) AS c, count(*) AS n, count(DISTINCT customer_id) AS cu, \
+             count(DISTINCT product_id) AS p, count(DISTINCT feature_id) AS f FROM calls \
+             GROUP BY organization_id ORDER BY c DESC, organization_id",
+        )?;
+        let (id, c, n, cu, p, f) =
+            (t.str("organization_id")?, t.f64("c")?, t.u64("n")?, t.u64("cu")?, t.u64("p")?, t.u64("f")?);
+        Ok((0..t.len())
+            .map(|i| OrgTotals {
+                organization_id: id[i].clone(),
+                cost_usd: c[i],
+                calls: n[i],
+                customers: cu[i],
+                products: p[i],
+                features: f[i],
+            })
+            .collect())
+    })
+}
+
 /// One UTC day of the data.
 #[derive(Debug, Clone)]
 pub struct Day {

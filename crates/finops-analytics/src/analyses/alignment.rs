@@ -51,27 +51,22 @@ pub fn analyze(ds: &Dataset) -> Result<Alignment> {
 
 /// Cost, calls, customers, products and features per organization, costliest first.
 fn organizations(ds: &Dataset) -> Result<Vec<OrgRow>> {
-    let t = ds.sql(
-        "SELECT organization_id, sum(cost_usd) AS c, count(*) AS n, count(DISTINCT customer_id) AS cu, \
-         count(DISTINCT product_id) AS p, count(DISTINCT feature_id) AS f FROM calls GROUP BY organization_id ORDER BY c DESC, organization_id",
-    )?;
-    let (id, c, n, cu, p, f) =
-        (t.str("organization_id")?, t.f64("c")?, t.u64("n")?, t.u64("cu")?, t.u64("p")?, t.u64("f")?);
-    let total: f64 = c.iter().sum();
-    let by_organization: Vec<OrgRow> = (0..t.len())
-        .map(|i| OrgRow {
-            organization_id: id[i].clone(),
-            cost_usd: c[i],
-            calls: n[i],
-            customers: cu[i],
-            products: p[i],
-            features: f[i],
-            avg_cost_per_call: ratio(c[i], n[i] as f64),
-            avg_cost_per_customer: ratio(c[i], cu[i] as f64),
-            pct_of_cost: pct(c[i], total),
+    let orgs = crate::common::organizations(ds)?;
+    let total: f64 = orgs.iter().map(|o| o.cost_usd).sum();
+    Ok(orgs
+        .iter()
+        .map(|o| OrgRow {
+            organization_id: o.organization_id.clone(),
+            cost_usd: o.cost_usd,
+            calls: o.calls,
+            customers: o.customers,
+            products: o.products,
+            features: o.features,
+            avg_cost_per_call: ratio(o.cost_usd, o.calls as f64),
+            avg_cost_per_customer: ratio(o.cost_usd, o.customers as f64),
+            pct_of_cost: pct(o.cost_usd, total),
         })
-        .collect();
-    Ok(by_organization)
+        .collect())
 }
 
 /// Cost, calls and adoption per feature.

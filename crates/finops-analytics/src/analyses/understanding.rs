@@ -73,19 +73,15 @@ fn customer_costs(ds: &Dataset, total_cost: f64) -> Result<Vec<CustomerCost>> {
 
 /// Every organization's customers, calls and cost, costliest first.
 fn organization_costs(ds: &Dataset, total_cost: f64) -> Result<Vec<OrgCost>> {
-    let o = ds.sql(
-        "SELECT organization_id, count(DISTINCT customer_id) AS customers, count(*) AS calls, sum(cost_usd) AS cost \
-         FROM calls GROUP BY organization_id ORDER BY cost DESC, organization_id",
-    )?;
-    let (oid, ocust, ocalls, ocost) = (o.str("organization_id")?, o.u64("customers")?, o.u64("calls")?, o.f64("cost")?);
-    Ok((0..o.len())
-        .map(|i| OrgCost {
-            organization_id: oid[i].clone(),
-            customers: ocust[i],
-            calls: ocalls[i],
-            cost_usd: ocost[i],
-            pct_of_cost: pct(ocost[i], total_cost),
-            avg_cost_per_customer: ratio(ocost[i], ocust[i] as f64),
+    Ok(crate::common::organizations(ds)?
+        .iter()
+        .map(|o| OrgCost {
+            organization_id: o.organization_id.clone(),
+            customers: o.customers,
+            calls: o.calls,
+            cost_usd: o.cost_usd,
+            pct_of_cost: pct(o.cost_usd, total_cost),
+            avg_cost_per_customer: ratio(o.cost_usd, o.customers as f64),
         })
         .collect())
 }
