@@ -401,9 +401,9 @@ impl Rules {
         }
         let mut rules = typed(&entries).map_err(|m| at(0, m))?;
         rules.entries = entries;
-        if let Err((section, name, message)) = rules.check() {
-            let offset = spans.get(&(section.to_string(), name.to_string())).copied().unwrap_or(0);
-            return Err(at(offset, message));
+        if let Err(v) = rules.check() {
+            let set_here = |rule: &&str| spans.get(&(v.section.to_string(), rule.to_string())).copied();
+            return Err(at(v.rules.iter().find_map(set_here).unwrap_or(0), v.message));
         }
         Ok(rules)
     }
@@ -428,108 +428,66 @@ impl Rules {
         &self.entries
     }
 
-    /// Relations between rules that single bounds cannot express; the rule at fault and why.
-    fn check(&self) -> Result<(), (&'static str, &'static str, String)> {
-        // (section, lower rule, its value, upper rule, its value, whether they may be equal)
-        let pairs = [
-            (
-                "realtime",
-                "risk_medium_pct",
-                self.realtime.risk_medium_pct,
-                "risk_high_pct",
-                self.realtime.risk_high_pct,
-                false,
-            ),
-            (
-                "realtime",
-                "risk_high_pct",
-                self.realtime.risk_high_pct,
-                "risk_critical_pct",
-                self.realtime.risk_critical_pct,
-                false,
-            ),
-            (
-                "profitability",
-                "medium_margin_pct",
-                self.profitability.medium_margin_pct,
-                "high_margin_pct",
-                self.profitability.high_margin_pct,
-                false,
-            ),
-            // Equal bounds leave no medium segment, which is allowed.
-            (
-                "pricing",
-                "light_max_cost_share",
-                self.pricing.light_max_cost_share,
-                "heavy_min_cost_share",
-                self.pricing.heavy_min_cost_share,
-                true,
-            ),
-            (
-                "features",
-                "adoption_medium_pct",
-                self.features.adoption_medium_pct,
-                "adoption_high_pct",
-                self.features.adoption_high_pct,
-                false,
-            ),
-            (
-                "token_economics",
-                "balanced_min_ratio",
-                self.token_economics.balanced_min_ratio,
-                "balanced_max_ratio",
-                self.token_economics.balanced_max_ratio,
-                false,
-            ),
-            (
-                "churn_growth",
-                "engagement_medium",
-                self.churn_growth.engagement_medium,
-                "engagement_high",
-                self.churn_growth.engagement_high,
-                false,
-            ),
-            (
-                "alignment",
-                "gap_moderate_ratio",
-                self.alignment.gap_moderate_ratio,
-                "gap_significant_ratio",
-                self.alignment.gap_significant_ratio,
-                true,
-            ),
-        ];
-        for (section, lo_name, lo, hi_name, hi, equal_ok) in pairs {
-            if lo > hi || (lo == hi && !equal_ok) {
-                let relation = if equal_ok { "must not exceed" } else { "must be below" };
-                return Err((
-                    section,
-                    hi_name,
-                    format!("{section}.{lo_name} ({lo}) {relation} {section}.{hi_name} ({hi})"),
-                ));
-            }
-        }
+    /// Relations between rules that single bounds cannot express.
+    fn check(&self) -> Result<(), Violation> {
+        let (r, p, pr) = (&self.realtime, &self.profitability, &self.pricing);
+        order("realtime", ("risk_medium_pct", r.risk_medium_pct), ("risk_high_pct", r.risk_high_pct), false)?;
+        order("realtime", ("risk_high_pct", r.risk_high_pct), ("risk_critical_pct", r.risk_critical_pct), false)?;
+        order(
+            "profitability",
+            ("medium_margin_pct", p.medium_margin_pct),
+            ("high_margin_pct", p.high_margin_pct),
+            false,
+        )?;
+        // Equal bounds leave no medium segment, which is allowed.
+        let (light, heavy) = (pr.light_max_cost_share, pr.heavy_min_cost_share);
+        order("pricing", ("light_max_cost_share", light), ("heavy_min_cost_share", heavy), true)?;
+        let f = &self.features;
+        order(
+            "features",
+            ("adoption_medium_pct", f.adoption_medium_pct),
+            ("adoption_high_pct", f.adoption_high_pct),
+            false,
+        )?;
+        let t = &self.token_economics;
+        let (lo, hi) = (t.balanced_min_ratio, t.balanced_max_ratio);
+        order("token_economics", ("balanced_min_ratio", lo), ("balanced_max_ratio", hi), false)?;
+        let c = &self.churn_growth;
+        order(
+            "churn_growth",
+            ("engagement_medium", c.engagement_medium),
+            ("engagement_high", c.engagement_high),
+            false,
+        )?;
+        let a = &self.alignment;
+        let (moderate, significant) = (a.gap_moderate_ratio, a.gap_significant_ratio);
+        order("alignment", ("gap_moderate_ratio", moderate), ("gap_significant_ratio", significant), true)?;
         let o = &self.optimization;
         if o.volume_tiers_usd.len() != o.volume_discounts_pct.len() {
-            return Err((
-                "optimization",
-                "volume_discounts_pct",
-                format!(
+            return Err(Violation {
+                section: "optimization",
+                rules: ["volume_discounts_pct", "volume_tiers_usd"],
+                message: format!(
                     "optimization.volume_discounts_pct has {} values for {} volume_tiers_usd",
                     o.volume_discounts_pct.len(),
                     o.volume_tiers_usd.len()
                 ),
-            ));
+            });
         }
         if o.volume_tiers_usd.windows(2).any(|w| w[0] >= w[1]) {
-            return Err(("optimization", "volume_tiers_usd", "optimization.volume_tiers_usd must be ascending".into()));
+            return Err(Violation {
+                section: "optimization",
+                rules: ["volume_tiers_usd", "volume_tiers_usd"],
+                message: "optimization.volume_tiers_usd must be ascending".into(),
+            });
         }
         let b = &self.abuse_detection;
         if b.night_start_hour == b.night_end_hour {
-            return Err((
-                "abuse_detection",
-                "night_end_hour",
-                "abuse_detection.night_end_hour equals night_start_hour: the night would be empty".into(),
-            ));
+            return Err(Violation {
+                section: "abuse_detection",
+                rules: ["night_end_hour", "night_start_hour"],
+                message: "abuse_detection.night_end_hour equals night_start_hour: the night would be empty".into(),
+            });
         }
         Ok(())
     }
@@ -558,6 +516,32 @@ impl Default for Rules {
     fn default() -> Rules {
         Rules::builtin()
     }
+}
+
+/// Two or more rules that contradict each other.
+struct Violation {
+    section: &'static str,
+    /// The rules involved; an error points at the first the user's file set.
+    rules: [&'static str; 2],
+    message: String,
+}
+
+/// `lo` must be below `hi` (or equal, with `equal_ok`).
+fn order(
+    section: &'static str,
+    lo: (&'static str, f64),
+    hi: (&'static str, f64),
+    equal_ok: bool,
+) -> Result<(), Violation> {
+    if lo.1 < hi.1 || (lo.1 == hi.1 && equal_ok) {
+        return Ok(());
+    }
+    let relation = if equal_ok { "must not exceed" } else { "must be below" };
+    Err(Violation {
+        section,
+        rules: [hi.0, lo.0],
+        message: format!("{section}.{} ({}) {relation} {section}.{} ({})", lo.0, lo.1, hi.0, hi.1),
+    })
 }
 
 /// Section names in file order.
@@ -832,6 +816,11 @@ mod tests {
         assert_eq!(
             err("[realtime]\nrisk_high_pct = 40\n"),
             "my.toml:2:17: realtime.risk_medium_pct (50) must be below realtime.risk_high_pct (40)"
+        );
+        // The error points at the rule the file set, whichever side of the relation it is on.
+        assert_eq!(
+            err("[pricing]\nbetter_model_points = 3\nlight_max_cost_share = 0.8\n"),
+            "my.toml:3:24: pricing.light_max_cost_share (0.8) must not exceed pricing.heavy_min_cost_share (0.7)"
         );
         assert!(
             err("[realtime]\nanomaly_z = { value = 3, unit = \"z\" }\n")
