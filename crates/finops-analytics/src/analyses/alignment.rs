@@ -7,6 +7,7 @@ use finops_results::{AnalysisId, Recommendation, Severity};
 use crate::common::{Usd, customer_features, distinct_counts, group_metrics, pair_counts, pct, ratio};
 use crate::engine::{Dataset, Result};
 
+/// Runs the analysis over `ds` with the thresholds of `ds.rules`.
 pub fn analyze(ds: &Dataset) -> Result<Alignment> {
     let rules = &ds.rules.alignment;
     let by_organization = organizations(ds)?;

@@ -72,6 +72,7 @@ fn halves(ds: &Dataset, w: &Windows) -> Result<Halves> {
     Ok(Halves { first: h.u64("a")?, second: h.u64("b")?, recent: h.u64("lq")? })
 }
 
+/// Runs the analysis over `ds` with the thresholds of `ds.rules`.
 pub fn analyze(ds: &Dataset) -> Result<ChurnGrowth> {
     let rules = &ds.rules.churn_growth;
     let w = Windows::of(ds, rules);

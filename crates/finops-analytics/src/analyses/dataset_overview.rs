@@ -28,6 +28,7 @@ const DIMENSIONS: [(&str, &str); 9] = [
     ("service_tier", "service_tier"),
 ];
 
+/// Runs the analysis over `ds` with the thresholds of `ds.rules`.
 pub fn analyze(ds: &Dataset) -> Result<DatasetOverview> {
     let summary = total_metrics(ds, "true")?;
     let distributions = distributions(ds, &summary)?;

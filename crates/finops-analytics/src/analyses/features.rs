@@ -25,6 +25,7 @@ pub fn adoption_level(r: &rules::Features, adoption_pct: f64) -> AdoptionLevel {
     }
 }
 
+/// Runs the analysis over `ds` with the thresholds of `ds.rules`.
 pub fn analyze(ds: &Dataset) -> Result<Features> {
     let rules = &ds.rules.features;
     let pairs = customer_features(ds)?;

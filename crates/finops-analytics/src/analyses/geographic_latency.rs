@@ -10,6 +10,7 @@ use crate::engine::{Dataset, Result};
 
 const OK: &str = crate::common::LATENCY_SAMPLE;
 
+/// Runs the analysis over `ds` with the thresholds of `ds.rules`.
 pub fn analyze(ds: &Dataset) -> Result<Geographic> {
     let rules = &ds.rules.geographic_latency;
     let overall = total_metrics(ds, OK)?;

@@ -70,6 +70,7 @@ fn usage_groups(ds: &Dataset, rules: &rules::Optimization) -> Result<Vec<UsageGr
         .collect())
 }
 
+/// Runs the analysis over `ds` with the thresholds of `ds.rules`.
 pub fn analyze(ds: &Dataset) -> Result<Optimization> {
     let rules = &ds.rules.optimization;
     let groups = usage_groups(ds, rules)?;

@@ -23,6 +23,7 @@ const BUCKETS: [(&str, f64, f64); 6] = [
 /// Models listed per ranking.
 const RANKED: usize = 10;
 
+/// Runs the analysis over `ds` with the thresholds of `ds.rules`.
 pub fn analyze(ds: &Dataset) -> Result<Performance> {
     let rules = &ds.rules.performance;
     let per_model = ModelTimings::query(ds, rules)?;

@@ -8,6 +8,7 @@ use finops_results::{AnalysisId, Recommendation, Severity};
 use crate::common::{CustomerRow, Usd, customers, pct, ratio};
 use crate::engine::{Dataset, Result};
 
+/// Runs the analysis over `ds` with the thresholds of `ds.rules`.
 pub fn analyze(ds: &Dataset) -> Result<Pricing> {
     let mut p = from_customers(&ds.rules.pricing, &customers(ds)?);
     p.rules_applied = ds.rules.applied(AnalysisId::Pricing.as_str());

@@ -19,6 +19,7 @@ pub fn status(r: &rules::Profitability, margin_pct: f64) -> MarginStatus {
     }
 }
 
+/// Runs the analysis over `ds` with the thresholds of `ds.rules`.
 pub fn analyze(ds: &Dataset) -> Result<Profitability> {
     let mut p = from_customers(&ds.rules.profitability, &customers(ds)?, ds.period.days);
     p.rules_applied = ds.rules.applied(AnalysisId::Profitability.as_str());

@@ -32,6 +32,7 @@ pub fn risk_level(r: &rules::Realtime, cost_to_revenue_pct: f64) -> RiskLevel {
     }
 }
 
+/// Runs the analysis over `ds` with the thresholds of `ds.rules`.
 pub fn analyze(ds: &Dataset) -> Result<Realtime> {
     let rules = &ds.rules.realtime;
     let (cost_anomalies, anomalies_by_dimension) = cost_anomalies(ds, rules)?;

@@ -96,6 +96,7 @@ fn rows(ds: &Dataset, r: &rules::TokenEconomics, key: &str) -> Result<Vec<TokenR
         .collect())
 }
 
+/// Runs the analysis over `ds` with the thresholds of `ds.rules`.
 pub fn analyze(ds: &Dataset) -> Result<TokenEconomics> {
     let rules = &ds.rules.token_economics;
     let by_model = rows(ds, rules, crate::common::MODEL)?;

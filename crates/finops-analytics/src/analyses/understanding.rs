@@ -7,6 +7,7 @@ use finops_results::{AnalysisId, Recommendation, Severity};
 use crate::common::{Forecast, Group, Usd, day_label, forecast_30d, group_metrics, pct, ratio, total_metrics};
 use crate::engine::{Dataset, Result};
 
+/// Runs the analysis over `ds` with the thresholds of `ds.rules`.
 pub fn analyze(ds: &Dataset) -> Result<Understanding> {
     let rules = &ds.rules.understanding;
     let totals = total_metrics(ds, "true")?;

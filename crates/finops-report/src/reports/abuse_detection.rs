@@ -9,6 +9,7 @@ use crate::svg::{self, Series};
 /// Customers on the most-flagged chart.
 const MOST_FLAGGED: usize = 15;
 
+/// The page's cards and sections.
 pub fn layout(v: &Abuse) -> Layout {
     let s = &v.summary;
     let cards = vec![

@@ -5,6 +5,7 @@ use super::{Layout, bars_of, groups_table, hbars_of, top};
 use crate::format::{Unit, fixed, int, usd};
 use crate::page::{Card, Section, Table, fact};
 
+/// The page's cards and sections.
 pub fn layout(v: &Alignment) -> Layout {
     let s = &v.summary;
     let e = &v.efficiency;

@@ -18,6 +18,7 @@ fn changes(rows: &[CustomerChange]) -> TableView {
         .view()
 }
 
+/// The page's cards and sections.
 pub fn layout(v: &ChurnGrowth) -> Layout {
     let s = &v.summary;
     let cards = vec![

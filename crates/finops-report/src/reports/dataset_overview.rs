@@ -6,6 +6,7 @@ use crate::format::{Unit, compact, fixed, int, ms, pct, usd};
 use crate::page::{Card, Section, Table, fact};
 use crate::svg::{self, Series};
 
+/// The page's cards and sections.
 pub fn layout(v: &DatasetOverview) -> Layout {
     let s = &v.summary;
     let cards = vec![

@@ -10,6 +10,7 @@ use crate::svg::{self, Series};
 /// Models shown as heat map columns.
 const HEATMAP_MODELS: usize = 12;
 
+/// The page's cards and sections.
 pub fn layout(v: &Geographic) -> Layout {
     let s = &v.summary;
     let name = |o: &Option<String>| o.clone().unwrap_or_else(|| "–".into());

@@ -6,6 +6,7 @@ use crate::format::{Unit, pct, usd};
 use crate::page::{Card, Section, Table, fact};
 use crate::svg::{self, Point, Series};
 
+/// The page's cards and sections.
 pub fn layout(v: &Optimization) -> Layout {
     let s = &v.summary;
     let cards = vec![

@@ -6,6 +6,7 @@ use crate::format::{Unit, fixed, int, ms, pct};
 use crate::page::{Card, Section, Table, fact};
 use crate::svg::{self, Point, Series};
 
+/// The page's cards and sections.
 pub fn layout(v: &Performance) -> Layout {
     let s = &v.summary;
     let cards = vec![

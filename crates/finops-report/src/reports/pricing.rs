@@ -5,6 +5,7 @@ use super::{Layout, bars_of};
 use crate::format::{Unit, pct, usd};
 use crate::page::{Card, Section, Table};
 
+/// The page's cards and sections.
 pub fn layout(v: &Pricing) -> Layout {
     let c = &v.current;
     let best = v.models.iter().max_by(|a, b| a.margin_usd.total_cmp(&b.margin_usd));

@@ -6,6 +6,7 @@ use crate::format::{Unit, fixed, int, pct, usd};
 use crate::page::{Card, Section, Table, fact};
 use crate::svg::{self, Series};
 
+/// The page's cards and sections.
 pub fn layout(v: &Profitability) -> Layout {
     let s = &v.summary;
     let u = &v.unprofitable;

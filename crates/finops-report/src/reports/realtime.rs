@@ -6,6 +6,7 @@ use crate::format::{Unit, int, pct, usd};
 use crate::page::{Card, Section, Table, fact};
 use crate::svg::{self, Series};
 
+/// The page's cards and sections.
 pub fn layout(v: &Realtime) -> Layout {
     let s = &v.summary;
     let c = &v.provider_concentration;

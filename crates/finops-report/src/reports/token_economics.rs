@@ -22,6 +22,7 @@ fn token_table(rows: &[TokenRow], limit: usize, key_header: &str) -> TableView {
         .view()
 }
 
+/// The page's cards and sections.
 pub fn layout(v: &TokenEconomics) -> Layout {
     let s = &v.summary;
     let cards = vec![

@@ -38,6 +38,7 @@ fn efficiency_fact(label: &str, m: &Option<ModelEfficiency>) -> (String, String)
     )
 }
 
+/// The page's cards and sections.
 pub fn layout(v: &Understanding) -> Layout {
     let s = &v.summary;
     let f = &v.forecast;

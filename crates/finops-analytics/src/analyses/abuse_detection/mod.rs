@@ -17,6 +17,7 @@ pub mod usage_spikes;
 
 pub use peer_outliers::peer_score;
 
+/// Runs the analysis over `ds` with the thresholds of `ds.rules`.
 pub fn analyze(ds: &Dataset) -> Result<Abuse> {
     let rules = &ds.rules.abuse_detection;
     let rows = customers(ds)?;
