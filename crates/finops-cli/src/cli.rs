@@ -111,9 +111,11 @@ or switch to another call log of --data-dir. Binds to loopback; POSTs from other
 const SIMULATE_ABOUT: &str = "Generate simulated AI API call logs (CSV or Parquet).
 
 A stable population of customers (light, power and heavy users on starter, pro and enterprise plans)
-calls 7 providers' models on one continuous timeline from --start. Calls arrive as a Poisson process
-shaped by each customer's local time of day and day of week; tokens are heavy-tailed; latency follows
-the model's speed and the region; about 1.5% of calls fail; every cost is the catalog formula.
+calls 7 providers' models on one continuous timeline from --start. Each customer's calls per hour
+follow its local time of day and day of week, grouped into sessions (conversations, agent runs, batch
+blocks) whose prompts grow and hit the prompt cache; token sizes follow real traces; latency follows
+the model's speed, the prompt and the region; about 1.6% of calls fail; every cost is the catalog
+formula.
 
 The same options give byte-identical output, whatever the number of threads. The file is written to
 <out>.partial and renamed when complete, so a killed run never leaves a half-written file; Ctrl-C stops

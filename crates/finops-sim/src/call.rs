@@ -11,9 +11,11 @@ use crate::scenario::Draft;
 use crate::population::{Customer, pick_weighted};
 use crate::profile::{
     BATCH_SHARE_OF_SUMMARIZE, CACHE_GRANULARITY, CALL_IN_HOME_REGION, CLIENT_TIMEOUT_MS, CROSS_REGION_MS,
-    ENVIRONMENT_WEIGHTS, MIN_CACHEABLE_PROMPT, archetype_profile, centred_feature_multipliers, error_probabilities,
-    feature_profile, load_slowdown, lognormal_for_range, region_latency,
+    ENVIRONMENT_WEIGHTS, MIN_CACHEABLE_PROMPT, PREFILL_CACHED_SHARE, PREFILL_MS_PER_TOKEN, PREFILL_REFERENCE_TOKENS,
+    error_probabilities, load_slowdown, region_latency,
 };
+use crate::session::{CACHE_TTL_MS, Calls, Pacing, session_shape};
+use crate::tokens::{Answer, Quantiles, token_shape};
 
 /// A generated call, compact (strings live in the catalog and population).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,12 +70,61 @@ pub(crate) struct HourEnv<'a> {
 /// Draws calls. Holds everything that does not change during a run.
 pub(crate) struct CallFactory {
     pub models: Vec<ModelParams>,
-    /// (mu, sigma) of log(visible input tokens) and log(visible output tokens) per archetype x feature.
-    token_params: [[TokenParams; Feature::COUNT]; 3],
+    /// Per feature: prompt sizes and how answers are sized.
+    tokens: Vec<(Quantiles, AnswerSize)>,
+    /// Per feature: how its sessions are drawn.
+    sessions: Vec<SessionDraw>,
 }
 
-/// (mu, sigma) of log input tokens and of log visible output tokens.
-type TokenParams = ((f64, f64), (f64, f64));
+/// How a feature's answers are sized, ready for sampling.
+enum AnswerSize {
+    Quantiles(Quantiles),
+    /// ln(median) and sigma of the answer/prompt ratio.
+    RatioOfPrompt(f64, f64),
+}
+
+/// A feature's [`SessionShape`], ready for sampling.
+struct SessionDraw {
+    calls: SessionLength,
+    pause_s: Quantiles,
+    pacing: Pacing,
+    history: Option<f64>,
+}
+
+enum SessionLength {
+    /// ln(1 - stop probability) of a geometric length.
+    Geometric(f64),
+    Quantiles(Quantiles),
+}
+
+/// When, within one hour, a customer's sessions can start.
+pub(crate) struct StartSpan<'a> {
+    /// The customer is active in [lo, hi) (the whole hour unless it signs up or churns in it).
+    pub lo: i64,
+    pub hi: i64,
+    pub hour_start: i64,
+    /// The hour's demand drift: cumulative share per minute ([`crate::drift::DemandDrift::minute_cdf`]).
+    pub minute_cdf: &'a [f64; 60],
+}
+
+impl StartSpan<'_> {
+    /// A session start: a minute by the drift, uniform within it; uniform over the active span when
+    /// that minute falls outside it.
+    fn draw<R: Rng + ?Sized>(&self, rng: &mut R) -> i64 {
+        let u: f64 = rng.random();
+        let minute = self.minute_cdf.partition_point(|&c| c <= u).min(59) as i64;
+        let t = self.hour_start + minute * 60_000 + rng.random_range(0..60_000);
+        if (self.lo..self.hi).contains(&t) { t } else { rng.random_range(self.lo..self.hi.max(self.lo + 1)) }
+    }
+}
+
+/// What the calls of one session share.
+struct SessionCtx {
+    model: u16,
+    region: Region,
+    environment: Environment,
+    service_tier: ServiceTier,
+}
 
 fn normal<R: Rng + ?Sized>(rng: &mut R) -> f64 {
     rng.sample(StandardNormal)
@@ -96,35 +147,65 @@ impl CallFactory {
                 overload_errors: m.provider == "anthropic" || m.name.contains("claude"),
             })
             .collect();
-        let mults = centred_feature_multipliers();
-        let mut token_params = [[((0.0, 0.0), (0.0, 0.0)); Feature::COUNT]; 3];
-        for a in finops_core::schema::Archetype::ALL {
-            let p = archetype_profile(*a);
-            let (mi, si) = lognormal_for_range(p.input_tokens);
-            let (mo, so) = lognormal_for_range(p.output_tokens);
-            for f in Feature::ALL {
-                let (fi, fo) = mults[f.index()];
-                token_params[a.index()][f.index()] = ((mi + fi.ln(), si), (mo + fo.ln(), so));
-            }
-        }
-        CallFactory { models, token_params }
+        let tokens = Feature::ALL
+            .iter()
+            .map(|f| {
+                let shape = token_shape(*f);
+                let answer = match shape.answer {
+                    Answer::Quantiles(k) => AnswerSize::Quantiles(Quantiles::new(k)),
+                    Answer::RatioOfPrompt { median, sigma } => AnswerSize::RatioOfPrompt(median.ln(), sigma),
+                };
+                (Quantiles::new(shape.prompt), answer)
+            })
+            .collect();
+        let sessions = Feature::ALL
+            .iter()
+            .map(|f| {
+                let shape = session_shape(*f);
+                SessionDraw {
+                    calls: match shape.calls {
+                        Calls::Geometric { mean } => SessionLength::Geometric((1.0 - 1.0 / mean.max(1.0)).ln()),
+                        Calls::Quantiles(k) => SessionLength::Quantiles(Quantiles::new(k)),
+                    },
+                    pause_s: Quantiles::new(shape.pause_s),
+                    pacing: shape.pacing,
+                    history: shape.history,
+                }
+            })
+            .collect();
+        CallFactory { models, tokens, sessions }
     }
 
-    /// Draws one call of `customer` at `ts_ms` with the feature and model of `draft` under `load`.
-    pub fn make<R: Rng + ?Sized>(
+    /// Draws how many calls the next session of `feature` has (at least 1).
+    pub fn session_length<R: Rng + ?Sized>(&self, rng: &mut R, feature: Feature) -> usize {
+        let n = match &self.sessions[feature.index()].calls {
+            // Inverse CDF of the geometric law on 1, 2, ...; a mean of 1 gives ln(0) = -inf and 1 call.
+            SessionLength::Geometric(ln_q) => 1.0 + (rng.random::<f64>().max(f64::MIN_POSITIVE).ln() / ln_q).floor(),
+            SessionLength::Quantiles(q) => q.at(rng.random()).round(),
+        };
+        if n.is_finite() { n.clamp(1.0, 1e6) as usize } else { 1 }
+    }
+
+    /// Draws one session of `customer`: one call per draft (all of one feature; the session keeps the
+    /// first draft's model), the first starting in `span` and the next ones after the feature's
+    /// pauses, wrapped around into the active span so that the hour keeps its calls. Appends the calls
+    /// to `out`; `scratch` is a reusable buffer.
+    #[allow(clippy::too_many_arguments)]
+    pub fn session<R: Rng + ?Sized>(
         &self,
         rng: &mut R,
         customer: &Customer,
-        ts_ms: i64,
-        draft: Draft,
+        drafts: &[Draft],
+        span: &StartSpan<'_>,
         load: Load,
         env: &HourEnv<'_>,
-    ) -> Call {
-        let Draft { feature, model } = draft;
-        let m = &self.models[model as usize];
-        let price =
-            env.prices[model as usize].expect("invariant: every model the simulator picks was checked to be priced");
-
+        scratch: &mut Vec<f64>,
+        out: &mut Vec<Call>,
+    ) {
+        let Some(first) = drafts.first() else { return };
+        let feature = first.feature;
+        let price = env.prices[first.model as usize]
+            .expect("invariant: every model the simulator picks was checked to be priced");
         let home = customer.home_region;
         let region = if rng.random::<f64>() < CALL_IN_HOME_REGION {
             home
@@ -133,28 +214,6 @@ impl CallFactory {
             *Region::ALL.iter().filter(|r| **r != home).nth(k).unwrap_or(&home)
         };
         let environment = pick_weighted(rng, &ENVIRONMENT_WEIGHTS);
-
-        // Token counts: log-normal around the archetype's ranges, shaped by the feature.
-        let ((mi, si), (mo, so)) = self.token_params[customer.archetype.index()][feature.index()];
-        let mut input = clamp_u32((mi + si * normal(rng)).exp()).max(1);
-        let mut visible_out = clamp_u32((mo + so * normal(rng)).exp()).max(1);
-        let mut reasoning = if m.reasoning { clamp_u32(f64::from(visible_out) * (0.6 * normal(rng)).exp()) } else { 0 };
-        // The request must fit the context window.
-        let ctx = m.context_window.min(u64::from(u32::MAX)) as u32;
-        input = input.min(ctx.saturating_sub(2).max(1));
-        let room = ctx.saturating_sub(input).max(1);
-        visible_out = visible_out.min(room);
-        reasoning = reasoning.min(room - visible_out);
-
-        let cached = if price.cached_input.is_some()
-            && input >= MIN_CACHEABLE_PROMPT
-            && rng.random::<f64>() < feature_profile(feature).cache_hit
-        {
-            let frac = rng.random_range(0.4..0.95);
-            (f64::from(input) * frac) as u32 / CACHE_GRANULARITY * CACHE_GRANULARITY
-        } else {
-            0
-        };
         let service_tier = if feature == Feature::Summarize
             && environment == Environment::Production
             && price.has_batch()
@@ -164,15 +223,100 @@ impl CallFactory {
         } else {
             ServiceTier::Standard
         };
+        let ctx = SessionCtx { model: first.model, region, environment, service_tier };
+        let shape = &self.sessions[feature.index()];
 
-        // Latency: time to first token (model, region, reasoning) + visible output / throughput.
+        // Where each call's prompt falls in the feature's prompt distribution. With history, the
+        // session's calls lie in a window of the distribution (at a uniform position, wrapped around
+        // so that every call's marginal stays the feature's shape) and grow along the session.
+        scratch.clear();
+        match shape.history {
+            Some(spread) if drafts.len() > 1 => {
+                let at: f64 = rng.random();
+                scratch.extend((0..drafts.len()).map(|_| (at + spread * rng.random::<f64>()).fract()));
+                scratch.sort_by(f64::total_cmp);
+            }
+            _ => scratch.extend((0..drafts.len()).map(|_| rng.random::<f64>())),
+        }
+
+        let (lo, active) = (span.lo, (span.hi - span.lo).max(1));
+        let mut t = span.draw(rng);
+        // The prefix the provider holds in its prompt cache for this session: tokens and last use.
+        let mut cache: Option<(u32, i64)> = None;
+        let cacheable = shape.history.is_some() && price.cached_input.is_some();
+        for (k, &u) in scratch.iter().enumerate() {
+            let cached_prefix = cache
+                .filter(|&(tokens, used)| cacheable && tokens >= MIN_CACHEABLE_PROMPT && t - used <= CACHE_TTL_MS)
+                .map_or(0, |c| c.0);
+            let ts = lo + (t - lo).rem_euclid(active);
+            let call = self.call(rng, customer, ts, feature, &ctx, u, cached_prefix, load, price);
+            if call.input_tokens > 0 {
+                // The provider processed the prompt: it is now the cached prefix (a hit refreshes it).
+                cache = Some((call.input_tokens, t));
+            }
+            if k + 1 < drafts.len() {
+                let pause = if service_tier == ServiceTier::Batch {
+                    // A batch job submits its requests together.
+                    0.0
+                } else {
+                    shape.pause_s.at(rng.random()) * 1000.0
+                };
+                let wait = if shape.pacing == Pacing::AfterAnswer { i64::from(call.latency_ms) } else { 0 };
+                t += wait + pause as i64;
+            }
+            out.push(call);
+        }
+    }
+
+    /// Draws one call at `ts_ms` whose prompt lies at `u` in the feature's prompt distribution and may
+    /// read `cached_prefix` tokens from the prompt cache.
+    #[allow(clippy::too_many_arguments)]
+    fn call<R: Rng + ?Sized>(
+        &self,
+        rng: &mut R,
+        customer: &Customer,
+        ts_ms: i64,
+        feature: Feature,
+        ctx: &SessionCtx,
+        u: f64,
+        cached_prefix: u32,
+        load: Load,
+        price: &PriceRow,
+    ) -> Call {
+        let SessionCtx { model, region, environment, service_tier } = *ctx;
+        let m = &self.models[model as usize];
+
+        // Token counts: the feature's prompt and answer shapes (crate::tokens).
+        let (prompt, answer) = &self.tokens[feature.index()];
+        let mut input = clamp_u32(prompt.at(u)).max(1);
+        let mut visible_out = match answer {
+            AnswerSize::Quantiles(q) => clamp_u32(q.at(rng.random())),
+            AnswerSize::RatioOfPrompt(mu, sigma) => clamp_u32(f64::from(input) * (mu + sigma * normal(rng)).exp()),
+        }
+        .max(1);
+        let mut reasoning = if m.reasoning { clamp_u32(f64::from(visible_out) * (0.6 * normal(rng)).exp()) } else { 0 };
+        // The request must fit the context window.
+        let ctx_window = m.context_window.min(u64::from(u32::MAX)) as u32;
+        input = input.min(ctx_window.saturating_sub(2).max(1));
+        let room = ctx_window.saturating_sub(input).max(1);
+        visible_out = visible_out.min(room);
+        reasoning = reasoning.min(room - visible_out);
+        // Providers cache whole blocks of the shared prefix.
+        let cached = cached_prefix.min(input) / CACHE_GRANULARITY * CACHE_GRANULARITY;
+
+        // Latency: time to first token (model, region, prompt prefill, reasoning) + visible output /
+        // throughput.
+        let home = customer.home_region;
         let (region_mult, region_ms) = region_latency(region);
         let cross = if region == home { 0.0 } else { CROSS_REGION_MS };
         let tps = m.tokens_per_s * (0.2 * normal(rng)).exp();
         let slowdown = load_slowdown(load.global);
+        let prompt_work = f64::from(input - cached) + PREFILL_CACHED_SHARE * f64::from(cached);
+        let prefill = (prompt_work - PREFILL_REFERENCE_TOKENS).max(0.0) * PREFILL_MS_PER_TOKEN;
         let ttft = (m.ttft_ms * (0.35 * normal(rng)).exp() * region_mult
             + region_ms
             + cross
+            + prefill
             + f64::from(reasoning) / tps * 1000.0)
             * slowdown;
         let latency = ttft + f64::from(visible_out) / tps * 1000.0 * slowdown;
@@ -262,4 +406,69 @@ fn fail_unbilled(call: &mut Call, error: ErrorType, latency_ms: u32) {
     call.reasoning_tokens = 0;
     call.ttft_ms = 0;
     call.latency_ms = latency_ms.max(1);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::timeline::HOUR_MS;
+    use finops_core::schema::{Archetype, Product, Tier};
+
+    /// Every feature's calls, the launched ones included, follow their token shape end to end, in
+    /// sessions (the realism tests cover the base features over a whole population).
+    #[test]
+    fn every_feature_draws_its_token_shape() {
+        let catalog = Catalog::builtin();
+        let factory = CallFactory::new(&catalog);
+        let (model, m) = catalog.model("google", "gemini-2.5-flash").expect("in the catalog");
+        let date = chrono::NaiveDate::from_ymd_opt(2026, 9, 1).unwrap();
+        let prices: Vec<Option<&PriceRow>> = catalog.models.iter().map(|m| m.price_on(date)).collect();
+        let env = HourEnv { prices: &prices };
+        assert!(m.context_window >= 1_000_000, "no clipping in this test");
+        let customer = Customer {
+            index: 0,
+            org: 0,
+            product: Product::A,
+            archetype: Archetype::Power,
+            tier: Tier::Pro,
+            home_region: Region::UsEast1,
+            calls_per_day: 100.0,
+            feature_weights: [0.0; Feature::COUNT],
+            active_from_ms: 0,
+            active_until_ms: i64::MAX,
+        };
+        let mut rng = crate::rng::stream_rng(5, crate::rng::Stream::Hour, 0);
+        let uniform: [f64; 60] = std::array::from_fn(|i| (i + 1) as f64 / 60.0);
+        let span = StartSpan { lo: 0, hi: HOUR_MS, hour_start: 0, minute_cdf: &uniform };
+        for f in Feature::ALL {
+            let draft = Draft { feature: *f, model: model as u16 };
+            let mut inputs: Vec<f64> = Vec::new();
+            let mut answers: Vec<f64> = Vec::new();
+            let (mut calls, mut scratch) = (Vec::new(), Vec::new());
+            while inputs.len() < 200_000 {
+                calls.clear();
+                let n = factory.session_length(&mut rng, *f);
+                let drafts = vec![draft; n];
+                factory.session(&mut rng, &customer, &drafts, &span, Load::NORMAL, &env, &mut scratch, &mut calls);
+                assert_eq!(calls.len(), n);
+                for c in calls.iter().filter(|c| c.status() == Status::Success) {
+                    inputs.push(f64::from(c.input_tokens));
+                    answers.push(f64::from(c.output_tokens - c.reasoning_tokens));
+                }
+            }
+            inputs.sort_by(f64::total_cmp);
+            answers.sort_by(f64::total_cmp);
+            let at = |v: &[f64], p: f64| v[((v.len() - 1) as f64 * p) as usize];
+            let shape = token_shape(*f);
+            let prompt = Quantiles::new(shape.prompt);
+            for p in [0.1, 0.5, 0.9] {
+                let (got, want) = (at(&inputs, p), prompt.at(p));
+                assert!((got / want - 1.0).abs() < 0.06, "{f} prompt p{p}: {got} vs {want}");
+                if let Answer::Quantiles(k) = shape.answer {
+                    let (got, want) = (at(&answers, p), Quantiles::new(k).at(p));
+                    assert!((got - want).abs() <= 0.06 * want + 1.0, "{f} answer p{p}: {got} vs {want}");
+                }
+            }
+        }
+    }
 }

@@ -9,6 +9,7 @@ pub enum Stream {
     Population = 1,
     Hour = 2,
     Scenario = 3,
+    Drift = 4,
 }
 
 fn splitmix64(mut x: u64) -> u64 {

@@ -19,6 +19,7 @@ use thiserror::Error;
 
 use crate::call::{Call, CallFactory};
 use crate::csv_out::{CsvFormatter, DayCache};
+use crate::drift::DemandDrift;
 use crate::parquet_out::{ParquetEncoder, arrow_schema};
 use crate::plan::{Plan, WindowRecord};
 use crate::population::Population;
@@ -164,6 +165,7 @@ pub struct Simulator {
     cfg: SimConfig,
     factory: CallFactory,
     mix: ModelMix,
+    drift: DemandDrift,
     plan: RwLock<Plan>,
 }
 
@@ -197,7 +199,8 @@ impl Simulator {
         let factory = CallFactory::new(&cfg.catalog);
         let mix = ModelMix::new(&weights);
         let plan = RwLock::new(Plan::new(population, &cfg.catalog));
-        let sim = Simulator { cfg, factory, mix, plan };
+        let drift = DemandDrift::new(cfg.seed);
+        let sim = Simulator { cfg, factory, mix, drift, plan };
         // Planning the first cycle now surfaces scenario errors (a custom catalog lacking a model).
         sim.ensure_planned(0)?;
         Ok(sim)
@@ -282,6 +285,7 @@ impl Simulator {
             plan,
             factory: &self.factory,
             mix: &self.mix,
+            drift: &self.drift,
             catalog_models: &self.cfg.catalog.models,
         }
     }

@@ -1,12 +1,13 @@
-//! The timeline: hours from the start date, local time of day per region, and the arrivals of one hour
-//! as a non-homogeneous Poisson process (piecewise constant per hour).
+//! The timeline: hours from the start date, local time of day per region, and the arrivals of one hour:
+//! each customer's calls a Poisson count around its rate for the hour, arranged in sessions.
 use chrono::{DateTime, NaiveDate, Utc};
 use finops_core::pricing::PriceRow;
 use finops_core::schema::Region;
 use rand::RngExt;
 use rand_distr::{Distribution, Poisson};
 
-use crate::call::{Call, CallFactory, HourEnv};
+use crate::call::{Call, CallFactory, HourEnv, StartSpan};
+use crate::drift::DemandDrift;
 use crate::plan::Plan;
 use crate::profile::Load;
 use crate::profile::{HOUR_FACTOR_SUM, day_of_week_factor, hour_of_day_factor};
@@ -79,6 +80,7 @@ pub(crate) struct HourGenerator<'a> {
     pub plan: &'a Plan,
     pub factory: &'a CallFactory,
     pub mix: &'a ModelMix,
+    pub drift: &'a DemandDrift,
     pub catalog_models: &'a [finops_core::pricing::Model],
 }
 
@@ -134,7 +136,10 @@ impl HourGenerator<'_> {
             .map(|(n, a)| Load { org: if *n > 0.0 { a / n } else { 1.0 }, global })
             .collect();
 
+        let minute_cdf = self.drift.minute_cdf(start);
         let mut calls = Vec::new();
+        let mut drafts: Vec<Draft> = Vec::new();
+        let mut scratch = Vec::new();
         for (c, &lambda) in pop.customers.iter().zip(&lambdas) {
             if lambda <= 0.0 {
                 continue;
@@ -143,14 +148,33 @@ impl HourGenerator<'_> {
                 Ok(p) => p.sample(&mut rng) as u64,
                 Err(_) => 0,
             };
-            let (lo, hi) = (start.max(c.active_from_ms), end.min(c.active_until_ms));
+            if n == 0 {
+                continue;
+            }
+            drafts.clear();
             for _ in 0..n {
-                let ts = rng.random_range(lo..hi);
                 let mut draft = Draft { feature: c.pick_feature(&mut rng), model: self.mix.pick(rng.random()) };
                 for e in &adjusters {
                     e.adjust(mid, c, &mut draft, &mut rng);
                 }
-                calls.push(self.factory.make(&mut rng, c, ts, draft, load[c.org as usize], &env));
+                drafts.push(draft);
+            }
+            // The hour's calls, grouped by feature, form the customer's sessions (crate::session). The
+            // sort compares features only, so the drafts of one feature stay independent draws.
+            drafts.sort_unstable_by_key(|d| d.feature.index());
+            let span = StartSpan {
+                lo: start.max(c.active_from_ms),
+                hi: end.min(c.active_until_ms),
+                hour_start: start,
+                minute_cdf: &minute_cdf,
+            };
+            let mut rest = &drafts[..];
+            while let Some(first) = rest.first() {
+                let same = rest.iter().take_while(|d| d.feature == first.feature).count();
+                let len = self.factory.session_length(&mut rng, first.feature).min(same);
+                let (session, tail) = rest.split_at(len);
+                self.factory.session(&mut rng, c, session, &span, load[c.org as usize], &env, &mut scratch, &mut calls);
+                rest = tail;
             }
         }
         calls.sort_unstable_by_key(|c| (c.ts_ms, c.customer));
