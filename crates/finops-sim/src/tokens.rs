@@ -218,26 +218,48 @@ pub fn token_shape(f: Feature) -> TokenShape {
     }
 }
 
-/// A quantile function ready for sampling: knots with their tokens in log space.
+/// A quantile function ready for sampling: log-linear segments between the knots.
 #[derive(Debug, Clone)]
 pub struct Quantiles {
-    /// (p, ln tokens), p increasing from 0 to 1.
-    knots: Vec<(f64, f64)>,
+    /// One segment per pair of knots: (p where it starts, ln tokens there, d ln tokens / dp).
+    segments: Vec<(f64, f64, f64)>,
+    /// For each of `CELLS` equal slices of [0, 1), the segment its lower end falls in: `at` starts
+    /// there and steps at most a few segments on, instead of a binary search per draw (the simulator
+    /// draws several quantiles per call).
+    start: [u8; CELLS],
 }
+
+const CELLS: usize = 128;
 
 impl Quantiles {
     pub fn new(knots: Knots) -> Quantiles {
         debug_assert!(knots.first().is_some_and(|k| k.0 == 0.0) && knots.last().is_some_and(|k| k.0 == 1.0));
         debug_assert!(knots.windows(2).all(|w| w[0].0 < w[1].0 && w[0].1 <= w[1].1));
-        Quantiles { knots: knots.iter().map(|&(p, x)| (p, x.ln())).collect() }
+        debug_assert!(knots.len() <= usize::from(u8::MAX));
+        let segments: Vec<(f64, f64, f64)> = knots
+            .windows(2)
+            .map(|w| {
+                let ((p0, x0), (p1, x1)) = ((w[0].0, w[0].1.ln()), (w[1].0, w[1].1.ln()));
+                (p0, x0, (x1 - x0) / (p1 - p0))
+            })
+            .collect();
+        let mut start = [0u8; CELLS];
+        for (c, s) in start.iter_mut().enumerate() {
+            let lo = c as f64 / CELLS as f64;
+            *s = (segments.partition_point(|seg| seg.0 <= lo).max(1) - 1) as u8;
+        }
+        Quantiles { segments, start }
     }
 
     /// The tokens at cumulative probability `u` (in [0, 1)): log-linear between the knots.
     pub fn at(&self, u: f64) -> f64 {
-        let k = &self.knots;
-        let i = k.partition_point(|(p, _)| *p <= u).clamp(1, k.len() - 1);
-        let ((p0, x0), (p1, x1)) = (k[i - 1], k[i]);
-        (x0 + (u - p0) / (p1 - p0) * (x1 - x0)).exp()
+        let segs = &self.segments;
+        let mut i = usize::from(self.start[((u * CELLS as f64) as usize).min(CELLS - 1)]);
+        while i + 1 < segs.len() && segs[i + 1].0 <= u {
+            i += 1;
+        }
+        let (p0, x0, slope) = segs[i];
+        (x0 + (u - p0) * slope).exp()
     }
 }
 
@@ -253,6 +275,14 @@ mod tests {
         }
         // Half way between p25 (396) and p50 (1020) in probability is their geometric mean.
         assert!((q.at(0.375) - (396.0f64 * 1020.0).sqrt()).abs() < 1e-6);
+        // The guide table lands in the segment a binary search over the knots finds.
+        for k in 0..100_000 {
+            let u = f64::from(k) / 100_000.0;
+            let i = TRACE_CONV_PROMPT.partition_point(|(p, _)| *p <= u).clamp(1, TRACE_CONV_PROMPT.len() - 1);
+            let ((p0, x0), (p1, x1)) = (TRACE_CONV_PROMPT[i - 1], TRACE_CONV_PROMPT[i]);
+            let expected = (x0.ln() + (u - p0) / (p1 - p0) * (x1.ln() - x0.ln())).exp();
+            assert!((q.at(u) - expected).abs() < 1e-9 * expected, "u = {u}");
+        }
         // Every shape is a valid quantile function.
         for f in Feature::ALL {
             let s = token_shape(*f);
