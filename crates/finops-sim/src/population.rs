@@ -64,6 +64,10 @@ pub struct Organization {
 pub struct Population {
     pub customers: Vec<Customer>,
     pub organizations: Vec<Organization>,
+    /// Digits of zero padding in customer ids, fixed when the population is generated: customers who
+    /// sign up later never change the id of an earlier one (`cust_0017` stays `cust_0017` when the
+    /// population passes 10,000; the 10,000th is `cust_10000`).
+    customer_id_width: usize,
 }
 
 /// Picks from weighted choices (weights need not sum to 1).
@@ -87,7 +91,11 @@ impl Population {
         let orgs = orgs.max(1);
         let organizations: Vec<Organization> =
             (0..orgs).map(|index| Organization { index, region: pick_weighted(&mut rng, &REGION_WEIGHTS) }).collect();
-        let mut pop = Population { customers: Vec::with_capacity(customers as usize), organizations };
+        let mut pop = Population {
+            customers: Vec::with_capacity(customers as usize),
+            organizations,
+            customer_id_width: digits(customers as usize).max(4),
+        };
         for index in 0..customers {
             let forced = ((index as usize) < 27).then(|| {
                 let i = index as usize;
@@ -147,9 +155,10 @@ impl Population {
         }
     }
 
-    /// Digits used for customer ids (at least 4, as in `cust_0001`).
+    /// Digits of zero padding in customer ids (at least 4, as in `cust_0001`; wider when the initial
+    /// population needs it).
     pub fn customer_id_width(&self) -> usize {
-        digits(self.customers.len()).max(4)
+        self.customer_id_width
     }
 
     /// Digits used for organization ids (at least 3, as in `org_001`).
@@ -191,5 +200,19 @@ mod tests {
         assert_eq!(a.customer_id(0), "cust_0001");
         assert_eq!(a.org_id(49), "org_050");
         assert_eq!(Population::generate(1, 20_000, 2_000).customer_id(0), "cust_00001");
+    }
+
+    /// Sign-ups past 9,999 customers get longer ids; earlier customers keep theirs.
+    #[test]
+    fn customer_ids_keep_their_width_as_the_population_grows() {
+        let mut p = Population::generate(3, 500, 50);
+        let mut rng = rand_pcg::Pcg64Mcg::new(1);
+        while p.customers.len() < 10_001 {
+            let c = p.draw_customer(&mut rng, None);
+            p.customers.push(c);
+        }
+        assert_eq!(p.customer_id(16), "cust_0017");
+        assert_eq!(p.customer_id(9_998), "cust_9999");
+        assert_eq!(p.customer_id(9_999), "cust_10000");
     }
 }

@@ -198,7 +198,7 @@ impl Simulator {
         let population = Population::generate(cfg.seed, cfg.customers, cfg.organizations);
         let factory = CallFactory::new(&cfg.catalog);
         let mix = ModelMix::new(&weights);
-        let plan = RwLock::new(Plan::new(population, &cfg.catalog));
+        let plan = RwLock::new(Plan::new(population, &cfg.catalog, weights));
         let drift = DemandDrift::new(cfg.seed);
         let sim = Simulator { cfg, factory, mix, drift, plan };
         // Planning the first cycle now surfaces scenario errors (a custom catalog lacking a model).

@@ -12,7 +12,7 @@ use crate::plan::Plan;
 use crate::profile::Load;
 use crate::profile::{HOUR_FACTOR_SUM, day_of_week_factor, hour_of_day_factor};
 use crate::rng::{Stream, stream_rng};
-use crate::scenario::{Draft, Effect};
+use crate::scenario::{Draft, Effect, Runaway};
 
 pub const HOUR_MS: i64 = 3_600_000;
 pub const DAY_MS: i64 = 86_400_000;
@@ -145,6 +145,12 @@ impl HourGenerator<'_> {
             org_actual[c.org as usize] += lambda;
             lambdas.push(lambda);
         }
+        // Runaway clients add their extra calls to their organization's load (and so to its 429s).
+        let runaways: Vec<&Runaway> =
+            effects.iter().flat_map(|e| e.runaways()).filter(|r| r.start_ms < end && r.stop_ms > start).collect();
+        for r in &runaways {
+            org_actual[r.org as usize] += r.expected_between(start, end);
+        }
         let (normal_sum, actual_sum): (f64, f64) = (org_normal.iter().sum(), org_actual.iter().sum());
         let global = if normal_sum > 0.0 { actual_sum / normal_sum } else { 1.0 };
         let load: Vec<Load> = org_normal
@@ -208,6 +214,28 @@ impl HourGenerator<'_> {
                     rest = tail;
                 }
             }
+        }
+        let mut times = Vec::new();
+        for r in &runaways {
+            let c = &pop.customers[r.customer as usize];
+            let (lo, hi) = (start.max(c.active_from_ms).max(r.start_ms), end.min(c.active_until_ms).min(r.stop_ms));
+            if lo >= hi {
+                continue;
+            }
+            times.clear();
+            let mut minute = lo.div_euclid(60_000) * 60_000;
+            while minute < hi {
+                let (a, b) = (minute.max(lo), (minute + 60_000).min(hi));
+                let expected = r.expected_in_minute(minute) * (b - a) as f64 / 60_000.0;
+                let n = Poisson::new(expected).map_or(0, |p| p.sample(&mut rng) as u64);
+                times.extend((0..n).map(|_| rng.random_range(a..b)));
+                minute += 60_000;
+            }
+            times.sort_unstable();
+            // The key's limit applies to everything it sends: the runaway and the customer's own calls.
+            let own_per_minute = lambdas[r.customer as usize] / 60.0;
+            let limited = |t: i64| r.limited_share(r.per_minute * r.level(t) + own_per_minute);
+            self.factory.runaway(&mut rng, c, r, &times, limited, hi, load[r.org as usize], &env, &mut calls);
         }
         // By time, then customer: one u64 per call (every call starts within the hour, less than 2^32
         // ms after its start), cheaper to compare than the pair.

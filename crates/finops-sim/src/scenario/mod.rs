@@ -146,9 +146,70 @@ pub trait Effect: Send + Sync {
     }
     /// May change the feature or model of one call of customer `c` in the hour whose midpoint is `t`.
     fn adjust(&self, _t: i64, _c: &Customer, _draft: &mut Draft, _rng: &mut SimRng) {}
-    /// Catalog models that [`Effect::adjust`] can switch calls to (checked to be priced).
+    /// Catalog models that [`Effect::adjust`] can switch calls to, or that [`Effect::runaways`] call
+    /// (checked to be priced).
     fn targets(&self) -> Vec<u16> {
         Vec::new()
+    }
+    /// Runaway clients: streams of calls on top of their customers' normal traffic.
+    fn runaways(&self) -> &[Runaway] {
+        &[]
+    }
+}
+
+/// A runaway client (a retry loop, a stuck batch job, a bot on one API key): one customer sends the
+/// same kind of request over and over, on top of its normal traffic. Its rate ramps up over minutes,
+/// holds, and falls when someone stops it; the provider answers 429 to what exceeds the key's limit
+/// and the client's SDK retries those.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Runaway {
+    pub customer: u32,
+    pub org: u32,
+    pub feature: Feature,
+    pub model: u16,
+    /// The ramp starts (Unix ms).
+    pub start_ms: i64,
+    /// Full rate from here...
+    pub full_ms: i64,
+    /// ...until here, then falling to nothing at `stop_ms`.
+    pub fade_ms: i64,
+    pub stop_ms: i64,
+    /// Extra calls per minute at full rate.
+    pub per_minute: f64,
+    /// Calls per minute the key may send before the provider rate-limits it.
+    pub limit_per_minute: f64,
+}
+
+impl Runaway {
+    /// Share of the full rate at `t`: a linear ramp up, a plateau, a linear fall.
+    pub fn level(&self, t: i64) -> f64 {
+        let ramp = |a: i64, b: i64| ((t - a) as f64 / (b - a).max(1) as f64).clamp(0.0, 1.0);
+        if t < self.start_ms || t >= self.stop_ms {
+            0.0
+        } else if t < self.full_ms {
+            ramp(self.start_ms, self.full_ms)
+        } else if t < self.fade_ms {
+            1.0
+        } else {
+            1.0 - ramp(self.fade_ms, self.stop_ms)
+        }
+    }
+
+    /// Expected extra calls in the minute starting at `minute_ms` (the rate at the minute's middle).
+    pub fn expected_in_minute(&self, minute_ms: i64) -> f64 {
+        self.per_minute * self.level(minute_ms + 30_000)
+    }
+
+    /// Expected extra calls in [from, to), whole minutes.
+    pub fn expected_between(&self, from: i64, to: i64) -> f64 {
+        let first = from.max(self.start_ms).div_euclid(60_000) * 60_000;
+        let last = to.min(self.stop_ms);
+        (0..).map(|k| first + k * 60_000).take_while(|m| *m < last).map(|m| self.expected_in_minute(m)).sum()
+    }
+
+    /// Share of the key's calls the provider answers with 429 when it sends `per_minute` in total.
+    pub fn limited_share(&self, per_minute: f64) -> f64 {
+        if per_minute <= self.limit_per_minute { 0.0 } else { 1.0 - self.limit_per_minute / per_minute }
     }
 }
 
@@ -157,15 +218,25 @@ pub struct PlanCtx<'a> {
     pub cycle: u64,
     /// Start of the program cycle this window belongs to.
     pub cycle_start_ms: i64,
+    /// Start of the timeline (of cycle 0).
+    pub timeline_start_ms: i64,
     pub window: Window,
     pub population: &'a mut Population,
     pub catalog: &'a Catalog,
     /// Size of the population the run started with.
     pub initial_customers: usize,
+    /// The simulation's model mix: (catalog index, weight).
+    pub mix: &'a [(usize, f64)],
     pub rng: SimRng,
 }
 
 impl PlanCtx<'_> {
+    /// Where this window's slot started in the first cycle: the phase origin of effects that must stay
+    /// continuous from one cycle to the next (a wave whose window spans the whole cycle).
+    pub fn first_cycle_window_start_ms(&self) -> i64 {
+        self.timeline_start_ms + (self.window.start_ms - self.cycle_start_ms)
+    }
+
     /// Customers active at `t`.
     pub fn active_customers(&self, t: i64) -> Vec<u32> {
         self.population.customers.iter().filter(|c| c.is_active(t)).map(|c| c.index).collect()

@@ -2,14 +2,29 @@
 use rand::RngExt;
 use serde_json::json;
 
-use super::{Effect, PlanCtx, Planned, Scenario, Window};
+use super::{Effect, PlanCtx, Planned, Scenario, Window, smoothstep};
 use crate::population::Customer;
+use crate::timeline::HOUR_MS;
 
 pub struct MultiTenant;
+
+/// Hours over which a tenant's volume moves to its new level, at the window's start and back at its end:
+/// tenants' volumes shift as their own products change, not by a switch at midnight.
+const RAMP_HOURS: f64 = 12.0;
 
 struct Tenants {
     window: Window,
     by_org: Vec<f64>,
+}
+
+impl Tenants {
+    /// How far the tenants are from their normal level (0) to their multiplier (1) at `t`.
+    fn weight(&self, t: i64) -> f64 {
+        let ramp_ms = RAMP_HOURS * HOUR_MS as f64;
+        let from_start = (t - self.window.start_ms) as f64 / ramp_ms;
+        let to_end = (self.window.end_ms - t) as f64 / ramp_ms;
+        smoothstep(from_start.min(to_end))
+    }
 }
 
 impl Effect for Tenants {
@@ -19,8 +34,9 @@ impl Effect for Tenants {
     fn varies_by_customer(&self) -> bool {
         true
     }
-    fn rate(&self, _t: i64, c: &Customer) -> f64 {
-        self.by_org.get(c.org as usize).copied().unwrap_or(1.0)
+    fn rate(&self, t: i64, c: &Customer) -> f64 {
+        // Geometric interpolation: a multiplier of 4 passes 2 half way through the ramp.
+        self.by_org.get(c.org as usize).map_or(1.0, |m| m.powf(self.weight(t)))
     }
 }
 
@@ -35,7 +51,7 @@ impl Scenario for MultiTenant {
         "Organization-level variance: each tenant's traffic is scaled so that the busiest runs 3-10x the quietest."
     }
     fn parameters(&self) -> &'static str {
-        "spread s uniform 3-10; each org's multiplier s^(u - 1/2), u uniform (one org at each extreme)"
+        "spread s uniform 3-10; each org's multiplier s^(u - 1/2), u uniform (one org at each extreme); reached over the first 12 h (smoothstep, geometric) and undone over the last 12 h"
     }
     fn hours(&self) -> u64 {
         72
@@ -53,7 +69,13 @@ impl Scenario for MultiTenant {
         let by_org: Vec<f64> = u.iter().map(|u| spread.powf(u - 0.5)).collect();
         let multipliers: serde_json::Map<String, serde_json::Value> =
             by_org.iter().enumerate().map(|(o, m)| (ctx.org_id(o as u32), json!(m))).collect();
-        let truth = json!({ "segment": "every organization", "spread": spread, "multipliers": multipliers });
+        let truth = json!({
+            "segment": "every organization",
+            "spread": spread,
+            "multipliers": multipliers,
+            "ramp_hours": RAMP_HOURS,
+            "ramp": "smoothstep in log space, in over the first ramp_hours of the window and out over the last",
+        });
         Ok(Planned { effect: Box::new(Tenants { window: ctx.window, by_org }), truth })
     }
 }

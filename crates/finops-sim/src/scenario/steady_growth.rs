@@ -39,8 +39,17 @@ impl Scenario for SteadyGrowth {
             "signups": n,
             "first_signup": ids.first().map(|c| ctx.customer_id(*c)),
             "last_signup": ids.last().map(|c| ctx.customer_id(*c)),
-            "target_volume_end_over_start": (active + n) as f64 / active.max(1) as f64,
+            "customers_end_over_start": (active + n) as f64 / active.max(1) as f64,
+            // The expected calls per day of the customers active at the end over those active at the
+            // start (their own rates: new customers are drawn like the first ones, so about 2).
+            "volume_end_over_start": expected_volume(ctx, w.end_ms - 1) / expected_volume(ctx, w.start_ms).max(f64::MIN_POSITIVE),
+            "volume_note": "from the customers' own rates; other scenarios in the window (churn, seasonality) change the observed ratio",
         });
         Ok(Planned { effect: Box::new(NoEffect(w)), truth })
     }
+}
+
+/// Expected calls per day of the customers active at `t`.
+fn expected_volume(ctx: &PlanCtx<'_>, t: i64) -> f64 {
+    ctx.population.customers.iter().filter(|c| c.is_active(t)).map(|c| c.calls_per_day).sum()
 }

@@ -4,7 +4,7 @@ use serde_json::json;
 
 use super::{Effect, PlanCtx, Planned, Scenario, Window};
 use crate::population::Customer;
-use crate::timeline::HOUR_MS;
+use crate::timeline::{DAY_MS, HOUR_MS, activity_share, local_hour_weekday};
 
 pub struct TimezonePattern;
 
@@ -58,7 +58,36 @@ impl Scenario for TimezonePattern {
     fn plan(&self, ctx: &mut PlanCtx<'_>) -> Result<Planned, String> {
         let peaks: serde_json::Map<String, serde_json::Value> =
             Region::ALL.iter().map(|r| (r.as_str().to_string(), json!(peak_hour(*r)))).collect();
-        let truth = json!({ "segment": "customers by home region", "peak_utc_hour": peaks, "floor_factor": 0.3 });
+        // The factor multiplies each customer's own working-day rhythm in local time, so the busiest UTC
+        // hour in a region's data is where the product of the two peaks, not always the factor's peak.
+        let data_peaks: serde_json::Map<String, serde_json::Value> =
+            Region::ALL.iter().map(|r| (r.as_str().to_string(), json!(data_peak_hour(ctx.window, *r)))).collect();
+        let truth = json!({
+            "segment": "customers by home region",
+            "peak_utc_hour": peaks,
+            "data_peak_utc_hour": data_peaks,
+            "data_peak_on": "the window's first weekday: the UTC hour with the most expected calls per region",
+            "floor_factor": 0.3,
+        });
         Ok(Planned { effect: Box::new(Timezones(ctx.window)), truth })
     }
+}
+
+/// The UTC hour with the most expected calls of `region`'s customers on the window's first weekday (in
+/// their local time): the factor times the customers' hour-of-day profile.
+fn data_peak_hour(w: Window, region: Region) -> u32 {
+    let first_day = w.start_ms.div_euclid(DAY_MS) * DAY_MS;
+    let day = (0..7)
+        .map(|d| first_day + d * DAY_MS)
+        .find(|&d| local_hour_weekday(d + 12 * HOUR_MS, region).1 < 5)
+        .unwrap_or(first_day);
+    (0..24u32)
+        .max_by(|&a, &b| {
+            let expected = |h: u32| {
+                let mid = day + i64::from(h) * HOUR_MS + HOUR_MS / 2;
+                activity_share(mid, region) * peak_factor(h, peak_hour(region))
+            };
+            expected(a).total_cmp(&expected(b))
+        })
+        .unwrap_or(0)
 }
