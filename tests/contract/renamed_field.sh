@@ -13,7 +13,7 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$work/target}"
 # file under crates/finops-results/src, field, its new name
 checks=(
   "performance.rs ttft_p50_ms ttft_median_ms"
-  "realtime.rs baseline_usd expected_usd"
+  "realtime.rs expected_cost_usd baseline_cost_usd"
   "churn_growth.rs monthly_spend_usd spend_per_month_usd"
   "optimization.rs switching_savings_usd model_switch_savings_usd"
 )

@@ -437,19 +437,6 @@ pub fn median(values: &[f64]) -> f64 {
     percentile(values, 0.5)
 }
 
-/// A point of a series that stands out from its own past.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Anomaly {
-    pub index: usize,
-    pub value: f64,
-    /// Median of the earlier values it is compared with.
-    pub baseline: f64,
-    /// (value - baseline) / (1.4826 x MAD of those values), the MAD floored at a share of the baseline.
-    pub robust_z: f64,
-    /// `None` when the baseline is zero.
-    pub ratio_to_baseline: Option<f64>,
-}
-
 /// Forecasts the next 30 days from a daily series (index 0 = first day) whose first day has weekday
 /// `first_weekday` (Monday = 0). With fewer than `weekday_min_days` days, day-of-week factors are left
 /// out; with fewer than `min_trend_days`, the level is projected without trend; with fewer than 3, the
@@ -759,74 +746,4 @@ pub fn distinct_customers(pairs: &[CustomerFeature]) -> u64 {
 /// Herfindahl-Hirschman index of shares given in percent (0-10,000).
 pub fn hhi(shares_pct: &[f64]) -> f64 {
     shares_pct.iter().map(|s| s * s).sum()
-}
-
-/// The thresholds of [`seasonal_anomalies`] (the `realtime.anomaly_*` rules).
-#[derive(Debug, Clone, Copy)]
-pub struct AnomalyRule {
-    /// Same hour on up to this many previous days.
-    pub lookback_days: usize,
-    /// Earlier days needed before an hour is judged.
-    pub min_history_days: usize,
-    pub z: f64,
-    pub min_ratio: f64,
-    pub min_value: f64,
-    /// MAD floor as a share of the baseline.
-    pub mad_floor_share: f64,
-}
-
-impl AnomalyRule {
-    pub fn of(r: &finops_core::rules::Realtime) -> AnomalyRule {
-        AnomalyRule {
-            lookback_days: r.anomaly_lookback_days as usize,
-            min_history_days: r.anomaly_min_history_days as usize,
-            z: r.anomaly_z,
-            min_ratio: r.anomaly_min_ratio,
-            min_value: r.anomaly_min_usd,
-            mad_floor_share: r.anomaly_mad_floor_share,
-        }
-    }
-}
-
-/// Seasonal robust anomaly detection for hourly series: each hour is compared with the same hour on
-/// up to `lookback_days` previous days (at least `min_history_days`), so the daily rhythm and weekends
-/// are not anomalies. Flags points with robust z > `z`, at least `min_ratio` times the baseline and at
-/// least `min_value`; a zero baseline has no ratio and passes that test.
-pub fn seasonal_anomalies(series: &[f64], rule: &AnomalyRule) -> Vec<Anomaly> {
-    let mut out = Vec::new();
-    for i in 0..series.len() {
-        let past: Vec<f64> =
-            (1..=rule.lookback_days).filter_map(|k| i.checked_sub(24 * k)).map(|j| series[j]).collect();
-        if past.len() < rule.min_history_days.max(1) || series[i] < rule.min_value {
-            continue;
-        }
-        let med = median(&past);
-        let deviations: Vec<f64> = past.iter().map(|x| (x - med).abs()).collect();
-        let mad = median(&deviations).max(rule.mad_floor_share * med.abs()).max(1e-9);
-        let robust_z = (series[i] - med) / (1.4826 * mad);
-        let ratio_to_baseline = (med > 0.0).then(|| series[i] / med);
-        if robust_z > rule.z && ratio_to_baseline.is_none_or(|r| r >= rule.min_ratio) {
-            out.push(Anomaly { index: i, value: series[i], baseline: med, robust_z, ratio_to_baseline });
-        }
-    }
-    out
-}
-
-/// Dense hourly series per key from (key, hour_ms, value) rows, over [first_hour, last_hour].
-pub fn hourly_series(
-    keys: &[String],
-    hours: &[i64],
-    values: &[f64],
-    first_hour: i64,
-    last_hour: i64,
-) -> Vec<(String, Vec<f64>)> {
-    let n = ((last_hour - first_hour) / 3_600_000 + 1).max(0) as usize;
-    let mut map: std::collections::BTreeMap<&str, Vec<f64>> = std::collections::BTreeMap::new();
-    for i in 0..keys.len() {
-        let idx = ((hours[i] - first_hour) / 3_600_000) as usize;
-        if idx < n {
-            map.entry(&keys[i]).or_insert_with(|| vec![0.0; n])[idx] += values[i];
-        }
-    }
-    map.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
 }

@@ -19,6 +19,7 @@
 pub mod analyses;
 pub mod common;
 pub mod engine;
+pub mod evaluate;
 pub mod load;
 
 pub use engine::{AnalyticsError, Dataset, Period, Table};

@@ -258,19 +258,36 @@ fn realtime_rules() {
         health_score_pct: 30.0,
         ..Default::default()
     };
-    let a = realtime::CostAnomaly {
-        dimension: realtime::AnomalyDimension::Organization,
-        key: "org_007".into(),
-        hour: "2026-09-03T14:00:00Z".into(),
+    let a = realtime::Incident {
+        id: "INC-001".into(),
+        organization_id: "org_007".into(),
+        start: "2026-09-03T14:00:00+00:00".into(),
+        end: "2026-09-03T15:00:00+00:00".into(),
+        peak: "2026-09-03T14:20:00+00:00".into(),
+        start_ms: 0,
+        end_ms: 3_600_000,
+        peak_ms: 1_200_000,
+        duration_minutes: 60.0,
+        calls: 1200,
+        expected_calls: 100.0,
+        excess_calls: 1100.0,
+        peak_ratio: 12.0,
         cost_usd: 12.0,
-        baseline_usd: 1.0,
-        ratio: Some(12.0),
-        robust_z: 30.0,
+        expected_cost_usd: 1.0,
+        excess_cost_usd: 11.0,
+        rate_limited_calls: 400,
+        root_customer_id: "cust_0042".into(),
+        root_customer_share_pct: 98.0,
+        root_model: "openai/gpt-4o".into(),
+        root_model_share_pct: 99.0,
+        root_feature: "chat".into(),
+        root_feature_share_pct: 100.0,
+        severity: finops_analytics::analyses::Severity::Warning,
     };
     let concentrated = realtime::Concentration { shares_pct: vec![], hhi: 6000.0 };
     let r = realtime::recommend(&rl, &busy, &[a], &concentrated);
-    assert_eq!(rules(&r), ["budget_risk", "cost_anomalies", "provider_concentration", "portfolio_health"]);
-    assert!(r[1].message.contains("org_007") && r[1].message.contains("12.0x"));
+    assert_eq!(rules(&r), ["budget_risk", "incidents", "provider_concentration", "portfolio_health"]);
+    assert!(r[1].message.contains("org_007") && r[1].message.contains("12.0x") && r[1].message.contains("cust_0042"));
 }
 
 fn org(id: &str, pct: f64, cost: f64) -> alignment::OrgRow {

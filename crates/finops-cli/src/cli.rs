@@ -50,6 +50,9 @@ pub enum Command {
     /// Serve the reports in the live viewer, with controls to generate data and re-run analyses.
     #[command(long_about = SERVE_ABOUT)]
     Serve(crate::demo::ServeArgs),
+    /// Score the incidents found in simulated data against the simulator's answer key.
+    #[command(long_about = crate::evaluate::ABOUT)]
+    Evaluate(crate::evaluate::EvaluateArgs),
     /// Print the rules behind every finding: each threshold with its value, unit and why.
     #[command(long_about = RULES_ABOUT)]
     Rules(RulesArgs),
@@ -171,6 +174,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Demo(args)) => crate::demo::run_demo(args, catalog, rules()?),
         Some(Command::Serve(args)) => crate::demo::run_serve(args, catalog, rules()?),
         Some(Command::Rules(args)) => rules_cmd(&args, rules()?.as_ref()),
+        Some(Command::Evaluate(args)) => crate::evaluate::run(args, catalog, rules()?),
         None => crate::demo::run_demo(crate::demo::DemoArgs::defaults()?, catalog, rules()?),
     }
 }

@@ -4,6 +4,7 @@ mod output;
 mod analyze;
 mod cli;
 mod demo;
+mod evaluate;
 mod pricing_cmd;
 mod progress;
 mod simulate;

@@ -66,7 +66,10 @@ fn malformed_rules_files_are_named_by_line_and_column_and_nothing_is_written() {
     let data_arg = data.to_str().unwrap();
     assert!(finops(&["simulate", "--calls", "2000", "--customers", "40", "--out", data_arg, "-q"]).status.success());
     let cases = [
-        ("[realtime]\nanomaly_zz = 3\n", ":2:1: unknown rule `anomaly_zz` in [realtime] (did you mean `anomaly_z`?)"),
+        (
+            "[realtime]\nincident_zz = 3\n",
+            ":2:1: unknown rule `incident_zz` in [realtime] (did you mean `incident_z`?)",
+        ),
         (
             "[abuse_detection]\nburst_calls_per_minute = 2.5\n",
             ":2:26: abuse_detection.burst_calls_per_minute: expected a whole number, found 2.5",
@@ -79,7 +82,7 @@ fn malformed_rules_files_are_named_by_line_and_column_and_nothing_is_written() {
             "[realtime]\nrisk_high_pct = 40\n",
             ":2:17: realtime.risk_medium_pct (50) must be below realtime.risk_high_pct (40)",
         ),
-        ("[realtime\nanomaly_z = 3\n", ":1:10:"),
+        ("[realtime\nincident_z = 3\n", ":1:10:"),
         ("[astrology]\nstars = 5\n", ":1:2: unknown analysis `astrology`"),
     ];
     for (i, (text, want)) in cases.iter().enumerate() {
@@ -129,7 +132,7 @@ fn the_rules_command_lists_every_rule_and_its_file_round_trips() {
     assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stderr));
     assert!(!String::from_utf8(again.stdout).unwrap().contains("(built-in"));
     // A changed value is marked with its default and its file.
-    fs::write(&copy, "[realtime]\nanomaly_z = 3.5\n").unwrap();
+    fs::write(&copy, "[realtime]\nincident_z = 3.5\n").unwrap();
     let changed = String::from_utf8(finops(&["--rules", copy.to_str().unwrap(), "rules"]).stdout).unwrap();
-    assert!(changed.contains("(built-in 4; set in") && changed.contains("copy.toml"), "{changed}");
+    assert!(changed.contains("(built-in 7; set in") && changed.contains("copy.toml"), "{changed}");
 }

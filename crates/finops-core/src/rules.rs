@@ -163,12 +163,16 @@ section!(
 section!(
     /// Real-Time Decision Making.
     Realtime {
-        anomaly_z: f64,
-        anomaly_min_ratio: f64,
-        anomaly_min_usd: f64,
-        anomaly_lookback_days: u64,
-        anomaly_min_history_days: u64,
-        anomaly_mad_floor_share: f64,
+        incident_bin_minutes: u64,
+        incident_baseline_hours: u64,
+        incident_baseline_gap_hours: u64,
+        incident_adapt_hours: u64,
+        incident_z: f64,
+        incident_min_ratio: f64,
+        incident_merge_gap_minutes: u64,
+        incident_min_excess_calls: u64,
+        incident_critical_usd: f64,
+        incident_warning_usd: f64,
         risk_medium_pct: f64,
         risk_high_pct: f64,
         risk_critical_pct: f64,
@@ -759,7 +763,7 @@ mod tests {
         let r = Rules::builtin();
         assert_eq!(r.abuse_detection.burst_calls_per_minute, 30);
         assert_eq!(r.optimization.batch_features, ["summarize", "extract"]);
-        assert_eq!(r.realtime.anomaly_z, 4.0);
+        assert_eq!(r.realtime.incident_z, 7.0);
         assert!(r.entries().len() > 100, "{}", r.entries().len());
         assert!(r.entries().iter().all(|e| !e.why.is_empty() && !e.unit.is_empty() && e.source == "built-in"));
         // Every rule of the file is a typed field and the reverse (deny_unknown_fields and missing
@@ -775,29 +779,29 @@ mod tests {
     #[test]
     fn overrides_apply_and_name_their_source() {
         let r = Rules::from_toml_str(
-            "[realtime]\nanomaly_z = 3\n\n[optimization]\nbatch_features = [\"chat\"]\ncommit_discount = { value = 0.3, why = \"our contract\" }\n",
+            "[realtime]\nincident_z = 3\n\n[optimization]\nbatch_features = [\"chat\"]\ncommit_discount = { value = 0.3, why = \"our contract\" }\n",
             "my.toml",
         )
         .unwrap();
-        assert_eq!(r.realtime.anomaly_z, 3.0);
+        assert_eq!(r.realtime.incident_z, 3.0);
         assert_eq!(r.optimization.batch_features, ["chat"]);
         assert_eq!(r.optimization.commit_discount, 0.3);
         let applied = r.applied("optimization");
         let c = applied.iter().find(|a| a.name == "commit_discount").unwrap();
         assert_eq!((c.why.as_str(), c.source.as_str(), c.value.to_string()), ("our contract", "my.toml", "0.3".into()));
         assert_eq!(applied.iter().find(|a| a.name == "cacheable_share").unwrap().source, "built-in");
-        let z = r.entries().iter().find(|e| e.name == "anomaly_z").unwrap();
-        assert_eq!((z.value.to_string(), z.default.to_string()), ("3".into(), "4".into()));
+        let z = r.entries().iter().find(|e| e.name == "incident_z").unwrap();
+        assert_eq!((z.value.to_string(), z.default.to_string()), ("3".into(), "7".into()));
     }
 
     #[test]
     fn mistakes_are_named_with_file_line_and_column() {
         assert_eq!(
-            err("[realtime]\nanomaly_zz = 3\n"),
-            "my.toml:2:1: unknown rule `anomaly_zz` in [realtime] (did you mean `anomaly_z`?)"
+            err("[realtime]\nincident_zz = 3\n"),
+            "my.toml:2:1: unknown rule `incident_zz` in [realtime] (did you mean `incident_z`?)"
         );
         assert!(
-            err("[realtim]\nanomaly_z = 3\n").starts_with("my.toml:1:2: unknown analysis `realtim`"),
+            err("[realtim]\nincident_z = 3\n").starts_with("my.toml:1:2: unknown analysis `realtim`"),
             "{}",
             err("[realtim]\n")
         );
@@ -806,8 +810,8 @@ mod tests {
             "my.toml:2:26: abuse_detection.burst_calls_per_minute: expected a whole number, found 2.5"
         );
         assert_eq!(
-            err("[realtime]\n\nanomaly_z = \"high\"\n"),
-            "my.toml:3:13: realtime.anomaly_z: expected a number, found Text(\"high\")"
+            err("[realtime]\n\nincident_z = \"high\"\n"),
+            "my.toml:3:14: realtime.incident_z: expected a number, found Text(\"high\")"
         );
         assert_eq!(
             err("[features]\nadoption_high_pct = 140\n"),
@@ -823,8 +827,8 @@ mod tests {
             "my.toml:3:24: pricing.light_max_cost_share (0.8) must not exceed pricing.heavy_min_cost_share (0.7)"
         );
         assert!(
-            err("[realtime]\nanomaly_z = { value = 3, unit = \"z\" }\n")
-                .contains("`unit` of realtime.anomaly_z is fixed")
+            err("[realtime]\nincident_z = { value = 3, unit = \"z\" }\n")
+                .contains("`unit` of realtime.incident_z is fixed")
         );
         // The built-in file itself is a valid user file that changes nothing.
         let same = Rules::from_toml_str(BUILTIN_RULES_TOML, "copy.toml").unwrap();

@@ -135,22 +135,23 @@ fn margin(p: &finops_results::profitability::Profitability) -> Option<(u8, Findi
 }
 
 fn anomalies(r: &finops_results::realtime::Realtime) -> Option<(u8, Finding)> {
-    let a = r.cost_anomalies.first()?;
+    let a = r.incidents.first()?;
     Some((
         3,
         finding(
             AnalysisId::Realtime,
-            "Cost anomalies",
+            "Incidents",
             "Real-time decisions",
             format!(
-                "{} anomalous hours cost {} above their baselines; the largest: {} {} at {}, {} against a usual {}.",
-                int(r.summary.anomalies as f64),
-                usd(r.summary.anomalous_cost_usd),
-                a.dimension,
-                a.key,
-                a.hour,
-                usd(a.cost_usd),
-                usd(a.baseline_usd),
+                "{} incidents cost {} above the expected level; the largest: {} from {} for {} minutes, {} extra, mostly {} on {}.",
+                int(r.summary.incidents as f64),
+                usd(r.summary.incident_excess_cost_usd),
+                a.organization_id,
+                a.start,
+                int(a.duration_minutes),
+                usd(a.excess_cost_usd),
+                a.root_customer_id,
+                a.root_model,
             ),
             Some(format!("{} customers are at high or critical budget risk.", int(r.summary.customers_at_risk as f64))),
         ),

@@ -1,15 +1,18 @@
-//! Real-Time Decision Making: cost anomalies against each dimension's own recent baseline, budget risk
-//! per customer, error spikes, daily alerts and provider concentration.
+//! Real-Time Decision Making: incidents (surges of an organization's traffic against its own baseline,
+//! merged over time with their root cause and cost), budget risk per customer, error spikes, daily alerts
+//! and provider concentration.
 use serde::{Deserialize, Serialize};
 
-use crate::common::Recommendation;
+use crate::common::{Recommendation, Severity};
 use finops_core::rules::AppliedRule;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Realtime {
     pub summary: Summary,
-    pub cost_anomalies: Vec<CostAnomaly>,
-    pub anomalies_by_dimension: Vec<(AnomalyDimension, u64)>,
+    /// Costliest first.
+    pub incidents: Vec<Incident>,
+    /// How the incidents were searched for: bin size, baseline, warm-up.
+    pub detection: Detection,
     pub budget_risk: Vec<CustomerRisk>,
     pub risk_levels: Vec<(RiskLevel, u64)>,
     pub error_spikes: Vec<ErrorSpike>,
@@ -23,29 +26,62 @@ pub struct Realtime {
 pub struct Summary {
     pub calls: u64,
     pub cost_usd: f64,
-    pub anomalies: u64,
-    /// Cost above baseline of the organization anomalies.
-    pub anomalous_cost_usd: f64,
+    pub incidents: u64,
+    /// Cost above the expected level, summed over the incidents.
+    pub incident_excess_cost_usd: f64,
     pub customers_at_risk: u64,
     pub revenue_at_risk_usd: f64,
     pub health_score_pct: f64,
 }
 
-crate::labels!(
-    /// What an hourly cost series is kept for.
-    AnomalyDimension { Organization => "organization", Model => "model", Feature => "feature", Total => "total" }
-);
-
+/// A surge of one organization's traffic: consecutive time bins far above what the organization's own
+/// share of everyone else's traffic predicts, merged into one event with its cause and cost.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CostAnomaly {
-    pub dimension: AnomalyDimension,
-    pub key: String,
-    pub hour: String,
+pub struct Incident {
+    /// `INC-001`, costliest first.
+    pub id: String,
+    pub organization_id: String,
+    /// First and last anomalous bin (start of the first, end of the last), ISO 8601 UTC.
+    pub start: String,
+    pub end: String,
+    /// The bin with the highest ratio to its expectation.
+    pub peak: String,
+    pub start_ms: i64,
+    pub end_ms: i64,
+    pub peak_ms: i64,
+    pub duration_minutes: f64,
+    pub calls: u64,
+    pub expected_calls: f64,
+    pub excess_calls: f64,
+    /// Calls over expected in the peak bin.
+    pub peak_ratio: f64,
     pub cost_usd: f64,
-    pub baseline_usd: f64,
-    /// Cost over baseline; `None` when the baseline is zero.
-    pub ratio: Option<f64>,
-    pub robust_z: f64,
+    pub expected_cost_usd: f64,
+    pub excess_cost_usd: f64,
+    /// Calls the provider answered with 429 during the incident.
+    pub rate_limited_calls: u64,
+    /// The customer, model (`provider/model`) and feature carrying most of the excess, with their share
+    /// of it.
+    pub root_customer_id: String,
+    pub root_customer_share_pct: f64,
+    pub root_model: String,
+    pub root_model_share_pct: f64,
+    pub root_feature: String,
+    pub root_feature_share_pct: f64,
+    pub severity: Severity,
+}
+
+/// The detector's settings as applied to this dataset.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Detection {
+    pub bin_minutes: u64,
+    /// Hours on each side of a bin whose share of traffic forms the organization's baseline.
+    pub baseline_hours: u64,
+    /// Bins tested (organizations x bins with a baseline).
+    pub bins_tested: u64,
+    pub bins_flagged: u64,
+    /// From when the detector judges bins: the data's first hour (no warm-up beyond one baseline hour).
+    pub judged_from: String,
 }
 
 crate::labels!(

@@ -11,6 +11,7 @@ pub mod churn_growth;
 pub mod dataset_overview;
 pub mod features;
 pub mod geographic_latency;
+pub mod incidents;
 pub mod optimization;
 pub mod performance;
 pub mod pricing;

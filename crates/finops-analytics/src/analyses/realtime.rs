@@ -1,23 +1,12 @@
-//! Real-Time Decision Making: cost anomalies against each dimension's own recent baseline, budget risk
-//! per customer, error spikes, daily alerts and provider concentration.
+//! Real-Time Decision Making: incidents (surges of an organization's traffic, see [`super::incidents`]),
+//! budget risk per customer, error spikes, daily alerts and provider concentration.
 use finops_core::rules;
 use finops_core::units::thousands;
 pub use finops_results::realtime::*;
 use finops_results::{AnalysisId, Recommendation, Severity};
 
-use crate::common::{
-    AnomalyRule, CustomerRow, HOUR, Usd, customers, day_label, group_metrics, hhi, hour_label, hourly_series, median,
-    pct, seasonal_anomalies,
-};
+use crate::common::{CustomerRow, HOUR, Usd, customers, day_label, group_metrics, hhi, hour_label, median, pct};
 use crate::engine::{Dataset, Result};
-
-/// The hourly cost series searched for anomalies: one per organization, model and feature, and the total.
-const DIMS: [(AnomalyDimension, &str); 4] = [
-    (AnomalyDimension::Organization, "organization_id"),
-    (AnomalyDimension::Model, crate::common::MODEL),
-    (AnomalyDimension::Feature, "feature_id"),
-    (AnomalyDimension::Total, "'all'"),
-];
 
 /// A customer's budget risk from AI cost as a share of its plan revenue (`realtime.risk_*_pct`).
 pub fn risk_level(r: &rules::Realtime, cost_to_revenue_pct: f64) -> RiskLevel {
@@ -35,7 +24,7 @@ pub fn risk_level(r: &rules::Realtime, cost_to_revenue_pct: f64) -> RiskLevel {
 /// Runs the analysis over `ds` with the thresholds of `ds.rules`.
 pub fn analyze(ds: &Dataset) -> Result<Realtime> {
     let rules = &ds.rules.realtime;
-    let (cost_anomalies, anomalies_by_dimension) = cost_anomalies(ds, rules)?;
+    let (incidents, detection) = super::incidents::detect(ds, rules)?;
     let budget_risk = budget_risk(rules, &customers(ds)?);
     let risk_levels: Vec<(RiskLevel, u64)> =
         RiskLevel::ALL.iter().map(|l| (*l, budget_risk.iter().filter(|r| r.risk == *l).count() as u64)).collect();
@@ -45,12 +34,8 @@ pub fn analyze(ds: &Dataset) -> Result<Realtime> {
     let summary = Summary {
         calls: ds.rows(),
         cost_usd: provider_concentration.1,
-        anomalies: cost_anomalies.len() as u64,
-        anomalous_cost_usd: cost_anomalies
-            .iter()
-            .filter(|a| a.dimension == AnomalyDimension::Organization)
-            .map(|a| a.cost_usd - a.baseline_usd)
-            .sum(),
+        incidents: incidents.len() as u64,
+        incident_excess_cost_usd: incidents.iter().map(|i| i.excess_cost_usd).sum(),
         customers_at_risk: at_risk.len() as u64,
         revenue_at_risk_usd: at_risk.iter().map(|r| r.revenue_usd).sum(),
         health_score_pct: pct(
@@ -58,11 +43,11 @@ pub fn analyze(ds: &Dataset) -> Result<Realtime> {
             budget_risk.len() as f64,
         ),
     };
-    let recommendations = recommend(rules, &summary, &cost_anomalies, &provider_concentration.0);
+    let recommendations = recommend(rules, &summary, &incidents, &provider_concentration.0);
     Ok(Realtime {
         summary,
-        cost_anomalies,
-        anomalies_by_dimension,
+        incidents,
+        detection,
         budget_risk,
         risk_levels,
         error_spikes: error_spikes(ds, rules)?,
@@ -71,45 +56,6 @@ pub fn analyze(ds: &Dataset) -> Result<Realtime> {
         recommendations,
         rules_applied: ds.rules.applied(AnalysisId::Realtime.as_str()),
     })
-}
-
-/// Anomalous hours per dimension.
-type AnomalyCounts = Vec<(AnomalyDimension, u64)>;
-
-/// Hours whose cost is far above the same hour of the previous days, for every organization, model,
-/// feature and the total (costliest first), and how many each dimension has.
-fn cost_anomalies(ds: &Dataset, rules: &rules::Realtime) -> Result<(Vec<CostAnomaly>, AnomalyCounts)> {
-    let (first, last) = (ds.period.start_ms.unwrap_or(0), ds.period.end_ms.unwrap_or(0));
-    let (first_hour, last_hour) = (first.div_euclid(3_600_000) * 3_600_000, last.div_euclid(3_600_000) * 3_600_000);
-    let rule = AnomalyRule::of(rules);
-    let mut anomalies = Vec::new();
-    let mut by_dimension = Vec::new();
-    for (dimension, expr) in DIMS {
-        let (select, group_by) = crate::common::key_columns(expr, "k");
-        let t = ds.sql(&format!(
-            "SELECT {select}, {HOUR} * 3600000 AS h, sum(cost_usd) AS c FROM calls GROUP BY {group_by}, h"
-        ))?;
-        let (keys, hours, costs) = (crate::common::read_key(&t, expr, "k")?, t.i64("h")?, t.f64("c")?);
-        // The table's timestamps are milliseconds, so the hour as BIGINT is Unix ms.
-        let mut n = 0;
-        for (key, series) in hourly_series(&keys, &hours, &costs, first_hour, last_hour) {
-            for a in seasonal_anomalies(&series, &rule) {
-                n += 1;
-                anomalies.push(CostAnomaly {
-                    dimension,
-                    key: key.clone(),
-                    hour: hour_label((first_hour + a.index as i64 * 3_600_000) / 3_600_000),
-                    cost_usd: a.value,
-                    baseline_usd: a.baseline,
-                    ratio: a.ratio_to_baseline,
-                    robust_z: a.robust_z,
-                });
-            }
-        }
-        by_dimension.push((dimension, n));
-    }
-    anomalies.sort_by(|a, b| b.cost_usd.total_cmp(&a.cost_usd));
-    Ok((anomalies, by_dimension))
 }
 
 /// Every customer's AI cost against its prorated plan revenue, riskiest first.
@@ -179,12 +125,7 @@ fn provider_concentration(ds: &Dataset) -> Result<(Concentration, f64)> {
 }
 
 /// The real-time rules.
-pub fn recommend(
-    r: &rules::Realtime,
-    s: &Summary,
-    anomalies: &[CostAnomaly],
-    c: &Concentration,
-) -> Vec<Recommendation> {
+pub fn recommend(r: &rules::Realtime, s: &Summary, incidents: &[Incident], c: &Concentration) -> Vec<Recommendation> {
     let mut out = Vec::new();
     if s.customers_at_risk > 0 {
         out.push(Recommendation::new(
@@ -198,19 +139,22 @@ pub fn recommend(
             ),
         ));
     }
-    let orgs: Vec<&CostAnomaly> = anomalies.iter().filter(|a| a.dimension == AnomalyDimension::Organization).collect();
-    if let Some(top) = orgs.first() {
+    if let Some(top) = incidents.first() {
         out.push(Recommendation::new(
-            "cost_anomalies",
-            Severity::Warning,
+            "incidents",
+            if incidents.iter().any(|i| i.severity == Severity::Critical) { Severity::Critical } else { Severity::Warning },
             format!(
-                "{} organization-hours cost far above their usual level; the largest: {} at {} spent {}, {} its baseline of {}.",
-                orgs.len(),
-                top.key,
-                top.hour,
-                Usd(top.cost_usd),
-                top.ratio.map_or("far above".to_string(), |x| format!("{x:.1}x")),
-                Usd(top.baseline_usd)
+                "{} incidents cost {} above the expected level; the largest: {} from {} for {:.0} minutes, {:.1}x its expected traffic at the peak, {} extra, mostly {} on {} ({}).",
+                thousands(incidents.len() as u64),
+                Usd(incidents.iter().map(|i| i.excess_cost_usd).sum()),
+                top.organization_id,
+                top.start,
+                top.duration_minutes,
+                top.peak_ratio,
+                Usd(top.excess_cost_usd),
+                top.root_customer_id,
+                top.root_model,
+                top.root_feature,
             ),
         ));
     }

@@ -1,5 +1,5 @@
 //! Real-Time Decision Making page.
-use finops_results::realtime::{CostAnomaly, CustomerRisk, DailyAlert, ErrorSpike, Realtime};
+use finops_results::realtime::{CustomerRisk, DailyAlert, ErrorSpike, Incident, Realtime};
 
 use super::{Layout, bars_of, labelled, short_hour};
 use crate::format::{Unit, int, pct, usd};
@@ -12,46 +12,54 @@ pub fn layout(v: &Realtime) -> Layout {
     let c = &v.provider_concentration;
     let cards = vec![
         Card::new("Calls", int(s.calls as f64)),
-        Card::new("Cost anomalies", int(s.anomalies as f64))
-            .note(format!("{} above baseline", usd(s.anomalous_cost_usd))),
+        Card::new("Incidents", int(s.incidents as f64))
+            .note(format!("{} above expected", usd(s.incident_excess_cost_usd))),
         Card::new("Customers at risk", int(s.customers_at_risk as f64)),
         Card::new("Revenue at risk", usd(s.revenue_at_risk_usd)),
         Card::new("Health score", pct(s.health_score_pct)),
         Card::new("Provider concentration (HHI)", int(c.hhi)),
     ];
-    // Anomalies per hour, from the anomaly list itself.
-    let mut per_hour: std::collections::BTreeMap<&str, f64> = std::collections::BTreeMap::new();
-    for a in &v.cost_anomalies {
-        *per_hour.entry(&a.hour).or_default() += 1.0;
-    }
-    let (hours, counts): (Vec<String>, Vec<f64>) = per_hour.into_iter().map(|(h, n)| (short_hour(h), n)).unzip();
-    let by_dim = &v.anomalies_by_dimension;
+    let shown: Vec<&Incident> = v.incidents.iter().take(25).collect();
+    let d = &v.detection;
     let sections = vec![
-        Section::new("cost_anomalies", "Cost anomalies")
-            .intro("An hour is anomalous when its cost is far above the same hour of the previous days for that organization, model, feature or in total (median and MAD; robust z).")
-            .chart(svg::bars("Anomalies per hour", &hours, &[Series::new("anomalies", counts)], Unit::Count, "hour (UTC)", "anomalies"))
+        Section::new("incidents", "Incidents")
+            .intro(format!(
+                "An incident is a surge of one organization's traffic: {}-minute bins holding far more calls than the organization's own share of everyone else's traffic predicts (its share over {} hours on each side, surges left out), merged over time. Everyone else's traffic carries the calendar, so the first day is judged like any other. The root cause is the customer, model and feature with the most calls above their usual share; excess cost is the cost above the expected calls at the organization's usual cost per call.",
+                d.bin_minutes, d.baseline_hours
+            ))
+            .chart(svg::bars(
+                "Excess cost per incident",
+                &shown.iter().map(|i| i.id.clone()).collect::<Vec<_>>(),
+                &[Series::new("excess cost", shown.iter().map(|i| i.excess_cost_usd).collect())],
+                Unit::Usd,
+                "incident",
+                "USD above expected",
+            ))
             .table(
-                Table::new(&v.cost_anomalies, 25)
-                    .text("Hour", |a: &CostAnomaly| a.hour.clone())
-                    .text("Dimension", |a| a.dimension.to_string())
-                    .text("Key", |a| a.key.clone())
-                    .num("Cost", Unit::Usd, |a| a.cost_usd)
-                    .num("Baseline", Unit::Usd, |a| a.baseline_usd)
-                    .opt("Ratio", Unit::Plain, |a| a.ratio)
-                    .num("Robust z", Unit::Plain, |a| a.robust_z)
+                Table::new(&v.incidents, 25)
+                    .text("Incident", |i: &Incident| i.id.clone())
+                    .text("Severity", |i| i.severity.as_str().to_string())
+                    .text("Organization", |i| i.organization_id.clone())
+                    .text("Start (UTC)", |i| short_hour(&i.start))
+                    .num("Minutes", Unit::Plain, |i| i.duration_minutes)
+                    .num("Peak x expected", Unit::Plain, |i| i.peak_ratio)
+                    .num("Excess calls", Unit::Count, |i| i.excess_calls)
+                    .num("Rate-limited", Unit::Count, |i| i.rate_limited_calls as f64)
+                    .num("Expected cost", Unit::Usd, |i| i.expected_cost_usd)
+                    .num("Excess cost", Unit::Usd, |i| i.excess_cost_usd)
+                    .text("Root customer", |i| format!("{} ({:.0}%)", i.root_customer_id, i.root_customer_share_pct))
+                    .text("Root model", |i| i.root_model.clone())
+                    .text("Root feature", |i| i.root_feature.clone())
                     .view(),
             )
-            .empty_note(v.cost_anomalies.is_empty()),
-        Section::new("anomalies_by_dimension", "Anomalies by dimension")
-            .chart(bars_of(
-                "Anomalies by dimension",
-                by_dim,
-                |(d, _)| d.to_string(),
-                ("anomalies", &|(_, n)| *n as f64),
-                Unit::Count,
-                ("dimension", "anomalies"),
-            ))
-            .facts(vec![fact("Anomalous hours", labelled(by_dim))]),
+            .empty_note(v.incidents.is_empty()),
+        Section::new("detection", "How incidents were searched for").facts(vec![
+            fact("Bin", format!("{} minutes", d.bin_minutes)),
+            fact("Baseline", format!("the {} hours before, surges left out", d.baseline_hours)),
+            fact("Organization-bins tested", int(d.bins_tested as f64)),
+            fact("Anomalous bins", int(d.bins_flagged as f64)),
+            fact("Judged from", d.judged_from.clone()),
+        ]),
         Section::new("risk_levels", "Budget risk")
             .chart(bars_of(
                 "Customers per risk level",
@@ -103,8 +111,8 @@ pub fn layout(v: &Realtime) -> Layout {
         Section::new("summary", "All summary figures").facts(vec![
             fact("Calls", int(s.calls as f64)),
             fact("Cost", usd(s.cost_usd)),
-            fact("Anomalies", int(s.anomalies as f64)),
-            fact("Organization anomalies above baseline", usd(s.anomalous_cost_usd)),
+            fact("Incidents", int(s.incidents as f64)),
+            fact("Their cost above expected", usd(s.incident_excess_cost_usd)),
             fact("Customers at high or critical risk", int(s.customers_at_risk as f64)),
             fact("Their prorated revenue", usd(s.revenue_at_risk_usd)),
             fact("Customers at low risk", pct(s.health_score_pct)),
