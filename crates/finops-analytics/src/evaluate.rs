@@ -1,4 +1,4 @@
-//! Detection quality: the incidents found, scored against the simulator's answer key.
+//! Detection quality: the incidents and slower changes found, scored against the simulator's answer key.
 //!
 //! An injected surge (a runaway client of `burst_traffic`, the organization of `viral_spike`) is found
 //! when an incident of its organization overlaps it. Its reference onset is the moment its traffic
@@ -8,13 +8,72 @@
 //! spike, whose traffic comes from all of the organization's customers, the organization). Precision is
 //! the share of incidents that overlap an injected surge of their organization; the others are listed
 //! with the injected regime change of their organization, if any, that may explain them.
+//!
+//! The slower events are scored as sets: churned customers (gradual decline's churns with at least
+//! [`SETTLE_MS`] of silence before the data's end, against the customers reported churned), new
+//! customers (steady growth's sign-ups at least [`SETTLE_MS`] after the data's start and before its
+//! end), model migrations and cost optimizations that had run 60% of their window (their organizations,
+//! against the organizations whose model mix shifted: a migration's losing its `from` or gaining its `to`
+//! model most, a cost optimization's with a lower cost per call) and launched features.
+use std::collections::BTreeSet;
+
 use serde::Serialize;
 use serde_json::Value;
 
-use finops_results::realtime::Incident;
+use finops_results::realtime::{Incident, ModelShift};
 
 /// Minutes after the surge's end during which an incident still belongs to it (the fall, retries).
 const TAIL_MS: i64 = 30 * 60_000;
+/// Time a churn or a sign-up needs before the data's edge to be detectable at all.
+pub const SETTLE_MS: i64 = 48 * 3_600_000;
+
+/// What the analyses found, as the evaluation reads it.
+#[derive(Debug, Clone, Default)]
+pub struct Findings<'a> {
+    pub incidents: &'a [Incident],
+    pub churned: Vec<String>,
+    pub new_customers: Vec<String>,
+    pub model_shifts: &'a [ModelShift],
+    pub launched_features: Vec<String>,
+}
+
+/// A set of injected changes against the reported ones.
+#[derive(Debug, Clone, Serialize)]
+pub struct SetScore {
+    pub class: &'static str,
+    /// Injected and detectable.
+    pub injected: usize,
+    pub reported: usize,
+    /// Injected and reported.
+    pub found: usize,
+    pub recall: Option<f64>,
+    /// Reported that were injected (of any kind this class covers).
+    pub precision: Option<f64>,
+    pub missed: Vec<String>,
+    pub not_injected: Vec<String>,
+}
+
+impl SetScore {
+    fn of(
+        class: &'static str,
+        detectable: &BTreeSet<String>,
+        any_injected: &BTreeSet<String>,
+        reported: &BTreeSet<String>,
+    ) -> SetScore {
+        let found = detectable.intersection(reported).count();
+        let true_reports = reported.iter().filter(|r| any_injected.contains(*r)).count();
+        SetScore {
+            class,
+            injected: detectable.len(),
+            reported: reported.len(),
+            found,
+            recall: (!detectable.is_empty()).then(|| found as f64 / detectable.len() as f64),
+            precision: (!reported.is_empty()).then(|| true_reports as f64 / reported.len() as f64),
+            missed: detectable.difference(reported).cloned().collect(),
+            not_injected: reported.iter().filter(|r| !any_injected.contains(*r)).cloned().collect(),
+        }
+    }
+}
 
 /// One injected surge and what the detector made of it.
 #[derive(Debug, Clone, Serialize)]
@@ -56,6 +115,8 @@ pub struct Evaluation {
     /// Incidents matching no injected surge: (incident id, organization, start, what else was injected
     /// for that organization in the window, if anything).
     pub unmatched: Vec<(String, String, String, Option<String>)>,
+    /// Churned and new customers, migrations, cost optimizations, launches.
+    pub changes: Vec<SetScore>,
 }
 
 fn ms(v: &Value) -> Option<i64> {
@@ -143,8 +204,98 @@ fn other_injection(key: &Value, org: &str, t: i64) -> Option<String> {
     None
 }
 
-/// Scores `incidents` against the answer key `key` for data ending at `until_ms`.
-pub fn evaluate(incidents: &[Incident], key: &Value, min_ratio: f64, until_ms: i64) -> Evaluation {
+/// The slower changes: churn, sign-ups, migrations, cost optimizations, launches.
+fn changes(f: &Findings<'_>, key: &Value, (start_ms, until_ms): (i64, i64)) -> Vec<SetScore> {
+    let windows: Vec<&Value> = key["windows"].as_array().map(|w| w.iter().collect()).unwrap_or_default();
+    let of = |id: &'static str| windows.iter().copied().filter(move |w| w["scenario"] == id);
+    let strings = |v: &Value| -> Vec<String> {
+        v.as_array().map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect()).unwrap_or_default()
+    };
+    let set = |v: Vec<String>| v.into_iter().collect::<BTreeSet<String>>();
+    // Churn.
+    let churns: Vec<(String, i64)> = of("gradual_decline")
+        .flat_map(|w| w["truth"]["churned"].as_array().cloned().unwrap_or_default())
+        .filter_map(|c| Some((c["customer_id"].as_str()?.to_string(), ms(&c["at"])?)))
+        .filter(|(_, at)| *at < until_ms)
+        .collect();
+    let detectable = set(churns.iter().filter(|(_, at)| until_ms - at >= SETTLE_MS).map(|c| c.0.clone()).collect());
+    let any = set(churns.iter().map(|c| c.0.clone()).collect());
+    let mut out = vec![SetScore::of("churned customers", &detectable, &any, &set(f.churned.clone()))];
+    // Sign-ups: steady growth's customers, numbered from first_signup to last_signup; those signed up
+    // before the data's end.
+    let mut signups = BTreeSet::new();
+    let mut settled = BTreeSet::new();
+    for w in of("steady_growth") {
+        let (Some(first), Some(last)) = (w["truth"]["first_signup"].as_str(), w["truth"]["last_signup"].as_str())
+        else {
+            continue;
+        };
+        let number = |id: &str| id.trim_start_matches("cust_").parse::<u64>().ok();
+        let (Some(a), Some(b)) = (number(first), number(last)) else { continue };
+        let width = first.len() - "cust_".len();
+        let (w0, w1) = (w["start_ms"].as_i64().unwrap_or(0), w["end_ms"].as_i64().unwrap_or(0));
+        for (k, n) in (a..=b).enumerate() {
+            // Sign-ups are spread evenly over the window: the k-th at about this time.
+            let at = w0 + (w1 - w0) * k as i64 / (b - a + 1).max(1) as i64;
+            let id = format!("cust_{n:0width$}");
+            if at < until_ms {
+                signups.insert(id.clone());
+                if at - start_ms >= SETTLE_MS && until_ms - at >= SETTLE_MS {
+                    settled.insert(id);
+                }
+            }
+        }
+    }
+    out.push(SetScore::of("new customers", &settled, &signups, &set(f.new_customers.clone())));
+    // Model migrations and cost optimizations, by organization.
+    let shifted = |pred: &dyn Fn(&ModelShift) -> bool| {
+        f.model_shifts.iter().filter(|m| pred(m)).map(|m| m.organization_id.clone()).collect::<BTreeSet<_>>()
+    };
+    // Organizations of the windows that started before the data's end (any), and of those that had run
+    // most of their course (detectable: 60% of the window before the end).
+    let orgs_of = |id: &'static str, course: f64| {
+        set(of(id)
+            .filter(|w| {
+                let (a, b) = (w["start_ms"].as_i64().unwrap_or(i64::MAX), w["end_ms"].as_i64().unwrap_or(i64::MAX));
+                a.saturating_add(((b - a) as f64 * course) as i64) < until_ms
+            })
+            .flat_map(|w| strings(&w["truth"]["organizations"]))
+            .collect())
+    };
+    let (migrating, optimizing) = (orgs_of("model_migration", 0.6), orgs_of("cost_optimization", 0.6));
+    let both: BTreeSet<String> =
+        orgs_of("model_migration", 0.0).union(&orgs_of("cost_optimization", 0.0)).cloned().collect();
+    // A migration's shift loses its `from` model or gains its `to` model (an organization also in a
+    // cost optimization may gain the `to` model's cheaper sibling most).
+    let ends: BTreeSet<String> = of("model_migration")
+        .flat_map(|w| [w["truth"]["from"].as_str(), w["truth"]["to"].as_str()])
+        .flatten()
+        .map(str::to_string)
+        .collect();
+    out.push(SetScore::of(
+        "model migrations",
+        &migrating,
+        &both,
+        &shifted(&|m| ends.contains(&m.to_model) || ends.contains(&m.from_model)),
+    ));
+    out.push(SetScore::of(
+        "cost optimizations",
+        &optimizing,
+        &both,
+        &shifted(&|m| m.cost_per_call_after_usd < m.cost_per_call_before_usd),
+    ));
+    // Launches.
+    let launched = set(of("feature_launch")
+        .filter(|w| w["start_ms"].as_i64().is_some_and(|s| s < until_ms))
+        .filter_map(|w| w["truth"]["feature"].as_str().map(str::to_string))
+        .collect());
+    out.push(SetScore::of("feature launches", &launched, &launched, &set(f.launched_features.clone())));
+    out
+}
+
+/// Scores what the analyses found against the answer key `key` for data from `start_ms` to `until_ms`.
+pub fn evaluate(f: &Findings<'_>, key: &Value, min_ratio: f64, (start_ms, until_ms): (i64, i64)) -> Evaluation {
+    let incidents = f.incidents;
     let mut events = injected_surges(key, min_ratio, until_ms);
     let overlaps = |i: &Incident, e: &EventScore| {
         i.organization_id == e.organization_id && i.start_ms < e.end_ms + TAIL_MS && i.end_ms > e.onset_ms.min(e.end_ms)
@@ -199,6 +350,7 @@ pub fn evaluate(incidents: &[Incident], key: &Value, min_ratio: f64, until_ms: i
         classes,
         events,
         unmatched,
+        changes: changes(f, key, (start_ms, until_ms)),
     }
 }
 
@@ -250,6 +402,21 @@ impl Evaluation {
                 "\nunmatched {id} {org} from {start}{}",
                 why.as_ref().map(|w| format!(" ({w})")).unwrap_or_default()
             );
+        }
+        s += "\n\n| change | injected (detectable) | reported | found | recall | precision |\n|---|---|---|---|---|---|\n";
+        for c in &self.changes {
+            s += &format!(
+                "| {} | {} | {} | {} | {} | {} |\n",
+                c.class,
+                c.injected,
+                c.reported,
+                c.found,
+                opt(c.recall, 2),
+                opt(c.precision, 2)
+            );
+        }
+        for c in self.changes.iter().filter(|c| !c.missed.is_empty() || !c.not_injected.is_empty()) {
+            s += &format!("\n{}: missed {:?}; reported, not injected {:?}", c.class, c.missed, c.not_injected);
         }
         s.push('\n');
         s

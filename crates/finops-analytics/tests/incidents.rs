@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use finops_analytics::analyses::realtime;
-use finops_analytics::evaluate::{Evaluation, evaluate};
+use finops_analytics::evaluate::{Evaluation, Findings, evaluate};
 use finops_analytics::{Dataset, LoadOptions};
 use finops_core::rules::Rules;
 use finops_sim::scenario::{Program, Slot, find};
@@ -22,7 +22,9 @@ fn scored(program: Program, seed: u64, customers: u32, hours: u64) -> (Evaluatio
     let ds = Dataset::open(&[path], LoadOptions::default()).unwrap();
     let result = realtime::analyze(&ds).unwrap();
     let min_ratio = Rules::builtin().realtime.incident_min_ratio;
-    (evaluate(&result.incidents, &key, min_ratio, until), result)
+    let start = sim.config().start.timestamp_millis();
+    let found = Findings { incidents: &result.incidents, model_shifts: &result.model_shifts, ..Findings::default() };
+    (evaluate(&found, &key, min_ratio, (start, until)), result)
 }
 
 /// Three and a half days of the showcase (seed 77): runaway clients among all the other scenarios.

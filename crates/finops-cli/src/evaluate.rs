@@ -4,11 +4,13 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
-use finops_analytics::analyses::realtime;
-use finops_analytics::evaluate::evaluate;
+use finops_analytics::analyses::{churn_growth, features, realtime};
+use finops_analytics::evaluate::{Findings, evaluate};
 use finops_analytics::{Dataset, LoadOptions};
 use finops_core::pricing::Catalog;
 use finops_core::rules::Rules;
+use finops_results::churn_growth::ChurnGrowth;
+use finops_results::features::Features;
 use finops_results::realtime::Realtime;
 
 pub const ABOUT: &str = "Score the incidents found in simulated data against the simulator's answer key.
@@ -17,7 +19,9 @@ Reads the answer key `finops simulate` writes beside the data (<name>.events.jso
 incidents of the data (or reads them from an earlier `finops analyze`, --results), and prints per class
 of injected surge (runaway-client bursts, viral spikes) how many were found (recall), how early or late
 (onset error against the moment the surge reaches the detector's minimum ratio), whether the incident
-names the right customer, and which share of all incidents match an injected surge (precision).
+names the right customer, and which share of all incidents match an injected surge (precision); then
+the slower changes: churned and new customers, model migrations, cost optimizations and launched
+features, each as recall and precision against what was injected.
 
 Examples:
   finops simulate --out data/calls.csv && finops evaluate --answer-key data/calls.events.json
@@ -31,12 +35,19 @@ pub struct EvaluateArgs {
     /// The data to analyze; default: the CSV or Parquet file the answer key belongs to.
     #[arg(short, long, value_name = "PATH")]
     pub input: Option<PathBuf>,
-    /// Read the incidents from this report folder (<results>/data/realtime.json) instead of analyzing.
+    /// Read the findings from this report folder (<results>/data/*.json) instead of analyzing.
     #[arg(long, value_name = "DIR", conflicts_with = "input")]
     pub results: Option<PathBuf>,
     /// Print the scores as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+/// One analysis's result from a report folder (`<dir>/data/<id>.json`).
+fn read<T: serde::de::DeserializeOwned>(dir: &Path, id: &str) -> Result<T> {
+    let path = dir.join("data").join(format!("{id}.json"));
+    let text = std::fs::read_to_string(&path).with_context(|| format!("{}: cannot read", path.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("{}: not a {id} result", path.display()))
 }
 
 /// The data file an answer key belongs to: `x.events.json` -> `x.csv` or `x.parquet`.
@@ -53,26 +64,33 @@ pub fn run(args: EvaluateArgs, catalog: Arc<Catalog>, rules: Arc<Rules>) -> Resu
     if !key["windows"].is_array() {
         bail!("{}: not an answer key: no `windows`", args.answer_key.display());
     }
-    let result: Realtime = match &args.results {
-        Some(dir) => {
-            let path = dir.join("data").join("realtime.json");
-            let text = std::fs::read_to_string(&path).with_context(|| format!("{}: cannot read", path.display()))?;
-            serde_json::from_str(&text).with_context(|| format!("{}: not a Real-Time result", path.display()))?
-        }
+    let (realtime, churn, features): (Realtime, ChurnGrowth, Features) = match &args.results {
+        Some(dir) => (read(dir, "realtime")?, read(dir, "churn_growth")?, read(dir, "features")?),
         None => {
             let input = match args.input.clone().or_else(|| data_of(&args.answer_key)) {
                 Some(p) => p,
                 None => bail!("{}: no data file beside it; name one with --input", args.answer_key.display()),
             };
             let ds = Dataset::open(&[input], LoadOptions::default())?.with_catalog(catalog).with_rules(rules.clone());
-            realtime::analyze(&ds)?
+            (realtime::analyze(&ds)?, churn_growth::analyze(&ds)?, features::analyze(&ds)?)
         }
     };
-    let until_ms = key["until"]
-        .as_str()
-        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-        .map_or(i64::MAX, |t| t.timestamp_millis());
-    let scores = evaluate(&result.incidents, &key, rules.realtime.incident_min_ratio, until_ms);
+    let time = |field: &str| {
+        key[field].as_str().and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok()).map(|t| t.timestamp_millis())
+    };
+    let found = Findings {
+        incidents: &realtime.incidents,
+        churned: churn.churned.iter().map(|c| c.customer_id.clone()).collect(),
+        new_customers: churn.new_customers.iter().map(|c| c.customer_id.clone()).collect(),
+        model_shifts: &realtime.model_shifts,
+        launched_features: features.launches.iter().map(|l| l.feature.clone()).collect(),
+    };
+    let scores = evaluate(
+        &found,
+        &key,
+        rules.realtime.incident_min_ratio,
+        (time("start").unwrap_or(i64::MIN), time("until").unwrap_or(i64::MAX)),
+    );
     if args.json {
         println!("{}", serde_json::to_string_pretty(&scores)?);
     } else {

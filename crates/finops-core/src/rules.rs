@@ -173,6 +173,9 @@ section!(
         incident_min_excess_calls: u64,
         incident_critical_usd: f64,
         incident_warning_usd: f64,
+        model_shift_window_share: f64,
+        model_shift_min_pct: f64,
+        model_shift_min_calls: u64,
         risk_medium_pct: f64,
         risk_high_pct: f64,
         risk_critical_pct: f64,
@@ -288,13 +291,13 @@ section!(
 section!(
     /// Churn & Growth.
     ChurnGrowth {
-        churn_silence_share: f64,
-        churn_min_silence_days: f64,
+        churn_min_expected_hours: f64,
         churn_min_calls: u64,
-        new_after_share: f64,
-        new_min_days: f64,
+        new_min_expected_hours: f64,
         trend_min_calls: u64,
         trend_change_pct: f64,
+        trend_z: f64,
+        trend_dispersion: f64,
         retention_window_share: f64,
         expansion_cost_share_pct: f64,
         oversubscribed_max_calls_per_day: f64,

@@ -81,9 +81,15 @@ pub struct CustomerChange {
     pub subscription_tier: String,
     pub first_seen: String,
     pub last_seen: String,
+    /// Calls in the first and second half of the customer's own active time (halves of equal traffic
+    /// exposure), not of the period.
     pub calls_first_half: u64,
     pub calls_second_half: u64,
     pub growth_pct: f64,
+    /// How significant the change between the halves is (standard deviations).
+    pub z: f64,
+    /// Hours with a call the customer would have had since its last call, at its own rate.
+    pub expected_active_hours_while_silent: f64,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

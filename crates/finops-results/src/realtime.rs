@@ -13,6 +13,9 @@ pub struct Realtime {
     pub incidents: Vec<Incident>,
     /// How the incidents were searched for: bin size, baseline, warm-up.
     pub detection: Detection,
+    /// Organizations whose model mix changed between the start and the end of the period (a migration,
+    /// a cost optimization), largest change first.
+    pub model_shifts: Vec<ModelShift>,
     pub budget_risk: Vec<CustomerRisk>,
     pub risk_levels: Vec<(RiskLevel, u64)>,
     pub error_spikes: Vec<ErrorSpike>,
@@ -69,6 +72,25 @@ pub struct Incident {
     pub root_feature: String,
     pub root_feature_share_pct: f64,
     pub severity: Severity,
+}
+
+/// An organization's model mix, first against last part of the period: the model that lost most share
+/// and the one that gained most.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelShift {
+    pub organization_id: String,
+    /// Half the sum of the absolute share changes of all its models (0-100%).
+    pub changed_pct: f64,
+    pub from_model: String,
+    pub from_share_before_pct: f64,
+    pub from_share_after_pct: f64,
+    pub to_model: String,
+    pub to_share_before_pct: f64,
+    pub to_share_after_pct: f64,
+    pub calls_before: u64,
+    pub calls_after: u64,
+    pub cost_per_call_before_usd: f64,
+    pub cost_per_call_after_usd: f64,
 }
 
 /// The detector's settings as applied to this dataset.

@@ -5,7 +5,7 @@ use finops_core::schema::Tier;
 pub use finops_results::churn_growth::*;
 use finops_results::{AnalysisId, Recommendation, Severity};
 
-use crate::common::{CustomerRow, customers, day_label, iso, pct, ratio};
+use crate::common::{CustomerRow, HOUR, customers, day_label, iso, pct, ratio};
 use crate::engine::{DAYS_PER_MONTH, Dataset, Result};
 
 /// Engagement of a customer active for `days` (at least one hour counts): (score, calls a day,
@@ -27,64 +27,105 @@ pub fn engagement_score(
     (score, per_day, monthly)
 }
 
-/// The moments that split the period: its halves, the churn silence, newcomers and the retention window.
-struct Windows {
-    end: i64,
-    mid: i64,
-    /// A customer silent longer than this before the end has churned.
-    silence: i64,
-    /// Customers first seen after this are new.
-    newcomer_after: i64,
-    /// Customers active from here on are retained.
-    retention_from: i64,
+/// An organization's calls per hour as prefix sums: the traffic "exposure" of any span. A customer's
+/// calls are judged against its organization's, so nights, weekends, holidays and a slower week of the
+/// whole organization are no silence of the customer.
+struct Exposure {
+    first_hour: i64,
+    /// prefix[i] = everyone's calls in the hours before first_hour + i.
+    prefix: Vec<f64>,
 }
 
-impl Windows {
-    fn of(ds: &Dataset, r: &rules::ChurnGrowth) -> Windows {
-        let (start, end) = (ds.period.start_ms.unwrap_or(0), ds.period.end_ms.unwrap_or(0));
-        let span = (end - start).max(0);
-        let days = |d: f64| (d * 86_400_000.0) as i64;
-        Windows {
-            end,
-            mid: start + (end - start) / 2,
-            silence: ((span as f64 * r.churn_silence_share) as i64).max(days(r.churn_min_silence_days)),
-            newcomer_after: start + ((span as f64 * r.new_after_share) as i64).max(days(r.new_min_days)),
-            retention_from: end - (span as f64 * r.retention_window_share) as i64,
+impl Exposure {
+    /// Each organization's calls per hour, over the period's hours.
+    fn of_organizations(ds: &Dataset) -> Result<std::collections::HashMap<String, Exposure>> {
+        let t = ds.sql(&format!("SELECT organization_id AS o, {HOUR} AS h, count(*) AS n FROM calls GROUP BY o, h"))?;
+        let (orgs, hours, calls) = (t.str("o")?, t.i64("h")?, t.u64("n")?);
+        let first_hour = hours.iter().min().copied().unwrap_or(0);
+        let len = hours.iter().max().map_or(0, |l| (l - first_hour + 1) as usize);
+        let mut per_hour: std::collections::HashMap<String, Vec<f64>> = std::collections::HashMap::new();
+        for i in 0..t.len() {
+            per_hour.entry(orgs[i].clone()).or_insert_with(|| vec![0.0; len])[(hours[i] - first_hour) as usize] +=
+                calls[i] as f64;
         }
+        Ok(per_hour
+            .into_iter()
+            .map(|(org, v)| {
+                let mut prefix = vec![0.0; len + 1];
+                for (i, n) in v.iter().enumerate() {
+                    prefix[i + 1] = prefix[i] + n;
+                }
+                (org, Exposure { first_hour, prefix })
+            })
+            .collect())
+    }
+
+    /// Everyone's calls before `t_ms` (the current hour pro rata).
+    fn until(&self, t_ms: i64) -> f64 {
+        let x = (t_ms as f64 / 3_600_000.0 - self.first_hour as f64).clamp(0.0, (self.prefix.len() - 1) as f64);
+        let i = (x.floor() as usize).min(self.prefix.len().saturating_sub(2));
+        let frac = x - i as f64;
+        match (self.prefix.get(i), self.prefix.get(i + 1)) {
+            (Some(a), Some(b)) => a + frac * (b - a),
+            _ => 0.0,
+        }
+    }
+
+    fn between(&self, a_ms: i64, b_ms: i64) -> f64 {
+        (self.until(b_ms) - self.until(a_ms)).max(0.0)
+    }
+
+    /// The moment splitting [a, b) into two spans of equal exposure.
+    fn midpoint(&self, a_ms: i64, b_ms: i64) -> i64 {
+        let target = (self.until(a_ms) + self.until(b_ms)) / 2.0;
+        let (mut lo, mut hi) = (a_ms, b_ms);
+        while hi - lo > 60_000 {
+            let m = lo + (hi - lo) / 2;
+            if self.until(m) < target { lo = m } else { hi = m }
+        }
+        lo
     }
 }
 
-/// Calls per customer in each half of the period and in the retention window, by customer id.
-struct Halves {
-    first: Vec<u64>,
-    second: Vec<u64>,
-    recent: Vec<u64>,
+/// Calls per customer and hour, by customer id (sorted as [`customers`]).
+fn customer_hours(ds: &Dataset) -> Result<std::collections::HashMap<String, Vec<(i64, u64)>>> {
+    let t = ds.sql(&format!("SELECT customer_id AS c, {HOUR} AS h, count(*) AS n FROM calls GROUP BY c, h"))?;
+    let (c, h, n) = (t.str("c")?, t.i64("h")?, t.u64("n")?);
+    let mut out: std::collections::HashMap<String, Vec<(i64, u64)>> = std::collections::HashMap::new();
+    for i in 0..t.len() {
+        out.entry(c[i].clone()).or_default().push((h[i], n[i]));
+    }
+    Ok(out)
 }
 
-fn halves(ds: &Dataset, w: &Windows) -> Result<Halves> {
+/// Calls per customer in the retention window (the last `retention_window_share` of the period).
+fn recent_calls(ds: &Dataset, r: &rules::ChurnGrowth) -> Result<Vec<u64>> {
+    let (start, end) = (ds.period.start_ms.unwrap_or(0), ds.period.end_ms.unwrap_or(0));
+    let from = end - ((end - start).max(0) as f64 * r.retention_window_share) as i64;
     let h = ds.sql(&format!(
-        "SELECT customer_id, count(*) FILTER (WHERE CAST(timestamp AS BIGINT) < {mid}) AS a, \
-         count(*) FILTER (WHERE CAST(timestamp AS BIGINT) >= {mid}) AS b, \
-         count(*) FILTER (WHERE CAST(timestamp AS BIGINT) >= {recent}) AS lq FROM calls GROUP BY customer_id ORDER BY customer_id",
-        mid = w.mid,
-        recent = w.retention_from
+        "SELECT customer_id, count(*) FILTER (WHERE CAST(timestamp AS BIGINT) >= {from}) AS lq FROM calls \
+         GROUP BY customer_id ORDER BY customer_id"
     ))?;
-    Ok(Halves { first: h.u64("a")?, second: h.u64("b")?, recent: h.u64("lq")? })
+    h.u64("lq")
 }
 
 /// Runs the analysis over `ds` with the thresholds of `ds.rules`.
 pub fn analyze(ds: &Dataset) -> Result<ChurnGrowth> {
     let rules = &ds.rules.churn_growth;
-    let w = Windows::of(ds, rules);
     let rows = customers(ds)?;
-    // Both are sorted by customer id, one row per customer.
-    let h = halves(ds, &w)?;
-    let trends = trends(rules, &w, &rows, &h);
+    let exposure = Exposure::of_organizations(ds)?;
+    let (start, end) = (ds.period.start_ms.unwrap_or(0), ds.period.end_ms.unwrap_or(0));
+    let trends = trends(rules, &exposure, (start, end), &rows, &customer_hours(ds)?);
+    let recent = recent_calls(ds, rules)?;
     let expansion = expansion(rules, &rows);
     let tier_mismatch = tier_mismatches(rules, ds.period.billing_days(), &rows);
-    let first_half: u64 = h.first.iter().sum();
-    let second_half: u64 = h.second.iter().sum();
-    let at_start = rows.iter().filter(|c| c.first_ms <= w.newcomer_after).count();
+    let mid = start + (end - start) / 2;
+    let halves = ds.sql(&format!(
+        "SELECT count(*) FILTER (WHERE CAST(timestamp AS BIGINT) < {mid}) AS a, count(*) FILTER (WHERE CAST(timestamp AS BIGINT) >= {mid}) AS b FROM calls"
+    ))?;
+    let (first_half, second_half) =
+        (halves.u64("a")?.first().copied().unwrap_or(0), halves.u64("b")?.first().copied().unwrap_or(0));
+    let at_start = rows.len() - trends.new_customers.len();
     let summary = Summary {
         customers: rows.len() as u64,
         new_customers: trends.new_customers.len() as u64,
@@ -108,7 +149,7 @@ pub fn analyze(ds: &Dataset) -> Result<ChurnGrowth> {
         expansion_monthly_usd: expansion.iter().map(|e| e.added_monthly_usd).sum(),
     };
     let recommendations = recommend(rules, &summary, &tier_mismatch, ds.period.days);
-    let engagement = engagement(rules, w.end, &rows);
+    let engagement = engagement(rules, end, &rows);
     let engagement_levels =
         EngagementLevel::ALL.iter().map(|l| (*l, engagement.iter().filter(|e| e.level == *l).count() as u64)).collect();
     Ok(ChurnGrowth {
@@ -123,7 +164,7 @@ pub fn analyze(ds: &Dataset) -> Result<ChurnGrowth> {
         new_customers: trends.new_customers,
         expansion,
         tier_mismatch,
-        cohorts: cohorts(&rows, &h),
+        cohorts: cohorts(&rows, &recent),
         engagement,
         engagement_levels,
         feature_adoption: feature_adoption(&rows),
@@ -141,10 +182,52 @@ struct Trends {
     stable: u64,
 }
 
-fn trends(r: &rules::ChurnGrowth, w: &Windows, rows: &[CustomerRow], h: &Halves) -> Trends {
+/// Sorts every customer into churned, new, declining, growing or stable (in that order of precedence),
+/// each judged against its own rate and the rest of its organization's traffic (the exposure):
+/// - churned: silent since its last call for longer than its own rate explains (the hours with a call it
+///   would have had since, at its rate in everyone's traffic, reach `churn_min_expected_hours`);
+/// - new: first seen later than its rate explains (the active hours it would have had before, likewise);
+/// - growing or declining: its own active time split into two halves of equal exposure, the change in
+///   calls significant (|z| >= `trend_z` under a binomial with the sessions' overdispersion
+///   `trend_dispersion`) and material (beyond `trend_change_pct`).
+fn trends(
+    r: &rules::ChurnGrowth,
+    exposures: &std::collections::HashMap<String, Exposure>,
+    (start, end): (i64, i64),
+    rows: &[CustomerRow],
+    hours: &std::collections::HashMap<String, Vec<(i64, u64)>>,
+) -> Trends {
     let mut t = Trends { churned: vec![], new_customers: vec![], declining: vec![], growing: vec![], stable: 0 };
-    for (i, c) in rows.iter().enumerate() {
-        let (a, b) = (h.first[i], h.second[i]);
+    let days = ((end - start) as f64 / 86_400_000.0).max(1.0);
+    for c in rows {
+        let Some(exposure) = exposures.get(&c.organization_id) else { continue };
+        // The organization's traffic without the customer's own calls.
+        let others = |a: i64, b: i64, own: f64| (exposure.between(a, b) - own).max(0.0);
+        // A day of the organization's traffic: the prior weight that keeps a customer seen for an hour
+        // from looking like one that calls every hour.
+        let prior = others(start, end, c.calls as f64) / days;
+        // The customer's rate: its active hours (calls come in sessions; hours with a call are closer to
+        // independent events) per unit of the rest of its organization's traffic while it was active.
+        let active_hours = hours.get(&c.customer_id).map_or(0, Vec::len) as f64;
+        let rate = active_hours / (others(c.first_ms, c.last_ms, c.calls as f64) + prior).max(1.0);
+        let silent_expected = rate * others(c.last_ms, end, 0.0);
+        let unseen_expected = rate * others(start, c.first_ms, 0.0);
+        let exposure = &exposure;
+        // Its own halves: from its first call to the end (to its last call once it has churned).
+        let churned = c.calls >= r.churn_min_calls && silent_expected >= r.churn_min_expected_hours;
+        let until = if churned { c.last_ms } else { end };
+        let mid = exposure.midpoint(c.first_ms, until);
+        let (mut a, mut b) = (0u64, 0u64);
+        for (h, n) in hours.get(&c.customer_id).map_or(&[][..], |v| v) {
+            // Hours straddling the midpoint are split pro rata.
+            let (h0, h1) = (h * 3_600_000, (h + 1) * 3_600_000);
+            let before = ((mid - h0) as f64 / 3_600_000.0).clamp(0.0, 1.0);
+            let k = (*n as f64 * before).round() as u64;
+            a += if h1 <= mid { *n } else { k.min(*n) };
+            b += if h1 <= mid { 0 } else { n - k.min(*n) };
+        }
+        let n = (a + b) as f64;
+        let z = if n > 0.0 { (b as f64 - n / 2.0) / (n * 0.25 * r.trend_dispersion).sqrt() } else { 0.0 };
         let change = CustomerChange {
             customer_id: c.customer_id.clone(),
             subscription_tier: c.subscription_tier.clone(),
@@ -153,19 +236,22 @@ fn trends(r: &rules::ChurnGrowth, w: &Windows, rows: &[CustomerRow], h: &Halves)
             calls_first_half: a,
             calls_second_half: b,
             growth_pct: if a == 0 { 0.0 } else { pct(b as f64 - a as f64, a as f64) },
+            z,
+            expected_active_hours_while_silent: silent_expected,
         };
-        if w.end - c.last_ms > w.silence && c.calls >= r.churn_min_calls {
+        if churned {
             t.churned.push(change);
-        } else if c.first_ms > w.newcomer_after {
+        } else if unseen_expected >= r.new_min_expected_hours {
             t.new_customers.push(change);
-        } else if a >= r.trend_min_calls && change.growth_pct < -r.trend_change_pct {
+        } else if a >= r.trend_min_calls && z <= -r.trend_z && change.growth_pct < -r.trend_change_pct {
             t.declining.push(change);
-        } else if a >= r.trend_min_calls && change.growth_pct > r.trend_change_pct {
+        } else if a >= r.trend_min_calls && z >= r.trend_z && change.growth_pct > r.trend_change_pct {
             t.growing.push(change);
         } else {
             t.stable += 1;
         }
     }
+    t.churned.sort_by(|a, b| b.expected_active_hours_while_silent.total_cmp(&a.expected_active_hours_while_silent));
     t.declining.sort_by(|a, b| a.growth_pct.total_cmp(&b.growth_pct));
     t.growing.sort_by(|a, b| b.growth_pct.total_cmp(&a.growth_pct));
     t
@@ -223,11 +309,11 @@ fn tier_mismatches(r: &rules::ChurnGrowth, days: f64, rows: &[CustomerRow]) -> V
 }
 
 /// Customers by first-seen day, with how many are still active at the end.
-fn cohorts(rows: &[CustomerRow], h: &Halves) -> Vec<Cohort> {
+fn cohorts(rows: &[CustomerRow], recent: &[u64]) -> Vec<Cohort> {
     let mut out: Vec<Cohort> = Vec::new();
     for (i, c) in rows.iter().enumerate() {
         let key = day_label(c.first_ms.div_euclid(86_400_000));
-        let retained = u64::from(h.recent[i] > 0);
+        let retained = u64::from(recent.get(i).copied().unwrap_or(0) > 0);
         match out.iter_mut().find(|x| x.first_seen == key) {
             Some(x) => {
                 x.customers += 1;

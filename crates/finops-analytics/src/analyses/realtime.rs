@@ -8,6 +8,73 @@ use finops_results::{AnalysisId, Recommendation, Severity};
 use crate::common::{CustomerRow, HOUR, Usd, customers, day_label, group_metrics, hhi, hour_label, median, pct};
 use crate::engine::{Dataset, Result};
 
+/// Organizations whose model mix moved between the first and the last `model_shift_window_share` of the
+/// period by more than `model_shift_min_pct` (half the sum of the absolute share changes), each with the
+/// model that lost most share and the one that gained most.
+fn model_shifts(ds: &Dataset, r: &rules::Realtime) -> Result<Vec<ModelShift>> {
+    let (start, end) = (ds.period.start_ms.unwrap_or(0), ds.period.end_ms.unwrap_or(0));
+    let span = ((end - start) as f64 * r.model_shift_window_share) as i64;
+    let (early, late) = (start + span, end - span);
+    if span <= 0 || early > late {
+        return Ok(Vec::new());
+    }
+    let t = ds.sql(&format!(
+        "SELECT organization_id AS o, {model} AS m, CASE WHEN CAST(timestamp AS BIGINT) >= {late} THEN 1 ELSE 0 END AS after, count(*) AS n, sum(cost_usd) AS c \
+         FROM calls WHERE CAST(timestamp AS BIGINT) < {early} OR CAST(timestamp AS BIGINT) >= {late} GROUP BY o, m, after",
+        model = crate::common::MODEL
+    ))?;
+    let (orgs, models, after, calls, costs) = (t.str("o")?, t.str("m")?, t.i64("after")?, t.u64("n")?, t.f64("c")?);
+    // Per organization: model -> (calls before, calls after), and (cost before, cost after).
+    type Mix = std::collections::BTreeMap<String, (f64, f64)>;
+    let mut by_org: std::collections::BTreeMap<&str, (Mix, (f64, f64))> = Default::default();
+    for i in 0..t.len() {
+        let (mix, cost) = by_org.entry(&orgs[i]).or_default();
+        let e = mix.entry(models[i].clone()).or_default();
+        if after[i] == 1 {
+            e.1 += calls[i] as f64;
+            cost.1 += costs[i];
+        } else {
+            e.0 += calls[i] as f64;
+            cost.0 += costs[i];
+        }
+    }
+    let mut out = Vec::new();
+    for (org, (mix, cost)) in by_org {
+        let (before, after): (f64, f64) = mix.values().fold((0.0, 0.0), |a, m| (a.0 + m.0, a.1 + m.1));
+        if before < r.model_shift_min_calls as f64 || after < r.model_shift_min_calls as f64 {
+            continue;
+        }
+        let change = |m: &(f64, f64)| m.1 / after - m.0 / before;
+        // Total variation distance, in percent.
+        let changed_pct = 50.0 * mix.values().map(|m| change(m).abs()).sum::<f64>();
+        if changed_pct <= r.model_shift_min_pct {
+            continue;
+        }
+        let by_change = |sign: f64| {
+            mix.iter()
+                .max_by(|a, b| (sign * change(a.1)).total_cmp(&(sign * change(b.1))))
+                .map(|(k, v)| (k.clone(), *v))
+        };
+        let (Some((from, f)), Some((to, g))) = (by_change(-1.0), by_change(1.0)) else { continue };
+        out.push(ModelShift {
+            organization_id: org.to_string(),
+            changed_pct,
+            from_model: from,
+            from_share_before_pct: pct(f.0, before),
+            from_share_after_pct: pct(f.1, after),
+            to_model: to,
+            to_share_before_pct: pct(g.0, before),
+            to_share_after_pct: pct(g.1, after),
+            calls_before: before as u64,
+            calls_after: after as u64,
+            cost_per_call_before_usd: cost.0 / before,
+            cost_per_call_after_usd: cost.1 / after,
+        });
+    }
+    out.sort_by(|a, b| b.changed_pct.total_cmp(&a.changed_pct));
+    Ok(out)
+}
+
 /// A customer's budget risk from AI cost as a share of its plan revenue (`realtime.risk_*_pct`).
 pub fn risk_level(r: &rules::Realtime, cost_to_revenue_pct: f64) -> RiskLevel {
     if cost_to_revenue_pct > r.risk_critical_pct {
@@ -25,6 +92,7 @@ pub fn risk_level(r: &rules::Realtime, cost_to_revenue_pct: f64) -> RiskLevel {
 pub fn analyze(ds: &Dataset) -> Result<Realtime> {
     let rules = &ds.rules.realtime;
     let (incidents, detection) = super::incidents::detect(ds, rules)?;
+    let model_shifts = model_shifts(ds, rules)?;
     let budget_risk = budget_risk(rules, &customers(ds)?);
     let risk_levels: Vec<(RiskLevel, u64)> =
         RiskLevel::ALL.iter().map(|l| (*l, budget_risk.iter().filter(|r| r.risk == *l).count() as u64)).collect();
@@ -48,6 +116,7 @@ pub fn analyze(ds: &Dataset) -> Result<Realtime> {
         summary,
         incidents,
         detection,
+        model_shifts,
         budget_risk,
         risk_levels,
         error_spikes: error_spikes(ds, rules)?,

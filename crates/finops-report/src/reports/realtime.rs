@@ -1,5 +1,5 @@
 //! Real-Time Decision Making page.
-use finops_results::realtime::{CustomerRisk, DailyAlert, ErrorSpike, Incident, Realtime};
+use finops_results::realtime::{CustomerRisk, DailyAlert, ErrorSpike, Incident, ModelShift, Realtime};
 
 use super::{Layout, bars_of, labelled, short_hour};
 use crate::format::{Unit, int, pct, usd};
@@ -53,6 +53,21 @@ pub fn layout(v: &Realtime) -> Layout {
                     .view(),
             )
             .empty_note(v.incidents.is_empty()),
+        Section::new("model_shifts", "Model mix shifts")
+            .intro("Organizations whose model mix moved between the start and the end of the period (a migration, a cost optimization): how much of the mix changed (half the sum of the absolute share changes), the model that lost most share and the one that gained most.")
+            .table(
+                Table::new(&v.model_shifts, 25)
+                    .text("Organization", |m: &ModelShift| m.organization_id.clone())
+                    .num("Mix changed", Unit::Pct, |m| m.changed_pct)
+                    .text("From", |m| m.from_model.clone())
+                    .text("From share", |m| format!("{} -> {}", pct(m.from_share_before_pct), pct(m.from_share_after_pct)))
+                    .text("To", |m| m.to_model.clone())
+                    .text("To share", |m| format!("{} -> {}", pct(m.to_share_before_pct), pct(m.to_share_after_pct)))
+                    .num("Cost per call before", Unit::Usd, |m| m.cost_per_call_before_usd)
+                    .num("Cost per call after", Unit::Usd, |m| m.cost_per_call_after_usd)
+                    .view(),
+            )
+            .empty_note(v.model_shifts.is_empty()),
         Section::new("detection", "How incidents were searched for").facts(vec![
             fact("Bin", format!("{} minutes", d.bin_minutes)),
             fact("Baseline", format!("the {} hours before, surges left out", d.baseline_hours)),
