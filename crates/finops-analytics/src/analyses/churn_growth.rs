@@ -37,18 +37,22 @@ struct Exposure {
 }
 
 impl Exposure {
-    /// Each organization's calls per hour, over the period's hours.
-    fn of_organizations(ds: &Dataset) -> Result<std::collections::HashMap<String, Exposure>> {
-        let t = ds.sql(&format!("SELECT organization_id AS o, {HOUR} AS h, count(*) AS n FROM calls GROUP BY o, h"))?;
-        let (orgs, hours, calls) = (t.str("o")?, t.i64("h")?, t.u64("n")?);
-        let first_hour = hours.iter().min().copied().unwrap_or(0);
-        let len = hours.iter().max().map_or(0, |l| (l - first_hour + 1) as usize);
+    /// Each organization's calls per hour, from its customers' (`hours`, customers as in `rows`).
+    fn of_organizations(
+        rows: &[CustomerRow],
+        hours: &std::collections::HashMap<String, Vec<(i64, u64)>>,
+    ) -> std::collections::HashMap<String, Exposure> {
+        let all = hours.values().flatten().map(|(h, _)| *h);
+        let (first_hour, last_hour) = all.fold((i64::MAX, i64::MIN), |(a, b), h| (a.min(h), b.max(h)));
+        let len = if last_hour >= first_hour { (last_hour - first_hour + 1) as usize } else { 0 };
         let mut per_hour: std::collections::HashMap<String, Vec<f64>> = std::collections::HashMap::new();
-        for i in 0..t.len() {
-            per_hour.entry(orgs[i].clone()).or_insert_with(|| vec![0.0; len])[(hours[i] - first_hour) as usize] +=
-                calls[i] as f64;
+        for c in rows {
+            let v = per_hour.entry(c.organization_id.clone()).or_insert_with(|| vec![0.0; len]);
+            for (h, n) in hours.get(&c.customer_id).map_or(&[][..], |x| x) {
+                v[(h - first_hour) as usize] += *n as f64;
+            }
         }
-        Ok(per_hour
+        per_hour
             .into_iter()
             .map(|(org, v)| {
                 let mut prefix = vec![0.0; len + 1];
@@ -57,7 +61,7 @@ impl Exposure {
                 }
                 (org, Exposure { first_hour, prefix })
             })
-            .collect())
+            .collect()
     }
 
     /// Everyone's calls before `t_ms` (the current hour pro rata).
@@ -98,33 +102,31 @@ fn customer_hours(ds: &Dataset) -> Result<std::collections::HashMap<String, Vec<
     Ok(out)
 }
 
-/// Calls per customer in the retention window (the last `retention_window_share` of the period).
-fn recent_calls(ds: &Dataset, r: &rules::ChurnGrowth) -> Result<Vec<u64>> {
+/// Per customer (sorted by id): calls in the retention window (the last `retention_window_share` of the
+/// period); and everyone's calls in each half of the period.
+fn recent_calls(ds: &Dataset, r: &rules::ChurnGrowth) -> Result<(Vec<u64>, (u64, u64))> {
     let (start, end) = (ds.period.start_ms.unwrap_or(0), ds.period.end_ms.unwrap_or(0));
     let from = end - ((end - start).max(0) as f64 * r.retention_window_share) as i64;
+    let mid = start + (end - start) / 2;
     let h = ds.sql(&format!(
-        "SELECT customer_id, count(*) FILTER (WHERE CAST(timestamp AS BIGINT) >= {from}) AS lq FROM calls \
-         GROUP BY customer_id ORDER BY customer_id"
+        "SELECT customer_id, count(*) FILTER (WHERE CAST(timestamp AS BIGINT) >= {from}) AS lq, \
+         count(*) FILTER (WHERE CAST(timestamp AS BIGINT) < {mid}) AS a, \
+         count(*) FILTER (WHERE CAST(timestamp AS BIGINT) >= {mid}) AS b FROM calls GROUP BY customer_id ORDER BY customer_id"
     ))?;
-    h.u64("lq")
+    Ok((h.u64("lq")?, (h.u64("a")?.iter().sum(), h.u64("b")?.iter().sum())))
 }
 
 /// Runs the analysis over `ds` with the thresholds of `ds.rules`.
 pub fn analyze(ds: &Dataset) -> Result<ChurnGrowth> {
     let rules = &ds.rules.churn_growth;
     let rows = customers(ds)?;
-    let exposure = Exposure::of_organizations(ds)?;
+    let hours = customer_hours(ds)?;
+    let exposure = Exposure::of_organizations(&rows, &hours);
     let (start, end) = (ds.period.start_ms.unwrap_or(0), ds.period.end_ms.unwrap_or(0));
-    let trends = trends(rules, &exposure, (start, end), &rows, &customer_hours(ds)?);
-    let recent = recent_calls(ds, rules)?;
+    let trends = trends(rules, &exposure, (start, end), &rows, &hours);
+    let (recent, (first_half, second_half)) = recent_calls(ds, rules)?;
     let expansion = expansion(rules, &rows);
     let tier_mismatch = tier_mismatches(rules, ds.period.billing_days(), &rows);
-    let mid = start + (end - start) / 2;
-    let halves = ds.sql(&format!(
-        "SELECT count(*) FILTER (WHERE CAST(timestamp AS BIGINT) < {mid}) AS a, count(*) FILTER (WHERE CAST(timestamp AS BIGINT) >= {mid}) AS b FROM calls"
-    ))?;
-    let (first_half, second_half) =
-        (halves.u64("a")?.first().copied().unwrap_or(0), halves.u64("b")?.first().copied().unwrap_or(0));
     let at_start = rows.len() - trends.new_customers.len();
     let summary = Summary {
         customers: rows.len() as u64,

@@ -237,9 +237,11 @@ impl OrgBins {
 /// Per organization, per key (customer, model or feature): calls per bin, sparse.
 type KeyBins = HashMap<String, Vec<(String, i64, f64)>>;
 
-fn key_bins(ds: &Dataset, key_sql: &str, bin: &str) -> Result<KeyBins> {
+/// Calls per organization, key and bin, of the rows matching `filter` (the incidents and their
+/// surroundings: a few organizations and days, not the whole table).
+fn key_bins(ds: &Dataset, key_sql: &str, bin: &str, filter: &str) -> Result<KeyBins> {
     let t = ds.sql(&format!(
-        "SELECT organization_id AS o, {key_sql} AS k, {bin} AS b, count(*) AS n FROM calls GROUP BY o, k, b"
+        "SELECT organization_id AS o, {key_sql} AS k, {bin} AS b, count(*) AS n FROM calls WHERE {filter} GROUP BY o, k, b"
     ))?;
     let (o, k, b, n) = (t.str("o")?, t.str("k")?, t.i64("b")?, t.u64("n")?);
     let mut out: KeyBins = HashMap::new();
@@ -316,11 +318,10 @@ pub fn detect(ds: &Dataset, r: &rules::Realtime) -> Result<(Vec<Incident>, Detec
         e.cost[b] += costs[i];
         e.limited[b] += limited[i];
     }
-    let customers = key_bins(ds, "customer_id", &bin)?;
-    let models = key_bins(ds, MODEL, &bin)?;
-    let features = key_bins(ds, "feature_id", &bin)?;
     let around = (t.baseline_hours * t.bins_per_hour) as i64;
     let (mut incidents, mut tested, mut flagged) = (Vec::new(), 0u64, 0u64);
+    // Each incident's first and last bin, in `incidents`' order.
+    let mut spans: Vec<(i64, i64)> = Vec::new();
     for (org, bins) in &by_org {
         let others: Vec<Vec<f64>> =
             total.iter().zip(&bins.calls).map(|(t, o)| t.iter().zip(o).map(|(t, o)| t - o).collect()).collect();
@@ -355,9 +356,7 @@ pub fn detect(ds: &Dataset, r: &rules::Realtime) -> Result<(Vec<Incident>, Detec
                 .unwrap_or(a);
             let (ab, bb) = (first + a as i64, first + b as i64);
             let excess = observed - expected;
-            let cause = |m: &KeyBins| root_cause(m.get(*org).map_or(&[][..], |v| v), ab, bb, around, excess);
-            let ((customer, customer_pct), (model, model_pct), (feature, feature_pct)) =
-                (cause(&customers), cause(&models), cause(&features));
+            spans.push((ab, bb));
             let excess_cost = cost_during - expected_cost;
             let start_ms = ab * bin_ms;
             let end_ms = (bb + 1) * bin_ms;
@@ -379,12 +378,12 @@ pub fn detect(ds: &Dataset, r: &rules::Realtime) -> Result<(Vec<Incident>, Detec
                 expected_cost_usd: expected_cost,
                 excess_cost_usd: excess_cost,
                 rate_limited_calls: lim[span].iter().sum(),
-                root_customer_id: customer,
-                root_customer_share_pct: customer_pct,
-                root_model: model,
-                root_model_share_pct: model_pct,
-                root_feature: feature,
-                root_feature_share_pct: feature_pct,
+                root_customer_id: String::new(),
+                root_customer_share_pct: 0.0,
+                root_model: String::new(),
+                root_model_share_pct: 0.0,
+                root_feature: String::new(),
+                root_feature_share_pct: 0.0,
                 severity: if excess_cost >= r.incident_critical_usd {
                     Severity::Critical
                 } else if excess_cost >= r.incident_warning_usd {
@@ -395,11 +394,51 @@ pub fn detect(ds: &Dataset, r: &rules::Realtime) -> Result<(Vec<Incident>, Detec
             });
         }
     }
+    root_causes(ds, &bin, bin_ms, around, &spans, &mut incidents)?;
     incidents.sort_by(|a, b| b.excess_cost_usd.total_cmp(&a.excess_cost_usd).then(a.start_ms.cmp(&b.start_ms)));
     for (i, inc) in incidents.iter_mut().enumerate() {
         inc.id = format!("INC-{:03}", i + 1);
     }
     Ok((incidents, detection(tested, flagged)))
+}
+
+/// Fills each incident's root customer, model and feature, from the calls of its organization during
+/// the incident and `around` bins on each side.
+fn root_causes(
+    ds: &Dataset,
+    bin: &str,
+    bin_ms: i64,
+    around: i64,
+    spans: &[(i64, i64)],
+    incidents: &mut [Incident],
+) -> Result<()> {
+    if incidents.is_empty() {
+        return Ok(());
+    }
+    let filter = incidents
+        .iter()
+        .zip(spans)
+        .map(|(i, (a, b))| {
+            format!(
+                "(organization_id = {} AND CAST(timestamp AS BIGINT) >= {} AND CAST(timestamp AS BIGINT) < {})",
+                crate::engine::sql_str(&i.organization_id),
+                (a - around) * bin_ms,
+                (b + around + 1) * bin_ms
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" OR ");
+    let customers = key_bins(ds, "customer_id", bin, &filter)?;
+    let models = key_bins(ds, MODEL, bin, &filter)?;
+    let features = key_bins(ds, "feature_id", bin, &filter)?;
+    for (i, (a, b)) in incidents.iter_mut().zip(spans) {
+        let cause =
+            |m: &KeyBins| root_cause(m.get(&i.organization_id).map_or(&[][..], |v| v), *a, *b, around, i.excess_calls);
+        (i.root_customer_id, i.root_customer_share_pct) = cause(&customers);
+        (i.root_model, i.root_model_share_pct) = cause(&models);
+        (i.root_feature, i.root_feature_share_pct) = cause(&features);
+    }
+    Ok(())
 }
 
 #[cfg(test)]
