@@ -175,6 +175,8 @@ section!(
         incident_warning_usd: f64,
         model_shift_window_share: f64,
         model_shift_min_pct: f64,
+        model_shift_p: f64,
+        model_shift_dispersion: f64,
         model_shift_min_calls: u64,
         risk_medium_pct: f64,
         risk_high_pct: f64,

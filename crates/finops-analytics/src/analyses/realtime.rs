@@ -9,7 +9,8 @@ use crate::common::{CustomerRow, HOUR, Usd, customers, day_label, group_metrics,
 use crate::engine::{Dataset, Result};
 
 /// Organizations whose model mix moved between the first and the last `model_shift_window_share` of the
-/// period by more than `model_shift_min_pct` (half the sum of the absolute share changes), each with the
+/// period by more than `model_shift_min_pct` (half the sum of the absolute share changes) and by more than
+/// chance (`model_shift_p`, see [`significant_shift`]), each with the
 /// model that lost most share and the one that gained most.
 fn model_shifts(ds: &Dataset, r: &rules::Realtime) -> Result<Vec<ModelShift>> {
     let (start, end) = (ds.period.start_ms.unwrap_or(0), ds.period.end_ms.unwrap_or(0));
@@ -47,7 +48,7 @@ fn model_shifts(ds: &Dataset, r: &rules::Realtime) -> Result<Vec<ModelShift>> {
         let change = |m: &(f64, f64)| m.1 / after - m.0 / before;
         // Total variation distance, in percent.
         let changed_pct = 50.0 * mix.values().map(|m| change(m).abs()).sum::<f64>();
-        if changed_pct <= r.model_shift_min_pct {
+        if changed_pct <= r.model_shift_min_pct || !significant_shift(&mix, r.model_shift_p, r.model_shift_dispersion) {
             continue;
         }
         let by_change = |sign: f64| {
@@ -73,6 +74,31 @@ fn model_shifts(ds: &Dataset, r: &rules::Realtime) -> Result<Vec<ModelShift>> {
     }
     out.sort_by(|a, b| b.changed_pct.total_cmp(&a.changed_pct));
     Ok(out)
+}
+
+/// Whether the model counts before and after differ by more than sampling explains: a G-test of
+/// independence (models x before/after) at level `p`, the statistic divided by `dispersion` because a
+/// session keeps its model, so calls are not independent draws. Two samples of a hundred calls spread
+/// over twenty models differ by a quarter of their mix by chance alone: the size of a shift is no
+/// evidence on its own.
+pub fn significant_shift(mix: &std::collections::BTreeMap<String, (f64, f64)>, p: f64, dispersion: f64) -> bool {
+    use statrs::distribution::{ChiSquared, ContinuousCDF};
+    let (before, after): (f64, f64) = mix.values().fold((0.0, 0.0), |a, m| (a.0 + m.0, a.1 + m.1));
+    let total = before + after;
+    let used: Vec<&(f64, f64)> = mix.values().filter(|m| m.0 + m.1 > 0.0).collect();
+    if used.len() < 2 || before <= 0.0 || after <= 0.0 {
+        return false;
+    }
+    let term = |observed: f64, expected: f64| if observed > 0.0 { observed * (observed / expected).ln() } else { 0.0 };
+    let g: f64 = 2.0
+        * used
+            .iter()
+            .map(|m| {
+                let row = m.0 + m.1;
+                term(m.0, row * before / total) + term(m.1, row * after / total)
+            })
+            .sum::<f64>();
+    ChiSquared::new((used.len() - 1) as f64).is_ok_and(|chi| g / dispersion.max(1.0) > chi.inverse_cdf(1.0 - p))
 }
 
 /// A customer's budget risk from AI cost as a share of its plan revenue (`realtime.risk_*_pct`).
@@ -249,4 +275,23 @@ pub fn recommend(r: &rules::Realtime, s: &Summary, incidents: &[Incident], c: &C
         out.push(Recommendation::new("no_alerts", Severity::Success, "No anomaly, budget or concentration alert."));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_mix_shift_must_beat_chance() {
+        let mix = |pairs: &[(f64, f64)]| -> std::collections::BTreeMap<String, (f64, f64)> {
+            pairs.iter().enumerate().map(|(i, p)| (format!("m{i}"), *p)).collect()
+        };
+        // A migration: one model's calls move to another.
+        assert!(significant_shift(&mix(&[(95.0, 5.0), (5.0, 95.0)]), 0.001, 4.0));
+        // Twenty models, a hundred calls each side, shuffled a little: chance.
+        let noise: Vec<(f64, f64)> = (0..20).map(|i| (5.0 + f64::from(i % 3), 5.0 + f64::from((i + 1) % 3))).collect();
+        assert!(!significant_shift(&mix(&noise), 0.001, 1.0));
+        // Nothing after: nothing to compare.
+        assert!(!significant_shift(&mix(&[(10.0, 0.0), (5.0, 0.0)]), 0.001, 1.0));
+    }
 }
