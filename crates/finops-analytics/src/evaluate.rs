@@ -17,9 +17,9 @@
 //! model most, a cost optimization's with a lower cost per call) and launched features.
 use std::collections::BTreeSet;
 
-use serde::Serialize;
 use serde_json::Value;
 
+pub use finops_results::detection::{ClassScore, Evaluation, EventScore, SetScore};
 use finops_results::realtime::{Incident, ModelShift};
 
 /// Minutes after the surge's end during which an incident still belongs to it (the fall, retries).
@@ -37,86 +37,25 @@ pub struct Findings<'a> {
     pub launched_features: Vec<String>,
 }
 
-/// A set of injected changes against the reported ones.
-#[derive(Debug, Clone, Serialize)]
-pub struct SetScore {
-    pub class: &'static str,
-    /// Injected and detectable.
-    pub injected: usize,
-    pub reported: usize,
-    /// Injected and reported.
-    pub found: usize,
-    pub recall: Option<f64>,
-    /// Reported that were injected (of any kind this class covers).
-    pub precision: Option<f64>,
-    pub missed: Vec<String>,
-    pub not_injected: Vec<String>,
-}
-
-impl SetScore {
-    fn of(
-        class: &'static str,
-        detectable: &BTreeSet<String>,
-        any_injected: &BTreeSet<String>,
-        reported: &BTreeSet<String>,
-    ) -> SetScore {
-        let found = detectable.intersection(reported).count();
-        let true_reports = reported.iter().filter(|r| any_injected.contains(*r)).count();
-        SetScore {
-            class,
-            injected: detectable.len(),
-            reported: reported.len(),
-            found,
-            recall: (!detectable.is_empty()).then(|| found as f64 / detectable.len() as f64),
-            precision: (!reported.is_empty()).then(|| true_reports as f64 / reported.len() as f64),
-            missed: detectable.difference(reported).cloned().collect(),
-            not_injected: reported.iter().filter(|r| !any_injected.contains(*r)).cloned().collect(),
-        }
+/// Scores one set of injected changes against the reported ones.
+fn set_score(
+    class: &'static str,
+    detectable: &BTreeSet<String>,
+    any_injected: &BTreeSet<String>,
+    reported: &BTreeSet<String>,
+) -> SetScore {
+    let found = detectable.intersection(reported).count();
+    let true_reports = reported.iter().filter(|r| any_injected.contains(*r)).count();
+    SetScore {
+        class: class.to_string(),
+        injected: detectable.len(),
+        reported: reported.len(),
+        found,
+        recall: (!detectable.is_empty()).then(|| found as f64 / detectable.len() as f64),
+        precision: (!reported.is_empty()).then(|| true_reports as f64 / reported.len() as f64),
+        missed: detectable.difference(reported).cloned().collect(),
+        not_injected: reported.iter().filter(|r| !any_injected.contains(*r)).cloned().collect(),
     }
-}
-
-/// One injected surge and what the detector made of it.
-#[derive(Debug, Clone, Serialize)]
-pub struct EventScore {
-    pub class: &'static str,
-    pub organization_id: String,
-    pub customer_id: Option<String>,
-    pub start: String,
-    pub onset_ms: i64,
-    pub end_ms: i64,
-    pub found_by: Option<String>,
-    /// Incident start minus the reference onset.
-    pub onset_error_minutes: Option<f64>,
-    pub root_cause_right: Option<bool>,
-}
-
-/// Scores of one class of events.
-#[derive(Debug, Clone, Serialize)]
-pub struct ClassScore {
-    pub class: &'static str,
-    pub events: usize,
-    pub found: usize,
-    pub recall: Option<f64>,
-    pub onset_within_hour: usize,
-    pub median_abs_onset_error_minutes: Option<f64>,
-    pub max_abs_onset_error_minutes: Option<f64>,
-    pub root_cause_right: usize,
-}
-
-/// The whole evaluation.
-#[derive(Debug, Clone, Serialize)]
-pub struct Evaluation {
-    pub incidents: usize,
-    /// Incidents overlapping an injected surge of their organization.
-    pub matched_incidents: usize,
-    pub precision: Option<f64>,
-    pub classes: Vec<ClassScore>,
-    pub events: Vec<EventScore>,
-    /// Incidents matching no injected surge: (incident id, organization, start, what else was injected
-    /// for that organization in the window, if anything).
-    pub unmatched: Vec<(String, String, String, Option<String>)>,
-    /// Churned and new customers, migrations, cost optimizations, launches.
-    pub changes: Vec<SetScore>,
 }
 
 fn ms(v: &Value) -> Option<i64> {
@@ -142,7 +81,7 @@ pub fn injected_surges(key: &Value, min_ratio: f64, until_ms: i64) -> Vec<EventS
                     let m = b["multiplier"].as_f64().unwrap_or(1.0);
                     let share = if m > 1.0 { ((min_ratio - 1.0) / (m - 1.0)).clamp(0.0, 1.0) } else { 1.0 };
                     out.push(EventScore {
-                        class: "burst",
+                        class: "burst".to_string(),
                         organization_id: b["organization_id"].as_str().unwrap_or_default().to_string(),
                         customer_id: b["customer_id"].as_str().map(str::to_string),
                         start: b["start"].as_str().unwrap_or_default().to_string(),
@@ -164,7 +103,7 @@ pub fn injected_surges(key: &Value, min_ratio: f64, until_ms: i64) -> Vec<EventS
                 // 1 + (peak - 1) x^2 over the rise: x where it reaches min_ratio.
                 let x = ((min_ratio - 1.0) / (peak_m - 1.0)).clamp(0.0, 1.0).sqrt();
                 out.push(EventScore {
-                    class: "viral_spike",
+                    class: "viral_spike".to_string(),
                     organization_id: t["organization_id"].as_str().unwrap_or_default().to_string(),
                     customer_id: None,
                     start: t["start"].as_str().unwrap_or_default().to_string(),
@@ -220,7 +159,7 @@ fn changes(f: &Findings<'_>, key: &Value, (start_ms, until_ms): (i64, i64)) -> V
         .collect();
     let detectable = set(churns.iter().filter(|(_, at)| until_ms - at >= SETTLE_MS).map(|c| c.0.clone()).collect());
     let any = set(churns.iter().map(|c| c.0.clone()).collect());
-    let mut out = vec![SetScore::of("churned customers", &detectable, &any, &set(f.churned.clone()))];
+    let mut out = vec![set_score("churned customers", &detectable, &any, &set(f.churned.clone()))];
     // Sign-ups: steady growth's customers, numbered from first_signup to last_signup; those signed up
     // before the data's end.
     let mut signups = BTreeSet::new();
@@ -246,7 +185,7 @@ fn changes(f: &Findings<'_>, key: &Value, (start_ms, until_ms): (i64, i64)) -> V
             }
         }
     }
-    out.push(SetScore::of("new customers", &settled, &signups, &set(f.new_customers.clone())));
+    out.push(set_score("new customers", &settled, &signups, &set(f.new_customers.clone())));
     // Model migrations and cost optimizations, by organization.
     let shifted = |pred: &dyn Fn(&ModelShift) -> bool| {
         f.model_shifts.iter().filter(|m| pred(m)).map(|m| m.organization_id.clone()).collect::<BTreeSet<_>>()
@@ -272,13 +211,13 @@ fn changes(f: &Findings<'_>, key: &Value, (start_ms, until_ms): (i64, i64)) -> V
         .flatten()
         .map(str::to_string)
         .collect();
-    out.push(SetScore::of(
+    out.push(set_score(
         "model migrations",
         &migrating,
         &both,
         &shifted(&|m| ends.contains(&m.to_model) || ends.contains(&m.from_model)),
     ));
-    out.push(SetScore::of(
+    out.push(set_score(
         "cost optimizations",
         &optimizing,
         &both,
@@ -289,7 +228,7 @@ fn changes(f: &Findings<'_>, key: &Value, (start_ms, until_ms): (i64, i64)) -> V
         .filter(|w| w["start_ms"].as_i64().is_some_and(|s| s < until_ms))
         .filter_map(|w| w["truth"]["feature"].as_str().map(str::to_string))
         .collect());
-    out.push(SetScore::of("feature launches", &launched, &launched, &set(f.launched_features.clone())));
+    out.push(set_score("feature launches", &launched, &launched, &set(f.launched_features.clone())));
     out
 }
 
@@ -332,7 +271,7 @@ pub fn evaluate(f: &Findings<'_>, key: &Value, min_ratio: f64, (start_ms, until_
             errors.sort_by(f64::total_cmp);
             let found = of.iter().filter(|e| e.found_by.is_some()).count();
             ClassScore {
-                class,
+                class: class.to_string(),
                 events: of.len(),
                 found,
                 recall: (!of.is_empty()).then(|| found as f64 / of.len() as f64),
@@ -354,9 +293,17 @@ pub fn evaluate(f: &Findings<'_>, key: &Value, min_ratio: f64, (start_ms, until_
     }
 }
 
-impl Evaluation {
-    /// The scores as a Markdown table, then the events and the unmatched incidents.
-    pub fn to_markdown(&self) -> String {
+/// The scores as a Markdown table, then the events and the unmatched incidents.
+pub fn to_markdown(e: &Evaluation) -> String {
+    e.markdown()
+}
+
+trait Markdown {
+    fn markdown(&self) -> String;
+}
+
+impl Markdown for Evaluation {
+    fn markdown(&self) -> String {
         let mut s = String::from(
             "| class | injected | found | recall | onset within 1 h | median / max onset error (min) | root cause right |\n|---|---|---|---|---|---|---|\n",
         );

@@ -31,7 +31,7 @@ fn scored(program: Program, seed: u64, customers: u32, hours: u64) -> (Evaluatio
 #[test]
 fn runaway_clients_are_found_with_their_customer() {
     let (e, _) = scored(Program::showcase(), 77, 500, 84);
-    eprintln!("{}", e.to_markdown());
+    eprintln!("{}", finops_analytics::evaluate::to_markdown(&e));
     let bursts = e.classes.iter().find(|c| c.class == "burst").unwrap();
     assert!(bursts.events >= 4, "the showcase injects bursts from hour 48");
     let share = |n: usize| n as f64 / bursts.events as f64;
@@ -47,7 +47,7 @@ fn day_one_is_covered() {
     let burst = find("burst_traffic").unwrap();
     let program = Program { slots: vec![Slot { scenario: burst, offset_hours: 0, hours: 24 }], cycle_hours: 48 };
     let (e, r) = scored(program, 5, 500, 30);
-    eprintln!("{}", e.to_markdown());
+    eprintln!("{}", finops_analytics::evaluate::to_markdown(&e));
     let start = chrono::DateTime::parse_from_rfc3339("2026-09-01T00:00:00Z").unwrap().timestamp_millis();
     assert!(!e.events.is_empty());
     for ev in &e.events {

@@ -96,9 +96,15 @@ pub fn run(
     }
     let n = chosen.len();
     let mut finished = 0;
+    // Simulated data carries its answer key beside it: the index then scores the findings against it.
+    let answer_key = match args.input.as_slice() {
+        [one] => finops_publish::answer_key_of(one),
+        _ => None,
+    };
     let opts = PublishOptions {
         target_bytes: args.target_size,
         html: !args.no_html,
+        answer_key,
         ..PublishOptions::new(
             &args.out,
             args.input.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "),

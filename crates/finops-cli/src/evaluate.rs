@@ -94,7 +94,7 @@ pub fn run(args: EvaluateArgs, catalog: Arc<Catalog>, rules: Arc<Rules>) -> Resu
     if args.json {
         println!("{}", serde_json::to_string_pretty(&scores)?);
     } else {
-        print!("{}", scores.to_markdown());
+        print!("{}", finops_analytics::evaluate::to_markdown(&scores));
     }
     Ok(())
 }

@@ -182,3 +182,52 @@ fn empty_and_one_row_inputs_render_every_page() {
         }
     }
 }
+
+/// Simulated data carries its answer key: the index scores the findings against it (and writes the
+/// scores beside the results); the same data without its key shows no such panel.
+#[test]
+fn the_index_scores_simulated_data_against_its_answer_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("sim.csv");
+    let o = finops(&[
+        "simulate",
+        "-q",
+        "--days",
+        "4",
+        "--customers",
+        "300",
+        "--seed",
+        "77",
+        "--out",
+        data.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = dir.path().join("reports");
+    analyze(&data, &out, &[]);
+    let index = fs::read_to_string(out.join("html").join("index.html")).unwrap();
+    assert!(index.contains("id=\"detection-quality\"") && index.contains("burst"), "no detection panel");
+    let scores: Value =
+        serde_json::from_slice(&fs::read(out.join("data").join("detection_quality.json")).unwrap()).unwrap();
+    let bursts = scores["classes"].as_array().unwrap().iter().find(|c| c["class"] == "burst").unwrap();
+    // The detector's own accuracy is tested in finops-analytics; here, that the panel shows it.
+    assert!(bursts["events"].as_u64().unwrap() >= 1 && bursts["found"].as_u64().unwrap() >= 1, "{bursts}");
+    assert!(index.contains(&format!("{} of {}", bursts["found"], bursts["events"])));
+    // `finops evaluate` reads the same results back and agrees.
+    let o = finops(&[
+        "evaluate",
+        "--answer-key",
+        dir.path().join("sim.events.json").to_str().unwrap(),
+        "--results",
+        out.to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let again: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(again["classes"], scores["classes"]);
+
+    fs::remove_file(dir.path().join("sim.events.json")).unwrap();
+    let plain = dir.path().join("plain");
+    analyze(&data, &plain, &[]);
+    assert!(!fs::read_to_string(plain.join("html").join("index.html")).unwrap().contains("detection-quality"));
+    assert!(!plain.join("data").join("detection_quality.json").exists());
+}

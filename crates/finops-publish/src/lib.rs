@@ -28,6 +28,8 @@ pub enum PublishError {
     Json(#[from] serde_json::Error),
     #[error(transparent)]
     Query(#[from] finops_analytics::AnalyticsError),
+    #[error("answer key {0}")]
+    AnswerKey(String),
 }
 
 /// What to publish and where.
@@ -43,6 +45,10 @@ pub struct PublishOptions {
     pub html: bool,
     /// Analyses run at once (the host's cores by default).
     pub threads: usize,
+    /// The simulator's answer key for this data (`<name>.events.json`): the index then shows how well
+    /// the incidents and changes found match what was injected, also written to
+    /// `<out>/data/detection_quality.json`.
+    pub answer_key: Option<PathBuf>,
 }
 
 impl PublishOptions {
@@ -53,6 +59,7 @@ impl PublishOptions {
             target_bytes: None,
             html: true,
             threads: std::thread::available_parallelism().map_or(2, |t| t.get()),
+            answer_key: None,
         }
     }
 }
@@ -216,6 +223,7 @@ fn write_html(
         end: ds.period.end_ms.map(finops_analytics::common::iso),
         days: ds.period.days,
         total_cost_usd,
+        detection_quality: detection_quality(ds, opts, &stored)?,
     };
     let now = Utc::now();
     let dir = opts.out.join("html");
@@ -231,6 +239,53 @@ fn write_html(
         &serde_json::to_vec_pretty(&finops_report::manifest(&dataset, &results, now))?,
     )?;
     Ok(pages + 1)
+}
+
+/// The answer key beside a data file (`x.csv` -> `x.events.json`), if there is one.
+pub fn answer_key_of(data: &Path) -> Option<PathBuf> {
+    let stem = data.file_stem()?.to_str()?;
+    Some(data.with_file_name(format!("{stem}.events.json"))).filter(|p| p.is_file())
+}
+
+/// Scores the findings against `opts.answer_key`, when one is given and the Real-Time, Churn & Growth
+/// and Feature Economics results exist, and writes the scores beside the results. An unreadable key is
+/// an error naming the file; a key without windows scores nothing.
+fn detection_quality(
+    ds: &Dataset,
+    opts: &PublishOptions,
+    stored: &HashMap<AnalysisId, (AnalysisResult, DateTime<Utc>)>,
+) -> Result<Option<finops_results::detection::Evaluation>, PublishError> {
+    let Some(path) = &opts.answer_key else { return Ok(None) };
+    let text =
+        std::fs::read_to_string(path).map_err(|e| PublishError::AnswerKey(format!("{}: {e}", path.display())))?;
+    let key: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| PublishError::AnswerKey(format!("{}: {e}", path.display())))?;
+    let (
+        Some((AnalysisResult::Realtime(realtime), _)),
+        Some((AnalysisResult::ChurnGrowth(churn), _)),
+        Some((AnalysisResult::Features(features), _)),
+    ) = (stored.get(&AnalysisId::Realtime), stored.get(&AnalysisId::ChurnGrowth), stored.get(&AnalysisId::Features))
+    else {
+        return Ok(None);
+    };
+    let time = |field: &str| {
+        key[field].as_str().and_then(|t| DateTime::parse_from_rfc3339(t).ok()).map(|t| t.timestamp_millis())
+    };
+    let found = finops_analytics::evaluate::Findings {
+        incidents: &realtime.incidents,
+        churned: churn.churned.iter().map(|c| c.customer_id.clone()).collect(),
+        new_customers: churn.new_customers.iter().map(|c| c.customer_id.clone()).collect(),
+        model_shifts: &realtime.model_shifts,
+        launched_features: features.launches.iter().map(|l| l.feature.clone()).collect(),
+    };
+    let scores = finops_analytics::evaluate::evaluate(
+        &found,
+        &key,
+        ds.rules.realtime.incident_min_ratio,
+        (time("start").unwrap_or(i64::MIN), ds.period.end_ms.or(time("until")).unwrap_or(i64::MAX)),
+    );
+    write_atomic(&opts.out.join("data").join("detection_quality.json"), &serde_json::to_vec_pretty(&scores)?)?;
+    Ok(Some(scores))
 }
 
 #[cfg(test)]

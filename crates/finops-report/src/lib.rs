@@ -56,6 +56,8 @@ pub struct DatasetInfo {
     pub end: Option<String>,
     pub days: f64,
     pub total_cost_usd: f64,
+    /// The findings scored against the simulator's answer key, when one lies beside the data.
+    pub detection_quality: Option<finops_results::detection::Evaluation>,
 }
 
 impl DatasetInfo {
@@ -207,6 +209,7 @@ pub fn render_index(
                 .collect(),
         })
         .collect();
+    let detection = dataset.detection_quality.as_ref().map(detection_view);
     Ok(env.get_template("index.html")?.render(context! {
         css => CSS,
         live_js => LIVE_JS,
@@ -216,10 +219,52 @@ pub fn render_index(
         dataset => view,
         findings => summary::findings(results),
         groups => groups,
+        detection => detection,
         generated_at => stamp(now),
         version => env!("CARGO_PKG_VERSION"),
         source => dataset.source,
     })?)
+}
+
+/// The index's "Detection quality" panel: rows of text.
+#[derive(Serialize)]
+struct DetectionView {
+    surges: Vec<[String; 6]>,
+    precision: String,
+    changes: Vec<[String; 5]>,
+}
+
+fn detection_view(e: &finops_results::detection::Evaluation) -> DetectionView {
+    let share = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{:.0}%", v * 100.0));
+    DetectionView {
+        surges: e
+            .classes
+            .iter()
+            .map(|c| {
+                [
+                    c.class.replace('_', " "),
+                    format!("{} of {}", c.found, c.events),
+                    share(c.recall),
+                    format!("{} of {}", c.onset_within_hour, c.found),
+                    c.median_abs_onset_error_minutes.map_or("-".into(), |m| format!("{m:.0} min")),
+                    format!("{} of {}", c.root_cause_right, c.found),
+                ]
+            })
+            .collect(),
+        precision: format!(
+            "{} of {} incidents match an injected surge ({})",
+            e.matched_incidents,
+            e.incidents,
+            share(e.precision)
+        ),
+        changes: e
+            .changes
+            .iter()
+            .map(|c| {
+                [c.class.clone(), c.injected.to_string(), c.reported.to_string(), share(c.recall), share(c.precision)]
+            })
+            .collect(),
+    }
 }
 
 fn short_time(iso: &str) -> String {

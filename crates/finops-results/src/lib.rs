@@ -21,6 +21,7 @@ pub mod alignment;
 pub mod churn_growth;
 pub mod common;
 pub mod dataset_overview;
+pub mod detection;
 pub mod features;
 pub mod geographic_latency;
 pub mod optimization;

@@ -645,7 +645,13 @@ fn run_job(shared: &Shared, job: Job) {
             st.analysis.calls = calls;
             st.analysis.bytes = bytes;
         }
-        let opts = PublishOptions { target_bytes: target, ..PublishOptions::new(&cfg.out, shown.clone()) };
+        // A complete file's answer key scores the findings; a snapshot's file is still being written
+        // and any key beside its name belongs to an earlier run.
+        let answer_key = match &job {
+            Job::File { .. } => finops_publish::answer_key_of(&cfg.data_dir.join(&name)),
+            _ => None,
+        };
+        let opts = PublishOptions { target_bytes: target, answer_key, ..PublishOptions::new(&cfg.out, shown.clone()) };
         let mut done = 0;
         publish(&ds, &AnalysisId::ALL, &opts, |_| {
             done += 1;
