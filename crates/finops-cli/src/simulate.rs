@@ -186,7 +186,7 @@ pub fn run(args: SimulateArgs, catalog: Arc<Catalog>) -> Result<()> {
     };
     reporter.finish();
     print_summary(&summary, if to_stdout { "stdout".into() } else { args.out.display().to_string() });
-    if !to_stdout && !args.quiet {
+    if !to_stdout && !args.quiet && events_path(&args.out).is_file() {
         eprintln!("Ground truth of the injected scenarios: {}", events_path(&args.out).display());
     }
     Ok(())

@@ -547,6 +547,7 @@ impl Simulator {
 
     /// Writes `path` crash-safely: data goes to `<path>.partial`, which is renamed over `path` only
     /// when complete (also after a cancel). A killed run leaves `path` as it was, never half-written.
+    /// A device or pipe (`/dev/null`) is written directly, without an answer key.
     pub fn write_file(
         &self,
         path: &Path,
@@ -554,6 +555,19 @@ impl Simulator {
         stop: Stop,
         opts: &RunOptions<'_>,
     ) -> Result<Summary, SimError> {
+        // A device or a pipe (`--out /dev/null`, a FIFO) is written as it is: renaming a finished file
+        // over it would replace the device with a regular file. It gets no answer key beside it.
+        if fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+            let file = fs::OpenOptions::new().write(true).open(path).map_err(io_err(path))?;
+            return match format {
+                OutputFormat::Csv => self.write_csv(file, stop, opts),
+                OutputFormat::Parquet => self.write_parquet(BufWriter::with_capacity(1 << 20, file), stop, opts),
+            }
+            .map_err(|e| match e {
+                SimError::Write(source) => SimError::Io { path: path.to_path_buf(), source },
+                other => other,
+            });
+        }
         create_parent(path)?;
         let tmp = partial_path(path);
         let file = fs::File::create(&tmp).map_err(io_err(&tmp))?;

@@ -143,3 +143,21 @@ fn csv_and_parquet_hold_the_same_data() {
     }
     assert_eq!(i, csv.len());
 }
+
+/// Writing to a device writes into it: `/dev/null` stays a device (a finished file renamed over it would
+/// replace it with a regular file when run as root) and gets no answer key beside it.
+#[cfg(unix)]
+#[test]
+fn a_device_is_written_into_not_replaced() {
+    use std::os::unix::fs::FileTypeExt;
+    let null = std::path::Path::new("/dev/null");
+    if !std::fs::metadata(null).is_ok_and(|m| m.file_type().is_char_device()) {
+        return;
+    }
+    let summary =
+        sim(3, 0).write_file(null, finops_sim::OutputFormat::Csv, Stop::Calls(500), &RunOptions::default()).unwrap();
+    assert_eq!(summary.calls, 500);
+    assert!(std::fs::metadata(null).unwrap().file_type().is_char_device());
+    assert!(!std::path::Path::new("/dev/null.events.json").exists());
+    assert!(!std::path::Path::new("/dev/null.partial").exists());
+}
