@@ -19,8 +19,10 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
+use finops_results::churn_growth::ChurnGrowth;
 pub use finops_results::detection::{ClassScore, Evaluation, EventScore, SetScore};
-use finops_results::realtime::{Incident, ModelShift};
+use finops_results::features::Features;
+use finops_results::realtime::{Incident, ModelShift, Realtime};
 
 /// Minutes after the surge's end during which an incident still belongs to it (the fall, retries).
 const TAIL_MS: i64 = 30 * 60_000;
@@ -230,6 +232,27 @@ fn changes(f: &Findings<'_>, key: &Value, (start_ms, until_ms): (i64, i64)) -> V
         .collect());
     out.push(set_score("feature launches", &launched, &launched, &set(f.launched_features.clone())));
     out
+}
+
+/// Scores the Real-Time, Churn & Growth and Feature Economics results against the answer key `key`,
+/// for data from the key's start to `end_ms` (the key's `until` when `None`).
+pub fn score_results(
+    realtime: &Realtime,
+    churn: &ChurnGrowth,
+    features: &Features,
+    key: &Value,
+    min_ratio: f64,
+    end_ms: Option<i64>,
+) -> Evaluation {
+    let found = Findings {
+        incidents: &realtime.incidents,
+        churned: churn.churned.iter().map(|c| c.customer_id.clone()).collect(),
+        new_customers: churn.new_customers.iter().map(|c| c.customer_id.clone()).collect(),
+        model_shifts: &realtime.model_shifts,
+        launched_features: features.launches.iter().map(|l| l.feature.clone()).collect(),
+    };
+    let span = (ms(&key["start"]).unwrap_or(i64::MIN), end_ms.or_else(|| ms(&key["until"])).unwrap_or(i64::MAX));
+    evaluate(&found, key, min_ratio, span)
 }
 
 /// Scores what the analyses found against the answer key `key` for data from `start_ms` to `until_ms`.

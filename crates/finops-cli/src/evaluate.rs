@@ -5,7 +5,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use finops_analytics::analyses::{churn_growth, features, realtime};
-use finops_analytics::evaluate::{Findings, evaluate};
+use finops_analytics::evaluate::score_results;
 use finops_analytics::{Dataset, LoadOptions};
 use finops_core::pricing::Catalog;
 use finops_core::rules::Rules;
@@ -52,7 +52,7 @@ fn read<T: serde::de::DeserializeOwned>(dir: &Path, id: &str) -> Result<T> {
 
 /// The data file an answer key belongs to: `x.events.json` -> `x.csv` or `x.parquet`.
 fn data_of(key: &Path) -> Option<PathBuf> {
-    let name = key.file_name()?.to_str()?.strip_suffix(".events.json")?;
+    let name = key.file_name()?.to_str()?.strip_suffix(finops_core::fsio::ANSWER_KEY_SUFFIX)?;
     ["csv", "parquet"].iter().map(|ext| key.with_file_name(format!("{name}.{ext}"))).find(|p| p.exists())
 }
 
@@ -75,22 +75,7 @@ pub fn run(args: EvaluateArgs, catalog: Arc<Catalog>, rules: Arc<Rules>) -> Resu
             (realtime::analyze(&ds)?, churn_growth::analyze(&ds)?, features::analyze(&ds)?)
         }
     };
-    let time = |field: &str| {
-        key[field].as_str().and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok()).map(|t| t.timestamp_millis())
-    };
-    let found = Findings {
-        incidents: &realtime.incidents,
-        churned: churn.churned.iter().map(|c| c.customer_id.clone()).collect(),
-        new_customers: churn.new_customers.iter().map(|c| c.customer_id.clone()).collect(),
-        model_shifts: &realtime.model_shifts,
-        launched_features: features.launches.iter().map(|l| l.feature.clone()).collect(),
-    };
-    let scores = evaluate(
-        &found,
-        &key,
-        rules.realtime.incident_min_ratio,
-        (time("start").unwrap_or(i64::MIN), time("until").unwrap_or(i64::MAX)),
-    );
+    let scores = score_results(&realtime, &churn, &features, &key, rules.realtime.incident_min_ratio, None);
     if args.json {
         println!("{}", serde_json::to_string_pretty(&scores)?);
     } else {

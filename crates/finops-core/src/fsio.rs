@@ -59,6 +59,22 @@ pub fn partial_path(path: &Path) -> PathBuf {
     path.with_file_name(name)
 }
 
+/// How an answer key's file name ends: `data/calls.csv` has its key in `data/calls.events.json`.
+pub const ANSWER_KEY_SUFFIX: &str = ".events.json";
+
+/// Where the simulator puts the answer key of a data file, and where the analyses look for it:
+/// `data/simulated_calls.csv` -> `data/simulated_calls.events.json`.
+///
+/// ```
+/// # use std::path::Path;
+/// use finops_core::fsio::answer_key_path;
+/// assert_eq!(answer_key_path(Path::new("data/calls.csv")), Path::new("data/calls.events.json"));
+/// ```
+pub fn answer_key_path(data: &Path) -> PathBuf {
+    let stem = data.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    data.with_file_name(format!("{stem}{ANSWER_KEY_SUFFIX}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

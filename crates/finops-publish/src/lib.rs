@@ -243,8 +243,7 @@ fn write_html(
 
 /// The answer key beside a data file (`x.csv` -> `x.events.json`), if there is one.
 pub fn answer_key_of(data: &Path) -> Option<PathBuf> {
-    let stem = data.file_stem()?.to_str()?;
-    Some(data.with_file_name(format!("{stem}.events.json"))).filter(|p| p.is_file())
+    Some(finops_core::fsio::answer_key_path(data)).filter(|p| p.is_file())
 }
 
 /// Scores the findings against `opts.answer_key`, when one is given and the Real-Time, Churn & Growth
@@ -268,21 +267,13 @@ fn detection_quality(
     else {
         return Ok(None);
     };
-    let time = |field: &str| {
-        key[field].as_str().and_then(|t| DateTime::parse_from_rfc3339(t).ok()).map(|t| t.timestamp_millis())
-    };
-    let found = finops_analytics::evaluate::Findings {
-        incidents: &realtime.incidents,
-        churned: churn.churned.iter().map(|c| c.customer_id.clone()).collect(),
-        new_customers: churn.new_customers.iter().map(|c| c.customer_id.clone()).collect(),
-        model_shifts: &realtime.model_shifts,
-        launched_features: features.launches.iter().map(|l| l.feature.clone()).collect(),
-    };
-    let scores = finops_analytics::evaluate::evaluate(
-        &found,
+    let scores = finops_analytics::evaluate::score_results(
+        realtime,
+        churn,
+        features,
         &key,
         ds.rules.realtime.incident_min_ratio,
-        (time("start").unwrap_or(i64::MIN), ds.period.end_ms.or(time("until")).unwrap_or(i64::MAX)),
+        ds.period.end_ms,
     );
     write_atomic(&opts.out.join("data").join("detection_quality.json"), &serde_json::to_vec_pretty(&scores)?)?;
     Ok(Some(scores))

@@ -265,11 +265,9 @@ impl CallFactory {
             let mut call = self.call(rng, customer, wrap(t), feature, &ctx, u, cached_prefix, load, price);
             // The client's SDK retries a 429 or 5xx after its backoff: the same request, a new call.
             for retry in 0..MAX_RETRIES {
-                if !is_retried(call.error) {
-                    break;
-                }
+                let Some(at) = retry_at(rng, &call, t, retry) else { break };
                 out.push(call);
-                t += i64::from(call.latency_ms) + retry_delay_ms(rng, retry);
+                t = at;
                 call = self.call(rng, customer, wrap(t), feature, &ctx, u, cached_prefix, load, price);
             }
             if call.input_tokens > 0 {
@@ -328,14 +326,9 @@ impl CallFactory {
             let mut t = t0;
             let mut call = attempt(rng, t, u);
             for retry in 0..MAX_RETRIES {
-                if !is_retried(call.error) {
-                    break;
-                }
-                t += i64::from(call.latency_ms) + retry_delay_ms(rng, retry);
-                if t >= hi {
-                    break;
-                }
+                let Some(at) = retry_at(rng, &call, t, retry).filter(|at| *at < hi) else { break };
                 out.push(call);
+                t = at;
                 call = attempt(rng, t, u);
             }
             out.push(call);
@@ -489,10 +482,14 @@ fn is_retried(error: ErrorType) -> bool {
     )
 }
 
-/// The SDK's wait before retry number `retry` (0 for the first), in ms.
-fn retry_delay_ms<R: Rng + ?Sized>(rng: &mut R, retry: u32) -> i64 {
+/// When the SDK sends retry number `retry` (0 for the first) of `call`, sent at `t`: after the failure
+/// arrives and its backoff; `None` when the call is not retried.
+fn retry_at<R: Rng + ?Sized>(rng: &mut R, call: &Call, t: i64, retry: u32) -> Option<i64> {
+    if !is_retried(call.error) {
+        return None;
+    }
     let base = (RETRY_INITIAL_S * f64::from(1u32 << retry.min(16))).min(RETRY_MAX_S);
-    (base * (1.0 - 0.25 * rng.random::<f64>()) * 1000.0) as i64
+    Some(t + i64::from(call.latency_ms) + (base * (1.0 - 0.25 * rng.random::<f64>()) * 1000.0) as i64)
 }
 
 /// A call the provider rejected before doing any work: nothing is billed, no token arrives.
@@ -513,18 +510,9 @@ mod tests {
     use crate::timeline::HOUR_MS;
     use finops_core::schema::{Archetype, Product, Tier};
 
-    /// Every feature's calls, the launched ones included, follow their token shape end to end, in
-    /// sessions (the realism tests cover the base features over a whole population).
-    #[test]
-    fn every_feature_draws_its_token_shape() {
-        let catalog = Catalog::builtin();
-        let factory = CallFactory::new(&catalog);
-        let (model, m) = catalog.model("google", "gemini-2.5-flash").expect("in the catalog");
-        let date = chrono::NaiveDate::from_ymd_opt(2026, 9, 1).unwrap();
-        let prices: Vec<Option<&PriceRow>> = catalog.models.iter().map(|m| m.price_on(date)).collect();
-        let env = HourEnv { prices: &prices };
-        assert!(m.context_window >= 1_000_000, "no clipping in this test");
-        let customer = Customer {
+    /// A power customer of the first organization, active all the time, calling nothing by preference.
+    fn power_customer() -> Customer {
+        Customer {
             index: 0,
             org: 0,
             product: Product::A,
@@ -535,7 +523,26 @@ mod tests {
             feature_weights: [0.0; Feature::COUNT],
             active_from_ms: 0,
             active_until_ms: i64::MAX,
-        };
+        }
+    }
+
+    /// Each catalog model's price on the simulation's default start date.
+    fn prices_on_the_start_date(catalog: &Catalog) -> Vec<Option<&PriceRow>> {
+        let date = chrono::NaiveDate::from_ymd_opt(2026, 9, 1).unwrap();
+        catalog.models.iter().map(|m| m.price_on(date)).collect()
+    }
+
+    /// Every feature's calls, the launched ones included, follow their token shape end to end, in
+    /// sessions (the realism tests cover the base features over a whole population).
+    #[test]
+    fn every_feature_draws_its_token_shape() {
+        let catalog = Catalog::builtin();
+        let factory = CallFactory::new(&catalog);
+        let (model, m) = catalog.model("google", "gemini-2.5-flash").expect("in the catalog");
+        let prices = prices_on_the_start_date(&catalog);
+        let env = HourEnv { prices: &prices };
+        assert!(m.context_window >= 1_000_000, "no clipping in this test");
+        let customer = power_customer();
         let mut rng = crate::rng::stream_rng(5, crate::rng::Stream::Hour, 0);
         let uniform: [f64; 60] = std::array::from_fn(|i| (i + 1) as f64 / 60.0);
         let span = StartSpan { lo: 0, hi: HOUR_MS, hour_start: 0, minute_cdf: &uniform };
@@ -579,21 +586,9 @@ mod tests {
         let catalog = Catalog::builtin();
         let factory = CallFactory::new(&catalog);
         let (model, _) = catalog.model("openai", "gpt-4o-mini").expect("in the catalog");
-        let date = chrono::NaiveDate::from_ymd_opt(2026, 9, 1).unwrap();
-        let prices: Vec<Option<&PriceRow>> = catalog.models.iter().map(|m| m.price_on(date)).collect();
+        let prices = prices_on_the_start_date(&catalog);
         let env = HourEnv { prices: &prices };
-        let customer = Customer {
-            index: 0,
-            org: 0,
-            product: Product::A,
-            archetype: Archetype::Power,
-            tier: Tier::Pro,
-            home_region: Region::UsEast1,
-            calls_per_day: 100.0,
-            feature_weights: [0.0; Feature::COUNT],
-            active_from_ms: 0,
-            active_until_ms: i64::MAX,
-        };
+        let customer = power_customer();
         let mut rng = crate::rng::stream_rng(9, crate::rng::Stream::Hour, 0);
         let uniform: [f64; 60] = std::array::from_fn(|i| (i + 1) as f64 / 60.0);
         let span = StartSpan { lo: 0, hi: 100 * HOUR_MS, hour_start: 0, minute_cdf: &uniform };

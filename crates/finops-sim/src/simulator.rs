@@ -557,27 +557,23 @@ impl Simulator {
     ) -> Result<Summary, SimError> {
         // A device or a pipe (`--out /dev/null`, a FIFO) is written as it is: renaming a finished file
         // over it would replace the device with a regular file. It gets no answer key beside it.
-        if fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
-            let file = fs::OpenOptions::new().write(true).open(path).map_err(io_err(path))?;
-            return match format {
-                OutputFormat::Csv => self.write_csv(file, stop, opts),
-                OutputFormat::Parquet => self.write_parquet(BufWriter::with_capacity(1 << 20, file), stop, opts),
-            }
-            .map_err(|e| match e {
-                SimError::Write(source) => SimError::Io { path: path.to_path_buf(), source },
-                other => other,
-            });
-        }
-        create_parent(path)?;
-        let tmp = partial_path(path);
-        let file = fs::File::create(&tmp).map_err(io_err(&tmp))?;
+        let device = fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir());
+        let target = if device {
+            path.to_path_buf()
+        } else {
+            create_parent(path)?;
+            partial_path(path)
+        };
+        let file = if device { fs::OpenOptions::new().write(true).open(&target) } else { fs::File::create(&target) }
+            .map_err(io_err(&target))?;
         let result = match format {
             OutputFormat::Csv => self.write_csv(file, stop, opts),
             OutputFormat::Parquet => self.write_parquet(BufWriter::with_capacity(1 << 20, file), stop, opts),
         };
         match result {
+            Ok(summary) if device => Ok(summary),
             Ok(summary) => {
-                fs::rename(&tmp, path).map_err(io_err(path))?;
+                fs::rename(&target, path).map_err(io_err(path))?;
                 let events = events_path(path);
                 let until = summary.last_ts_ms.map_or(self.start_ms(), |t| t + 1);
                 let json = serde_json::to_vec_pretty(&self.ground_truth(until)).unwrap_or_default();
@@ -585,9 +581,11 @@ impl Simulator {
                 Ok(summary)
             }
             Err(e) => {
-                let _ = fs::remove_file(&tmp);
+                if !device {
+                    let _ = fs::remove_file(&target);
+                }
                 Err(match e {
-                    SimError::Write(source) => SimError::Io { path: tmp, source },
+                    SimError::Write(source) => SimError::Io { path: target, source },
                     other => other,
                 })
             }
@@ -598,8 +596,7 @@ impl Simulator {
 /// Where `write_file` puts the answer key of a data file: `data/simulated_calls.csv` ->
 /// `data/simulated_calls.events.json`.
 pub fn events_path(path: &Path) -> PathBuf {
-    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-    path.with_file_name(format!("{stem}.events.json"))
+    finops_core::fsio::answer_key_path(path)
 }
 
 /// Turns an I/O error on `p` into a [`SimError`] naming the path.
