@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
-"""Threshold sweep of the incident detector: for each (incident_z, incident_min_excess_calls,
-incident_min_ratio), `finops evaluate` on every dataset and `finops analyze` on a baseline run.
+"""Threshold sweep of the incident detector: for each setting of `realtime` rules, `finops evaluate` on
+every dataset and `finops analyze` on a baseline run.
 
-Usage: python3 bench/incident_sweep.py [z,excess,ratio ...]   (in a folder holding the datasets
-<name>.csv + <name>.events.json named in SETS, and base.csv from `finops simulate --baseline`)
+Usage: FINOPS=target/release/finops SETS="show s7 ..." python3 bench/incident_sweep.py SETTING ...
+  SETTING: comma-separated rule=value pairs of the [realtime] table, e.g.
+           incident_min_spread_excess_calls=200,incident_runaway_share_pct=80
+Run in a folder holding the datasets <name>.csv + <name>.events.json named in SETS, and base.csv from
+`finops simulate --baseline`.
 """
 import json
 import os
@@ -11,18 +14,33 @@ import subprocess
 import sys
 
 B = os.environ.get("FINOPS", "finops")
-SETS = os.environ.get("SETS", "show s7 s77 s11").split()
-sets = SETS
-grid=[(z,e,r) for z in (5,7) for e in (30,60,100) for r in (3,4)]
-if len(sys.argv)>1: grid=[tuple(float(x) for x in a.split(',')) for a in sys.argv[1:]]
-for z,e,r in grid:
-    open('r.toml','w').write(f"[realtime]\nincident_z = {z}\nincident_min_excess_calls = {int(e)}\nincident_min_ratio = {r}\n")
-    tot_ev=tot_found=tot_inc=tot_match=onset_ok=rc=0; out=[]
-    for s in sets:
-        j=json.loads(subprocess.run([B,'--rules','r.toml','evaluate','--answer-key',f'{s}.events.json','--json'],capture_output=True,text=True).stdout)
-        for c in j['classes']:
-            tot_ev+=c['events']; tot_found+=c['found']; onset_ok+=c['onset_within_hour']; rc+=c['root_cause_right']
-        tot_inc+=j['incidents']; tot_match+=j['matched_incidents']
-        out.append(f"{s}:{j['matched_incidents']}/{j['incidents']} ev {sum(c['found'] for c in j['classes'])}/{sum(c['events'] for c in j['classes'])}")
-    base=json.loads(subprocess.run([B,'--rules','r.toml','analyze','-i','base.csv','--json','realtime'],capture_output=True,text=True).stdout)['summary']['incidents']
-    print(f"z={z} excess={e} ratio={r}: recall {tot_found}/{tot_ev} onset<1h {onset_ok} rc {rc} precision {tot_match}/{tot_inc} baseline {base} | "+"; ".join(out), flush=True)
+SETS = os.environ.get("SETS", "show s7 s77 s11 v101 v202 v5big").split()
+
+
+def run(*args):
+    out = subprocess.run([B, "--rules", "r.toml", *args], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
+
+
+for setting in sys.argv[1:] or [""]:
+    pairs = [p.split("=", 1) for p in setting.split(",") if p]
+    with open("r.toml", "w") as f:
+        f.write("[realtime]\n" + "".join(f"{k} = {v}\n" for k, v in pairs))
+    events = found = incidents = matched = onset = root = 0
+    per_set = []
+    for s in SETS:
+        j = run("evaluate", "--answer-key", f"{s}.events.json", "--json")
+        for c in j["classes"]:
+            events += c["events"]
+            found += c["found"]
+            onset += c["onset_within_hour"]
+            root += c["root_cause_right"]
+        incidents += j["incidents"]
+        matched += j["matched_incidents"]
+        per_set.append(f"{s}:{j['matched_incidents']}/{j['incidents']}")
+    base = run("analyze", "-i", "base.csv", "--json", "realtime")["summary"]["incidents"]
+    print(
+        f"{setting or 'built-in rules'}: recall {found}/{events} onset<1h {onset} root cause {root} "
+        f"precision {matched}/{incidents} baseline {base} | " + "; ".join(per_set),
+        flush=True,
+    )

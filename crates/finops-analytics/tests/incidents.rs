@@ -84,3 +84,29 @@ fn the_rules_tune_the_detector() {
     assert!(none.incidents.is_empty());
     assert!(none.rules_applied.iter().any(|r| r.name == "incident_min_ratio" && r.source == "strict.toml"));
 }
+
+/// A viral spike is one incident of its organization, found within an hour of its traffic reaching the
+/// detector's ratio.
+#[test]
+fn a_viral_spike_is_found_within_the_hour() {
+    let program = Program::sequence(vec![find("viral_spike").unwrap()]);
+    let (e, _) = scored(program, 21, 400, 60);
+    eprintln!("{}", finops_analytics::evaluate::to_markdown(&e));
+    let viral = e.classes.iter().find(|c| c.class == "viral_spike").unwrap();
+    assert_eq!((viral.events, viral.found, viral.onset_within_hour), (1, 1, 1));
+    assert_eq!(e.precision, Some(1.0));
+}
+
+/// A cost optimization moves many small models towards cheaper ones: the mix's price finds the
+/// organizations where no single model's share moved enough.
+#[test]
+fn cost_optimizations_are_found_by_the_price_of_the_mix() {
+    let program = Program::sequence(vec![find("cost_optimization").unwrap()]);
+    let (e, r) = scored(program, 8, 1000, 168);
+    let optimized = e.changes.iter().find(|c| c.class == "cost optimizations").unwrap();
+    eprintln!("{optimized:?}");
+    assert!(optimized.injected >= 8);
+    assert!(optimized.recall.unwrap_or(0.0) >= 0.8, "recall {:?}", optimized.recall);
+    assert_eq!(optimized.precision, Some(1.0));
+    assert!(r.model_shifts.iter().all(|m| m.mix_price_change_pct < -10.0), "{:?}", r.model_shifts);
+}

@@ -252,10 +252,11 @@ fn detection_view(e: &finops_results::detection::Evaluation) -> DetectionView {
             })
             .collect(),
         precision: format!(
-            "{} of {} incidents match an injected surge ({})",
+            "{} of {} incidents match an injected surge ({}); of the others, {} fall where another injected change raised their organization's traffic at least as much",
             e.matched_incidents,
             e.incidents,
-            share(e.precision)
+            share(e.precision),
+            e.explained_incidents
         ),
         changes: e
             .changes

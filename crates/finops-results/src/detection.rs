@@ -54,6 +54,11 @@ pub struct Evaluation {
     /// Incidents overlapping an injected surge of their organization.
     pub matched_incidents: usize,
     pub precision: Option<f64>,
+    /// Of the others, those another injected change explains: their organization's traffic rose by at
+    /// least the detector's ratio then (a multi-tenant level ramping in or back), or their root customer
+    /// had just signed up.
+    #[serde(default)]
+    pub explained_incidents: usize,
     pub classes: Vec<ClassScore>,
     pub events: Vec<EventScore>,
     /// Incidents matching no injected surge: (incident id, organization, start, what else was injected

@@ -81,6 +81,10 @@ pub struct ModelShift {
     pub organization_id: String,
     /// Half the sum of the absolute share changes of all its models (0-100%).
     pub changed_pct: f64,
+    /// How much the organization's cost per token moved from the change of mix alone: each model
+    /// priced at its cost per token over both parts (negative: towards cheaper models).
+    #[serde(default)]
+    pub mix_price_change_pct: f64,
     pub from_model: String,
     pub from_share_before_pct: f64,
     pub from_share_after_pct: f64,

@@ -9,6 +9,7 @@ use rand_distr::{Distribution, Poisson};
 use crate::call::{Call, CallFactory, HourEnv, StartSpan};
 use crate::drift::DemandDrift;
 use crate::plan::Plan;
+use crate::population::Customer;
 use crate::profile::Load;
 use crate::profile::{HOUR_FACTOR_SUM, day_of_week_factor, hour_of_day_factor};
 use crate::rng::{Stream, stream_rng};
@@ -122,7 +123,11 @@ impl HourGenerator<'_> {
         let effects: Vec<&dyn Effect> =
             self.plan.effects.iter().filter(|e| e.from <= mid && mid < e.until).map(|e| &*e.effect).collect();
         let adjusters: Vec<&dyn Effect> = effects.iter().copied().filter(|e| e.adjusts_calls()).collect();
-        let per_customer: Vec<&dyn Effect> = effects.iter().copied().filter(|e| e.varies_by_customer()).collect();
+        let (smooth, per_customer): (Vec<&dyn Effect>, Vec<&dyn Effect>) =
+            effects.iter().copied().filter(|e| e.varies_by_customer()).partition(|e| e.varies_within_hour());
+        let minute_cdf = self.drift.minute_cdf(start);
+        // Customers whose rate changes within the hour start their sessions by their own minute shares.
+        let mut own_cdf: Vec<(u32, [f64; 60])> = Vec::new();
         let hour_rate: f64 = effects.iter().map(|e| e.hour_rate(mid)).product();
 
         // Expected calls per customer, and each organization's traffic relative to its normal level
@@ -140,7 +145,14 @@ impl HourGenerator<'_> {
                 continue;
             }
             let normal = c.calls_per_day * share[c.home_region.index()] * (active_ms as f64 / HOUR_MS as f64);
-            let lambda = per_customer.iter().fold(normal * hour_rate, |l, e| l * e.rate(mid, c));
+            let mut lambda = per_customer.iter().fold(normal * hour_rate, |l, e| l * e.rate(mid, c));
+            if !smooth.is_empty() {
+                let (factor, cdf) = within_hour(&smooth, c, start, &minute_cdf);
+                lambda *= factor;
+                if let Some(cdf) = cdf {
+                    own_cdf.push((c.index, cdf));
+                }
+            }
             org_normal[c.org as usize] += normal;
             org_actual[c.org as usize] += lambda;
             lambdas.push(lambda);
@@ -159,7 +171,6 @@ impl HourGenerator<'_> {
             .map(|(n, a)| Load { org: if *n > 0.0 { a / n } else { 1.0 }, global })
             .collect();
 
-        let minute_cdf = self.drift.minute_cdf(start);
         // Room for the expected calls and a margin, so that the hour's vector does not move as it grows.
         let expected: f64 = lambdas.iter().sum();
         let mut calls = Vec::with_capacity((expected * 1.1 + 4.0 * expected.sqrt() + 16.0) as usize);
@@ -198,7 +209,7 @@ impl HourGenerator<'_> {
                 lo: start.max(c.active_from_ms),
                 hi: end.min(c.active_until_ms),
                 hour_start: start,
-                minute_cdf: &minute_cdf,
+                minute_cdf: own_cdf.binary_search_by_key(&c.index, |(i, _)| *i).map_or(&minute_cdf, |i| &own_cdf[i].1),
             };
             for group in grouped.chunk_by(|a, b| a.feature == b.feature) {
                 let mut rest = group;
@@ -242,6 +253,29 @@ impl HourGenerator<'_> {
         calls.sort_unstable_by_key(|c| ((c.ts_ms - start) as u64) << 32 | u64::from(c.customer));
         calls
     }
+}
+
+/// The mean over the hour's minutes of the product of `effects`' rates for customer `c` (each minute
+/// weighted by the demand drift's share of it), and, when that product changes within the hour, the
+/// minute cdf its sessions start by.
+fn within_hour(effects: &[&dyn Effect], c: &Customer, start: i64, drift: &[f64; 60]) -> (f64, Option<[f64; 60]>) {
+    let rate = |minute: i64| effects.iter().map(|e| e.rate(start + minute * 60_000 + 30_000, c)).product::<f64>();
+    let (first, last) = (rate(0), rate(59));
+    if first == last && rate(30) == first {
+        return (first, None);
+    }
+    let mut cdf = [0.0; 60];
+    let (mut acc, mut before) = (0.0, 0.0);
+    for (minute, (out, shared)) in cdf.iter_mut().zip(drift).enumerate() {
+        acc += (shared - before) * rate(minute as i64);
+        before = *shared;
+        *out = acc;
+    }
+    if acc <= 0.0 {
+        return (0.0, None);
+    }
+    cdf.iter_mut().for_each(|x| *x /= acc);
+    (acc / drift[59].max(f64::MIN_POSITIVE), Some(cdf))
 }
 
 #[cfg(test)]

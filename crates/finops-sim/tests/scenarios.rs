@@ -336,7 +336,8 @@ fn steady_growth_doubles_traffic_with_sign_ups() {
 }
 
 #[test]
-fn viral_spike_peaks_near_50x_and_settles_at_5x() {
+fn viral_spike_doubles_to_50x_and_settles_at_5x() {
+    use finops_sim::scenario::viral_spike::viral_factor;
     let (scn, base, truth, (start, end)) = alone("viral_spike", 1500, 12);
     let org = org_index(&truth["organization_id"]);
     let peak = ms(&truth["peak"]);
@@ -344,11 +345,19 @@ fn viral_spike_peaks_near_50x_and_settles_at_5x() {
         count(&scn.calls, a, b, |c| scn.population.customers[c.customer as usize].org == org)
             / count(&base.calls, a, b, |c| base.population.customers[c.customer as usize].org == org)
     };
-    let at_peak = ratio(peak - HOUR, peak + HOUR);
-    let after = ratio(end, end + LEAD_HOURS as i64 * HOUR);
+    // What the curve predicts over [a, b): its mean, minute by minute.
+    let curve = |a: i64, b: i64| {
+        let minutes = (b - a) / 60_000;
+        (0..minutes).map(|m| viral_factor((a - start + m * 60_000) as f64 / HOUR as f64)).sum::<f64>() / minutes as f64
+    };
     let before = ratio(start - LEAD_HOURS as i64 * HOUR, start);
-    eprintln!("viral: before {before:.2}x, peak {at_peak:.1}x, after {after:.2}x");
-    assert!((40.0..=60.0).contains(&at_peak), "peak {at_peak}");
+    let first_hour = ratio(start, start + HOUR);
+    let at_peak = ratio(peak - HOUR / 3, peak + HOUR / 3);
+    let after = ratio(end, end + LEAD_HOURS as i64 * HOUR);
+    eprintln!("viral: before {before:.2}x, first hour {first_hour:.2}x, peak {at_peak:.1}x, after {after:.2}x");
+    assert_eq!(truth["doubling_minutes"], 30.0);
+    assert!((first_hour / curve(start, start + HOUR) - 1.0).abs() < 0.15, "first hour {first_hour}");
+    assert!((at_peak / curve(peak - HOUR / 3, peak + HOUR / 3) - 1.0).abs() < 0.15, "peak {at_peak}");
     assert!((before - 1.0).abs() < 0.2 && (after - 5.0).abs() < 1.2, "before {before}, after {after}");
 }
 

@@ -3,7 +3,8 @@
 //!
 //! Each organization's calls per bin (`realtime.incident_bin_minutes`) are compared with what its own
 //! share of everyone else's traffic predicts, region by region (customers follow their region's working
-//! day): `expected = sum over regions of share x others there`. The share is the organization's calls
+//! day; a customer's region is its home, where most of its calls go, wherever a call is served):
+//! `expected = sum over regions of share x others there`. The share is the organization's calls
 //! over everyone else's in the `incident_baseline_hours` ending `incident_baseline_gap_hours` before the
 //! bin's hour (so a surge ramping up over hours does not lift its own baseline), leaving out hours that
 //! hold a surge (baseline, flags and baseline again until they settle), so a long surge does not raise
@@ -18,7 +19,9 @@
 //! too thin for single bins is still found. Anomalous bins of one organization less than
 //! `incident_merge_gap_minutes` apart form one incident; incidents with fewer than
 //! `incident_min_excess_calls` extra calls are dropped. The root cause is the customer, model and feature
-//! with the most calls above their usual share of the organization's traffic.
+//! with the most calls above their usual share of the organization's traffic. A surge that no single
+//! customer carries (`incident_runaway_share_pct`) needs `incident_min_spread_excess_calls`: one
+//! client's runaway is significant at a size where an organization-wide rise is not.
 use std::collections::HashMap;
 
 use finops_core::rules;
@@ -282,12 +285,33 @@ pub fn detect(ds: &Dataset, r: &rules::Realtime) -> Result<(Vec<Incident>, Detec
     let t = Thresholds::of(r);
     let bin_ms = 3_600_000 / t.bins_per_hour as i64;
     let bin = bin_sql(bin_ms);
+    // Each customer's home region: where most of its calls go. A customer follows its home's working
+    // day (and holidays) in whichever region it calls, so calls are compared by their customer's home.
+    // (Grouping by customer and picking the home here costs less than joining a home table in SQL.)
     let q = ds.sql(&format!(
-        "SELECT organization_id AS o, region AS r, {bin} AS b, count(*) AS n, sum(cost_usd) AS c, \
-         count(*) FILTER (WHERE error_type = 'rate_limit_exceeded') AS l FROM calls GROUP BY o, r, b"
+        "SELECT organization_id AS o, customer_id AS k, region AS r, {bin} AS b, count(*) AS n, sum(cost_usd) AS c, \
+         count(*) FILTER (WHERE error_type = 'rate_limit_exceeded') AS l FROM calls GROUP BY o, k, r, b"
     ))?;
-    let (orgs, regions, bins, calls, costs, limited) =
-        (q.str("o")?, q.str("r")?, q.i64("b")?, q.u64("n")?, q.f64("c")?, q.u64("l")?);
+    let (orgs, customers, call_regions, bins, calls, costs, limited) =
+        (q.str("o")?, q.str("k")?, q.str("r")?, q.i64("b")?, q.u64("n")?, q.f64("c")?, q.u64("l")?);
+    let region_names: Vec<&str> = {
+        let mut r: Vec<&str> = call_regions.iter().map(String::as_str).collect();
+        r.sort_unstable();
+        r.dedup();
+        r
+    };
+    let region_index = |r: &str| region_names.binary_search(&r).unwrap_or(0);
+    let mut per_region: HashMap<&str, Vec<u64>> = HashMap::new();
+    for i in 0..q.len() {
+        per_region.entry(&customers[i]).or_insert_with(|| vec![0; region_names.len()])
+            [region_index(&call_regions[i])] += calls[i];
+    }
+    // The first of the busiest regions (regions sorted by name), so ties resolve the same way every run.
+    let home: HashMap<&str, usize> = per_region
+        .into_iter()
+        .map(|(k, n)| (k, n.iter().enumerate().rev().max_by_key(|(_, n)| **n).map_or(0, |(r, _)| r)))
+        .collect();
+    let regions: Vec<usize> = customers.iter().map(|k| home.get(k.as_str()).copied().unwrap_or(0)).collect();
     let detection = |tested, flagged| Detection {
         bin_minutes: 60 / t.bins_per_hour as u64,
         baseline_hours: t.baseline_hours as u64,
@@ -301,17 +325,10 @@ pub fn detect(ds: &Dataset, r: &rules::Realtime) -> Result<(Vec<Incident>, Detec
     // Whole hours, so that every bin has its hour.
     let first = first - first.rem_euclid(t.bins_per_hour as i64);
     let n = (last - first + 1) as usize;
-    let region_names: Vec<&str> = {
-        let mut r: Vec<&str> = regions.iter().map(String::as_str).collect();
-        r.sort_unstable();
-        r.dedup();
-        r
-    };
-    let region_index = |r: &str| region_names.binary_search(&r).unwrap_or(0);
     let mut total = vec![vec![0.0; n]; region_names.len()];
     let mut by_org: std::collections::BTreeMap<&str, OrgBins> = Default::default();
     for i in 0..q.len() {
-        let (b, r) = ((bins[i] - first) as usize, region_index(&regions[i]));
+        let (b, r) = ((bins[i] - first) as usize, regions[i]);
         total[r][b] += calls[i] as f64;
         let e = by_org.entry(&orgs[i]).or_insert_with(|| OrgBins::new(region_names.len(), n));
         e.calls[r][b] += calls[i] as f64;
@@ -322,9 +339,15 @@ pub fn detect(ds: &Dataset, r: &rules::Realtime) -> Result<(Vec<Incident>, Detec
     let (mut incidents, mut tested, mut flagged) = (Vec::new(), 0u64, 0u64);
     // Each incident's first and last bin, in `incidents`' order.
     let mut spans: Vec<(i64, i64)> = Vec::new();
-    for (org, bins) in &by_org {
-        let others: Vec<Vec<f64>> =
-            total.iter().zip(&bins.calls).map(|(t, o)| t.iter().zip(o).map(|(t, o)| t - o).collect()).collect();
+    // Everyone else's traffic is the reference, so another organization's surge would lower this one's
+    // share in its baseline: a first pass finds the surges, and the second judges every organization
+    // against the others' traffic with their surges replaced by what was expected of them.
+    let judge = |bins: &OrgBins, total: &[Vec<f64>]| {
+        let others: Vec<Vec<f64>> = total
+            .iter()
+            .zip(&bins.calls)
+            .map(|(t, o)| t.iter().zip(o).map(|(t, o)| (t - o).max(0.0)).collect())
+            .collect();
         let parts: Vec<Part<'_>> = bins
             .calls
             .iter()
@@ -332,7 +355,36 @@ pub fn detect(ds: &Dataset, r: &rules::Realtime) -> Result<(Vec<Incident>, Detec
             .filter(|(own, _)| own.iter().any(|c| *c > 0.0))
             .map(|(calls, others)| Part { calls, others })
             .collect();
-        let f = flag(&parts, &t);
+        flag(&parts, &t)
+    };
+    // Per organization, its surge bins and the share of their calls that was expected.
+    let surges: Vec<Vec<(usize, f64)>> = by_org
+        .values()
+        .map(|bins| {
+            let f = judge(bins, &total);
+            (0..n)
+                .filter(|b| f.anomalous[*b] && f.calls[*b] > f.expected[*b])
+                .map(|b| (b, f.expected[b] / f.calls[b]))
+                .collect()
+        })
+        .collect();
+    // The surge's excess leaves each region in proportion to the organization's calls there.
+    let remove = |into: &mut [Vec<f64>], bins: &OrgBins, surge: &[(usize, f64)], sign: f64| {
+        for &(b, keep) in surge {
+            for (r, own) in into.iter_mut().zip(&bins.calls) {
+                r[b] -= sign * own[b] * (1.0 - keep);
+            }
+        }
+    };
+    let mut clean = total.clone();
+    for (bins, surge) in by_org.values().zip(&surges) {
+        remove(&mut clean, bins, surge, 1.0);
+    }
+    for ((org, bins), surge) in by_org.iter().zip(&surges) {
+        // Everyone else's traffic without their surges, this organization's own calls whole.
+        let mut reference = clean.clone();
+        remove(&mut reference, bins, surge, -1.0);
+        let f = judge(bins, &reference);
         let (own, cost, lim) = (&f.calls, &bins.cost, &bins.limited);
         tested += f.expected.iter().filter(|e| **e > 0.0).count() as u64;
         flagged += f.anomalous.iter().filter(|a| **a).count() as u64;
@@ -395,6 +447,11 @@ pub fn detect(ds: &Dataset, r: &rules::Realtime) -> Result<(Vec<Incident>, Detec
         }
     }
     root_causes(ds, &bin, bin_ms, around, &spans, &mut incidents)?;
+    // A surge spread over the organization's customers needs more excess than a runaway client.
+    incidents.retain(|i| {
+        i.root_customer_share_pct >= r.incident_runaway_share_pct
+            || i.excess_calls >= r.incident_min_spread_excess_calls as f64
+    });
     incidents.sort_by(|a, b| b.excess_cost_usd.total_cmp(&a.excess_cost_usd).then(a.start_ms.cmp(&b.start_ms)));
     for (i, inc) in incidents.iter_mut().enumerate() {
         inc.id = format!("INC-{:03}", i + 1);

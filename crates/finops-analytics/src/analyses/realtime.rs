@@ -9,26 +9,48 @@ use crate::common::{CustomerRow, HOUR, Usd, customers, day_label, group_metrics,
 use crate::engine::{Dataset, Result};
 
 /// Organizations whose model mix moved between the first and the last `model_shift_window_share` of the
-/// period by more than `model_shift_min_pct` (half the sum of the absolute share changes) and by more than
-/// chance (`model_shift_p`, see [`significant_shift`]), each with the
-/// model that lost most share and the one that gained most.
-fn model_shifts(ds: &Dataset, r: &rules::Realtime) -> Result<Vec<ModelShift>> {
+/// period, leaving out their incidents (a runaway client calls one model: a surge, not a new mix), each
+/// with the model that lost most share and the one that gained most. A mix has shifted when either
+/// - its shares moved by more than `model_shift_min_pct` (half the sum of the absolute share changes)
+///   and by more than chance (`model_shift_p`, see [`significant_shift`]): a migration, or
+/// - its price moved by more than `model_shift_min_price_pct` and by more than chance (see
+///   [`price_shift`]): a cost optimization spreads over many model pairs, each too small to count,
+///   but all in one direction.
+fn model_shifts(ds: &Dataset, r: &rules::Realtime, incidents: &[Incident]) -> Result<Vec<ModelShift>> {
     let (start, end) = (ds.period.start_ms.unwrap_or(0), ds.period.end_ms.unwrap_or(0));
     let span = ((end - start) as f64 * r.model_shift_window_share) as i64;
     let (early, late) = (start + span, end - span);
     if span <= 0 || early > late {
         return Ok(Vec::new());
     }
+    let ts = "CAST(timestamp AS BIGINT)";
+    let surges: String = incidents
+        .iter()
+        .map(|i| {
+            format!(
+                " AND NOT (organization_id = {} AND {ts} >= {} AND {ts} < {})",
+                crate::engine::sql_str(&i.organization_id),
+                i.start_ms,
+                i.end_ms
+            )
+        })
+        .collect();
     let t = ds.sql(&format!(
-        "SELECT organization_id AS o, {model} AS m, CASE WHEN CAST(timestamp AS BIGINT) >= {late} THEN 1 ELSE 0 END AS after, count(*) AS n, sum(cost_usd) AS c \
-         FROM calls WHERE CAST(timestamp AS BIGINT) < {early} OR CAST(timestamp AS BIGINT) >= {late} GROUP BY o, m, after",
+        "SELECT organization_id AS o, {model} AS m, CASE WHEN {ts} >= {late} THEN 1 ELSE 0 END AS after, count(*) AS n, \
+         sum(cost_usd) AS c, sum(input_tokens + output_tokens) AS tk \
+         FROM calls WHERE ({ts} < {early} OR {ts} >= {late}){surges} GROUP BY o, m, after",
         model = crate::common::MODEL
     ))?;
-    let (orgs, models, after, calls, costs) = (t.str("o")?, t.str("m")?, t.i64("after")?, t.u64("n")?, t.f64("c")?);
+    let (orgs, models, after, calls, costs, tokens) =
+        (t.str("o")?, t.str("m")?, t.i64("after")?, t.u64("n")?, t.f64("c")?, t.u64("tk")?);
+    // Each model's cost per token over both parts and all organizations: the mix's price index.
+    let mut price: std::collections::HashMap<&str, (f64, f64)> = Default::default();
     // Per organization: model -> (calls before, calls after), and (cost before, cost after).
     type Mix = std::collections::BTreeMap<String, (f64, f64)>;
     let mut by_org: std::collections::BTreeMap<&str, (Mix, (f64, f64))> = Default::default();
     for i in 0..t.len() {
+        let p = price.entry(&models[i]).or_default();
+        (p.0, p.1) = (p.0 + costs[i], p.1 + tokens[i] as f64);
         let (mix, cost) = by_org.entry(&orgs[i]).or_default();
         let e = mix.entry(models[i].clone()).or_default();
         if after[i] == 1 {
@@ -39,6 +61,7 @@ fn model_shifts(ds: &Dataset, r: &rules::Realtime) -> Result<Vec<ModelShift>> {
             cost.0 += costs[i];
         }
     }
+    let log_price = |m: &str| price.get(m).filter(|p| p.0 > 0.0 && p.1 > 0.0).map(|p| (p.0 / p.1).ln());
     let mut out = Vec::new();
     for (org, (mix, cost)) in by_org {
         let (before, after): (f64, f64) = mix.values().fold((0.0, 0.0), |a, m| (a.0 + m.0, a.1 + m.1));
@@ -48,7 +71,13 @@ fn model_shifts(ds: &Dataset, r: &rules::Realtime) -> Result<Vec<ModelShift>> {
         let change = |m: &(f64, f64)| m.1 / after - m.0 / before;
         // Total variation distance, in percent.
         let changed_pct = 50.0 * mix.values().map(|m| change(m).abs()).sum::<f64>();
-        if changed_pct <= r.model_shift_min_pct || !significant_shift(&mix, r.model_shift_p, r.model_shift_dispersion) {
+        let scored: Vec<(f64, (f64, f64))> = mix.iter().filter_map(|(m, n)| log_price(m).map(|s| (s, *n))).collect();
+        let (price_change, price_z) = price_shift(&scored, r.model_shift_dispersion);
+        let mix_price_change_pct = 100.0 * price_change.exp_m1();
+        let by_shares =
+            changed_pct > r.model_shift_min_pct && significant_shift(&mix, r.model_shift_p, r.model_shift_dispersion);
+        let by_price = mix_price_change_pct.abs() > r.model_shift_min_price_pct && two_sided(price_z) < r.model_shift_p;
+        if !by_shares && !by_price {
             continue;
         }
         let by_change = |sign: f64| {
@@ -60,6 +89,7 @@ fn model_shifts(ds: &Dataset, r: &rules::Realtime) -> Result<Vec<ModelShift>> {
         out.push(ModelShift {
             organization_id: org.to_string(),
             changed_pct,
+            mix_price_change_pct,
             from_model: from,
             from_share_before_pct: pct(f.0, before),
             from_share_after_pct: pct(f.1, after),
@@ -74,6 +104,40 @@ fn model_shifts(ds: &Dataset, r: &rules::Realtime) -> Result<Vec<ModelShift>> {
     }
     out.sort_by(|a, b| b.changed_pct.total_cmp(&a.changed_pct));
     Ok(out)
+}
+
+/// The probability of a standard normal at least `|z|` from 0.
+fn two_sided(z: f64) -> f64 {
+    use statrs::distribution::{ContinuousCDF, Normal};
+    2.0 * Normal::standard().sf(z.abs())
+}
+
+/// How the mean log price of an organization's calls moved from before to after, and that move in
+/// standard errors: each model scored by `ln(cost per token)`, `(score, (calls before, calls after))`.
+/// The variance of the scores over all calls, times `dispersion` (a session keeps its model), over the
+/// calls of each part. One degree of freedom instead of one per model: a shift of many small models all
+/// towards cheaper (or dearer) ones stands out although no single model's share moved much.
+///
+/// ```
+/// use finops_analytics::analyses::realtime::price_shift;
+/// // Half the calls at a price of 1, half at e (score 1); after, three quarters at 1.
+/// let mix = [(0.0, (500.0, 750.0)), (1.0, (500.0, 250.0))];
+/// let (change, z) = price_shift(&mix, 1.0);
+/// assert!((change + 0.25).abs() < 1e-12);
+/// assert!(z < -8.0);
+/// ```
+pub fn price_shift(scored: &[(f64, (f64, f64))], dispersion: f64) -> (f64, f64) {
+    let (before, after): (f64, f64) = scored.iter().fold((0.0, 0.0), |a, (_, n)| (a.0 + n.0, a.1 + n.1));
+    if before <= 0.0 || after <= 0.0 {
+        return (0.0, 0.0);
+    }
+    let mean_before = scored.iter().map(|(s, n)| s * n.0).sum::<f64>() / before;
+    let mean_after = scored.iter().map(|(s, n)| s * n.1).sum::<f64>() / after;
+    let mean = (mean_before * before + mean_after * after) / (before + after);
+    let variance = scored.iter().map(|(s, n)| (n.0 + n.1) * (s - mean).powi(2)).sum::<f64>() / (before + after);
+    let se = (variance * dispersion.max(1.0) * (1.0 / before + 1.0 / after)).sqrt();
+    let change = mean_after - mean_before;
+    (change, if se > 0.0 { change / se } else { 0.0 })
 }
 
 /// Whether the model counts before and after differ by more than sampling explains: a G-test of
@@ -118,7 +182,7 @@ pub fn risk_level(r: &rules::Realtime, cost_to_revenue_pct: f64) -> RiskLevel {
 pub fn analyze(ds: &Dataset) -> Result<Realtime> {
     let rules = &ds.rules.realtime;
     let (incidents, detection) = super::incidents::detect(ds, rules)?;
-    let model_shifts = model_shifts(ds, rules)?;
+    let model_shifts = model_shifts(ds, rules, &incidents)?;
     let budget_risk = budget_risk(rules, &customers(ds)?);
     let risk_levels: Vec<(RiskLevel, u64)> =
         RiskLevel::ALL.iter().map(|l| (*l, budget_risk.iter().filter(|r| r.risk == *l).count() as u64)).collect();

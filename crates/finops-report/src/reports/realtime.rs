@@ -54,11 +54,12 @@ pub fn layout(v: &Realtime) -> Layout {
             )
             .empty_note(v.incidents.is_empty()),
         Section::new("model_shifts", "Model mix shifts")
-            .intro("Organizations whose model mix moved between the start and the end of the period (a migration, a cost optimization): how much of the mix changed (half the sum of the absolute share changes), the model that lost most share and the one that gained most.")
+            .intro("Organizations whose model mix moved between the first and the last quarter of the period, their incidents left out: a migration moves a large share of the mix, a cost optimization moves its price (each model at its cost per token over both quarters). How much of the mix changed (half the sum of the absolute share changes), how much its price moved, the model that lost most share and the one that gained most.")
             .table(
                 Table::new(&v.model_shifts, 25)
                     .text("Organization", |m: &ModelShift| m.organization_id.clone())
                     .num("Mix changed", Unit::Pct, |m| m.changed_pct)
+                    .text("Mix price", |m| format!("{:+.1}%", m.mix_price_change_pct))
                     .text("From", |m| m.from_model.clone())
                     .text("From share", |m| format!("{} -> {}", pct(m.from_share_before_pct), pct(m.from_share_after_pct)))
                     .text("To", |m| m.to_model.clone())

@@ -62,7 +62,7 @@ mod multi_tenant;
 mod seasonal_pattern;
 mod steady_growth;
 mod timezone_pattern;
-mod viral_spike;
+pub mod viral_spike;
 mod weekend_effect;
 
 /// The random generator scenarios draw from.
@@ -135,10 +135,16 @@ pub trait Effect: Send + Sync {
     fn varies_by_customer(&self) -> bool {
         false
     }
-    /// Multiplier on a customer's arrival rate during the hour whose midpoint is `t`; only consulted
-    /// when [`Effect::varies_by_customer`] is true.
+    /// Multiplier on a customer's arrival rate at `t` (the hour's midpoint, or each minute's when
+    /// [`Effect::varies_within_hour`]); only consulted when [`Effect::varies_by_customer`] is true.
     fn rate(&self, _t: i64, _c: &Customer) -> f64 {
         1.0
+    }
+    /// Whether [`Effect::rate`] changes fast enough within an hour that the hour's midpoint does not
+    /// represent it (a surge that doubles every half hour): then the customer's sessions start by the
+    /// rate minute by minute, and its hour's volume is the rate's mean over the minutes.
+    fn varies_within_hour(&self) -> bool {
+        false
     }
     /// Whether [`Effect::adjust`] can change calls (saves work in the hot loop when not).
     fn adjusts_calls(&self) -> bool {

@@ -1,4 +1,12 @@
 //! Viral Spike: one organization's product goes viral: 1x -> 50x -> settles at 5x.
+//!
+//! The seed calls it an "exponential growth event (1x -> 50x -> 5x)". Traffic that goes viral rises
+//! within the hour and fades over the following day: a Hacker News front page brings a spike of about
+//! 20 hours (Broadbent, "Anatomy of a Hacker News traffic spike", 2024), and a site's new connections
+//! rose "very fast" to 6.5x and held for at least 12 h (Solène, "Studying the impact of being on Hacker
+//! News first page", 2021). So the organization's traffic doubles every `DOUBLING_MINUTES` up to 50x,
+//! then the excess over the settled 5x halves every `HALF_LIFE_HOURS`. (The Python showcase's
+//! quadratic rise over a whole day is not exponential and takes five hours to reach 3x.)
 use rand::RngExt;
 use serde_json::json;
 
@@ -9,15 +17,33 @@ pub struct ViralSpike;
 
 const PEAK: f64 = 50.0;
 const SETTLE: f64 = 5.0;
+/// Minutes for the traffic to double while it rises.
+pub const DOUBLING_MINUTES: f64 = 30.0;
+/// Hours for the excess over `SETTLE` to halve after the peak.
+pub const HALF_LIFE_HOURS: f64 = 6.0;
 
-/// The multiplier at window progress `p` (the seed's curve: quadratic rise, quadratic decay).
-pub fn viral_factor(p: f64) -> f64 {
-    if p < 0.5 {
-        let x = p * 2.0;
-        1.0 + (PEAK - 1.0) * x * x
+/// Hours from the start to the peak: `log2(PEAK)` doublings.
+pub fn rise_hours() -> f64 {
+    PEAK.log2() * DOUBLING_MINUTES / 60.0
+}
+
+/// The multiplier `hours` after the spike starts (1 before it).
+///
+/// ```
+/// use finops_sim::scenario::viral_spike::{rise_hours, viral_factor};
+/// assert_eq!(viral_factor(-1.0), 1.0);
+/// assert!((viral_factor(0.5) - 2.0).abs() < 1e-9);
+/// assert!((viral_factor(rise_hours()) - 50.0).abs() < 1e-9);
+/// assert!((viral_factor(rise_hours() + 6.0) - 27.5).abs() < 1e-9);
+/// assert!((viral_factor(1e6) - 5.0).abs() < 1e-9);
+/// ```
+pub fn viral_factor(hours: f64) -> f64 {
+    if hours <= 0.0 {
+        1.0
+    } else if hours < rise_hours() {
+        (hours * 60.0 / DOUBLING_MINUTES).exp2()
     } else {
-        let x = (p - 0.5) * 2.0;
-        SETTLE + (PEAK - SETTLE) * (1.0 - x) * (1.0 - x)
+        SETTLE + (PEAK - SETTLE) * (-(hours - rise_hours()) / HALF_LIFE_HOURS).exp2()
     }
 }
 
@@ -33,8 +59,11 @@ impl Effect for Viral {
     fn varies_by_customer(&self) -> bool {
         true
     }
+    fn varies_within_hour(&self) -> bool {
+        true
+    }
     fn rate(&self, t: i64, c: &Customer) -> f64 {
-        if c.org == self.org { viral_factor(self.window.progress(t)) } else { 1.0 }
+        if c.org == self.org { viral_factor((t - self.window.start_ms) as f64 / 3_600_000.0) } else { 1.0 }
     }
 }
 
@@ -46,10 +75,10 @@ impl Scenario for ViralSpike {
         "Viral Spike"
     }
     fn description(&self) -> &'static str {
-        "One organization goes viral: its traffic rises to 50x at mid-window, then settles at 5x."
+        "One organization goes viral: its traffic doubles every 30 minutes up to 50x, then settles at 5x."
     }
     fn parameters(&self) -> &'static str {
-        "one random org; 1 + 49 x^2 over the first half, 5 + 45 (1 - x)^2 over the second, 5x afterwards"
+        "one random org; 2^(t / 30 min) up to 50x (2.8 h), then 5 + 45 x 2^(-t / 6 h), settling at 5x"
     }
     fn hours(&self) -> u64 {
         48
@@ -57,13 +86,17 @@ impl Scenario for ViralSpike {
     fn plan(&self, ctx: &mut PlanCtx<'_>) -> Result<Planned, String> {
         let w = ctx.window;
         let org = ctx.rng.random_range(0..ctx.population.organizations.len() as u32);
+        let peak_ms = w.start_ms + (rise_hours() * 3_600_000.0) as i64;
         let truth = json!({
             "segment": "one organization",
             "organization_id": ctx.org_id(org),
             "start": iso(w.start_ms),
-            "peak": iso((w.start_ms + w.end_ms) / 2),
+            "peak": iso(peak_ms),
             "peak_multiplier": PEAK,
             "settled_multiplier": SETTLE,
+            "doubling_minutes": DOUBLING_MINUTES,
+            "decay_half_life_hours": HALF_LIFE_HOURS,
+            "curve": "2^(t / doubling) from the start up to the peak, then settled + (peak - settled) x 2^(-t / half-life) after it",
         });
         Ok(Planned { effect: Box::new(Viral { window: w, org }), truth })
     }
