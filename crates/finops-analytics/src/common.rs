@@ -591,6 +591,48 @@ pub fn distinct_counts(ds: &Dataset) -> Result<std::sync::Arc<DistinctCounts>> {
 }
 
 /// Per-customer totals, sorted by customer id (computed once per dataset).
+/// Calls per organization, customer, region served and time bin (`bin_ms` long, whole bins since 1970),
+/// with their cost and rate-limited calls: the incident detector's counts, which Churn & Growth sums to
+/// customer-hours (one scan of the calls for both).
+pub struct CustomerBins {
+    pub bin_ms: i64,
+    pub organization: Vec<String>,
+    pub customer: Vec<String>,
+    pub region: Vec<String>,
+    pub bin: Vec<i64>,
+    pub calls: Vec<u64>,
+    pub cost_usd: Vec<f64>,
+    pub rate_limited: Vec<u64>,
+}
+
+/// The [`CustomerBins`] of `ds` for bins of `bin_ms` (a divisor of an hour), computed once.
+pub fn customer_bins(ds: &Dataset, bin_ms: i64) -> Result<std::sync::Arc<CustomerBins>> {
+    ds.memo(&format!("customer_bins_{bin_ms}"), || {
+        let bin = crate::analyses::incidents::bin_sql(bin_ms);
+        let t = ds.sql(&format!(
+            "SELECT organization_id AS o, customer_id AS k, region AS r, {bin} AS b, count(*) AS n, sum(cost_usd) AS c, \
+             count(*) FILTER (WHERE error_type = 'rate_limit_exceeded') AS l FROM calls GROUP BY o, k, r, b"
+        ))?;
+        Ok(CustomerBins {
+            bin_ms,
+            organization: t.str("o")?,
+            customer: t.str("k")?,
+            region: t.str("r")?,
+            bin: t.i64("b")?,
+            calls: t.u64("n")?,
+            cost_usd: t.f64("c")?,
+            rate_limited: t.u64("l")?,
+        })
+    })
+}
+
+/// The bin length the incident detector uses under `ds`'s rules (10 minutes by default), so that other
+/// analyses share its [`customer_bins`].
+pub fn incident_bin_ms(ds: &Dataset) -> i64 {
+    let minutes = ds.rules.realtime.incident_bin_minutes.clamp(1, 60) as i64;
+    3_600_000 / (60 / minutes).max(1)
+}
+
 pub fn customers(ds: &Dataset) -> Result<std::sync::Arc<Vec<CustomerRow>>> {
     ds.memo("customers", || customers_query(ds))
 }

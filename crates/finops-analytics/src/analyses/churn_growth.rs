@@ -5,7 +5,7 @@ use finops_core::schema::Tier;
 pub use finops_results::churn_growth::*;
 use finops_results::{AnalysisId, Recommendation, Severity};
 
-use crate::common::{CustomerRow, HOUR, customers, day_label, iso, pct, ratio};
+use crate::common::{CustomerRow, customers, day_label, iso, pct, ratio};
 use crate::engine::{DAYS_PER_MONTH, Dataset, Result};
 
 /// Engagement of a customer active for `days` (at least one hour counts): (score, calls a day,
@@ -91,15 +91,16 @@ impl Exposure {
     }
 }
 
-/// Calls per customer and hour, by customer id (sorted as [`customers`]).
+/// Calls per customer and hour (hours since 1970, ascending), by customer id: the incident detector's
+/// counts per customer and bin, summed by hour.
 fn customer_hours(ds: &Dataset) -> Result<std::collections::HashMap<String, Vec<(i64, u64)>>> {
-    let t = ds.sql(&format!("SELECT customer_id AS c, {HOUR} AS h, count(*) AS n FROM calls GROUP BY c, h"))?;
-    let (c, h, n) = (t.str("c")?, t.i64("h")?, t.u64("n")?);
-    let mut out: std::collections::HashMap<String, Vec<(i64, u64)>> = std::collections::HashMap::new();
-    for i in 0..t.len() {
-        out.entry(c[i].clone()).or_default().push((h[i], n[i]));
+    let t = crate::common::customer_bins(ds, crate::common::incident_bin_ms(ds))?;
+    let per_hour = 3_600_000 / t.bin_ms;
+    let mut by_customer: std::collections::HashMap<&str, std::collections::BTreeMap<i64, u64>> = Default::default();
+    for i in 0..t.bin.len() {
+        *by_customer.entry(&t.customer[i]).or_default().entry(t.bin[i].div_euclid(per_hour)).or_default() += t.calls[i];
     }
-    Ok(out)
+    Ok(by_customer.into_iter().map(|(c, hours)| (c.to_string(), hours.into_iter().collect())).collect())
 }
 
 /// Per customer (sorted by id): calls in the retention window (the last `retention_window_share` of the

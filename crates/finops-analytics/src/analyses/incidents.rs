@@ -40,7 +40,7 @@ const WINDOW_HOURS: [usize; 1] = [1];
 const DISPERSION: (f64, f64) = (1.0, 50.0);
 
 /// SQL: the call's bin (whole `bin_ms` since 1970, floored).
-fn bin_sql(bin_ms: i64) -> String {
+pub(crate) fn bin_sql(bin_ms: i64) -> String {
     format!("((CAST(timestamp AS BIGINT) - ((CAST(timestamp AS BIGINT) % {bin_ms}) + {bin_ms}) % {bin_ms}) / {bin_ms})")
 }
 
@@ -240,18 +240,21 @@ impl OrgBins {
 /// Per organization, per key (customer, model or feature): calls per bin, sparse.
 type KeyBins = HashMap<String, Vec<(String, i64, f64)>>;
 
-/// Calls per organization, key and bin, of the rows matching `filter` (the incidents and their
-/// surroundings: a few organizations and days, not the whole table).
-fn key_bins(ds: &Dataset, key_sql: &str, bin: &str, filter: &str) -> Result<KeyBins> {
+/// Calls per organization, model and bin, and per organization, feature and bin, of the rows matching
+/// `filter` (the incidents and their surroundings: a few organizations and days, not the whole table),
+/// from one query.
+fn model_feature_bins(ds: &Dataset, bin: &str, filter: &str) -> Result<(KeyBins, KeyBins)> {
     let t = ds.sql(&format!(
-        "SELECT organization_id AS o, {key_sql} AS k, {bin} AS b, count(*) AS n FROM calls WHERE {filter} GROUP BY o, k, b"
+        "SELECT organization_id AS o, {MODEL} AS m, feature_id AS f, {bin} AS b, count(*) AS n FROM calls \
+         WHERE {filter} GROUP BY o, m, f, b"
     ))?;
-    let (o, k, b, n) = (t.str("o")?, t.str("k")?, t.i64("b")?, t.u64("n")?);
-    let mut out: KeyBins = HashMap::new();
+    let (o, m, f, b, n) = (t.str("o")?, t.str("m")?, t.str("f")?, t.i64("b")?, t.u64("n")?);
+    let (mut models, mut features): (KeyBins, KeyBins) = (HashMap::new(), HashMap::new());
     for i in 0..t.len() {
-        out.entry(o[i].clone()).or_default().push((k[i].clone(), b[i], n[i] as f64));
+        models.entry(o[i].clone()).or_default().push((m[i].clone(), b[i], n[i] as f64));
+        features.entry(o[i].clone()).or_default().push((f[i].clone(), b[i], n[i] as f64));
     }
-    Ok(out)
+    Ok((models, features))
 }
 
 /// The key with the most calls above its usual share of the organization's traffic during [a, b]
@@ -287,13 +290,11 @@ pub fn detect(ds: &Dataset, r: &rules::Realtime) -> Result<(Vec<Incident>, Detec
     let bin = bin_sql(bin_ms);
     // Each customer's home region: where most of its calls go. A customer follows its home's working
     // day (and holidays) in whichever region it calls, so calls are compared by their customer's home.
-    // (Grouping by customer and picking the home here costs less than joining a home table in SQL.)
-    let q = ds.sql(&format!(
-        "SELECT organization_id AS o, customer_id AS k, region AS r, {bin} AS b, count(*) AS n, sum(cost_usd) AS c, \
-         count(*) FILTER (WHERE error_type = 'rate_limit_exceeded') AS l FROM calls GROUP BY o, k, r, b"
-    ))?;
+    // (Grouping by customer and picking the home here costs less than joining a home table in SQL; the
+    // counts are shared with Churn & Growth.)
+    let q = crate::common::customer_bins(ds, bin_ms)?;
     let (orgs, customers, call_regions, bins, calls, costs, limited) =
-        (q.str("o")?, q.str("k")?, q.str("r")?, q.i64("b")?, q.u64("n")?, q.f64("c")?, q.u64("l")?);
+        (&q.organization, &q.customer, &q.region, &q.bin, &q.calls, &q.cost_usd, &q.rate_limited);
     let region_names: Vec<&str> = {
         let mut r: Vec<&str> = call_regions.iter().map(String::as_str).collect();
         r.sort_unstable();
@@ -302,7 +303,7 @@ pub fn detect(ds: &Dataset, r: &rules::Realtime) -> Result<(Vec<Incident>, Detec
     };
     let region_index = |r: &str| region_names.binary_search(&r).unwrap_or(0);
     let mut per_region: HashMap<&str, Vec<u64>> = HashMap::new();
-    for i in 0..q.len() {
+    for i in 0..bins.len() {
         per_region.entry(&customers[i]).or_insert_with(|| vec![0; region_names.len()])
             [region_index(&call_regions[i])] += calls[i];
     }
@@ -327,7 +328,7 @@ pub fn detect(ds: &Dataset, r: &rules::Realtime) -> Result<(Vec<Incident>, Detec
     let n = (last - first + 1) as usize;
     let mut total = vec![vec![0.0; n]; region_names.len()];
     let mut by_org: std::collections::BTreeMap<&str, OrgBins> = Default::default();
-    for i in 0..q.len() {
+    for i in 0..bins.len() {
         let (b, r) = ((bins[i] - first) as usize, regions[i]);
         total[r][b] += calls[i] as f64;
         let e = by_org.entry(&orgs[i]).or_insert_with(|| OrgBins::new(region_names.len(), n));
@@ -446,7 +447,17 @@ pub fn detect(ds: &Dataset, r: &rules::Realtime) -> Result<(Vec<Incident>, Detec
             });
         }
     }
-    root_causes(ds, &bin, bin_ms, around, &spans, &mut incidents)?;
+    // The customers' calls per bin come from the counts above, for the incidents' organizations.
+    let mut customer_bins: KeyBins = HashMap::new();
+    for inc in &incidents {
+        customer_bins.entry(inc.organization_id.clone()).or_default();
+    }
+    for i in 0..bins.len() {
+        if let Some(rows) = customer_bins.get_mut(orgs[i].as_str()) {
+            rows.push((customers[i].clone(), bins[i], calls[i] as f64));
+        }
+    }
+    root_causes(ds, &customer_bins, &bin, bin_ms, around, &spans, &mut incidents)?;
     // A surge spread over the organization's customers needs more excess than a runaway client.
     incidents.retain(|i| {
         i.root_customer_share_pct >= r.incident_runaway_share_pct
@@ -463,6 +474,7 @@ pub fn detect(ds: &Dataset, r: &rules::Realtime) -> Result<(Vec<Incident>, Detec
 /// the incident and `around` bins on each side.
 fn root_causes(
     ds: &Dataset,
+    customers: &KeyBins,
     bin: &str,
     bin_ms: i64,
     around: i64,
@@ -485,13 +497,11 @@ fn root_causes(
         })
         .collect::<Vec<_>>()
         .join(" OR ");
-    let customers = key_bins(ds, "customer_id", bin, &filter)?;
-    let models = key_bins(ds, MODEL, bin, &filter)?;
-    let features = key_bins(ds, "feature_id", bin, &filter)?;
+    let (models, features) = model_feature_bins(ds, bin, &filter)?;
     for (i, (a, b)) in incidents.iter_mut().zip(spans) {
         let cause =
             |m: &KeyBins| root_cause(m.get(&i.organization_id).map_or(&[][..], |v| v), *a, *b, around, i.excess_calls);
-        (i.root_customer_id, i.root_customer_share_pct) = cause(&customers);
+        (i.root_customer_id, i.root_customer_share_pct) = cause(customers);
         (i.root_model, i.root_model_share_pct) = cause(&models);
         (i.root_feature, i.root_feature_share_pct) = cause(&features);
     }
