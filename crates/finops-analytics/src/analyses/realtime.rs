@@ -181,14 +181,27 @@ pub fn risk_level(r: &rules::Realtime, cost_to_revenue_pct: f64) -> RiskLevel {
 /// Runs the analysis over `ds` with the thresholds of `ds.rules`.
 pub fn analyze(ds: &Dataset) -> Result<Realtime> {
     let rules = &ds.rules.realtime;
-    let (incidents, detection) = super::incidents::detect(ds, rules)?;
-    let model_shifts = model_shifts(ds, rules, &incidents)?;
-    let budget_risk = budget_risk(rules, &customers(ds)?);
+    // The incidents (and the mix shifts that leave them out) are the longest chain of queries of all
+    // analyses: the rest of this one runs beside it rather than after it.
+    let ((incidents, detection, model_shifts), (customers, provider_concentration, error_spikes, daily_alerts)) =
+        std::thread::scope(|scope| {
+            let side = scope.spawn(|| -> Result<_> {
+                Ok((customers(ds)?, provider_concentration(ds)?, error_spikes(ds, rules)?, daily_alerts(ds, rules)?))
+            });
+            let main = (|| -> Result<_> {
+                let (incidents, detection) = super::incidents::detect(ds, rules)?;
+                let model_shifts = model_shifts(ds, rules, &incidents)?;
+                Ok((incidents, detection, model_shifts))
+            })();
+            let side =
+                side.join().map_err(|_| crate::engine::AnalyticsError::Query("a query thread panicked".into()))?;
+            Ok::<_, crate::engine::AnalyticsError>((main?, side?))
+        })?;
+    let budget_risk = budget_risk(rules, &customers);
     let risk_levels: Vec<(RiskLevel, u64)> =
         RiskLevel::ALL.iter().map(|l| (*l, budget_risk.iter().filter(|r| r.risk == *l).count() as u64)).collect();
     let at_risk: Vec<&CustomerRisk> =
         budget_risk.iter().filter(|r| matches!(r.risk, RiskLevel::Critical | RiskLevel::High)).collect();
-    let provider_concentration = provider_concentration(ds)?;
     let summary = Summary {
         calls: ds.rows(),
         cost_usd: provider_concentration.1,
@@ -209,8 +222,8 @@ pub fn analyze(ds: &Dataset) -> Result<Realtime> {
         model_shifts,
         budget_risk,
         risk_levels,
-        error_spikes: error_spikes(ds, rules)?,
-        daily_alerts: daily_alerts(ds, rules)?,
+        error_spikes,
+        daily_alerts,
         provider_concentration: provider_concentration.0,
         recommendations,
         rules_applied: ds.rules.applied(AnalysisId::Realtime.as_str()),
