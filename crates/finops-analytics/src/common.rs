@@ -591,18 +591,19 @@ pub fn distinct_counts(ds: &Dataset) -> Result<std::sync::Arc<DistinctCounts>> {
 }
 
 /// Per-customer totals, sorted by customer id (computed once per dataset).
-/// Calls per organization, customer, region served and time bin (`bin_ms` long, whole bins since 1970),
-/// with their cost and rate-limited calls: the incident detector's counts, which Churn & Growth sums to
+/// Calls per organization, customer and time bin (`bin_ms` long, whole bins since 1970), with their
+/// cost and rate-limited calls, and each customer's home region (where most of its calls go; ties to
+/// the first region by name): the incident detector's counts, which Churn & Growth sums to
 /// customer-hours (one scan of the calls for both).
 pub struct CustomerBins {
     pub bin_ms: i64,
     pub organization: Vec<String>,
     pub customer: Vec<String>,
-    pub region: Vec<String>,
     pub bin: Vec<i64>,
     pub calls: Vec<u64>,
     pub cost_usd: Vec<f64>,
     pub rate_limited: Vec<u64>,
+    pub home: std::collections::HashMap<String, String>,
 }
 
 /// The [`CustomerBins`] of `ds` for bins of `bin_ms` (a divisor of an hour), computed once.
@@ -610,18 +611,28 @@ pub fn customer_bins(ds: &Dataset, bin_ms: i64) -> Result<std::sync::Arc<Custome
     ds.memo(&format!("customer_bins_{bin_ms}"), || {
         let bin = crate::analyses::incidents::bin_sql(bin_ms);
         let t = ds.sql(&format!(
-            "SELECT organization_id AS o, customer_id AS k, region AS r, {bin} AS b, count(*) AS n, sum(cost_usd) AS c, \
-             count(*) FILTER (WHERE error_type = 'rate_limit_exceeded') AS l FROM calls GROUP BY o, k, r, b"
+            "SELECT organization_id AS o, customer_id AS k, {bin} AS b, count(*) AS n, sum(cost_usd) AS c, \
+             count(*) FILTER (WHERE error_type = 'rate_limit_exceeded') AS l FROM calls GROUP BY o, k, b"
         ))?;
+        // A group by (customer, region) is small: cheaper than a region key in the one above.
+        let r = ds.sql("SELECT customer_id AS k, region AS r, count(*) AS n FROM calls GROUP BY k, r")?;
+        let (k, region, n) = (r.str("k")?, r.str("r")?, r.u64("n")?);
+        let mut home: std::collections::HashMap<String, (String, u64)> = Default::default();
+        for i in 0..r.len() {
+            let e = home.entry(k[i].clone()).or_insert_with(|| (region[i].clone(), 0));
+            if n[i] > e.1 || (n[i] == e.1 && region[i] < e.0) {
+                *e = (region[i].clone(), n[i]);
+            }
+        }
         Ok(CustomerBins {
             bin_ms,
             organization: t.str("o")?,
             customer: t.str("k")?,
-            region: t.str("r")?,
             bin: t.i64("b")?,
             calls: t.u64("n")?,
             cost_usd: t.f64("c")?,
             rate_limited: t.u64("l")?,
+            home: home.into_iter().map(|(k, (r, _))| (k, r)).collect(),
         })
     })
 }

@@ -290,28 +290,18 @@ pub fn detect(ds: &Dataset, r: &rules::Realtime) -> Result<(Vec<Incident>, Detec
     let bin = bin_sql(bin_ms);
     // Each customer's home region: where most of its calls go. A customer follows its home's working
     // day (and holidays) in whichever region it calls, so calls are compared by their customer's home.
-    // (Grouping by customer and picking the home here costs less than joining a home table in SQL; the
-    // counts are shared with Churn & Growth.)
+    // (The counts are shared with Churn & Growth.)
     let q = crate::common::customer_bins(ds, bin_ms)?;
-    let (orgs, customers, call_regions, bins, calls, costs, limited) =
-        (&q.organization, &q.customer, &q.region, &q.bin, &q.calls, &q.cost_usd, &q.rate_limited);
+    let (orgs, customers, bins, calls, costs, limited) =
+        (&q.organization, &q.customer, &q.bin, &q.calls, &q.cost_usd, &q.rate_limited);
     let region_names: Vec<&str> = {
-        let mut r: Vec<&str> = call_regions.iter().map(String::as_str).collect();
+        let mut r: Vec<&str> = q.home.values().map(String::as_str).collect();
         r.sort_unstable();
         r.dedup();
         r
     };
-    let region_index = |r: &str| region_names.binary_search(&r).unwrap_or(0);
-    let mut per_region: HashMap<&str, Vec<u64>> = HashMap::new();
-    for i in 0..bins.len() {
-        per_region.entry(&customers[i]).or_insert_with(|| vec![0; region_names.len()])
-            [region_index(&call_regions[i])] += calls[i];
-    }
-    // The first of the busiest regions (regions sorted by name), so ties resolve the same way every run.
-    let home: HashMap<&str, usize> = per_region
-        .into_iter()
-        .map(|(k, n)| (k, n.iter().enumerate().rev().max_by_key(|(_, n)| **n).map_or(0, |(r, _)| r)))
-        .collect();
+    let home: HashMap<&str, usize> =
+        q.home.iter().map(|(k, r)| (k.as_str(), region_names.binary_search(&r.as_str()).unwrap_or(0))).collect();
     let regions: Vec<usize> = customers.iter().map(|k| home.get(k.as_str()).copied().unwrap_or(0)).collect();
     let detection = |tested, flagged| Detection {
         bin_minutes: 60 / t.bins_per_hour as u64,
