@@ -637,6 +637,24 @@ pub fn customer_bins(ds: &Dataset, bin_ms: i64) -> Result<std::sync::Arc<Custome
     })
 }
 
+/// Per customer id, its calls per hour: (hour since 1970, calls), hours ascending.
+pub type CustomerHours = std::collections::HashMap<String, Vec<(i64, u64)>>;
+
+/// Calls per customer and hour: the incident detector's [`customer_bins`] summed by hour, computed once
+/// for Churn & Growth and Abuse Detection.
+pub fn customer_hours(ds: &Dataset) -> Result<std::sync::Arc<CustomerHours>> {
+    ds.memo("customer_hours", || {
+        let t = customer_bins(ds, incident_bin_ms(ds))?;
+        let per_hour = 3_600_000 / t.bin_ms;
+        let mut by_customer: std::collections::HashMap<&str, std::collections::BTreeMap<i64, u64>> = Default::default();
+        for i in 0..t.bin.len() {
+            *by_customer.entry(&t.customer[i]).or_default().entry(t.bin[i].div_euclid(per_hour)).or_default() +=
+                t.calls[i];
+        }
+        Ok(by_customer.into_iter().map(|(c, hours)| (c.to_string(), hours.into_iter().collect())).collect())
+    })
+}
+
 /// The bin length the incident detector uses under `ds`'s rules (10 minutes by default), so that other
 /// analyses share its [`customer_bins`].
 pub fn incident_bin_ms(ds: &Dataset) -> i64 {

@@ -91,18 +91,6 @@ impl Exposure {
     }
 }
 
-/// Calls per customer and hour (hours since 1970, ascending), by customer id: the incident detector's
-/// counts per customer and bin, summed by hour.
-fn customer_hours(ds: &Dataset) -> Result<std::collections::HashMap<String, Vec<(i64, u64)>>> {
-    let t = crate::common::customer_bins(ds, crate::common::incident_bin_ms(ds))?;
-    let per_hour = 3_600_000 / t.bin_ms;
-    let mut by_customer: std::collections::HashMap<&str, std::collections::BTreeMap<i64, u64>> = Default::default();
-    for i in 0..t.bin.len() {
-        *by_customer.entry(&t.customer[i]).or_default().entry(t.bin[i].div_euclid(per_hour)).or_default() += t.calls[i];
-    }
-    Ok(by_customer.into_iter().map(|(c, hours)| (c.to_string(), hours.into_iter().collect())).collect())
-}
-
 /// Per customer (sorted by id): calls in the retention window (the last `retention_window_share` of the
 /// period); and everyone's calls in each half of the period.
 fn recent_calls(ds: &Dataset, r: &rules::ChurnGrowth) -> Result<(Vec<u64>, (u64, u64))> {
@@ -121,7 +109,7 @@ fn recent_calls(ds: &Dataset, r: &rules::ChurnGrowth) -> Result<(Vec<u64>, (u64,
 pub fn analyze(ds: &Dataset) -> Result<ChurnGrowth> {
     let rules = &ds.rules.churn_growth;
     let rows = customers(ds)?;
-    let hours = customer_hours(ds)?;
+    let hours = crate::common::customer_hours(ds)?;
     let exposure = Exposure::of_organizations(&rows, &hours);
     let (start, end) = (ds.period.start_ms.unwrap_or(0), ds.period.end_ms.unwrap_or(0));
     let trends = trends(rules, &exposure, (start, end), &rows, &hours);
