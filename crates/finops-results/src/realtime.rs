@@ -101,8 +101,11 @@ pub struct ModelShift {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Detection {
     pub bin_minutes: u64,
-    /// Hours on each side of a bin whose share of traffic forms the organization's baseline.
+    /// Hours whose share of traffic forms the organization's baseline...
     pub baseline_hours: u64,
+    /// ...ending this many hours before the bin.
+    #[serde(default)]
+    pub baseline_gap_hours: u64,
     /// Bins tested (organizations x bins with a baseline).
     pub bins_tested: u64,
     pub bins_flagged: u64,

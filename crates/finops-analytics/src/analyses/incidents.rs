@@ -306,6 +306,7 @@ pub fn detect(ds: &Dataset, r: &rules::Realtime) -> Result<(Vec<Incident>, Detec
     let detection = |tested, flagged| Detection {
         bin_minutes: 60 / t.bins_per_hour as u64,
         baseline_hours: t.baseline_hours as u64,
+        baseline_gap_hours: t.gap_hours as u64,
         bins_tested: tested,
         bins_flagged: flagged,
         judged_from: ds.period.start_ms.map(|s| iso(s.div_euclid(3_600_000) * 3_600_000)).unwrap_or_default(),

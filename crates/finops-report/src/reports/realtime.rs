@@ -71,7 +71,13 @@ pub fn layout(v: &Realtime) -> Layout {
             .empty_note(v.model_shifts.is_empty()),
         Section::new("detection", "How incidents were searched for").facts(vec![
             fact("Bin", format!("{} minutes", d.bin_minutes)),
-            fact("Baseline", format!("the {} hours before, surges left out", d.baseline_hours)),
+            fact(
+                "Baseline",
+                format!(
+                    "its share of everyone else's calls (their surges taken out) by customers' home region, over the {} hours ending {} hours before; its own surges left out",
+                    d.baseline_hours, d.baseline_gap_hours
+                ),
+            ),
             fact("Organization-bins tested", int(d.bins_tested as f64)),
             fact("Anomalous bins", int(d.bins_flagged as f64)),
             fact("Judged from", d.judged_from.clone()),
