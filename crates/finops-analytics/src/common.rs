@@ -658,8 +658,7 @@ pub fn customer_hours(ds: &Dataset) -> Result<std::sync::Arc<CustomerHours>> {
 /// The bin length the incident detector uses under `ds`'s rules (10 minutes by default), so that other
 /// analyses share its [`customer_bins`].
 pub fn incident_bin_ms(ds: &Dataset) -> i64 {
-    let minutes = ds.rules.realtime.incident_bin_minutes.clamp(1, 60) as i64;
-    3_600_000 / (60 / minutes).max(1)
+    crate::analyses::incidents::Thresholds::of(&ds.rules.realtime).bin_ms()
 }
 
 pub fn customers(ds: &Dataset) -> Result<std::sync::Arc<Vec<CustomerRow>>> {

@@ -169,18 +169,34 @@ fn other_injection(key: &Value, org: &str, t: i64, min_ratio: f64) -> Option<(St
     None
 }
 
+/// Steady growth's sign-ups: customer ids numbered from `first_signup` to `last_signup`, spread evenly
+/// over their window, each with about when it signed up.
+fn signups(key: &Value) -> Vec<(String, i64)> {
+    let mut out = Vec::new();
+    for w in key["windows"].as_array().into_iter().flatten().filter(|w| w["scenario"] == "steady_growth") {
+        let (Some(first), Some(last)) = (w["truth"]["first_signup"].as_str(), w["truth"]["last_signup"].as_str())
+        else {
+            continue;
+        };
+        let number = |id: &str| id.trim_start_matches("cust_").parse::<u64>().ok();
+        let (Some(a), Some(b)) = (number(first), number(last)) else { continue };
+        let width = first.len() - "cust_".len();
+        let (w0, w1) = (w["start_ms"].as_i64().unwrap_or(0), w["end_ms"].as_i64().unwrap_or(0));
+        for (k, n) in (a..=b).enumerate() {
+            // The k-th at about this time.
+            out.push((format!("cust_{n:0width$}"), w0 + (w1 - w0) * k as i64 / (b - a + 1).max(1) as i64));
+        }
+    }
+    out
+}
+
 /// When `customer` is one of steady growth's sign-ups and joined within the day before `t`: its first
 /// calls are a surge of its organization, explained by the sign-up.
-fn signed_up(key: &Value, customer: &str, t: i64) -> Option<(String, bool)> {
-    let number = |id: &str| id.strip_prefix("cust_")?.parse::<u64>().ok();
-    let n = number(customer)?;
-    key["windows"].as_array()?.iter().filter(|w| w["scenario"] == "steady_growth").find_map(|w| {
-        let (a, b) = (number(w["truth"]["first_signup"].as_str()?)?, number(w["truth"]["last_signup"].as_str()?)?);
-        let (w0, w1) = (w["start_ms"].as_i64()?, w["end_ms"].as_i64()?);
-        // Sign-ups are spread evenly over the window (as in `changes`).
-        let at = (a..=b).contains(&n).then(|| w0 + (w1 - w0) * (n - a) as i64 / (b - a + 1).max(1) as i64)?;
-        (at - 3_600_000 <= t && t - at < 24 * 3_600_000).then(|| (format!("steady_growth sign-up {customer}"), true))
-    })
+fn signed_up(signups: &[(String, i64)], customer: &str, t: i64) -> Option<(String, bool)> {
+    signups
+        .iter()
+        .find(|(id, at)| id == customer && at - 3_600_000 <= t && t - at < 24 * 3_600_000)
+        .map(|_| (format!("steady_growth sign-up {customer}"), true))
 }
 
 /// The slower changes: churn, sign-ups, migrations, cost optimizations, launches.
@@ -200,32 +216,16 @@ fn changes(f: &Findings<'_>, key: &Value, (start_ms, until_ms): (i64, i64)) -> V
     let detectable = set(churns.iter().filter(|(_, at)| until_ms - at >= SETTLE_MS).map(|c| c.0.clone()).collect());
     let any = set(churns.iter().map(|c| c.0.clone()).collect());
     let mut out = vec![set_score("churned customers", &detectable, &any, &set(f.churned.clone()))];
-    // Sign-ups: steady growth's customers, numbered from first_signup to last_signup; those signed up
-    // before the data's end.
-    let mut signups = BTreeSet::new();
+    // Sign-ups: those before the data's end.
+    let mut signed = BTreeSet::new();
     let mut settled = BTreeSet::new();
-    for w in of("steady_growth") {
-        let (Some(first), Some(last)) = (w["truth"]["first_signup"].as_str(), w["truth"]["last_signup"].as_str())
-        else {
-            continue;
-        };
-        let number = |id: &str| id.trim_start_matches("cust_").parse::<u64>().ok();
-        let (Some(a), Some(b)) = (number(first), number(last)) else { continue };
-        let width = first.len() - "cust_".len();
-        let (w0, w1) = (w["start_ms"].as_i64().unwrap_or(0), w["end_ms"].as_i64().unwrap_or(0));
-        for (k, n) in (a..=b).enumerate() {
-            // Sign-ups are spread evenly over the window: the k-th at about this time.
-            let at = w0 + (w1 - w0) * k as i64 / (b - a + 1).max(1) as i64;
-            let id = format!("cust_{n:0width$}");
-            if at < until_ms {
-                signups.insert(id.clone());
-                if at - start_ms >= SETTLE_MS && until_ms - at >= SETTLE_MS {
-                    settled.insert(id);
-                }
-            }
+    for (id, at) in signups(key).into_iter().filter(|(_, at)| *at < until_ms) {
+        if at - start_ms >= SETTLE_MS && until_ms - at >= SETTLE_MS {
+            settled.insert(id.clone());
         }
+        signed.insert(id);
     }
-    out.push(set_score("new customers", &settled, &signups, &set(f.new_customers.clone())));
+    out.push(set_score("new customers", &settled, &signed, &set(f.new_customers.clone())));
     // Model migrations and cost optimizations, by organization.
     let shifted = |pred: &dyn Fn(&ModelShift) -> bool| {
         f.model_shifts.iter().filter(|m| pred(m)).map(|m| m.organization_id.clone()).collect::<BTreeSet<_>>()
@@ -307,12 +307,13 @@ pub fn evaluate(f: &Findings<'_>, key: &Value, min_ratio: f64, (start_ms, until_
         }
     }
     let matched = incidents.iter().filter(|i| events.iter().any(|e| overlaps(i, e))).count();
+    let signups = signups(key);
     let others: Vec<(&Incident, Option<(String, bool)>)> = incidents
         .iter()
         .filter(|i| !events.iter().any(|e| overlaps(i, e)))
         .map(|i| {
             let other = other_injection(key, &i.organization_id, i.start_ms, min_ratio);
-            (i, signed_up(key, &i.root_customer_id, i.start_ms).or(other))
+            (i, signed_up(&signups, &i.root_customer_id, i.start_ms).or(other))
         })
         .collect();
     let explained = others.iter().filter(|(_, o)| o.as_ref().is_some_and(|o| o.1)).count();

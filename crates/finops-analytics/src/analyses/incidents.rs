@@ -73,6 +73,11 @@ impl Thresholds {
             merge_gap_bins: (r.incident_merge_gap_minutes as usize).div_ceil(bin),
         }
     }
+
+    /// A bin's length in milliseconds (an hour divided into `bins_per_hour`).
+    pub fn bin_ms(&self) -> i64 {
+        3_600_000 / self.bins_per_hour as i64
+    }
 }
 
 /// One organization's bins in one region: its calls and everyone else's there, as dense series.
@@ -286,7 +291,7 @@ fn root_cause(rows: &[(String, i64, f64)], a: i64, b: i64, around: i64, excess: 
 /// Finds the incidents of `ds` under `rules` (costliest first) and how it searched.
 pub fn detect(ds: &Dataset, r: &rules::Realtime) -> Result<(Vec<Incident>, Detection)> {
     let t = Thresholds::of(r);
-    let bin_ms = 3_600_000 / t.bins_per_hour as i64;
+    let bin_ms = t.bin_ms();
     let bin = bin_sql(bin_ms);
     // Each customer's home region: where most of its calls go. A customer follows its home's working
     // day (and holidays) in whichever region it calls, so calls are compared by their customer's home.
