@@ -6,7 +6,7 @@
 //! group's values with `array_agg` and [`percentiles_of`] finds the ranks by selection. (DataFusion's
 //! `percentile_cont` sorts per percentile and was off by up to 1e-4 ms on some hourly p95s.)
 use crate::engine::{Dataset, Result};
-pub use finops_results::common::{CustomerRow, DistinctCounts, Forecast, Group, Metrics};
+pub use finops_results::common::{CustomerRow, DistinctCounts, Forecast, Group, GroupForecast, Metrics};
 
 /// Calls that count for latency: successful standard-tier calls (see [`Metrics::avg_latency_ms`]).
 pub const LATENCY_SAMPLE: &str = "status = 'success' AND service_tier = 'standard'";
@@ -437,71 +437,127 @@ pub fn median(values: &[f64]) -> f64 {
     percentile(values, 0.5)
 }
 
-/// Forecasts the next 30 days from a daily series (index 0 = first day) whose first day has weekday
-/// `first_weekday` (Monday = 0). With fewer than `weekday_min_days` days, day-of-week factors are left
-/// out; with fewer than `min_trend_days`, the level is projected without trend; with fewer than 3, the
-/// trend equals the run rate.
-pub fn forecast_30d(daily: &[f64], first_weekday: usize, min_trend_days: usize, weekday_min_days: usize) -> Forecast {
-    let n = daily.len();
-    if n == 0 {
-        return Forecast::default();
-    }
-    let mean = daily.iter().sum::<f64>() / n as f64;
-    let mut f = Forecast { history_days: n, run_rate_30d: mean * 30.0, ..Forecast::default() };
-    // Classical decomposition: fit the trend, take day-of-week factors as the mean ratio of each weekday
-    // to the trend (only with a full week of history), then refit the trend on the adjusted series.
-    let fit = |y: &[f64]| -> (f64, f64) {
-        if y.len() < 3 {
-            return (0.0, y.iter().sum::<f64>() / y.len() as f64);
+/// Which share of a typical day's cost each day of the data covers: 1 for every day but a first or
+/// last day the data starts or ends within, weighted by the hour-of-day profile of the complete days
+/// (a day that ends at 06:00 UTC covers far less than a quarter of the cost).
+#[derive(Debug, Clone, Default)]
+pub struct Coverage {
+    /// First and last [`DAY`] with data.
+    pub first_day: i64,
+    pub last_day: i64,
+    /// Covered share of the first and last day (both the same day when there is one).
+    pub first_share: f64,
+    pub last_share: f64,
+}
+
+impl Coverage {
+    /// The covered share of `day`.
+    pub fn share(&self, day: i64) -> f64 {
+        if day == self.first_day {
+            self.first_share
+        } else if day == self.last_day {
+            self.last_share
+        } else {
+            1.0
         }
-        let n = y.len();
-        let xm = (n - 1) as f64 / 2.0;
-        let ym = y.iter().sum::<f64>() / n as f64;
-        let sxy: f64 = (0..n).map(|i| (i as f64 - xm) * (y[i] - ym)).sum();
-        let sxx: f64 = (0..n).map(|i| (i as f64 - xm).powi(2)).sum();
-        let s = ratio(sxy, sxx);
-        (s, ym - s * xm)
-    };
-    let (s0, b0) = fit(daily);
-    let mut dow = [1.0; 7];
-    if n >= weekday_min_days && mean > 0.0 {
-        let mut sums = [0.0; 7];
-        let mut counts = [0.0; 7];
-        for (i, y) in daily.iter().enumerate() {
-            let trend = b0 + s0 * i as f64;
-            if trend > 0.0 {
-                sums[(first_weekday + i) % 7] += y / trend;
-                counts[(first_weekday + i) % 7] += 1.0;
+    }
+
+    /// Daily costs from `first_day` to `last_day` (days without calls count as 0), a partial first or
+    /// last day scaled to a full one, or left out when it covers under `min_share`.
+    pub fn series(&self, costs: &[(i64, f64)], min_share: f64) -> DaySeries {
+        let mut by_day = std::collections::HashMap::new();
+        for (d, c) in costs {
+            *by_day.entry(*d).or_insert(0.0) += c;
+        }
+        let mut out = DaySeries::default();
+        for day in self.first_day..=self.last_day {
+            let cost = by_day.get(&day).copied().unwrap_or(0.0);
+            let share = self.share(day);
+            // A day missing under 0.1% of its cost is complete.
+            if share >= 0.999 {
+                out.push(day, cost);
+                continue;
+            }
+            let full = (share >= min_share && share > 0.0).then(|| cost / share);
+            out.partial.push(finops_results::common::PartialDay {
+                date: day_label(day),
+                covered_share: share,
+                cost_usd: cost,
+                full_day_usd: full,
+            });
+            if let Some(f) = full {
+                out.push(day, f);
+            } else if out.values.is_empty() {
+                continue;
+            } else {
+                // A short last day: the series ends before it.
+                break;
             }
         }
-        for d in 0..7 {
-            if counts[d] > 0.0 {
-                dow[d] = (sums[d] / counts[d]).max(0.05);
+        out
+    }
+}
+
+/// A daily series ready to forecast: consecutive days from `first_day`.
+#[derive(Debug, Clone, Default)]
+pub struct DaySeries {
+    pub first_day: i64,
+    pub values: Vec<f64>,
+    pub partial: Vec<finops_results::common::PartialDay>,
+}
+
+impl DaySeries {
+    fn push(&mut self, day: i64, v: f64) {
+        if self.values.is_empty() {
+            self.first_day = day;
+        }
+        self.values.push(v);
+    }
+
+    /// Weekday of the first day, Monday = 0.
+    pub fn first_weekday(&self) -> usize {
+        use chrono::Datelike;
+        day_date(self.first_day).map_or(0, |d| d.weekday().num_days_from_monday() as usize)
+    }
+}
+
+/// The dataset's [`Coverage`], computed once.
+pub fn coverage(ds: &Dataset) -> Result<std::sync::Arc<Coverage>> {
+    ds.memo("coverage", || {
+        let (Some(start), Some(end)) = (ds.period.start_ms, ds.period.end_ms) else {
+            return Ok(Coverage::default());
+        };
+        const DAY_MS: i64 = 86_400_000;
+        const HOUR_MS: i64 = 3_600_000;
+        let (first_day, last_day) = (start.div_euclid(DAY_MS), end.div_euclid(DAY_MS));
+        // Cost by hour of day over the complete days; uniform without one.
+        let t = ds.sql(&format!("SELECT {HOUR} AS h, sum(cost_usd) AS c FROM calls GROUP BY h"))?;
+        let (h, c) = (t.i64("h")?, t.f64("c")?);
+        let mut profile = [0.0f64; 24];
+        for (hour, cost) in h.iter().zip(c) {
+            let day = (hour * HOUR_MS).div_euclid(DAY_MS);
+            if day > first_day && day < last_day {
+                profile[hour.rem_euclid(24) as usize] += cost;
             }
         }
-        let avg = dow.iter().sum::<f64>() / 7.0;
-        dow.iter_mut().for_each(|f| *f /= avg);
-    }
-    let adjusted: Vec<f64> = (0..n).map(|i| daily[i] / dow[(first_weekday + i) % 7]).collect();
-    let (slope, intercept) = fit(&adjusted);
-    let resid: Vec<f64> = (0..n).map(|i| adjusted[i] - (intercept + slope * i as f64)).collect();
-    let sd = if n > 2 { (resid.iter().map(|r| r * r).sum::<f64>() / (n - 2) as f64).sqrt() } else { 0.0 };
-    // A trend fitted on under two weeks is not extrapolated a month ahead: the level is used instead.
-    let slope_used = if n >= min_trend_days { slope } else { 0.0 };
-    let level = if n >= min_trend_days { intercept } else { adjusted.iter().sum::<f64>() / n as f64 };
-    f.daily = (n..n + 30).map(|i| ((level + slope_used * i as f64) * dow[(first_weekday + i) % 7]).max(0.0)).collect();
-    f.trend_30d = f.daily.iter().sum();
-    // Independent daily errors: the 30-day sum's standard deviation is sd x sqrt(30); z(90%) = 1.2816.
-    let half = 1.2816 * sd * 30f64.sqrt();
-    f.trend_30d_low = (f.trend_30d - half).max(0.0);
-    f.trend_30d_high = f.trend_30d + half;
-    f.slope_per_day = slope;
-    if n >= 14 {
-        let last: f64 = daily[n - 7..].iter().sum();
-        let prev: f64 = daily[n - 14..n - 7].iter().sum();
-        f.week_over_week_pct = Some(pct(last - prev, prev));
-    }
-    f
+        let total: f64 = profile.iter().sum();
+        if total <= 0.0 {
+            profile = [1.0; 24];
+        }
+        let total: f64 = profile.iter().sum();
+        // The profile-weighted share of `day` inside [start, end + 1 ms).
+        let share = |day: i64| -> f64 {
+            let mut covered = 0.0;
+            for (hod, w) in profile.iter().enumerate() {
+                let lo = day * DAY_MS + hod as i64 * HOUR_MS;
+                let hi = lo + HOUR_MS;
+                let overlap = (hi.min(end + 1) - lo.max(start)).max(0) as f64 / HOUR_MS as f64;
+                covered += w * overlap;
+            }
+            covered / total
+        };
+        Ok(Coverage { first_day, last_day, first_share: share(first_day), last_share: share(last_day) })
+    })
 }
 
 #[cfg(test)]
@@ -554,17 +610,18 @@ mod tests {
     }
 
     #[test]
-    fn forecast_follows_a_trend() {
-        // 28 days growing 10 USD/day from 100, no weekly pattern.
-        let daily: Vec<f64> = (0..28).map(|i| 100.0 + 10.0 * i as f64).collect();
-        let f = forecast_30d(&daily, 0, 14, 7);
-        assert!((f.slope_per_day - 10.0).abs() < 1e-9);
-        // Next 30 days: 380..670, sum = 30 x 525 = 15,750.
-        assert!((f.trend_30d - 15_750.0).abs() < 1e-6, "{}", f.trend_30d);
-        assert!((f.run_rate_30d - 30.0 * 235.0).abs() < 1e-9);
-        assert!(f.week_over_week_pct.unwrap() > 0.0);
-        assert_eq!(forecast_30d(&[], 0, 14, 7).history_days, 0);
-        assert_eq!(forecast_30d(&[5.0], 0, 14, 7).trend_30d, 150.0);
+    fn partial_days_count_by_what_they_cover() {
+        let cov = Coverage { first_day: 10, last_day: 14, first_share: 0.8, last_share: 0.25 };
+        // Day 12 had no calls; the last day covers too little to use.
+        let s = cov.series(&[(10, 80.0), (11, 100.0), (13, 90.0), (14, 30.0)], 0.5);
+        assert_eq!(s.first_day, 10);
+        assert_eq!(s.values, vec![100.0, 100.0, 0.0, 90.0]);
+        assert_eq!(s.partial.len(), 2);
+        assert_eq!(s.partial[1].full_day_usd, None);
+        // A short first day is left out and the series starts the day after.
+        let cov = Coverage { first_day: 10, last_day: 12, first_share: 0.1, last_share: 1.0 };
+        let s = cov.series(&[(10, 8.0), (11, 100.0), (12, 90.0)], 0.5);
+        assert_eq!((s.first_day, s.values.clone()), (11, vec![100.0, 90.0]));
     }
 }
 

@@ -20,6 +20,7 @@ pub mod analyses;
 pub mod common;
 pub mod engine;
 pub mod evaluate;
+pub mod forecast;
 pub mod load;
 
 pub use engine::{AnalyticsError, Dataset, Period, Table};

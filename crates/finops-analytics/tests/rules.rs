@@ -199,7 +199,7 @@ fn understanding_rules() {
     );
     assert_eq!(rules(&quiet), ["balanced"]);
     let rising =
-        Forecast { week_over_week_pct: Some(35.0), trend_30d: 900.0, run_rate_30d: 600.0, ..Forecast::default() };
+        Forecast { week_over_week_pct: Some(35.0), forecast_30d: 900.0, run_rate_30d: 600.0, ..Forecast::default() };
     let loud = understanding::recommend(
         &r,
         &s(100.0),

@@ -25,6 +25,11 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "FILE")]
     pub rules: Option<PathBuf>,
 
+    /// Budgets TOML to track in the Real-Time report: per organization, product, provider, model or in
+    /// total, monthly or for a custom period, with alert thresholds (see the README, "Budgets").
+    #[arg(long, global = true, value_name = "FILE")]
+    pub budgets: Option<PathBuf>,
+
     /// More log output (-v info, -vv debug).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -156,16 +161,20 @@ fn load_catalog(path: Option<&PathBuf>) -> Result<Arc<Catalog>> {
     }))
 }
 
-fn load_rules(path: Option<&PathBuf>) -> Result<Arc<Rules>> {
-    Ok(Arc::new(match path {
+fn load_rules(path: Option<&PathBuf>, budgets: Option<&PathBuf>) -> Result<Arc<Rules>> {
+    let mut rules = match path {
         Some(p) => Rules::from_path(p).context("loading the rules")?,
         None => Rules::builtin(),
-    }))
+    };
+    if let Some(b) = budgets {
+        rules.budgets = finops_core::budgets::Budgets::from_path(b).context("loading the budgets")?;
+    }
+    Ok(Arc::new(rules))
 }
 
 pub fn run(cli: Cli) -> Result<()> {
     let catalog = load_catalog(cli.pricing.as_ref())?;
-    let rules = || load_rules(cli.rules.as_ref());
+    let rules = || load_rules(cli.rules.as_ref(), cli.budgets.as_ref());
     match cli.command {
         Some(Command::Simulate(args)) => simulate::run(args, catalog),
         Some(Command::Pricing(args)) => pricing_cmd::run(&args, &catalog),

@@ -12,6 +12,7 @@
 //! let cost = price.cost(&usage, ServiceTier::Standard).unwrap();
 //! assert_eq!(cost.to_string(), "0.15");
 //! ```
+pub mod budgets;
 pub mod cost;
 pub mod fsio;
 pub mod pricing;

@@ -108,6 +108,9 @@ pub struct Rules {
     pub geographic_latency: GeographicLatency,
     pub churn_growth: ChurnGrowth,
     pub abuse_detection: AbuseDetection,
+    /// Budgets to track (`--budgets FILE`); none by default.
+    #[serde(skip)]
+    pub budgets: crate::budgets::Budgets,
     #[serde(skip)]
     entries: Vec<RuleEntry>,
 }
@@ -142,9 +145,14 @@ section!(
         top_customers: u64,
         top_customers_share_pct: f64,
         week_over_week_pct: f64,
-        forecast_min_trend_days: u64,
+        forecast_level_min_days: u64,
         forecast_weekday_min_days: u64,
-        forecast_trim_min_days: u64,
+        forecast_mstl_min_days: u64,
+        forecast_outlier_mads: f64,
+        forecast_partial_min_share_pct: f64,
+        forecast_interval_pct: f64,
+        forecast_backtest_horizon_days: u64,
+        forecast_groups: u64,
     }
 );
 section!(

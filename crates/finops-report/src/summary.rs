@@ -58,13 +58,17 @@ fn spend(u: &finops_results::understanding::Understanding) -> Option<(u8, Findin
             "Spend and trajectory",
             "Usage & cost",
             format!(
-                "{} over {} days ({} calls); at this pace the next 30 days cost {} ({} to {}).",
+                "{} over {} days ({} calls); the next 30 days are forecast at {}{} ({}).",
                 usd(s.totals.cost_usd),
                 fixed(s.period_days, 1),
                 int(s.totals.calls as f64),
-                usd(f.trend_30d),
-                usd(f.trend_30d_low),
-                usd(f.trend_30d_high),
+                usd(f.forecast_30d),
+                if f.interval_pct > 0.0 {
+                    format!(", {} to {}", usd(f.forecast_30d_low), usd(f.forecast_30d_high))
+                } else {
+                    String::new()
+                },
+                f.method.label(),
             ),
             action,
         ),

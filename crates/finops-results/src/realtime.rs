@@ -21,6 +21,8 @@ pub struct Realtime {
     pub error_spikes: Vec<ErrorSpike>,
     pub daily_alerts: Vec<DailyAlert>,
     pub provider_concentration: Concentration,
+    /// The budgets of `--budgets FILE`, in file order (empty without one).
+    pub budgets: Vec<BudgetStatus>,
     pub recommendations: Vec<Recommendation>,
     pub rules_applied: Vec<AppliedRule>,
 }
@@ -151,4 +153,47 @@ pub struct Concentration {
     pub shares_pct: Vec<(String, f64)>,
     /// 0-10,000; above `realtime.hhi_high` (2,500) is highly concentrated (the antitrust convention).
     pub hhi: f64,
+}
+
+/// A budget's burn, forecast and alerts over its period.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BudgetStatus {
+    pub name: String,
+    /// `total`, `organization`, `product`, `provider` or `model`.
+    pub scope: String,
+    pub value: Option<String>,
+    /// First and last day of the period (UTC, inclusive).
+    pub period_start: String,
+    pub period_end: String,
+    pub amount_usd: f64,
+    /// Cost in the period up to the data's last call.
+    pub spent_usd: f64,
+    pub spent_pct: f64,
+    /// The data's last call (`2026-09-07T21:00:00Z` hour).
+    pub data_through: String,
+    /// Spent plus the forecast for the rest of the period, with its interval.
+    pub forecast_end_usd: f64,
+    pub forecast_end_low_usd: f64,
+    pub forecast_end_high_usd: f64,
+    /// The forecast method used for the scope's daily cost.
+    pub method: crate::common::ForecastMethod,
+    /// The hour the spend passed the amount, if it has.
+    pub exceeded_at: Option<String>,
+    /// When the forecast passes the amount within the period: the date, and the earliest and latest
+    /// dates the interval allows (`None`: not within the period).
+    pub projected_exceed_date: Option<String>,
+    pub projected_exceed_earliest: Option<String>,
+    pub projected_exceed_latest: Option<String>,
+    pub thresholds: Vec<BudgetThreshold>,
+}
+
+/// One alert threshold of a budget: fired once, at the hour the spend passed it, or projected.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BudgetThreshold {
+    pub pct: f64,
+    pub amount_usd: f64,
+    /// The UTC hour (start) in which the period's spend passed the threshold.
+    pub fired_at: Option<String>,
+    /// For a threshold not yet passed: the date the forecast passes it within the period.
+    pub projected_date: Option<String>,
 }

@@ -1,7 +1,7 @@
 //! Understanding Usage & Cost: where the money goes, how it trends, and where it is heading.
 use serde::{Deserialize, Serialize};
 
-use crate::common::{Forecast, Group, Metrics, Recommendation};
+use crate::common::{Forecast, Group, GroupForecast, Metrics, Recommendation};
 use finops_core::rules::AppliedRule;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -13,7 +13,9 @@ pub struct Understanding {
     pub by_feature: Vec<Group>,
     pub by_organization: Vec<OrgCost>,
     pub daily: Vec<DailyCost>,
-    pub forecast: Forecast,
+    pub forecast: Box<Forecast>,
+    /// 30-day forecasts per provider, model and organization (the costliest of each).
+    pub forecasts_by_group: Vec<GroupForecast>,
     pub efficiency: Efficiency,
     pub top_spenders: Vec<CustomerCost>,
     pub recommendations: Vec<Recommendation>,

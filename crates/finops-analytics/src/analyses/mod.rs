@@ -7,6 +7,7 @@ use crate::engine::{Dataset, Result};
 
 pub mod abuse_detection;
 pub mod alignment;
+pub mod budgets;
 pub mod churn_growth;
 pub mod dataset_overview;
 pub mod features;

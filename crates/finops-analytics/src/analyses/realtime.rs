@@ -214,7 +214,9 @@ pub fn analyze(ds: &Dataset) -> Result<Realtime> {
             budget_risk.len() as f64,
         ),
     };
-    let recommendations = recommend(rules, &summary, &incidents, &provider_concentration.0);
+    let budgets = super::budgets::statuses(ds)?;
+    let mut recommendations = recommend(rules, &summary, &incidents, &provider_concentration.0);
+    recommendations.extend(budget_alerts(&budgets));
     Ok(Realtime {
         summary,
         incidents,
@@ -225,6 +227,7 @@ pub fn analyze(ds: &Dataset) -> Result<Realtime> {
         error_spikes,
         daily_alerts,
         provider_concentration: provider_concentration.0,
+        budgets,
         recommendations,
         rules_applied: ds.rules.applied(AnalysisId::Realtime.as_str()),
     })
@@ -352,6 +355,49 @@ pub fn recommend(r: &rules::Realtime, s: &Summary, incidents: &[Incident], c: &C
         out.push(Recommendation::new("no_alerts", Severity::Success, "No anomaly, budget or concentration alert."));
     }
     out
+}
+
+/// A budget already exceeded, or projected to be within its period.
+fn budget_alerts(budgets: &[BudgetStatus]) -> Vec<Recommendation> {
+    budgets
+        .iter()
+        .filter_map(|b| {
+            if let Some(at) = &b.exceeded_at {
+                Some(Recommendation::new(
+                    "budget_exceeded",
+                    Severity::Critical,
+                    format!(
+                        "Budget \"{}\" ({}) was exceeded at {at}: {} spent of {} ({:.0}%), {} forecast by {}.",
+                        b.name,
+                        Usd(b.amount_usd),
+                        Usd(b.spent_usd),
+                        Usd(b.amount_usd),
+                        b.spent_pct,
+                        Usd(b.forecast_end_usd),
+                        b.period_end
+                    ),
+                ))
+            } else {
+                b.projected_exceed_date.as_ref().map(|d| {
+                    Recommendation::new(
+                        "budget_projected_overrun",
+                        Severity::Warning,
+                        format!(
+                            "Budget \"{}\" ({}) is forecast to run out on {d} (between {} and {}), before its period ends on {}: {} forecast ({} to {}).",
+                            b.name,
+                            Usd(b.amount_usd),
+                            b.projected_exceed_earliest.as_deref().unwrap_or(d),
+                            b.projected_exceed_latest.as_deref().unwrap_or("after the period"),
+                            b.period_end,
+                            Usd(b.forecast_end_usd),
+                            Usd(b.forecast_end_low_usd),
+                            Usd(b.forecast_end_high_usd)
+                        ),
+                    )
+                })
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -1,11 +1,13 @@
 //! Understanding Usage & Cost: where the money goes, how it trends, and where it is heading.
-use chrono::{Datelike, NaiveDate};
 use finops_core::rules;
 pub use finops_results::understanding::*;
 use finops_results::{AnalysisId, Recommendation, Severity};
 
-use crate::common::{Forecast, Group, Usd, day_label, forecast_30d, group_metrics, pct, ratio, total_metrics};
+use crate::common::{
+    DAY, DaySeries, Forecast, Group, GroupForecast, Usd, day_label, group_metrics, pct, ratio, total_metrics,
+};
 use crate::engine::{Dataset, Result};
+use crate::forecast::{Settings, backtest, project};
 
 /// Runs the analysis over `ds` with the thresholds of `ds.rules`.
 pub fn analyze(ds: &Dataset) -> Result<Understanding> {
@@ -31,7 +33,12 @@ pub fn analyze(ds: &Dataset) -> Result<Understanding> {
         .iter()
         .map(|d| DailyCost { date: day_label(d.day), calls: d.calls, cost_usd: d.cost_usd })
         .collect();
-    let forecast = forecast_from_days(rules, &daily);
+    let series = crate::common::coverage(ds)?.series(
+        &crate::common::daily(ds)?.iter().map(|d| (d.day, d.cost_usd)).collect::<Vec<_>>(),
+        rules.forecast_partial_min_share_pct / 100.0,
+    );
+    let forecast = Box::new(forecast_of(rules, &series));
+    let forecasts_by_group = group_forecasts(ds, rules)?;
     let efficiency = efficiency(rules, &summary, &by_model);
     let top_spenders: Vec<CustomerCost> = by_customer.iter().take(TOP_SPENDERS).cloned().collect();
     let recommendations = recommend(rules, &summary, &by_provider, &efficiency, &by_customer, &forecast);
@@ -44,6 +51,7 @@ pub fn analyze(ds: &Dataset) -> Result<Understanding> {
         by_organization,
         daily,
         forecast,
+        forecasts_by_group,
         efficiency,
         top_spenders,
         recommendations,
@@ -115,24 +123,81 @@ fn efficiency(rules: &rules::Understanding, summary: &Summary, by_model: &[Group
     }
 }
 
-/// Forecast from daily totals. The first and last days, usually partial, are left out of the model
-/// from `forecast_trim_min_days` days on (a partial day would read as a drop).
-pub fn forecast_from_days(rules: &rules::Understanding, daily: &[DailyCost]) -> Forecast {
-    let mut days: Vec<&DailyCost> = daily.iter().collect();
-    if days.len() as u64 >= rules.forecast_trim_min_days.max(3) {
-        days = days[1..days.len() - 1].to_vec();
+/// Days forecast ahead.
+pub const FORECAST_DAYS: usize = 30;
+
+/// The 30-day forecast of a daily series, with its backtest.
+pub fn forecast_of(rules: &rules::Understanding, series: &DaySeries) -> Forecast {
+    let settings = Settings::from_rules(rules);
+    let y = &series.values;
+    let n = y.len();
+    let p = project(y, series.first_weekday(), FORECAST_DAYS, &settings);
+    let mean = if n == 0 { 0.0 } else { y.iter().sum::<f64>() / n as f64 };
+    let week_over_week_pct = (n >= 14).then(|| {
+        let last: f64 = y[n - 7..].iter().sum();
+        let prev: f64 = y[n - 14..n - 7].iter().sum();
+        pct(last - prev, prev)
+    });
+    let day = |k: usize| day_label(series.first_day + k as i64);
+    let total = p.sum(0..FORECAST_DAYS);
+    Forecast {
+        history_days: n,
+        method: p.method,
+        method_reason: p.reason.clone(),
+        interval_pct: if p.has_interval() { rules.forecast_interval_pct } else { 0.0 },
+        run_rate_30d: mean * FORECAST_DAYS as f64,
+        forecast_30d: total.0,
+        forecast_30d_low: total.1,
+        forecast_30d_high: total.2,
+        week_over_week_pct,
+        outlier_days: p.outliers.iter().map(|i| day(*i)).collect(),
+        partial_days: series.partial.clone(),
+        daily: (0..FORECAST_DAYS)
+            .map(|k| finops_results::common::ForecastDay {
+                date: day(n + k),
+                cost_usd: p.point[k],
+                low_usd: p.low[k],
+                high_usd: p.high[k],
+            })
+            .collect(),
+        backtest: backtest(y, series.first_weekday(), &settings),
     }
-    let first_weekday = days
-        .first()
-        .and_then(|d| NaiveDate::parse_from_str(&d.date, "%Y-%m-%d").ok())
-        .map_or(0, |d| d.weekday().num_days_from_monday() as usize);
-    let series: Vec<f64> = days.iter().map(|d| d.cost_usd).collect();
-    forecast_30d(
-        &series,
-        first_weekday,
-        rules.forecast_min_trend_days as usize,
-        rules.forecast_weekday_min_days as usize,
-    )
+}
+
+/// 30-day forecasts for the costliest providers, models and organizations.
+fn group_forecasts(ds: &Dataset, rules: &rules::Understanding) -> Result<Vec<GroupForecast>> {
+    let coverage = crate::common::coverage(ds)?;
+    let settings = Settings::from_rules(rules);
+    let mut out = Vec::new();
+    for (dimension, key) in
+        [("provider", "provider"), ("model", "provider || '/' || model"), ("organization", "organization_id")]
+    {
+        let t = ds.sql(&format!("SELECT {key} AS k, {DAY} AS d, sum(cost_usd) AS c FROM calls GROUP BY k, d"))?;
+        let (k, d, c) = (t.str("k")?, t.i64("d")?, t.f64("c")?);
+        let mut groups: std::collections::BTreeMap<&str, Vec<(i64, f64)>> = Default::default();
+        for i in 0..t.len() {
+            groups.entry(&k[i]).or_default().push((d[i], c[i]));
+        }
+        type Ranked<'a> = (&'a str, f64, &'a Vec<(i64, f64)>);
+        let mut ranked: Vec<Ranked> = groups.iter().map(|(k, v)| (*k, v.iter().map(|x| x.1).sum::<f64>(), v)).collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+        for (key, _, days) in ranked.into_iter().take(rules.forecast_groups as usize) {
+            let series = coverage.series(days, rules.forecast_partial_min_share_pct / 100.0);
+            let p = project(&series.values, series.first_weekday(), FORECAST_DAYS, &settings);
+            let last_7d_usd = days.iter().filter(|(d, _)| *d > coverage.last_day - 7).map(|x| x.1).sum();
+            let (forecast_30d, forecast_30d_low, forecast_30d_high) = p.sum(0..FORECAST_DAYS);
+            out.push(GroupForecast {
+                dimension: dimension.to_string(),
+                key: key.to_string(),
+                last_7d_usd,
+                method: p.method,
+                forecast_30d,
+                forecast_30d_low,
+                forecast_30d_high,
+            });
+        }
+    }
+    Ok(out)
 }
 
 /// The Usage & Cost rules.
@@ -189,8 +254,9 @@ pub fn recommend(
             "cost_trend",
             if wow > 0.0 { Severity::Warning } else { Severity::Info },
             format!(
-                "Daily cost changed {wow:+.1}% week over week; the trend projects {} for the next 30 days (run rate: {}).",
-                Usd(forecast.trend_30d), Usd(forecast.run_rate_30d)),
+                "Daily cost changed {wow:+.1}% week over week; the forecast ({}) projects {} for the next 30 days ({} to {}; run rate: {}).",
+                forecast.method.label(), Usd(forecast.forecast_30d), Usd(forecast.forecast_30d_low),
+                Usd(forecast.forecast_30d_high), Usd(forecast.run_rate_30d)),
         ));
     }
     if out.is_empty() && s.totals.calls > 0 {

@@ -1,5 +1,5 @@
 //! Real-Time Decision Making page.
-use finops_results::realtime::{CustomerRisk, DailyAlert, ErrorSpike, Incident, ModelShift, Realtime};
+use finops_results::realtime::{BudgetStatus, CustomerRisk, DailyAlert, ErrorSpike, Incident, ModelShift, Realtime};
 
 use super::{Layout, bars_of, labelled, short_hour};
 use crate::format::{Unit, int, pct, usd};
@@ -82,6 +82,7 @@ pub fn layout(v: &Realtime) -> Layout {
             fact("Anomalous bins", int(d.bins_flagged as f64)),
             fact("Judged from", d.judged_from.clone()),
         ]),
+        budgets_section(&v.budgets),
         Section::new("risk_levels", "Budget risk")
             .chart(bars_of(
                 "Customers per risk level",
@@ -141,4 +142,55 @@ pub fn layout(v: &Realtime) -> Layout {
         ]),
     ];
     (cards, sections)
+}
+
+/// One line per threshold: when it fired, or when the forecast passes it.
+fn thresholds_text(b: &BudgetStatus) -> String {
+    b.thresholds
+        .iter()
+        .map(|t| match (&t.fired_at, &t.projected_date) {
+            (Some(at), _) => format!("{:.0}% fired {}", t.pct, short_hour(at)),
+            (None, Some(d)) => format!("{:.0}% forecast {d}", t.pct),
+            (None, None) => format!("{:.0}% not in period", t.pct),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn budgets_section(budgets: &[BudgetStatus]) -> Section {
+    let section = Section::new("budgets", "Budgets").intro(if budgets.is_empty() {
+        "No budgets set: give `--budgets budgets.toml` (see the README, \"Budgets\") to track spend against them here."
+            .to_string()
+    } else {
+        "Each budget's spend in its period hour by hour; a threshold fires once, in the hour the spend passes it. The period end and the exceed dates come from the Usage & Cost forecast method applied to the scope's own daily cost (earliest and latest from its interval).".to_string()
+    });
+    if budgets.is_empty() {
+        return section;
+    }
+    section.table(
+        Table::new(budgets, 50)
+            .text("Budget", |b: &BudgetStatus| b.name.clone())
+            .text("Scope", |b| match &b.value {
+                Some(v) => format!("{} {v}", b.scope),
+                None => b.scope.clone(),
+            })
+            .text("Period", |b| format!("{} to {}", b.period_start, b.period_end))
+            .num("Amount", Unit::Usd, |b| b.amount_usd)
+            .num("Spent", Unit::Usd, |b| b.spent_usd)
+            .num("Spent %", Unit::Pct, |b| b.spent_pct)
+            .num("Forecast at end", Unit::Usd, |b| b.forecast_end_usd)
+            .num("Low", Unit::Usd, |b| b.forecast_end_low_usd)
+            .num("High", Unit::Usd, |b| b.forecast_end_high_usd)
+            .text("Exceeded", |b| match (&b.exceeded_at, &b.projected_exceed_date) {
+                (Some(at), _) => format!("at {}", short_hour(at)),
+                (None, Some(d)) => format!(
+                    "forecast {d} ({} to {})",
+                    b.projected_exceed_earliest.as_deref().unwrap_or(d),
+                    b.projected_exceed_latest.as_deref().unwrap_or("after the period")
+                ),
+                (None, None) => "not within the period".to_string(),
+            })
+            .text("Thresholds", thresholds_text)
+            .view(),
+    )
 }

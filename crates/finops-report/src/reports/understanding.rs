@@ -1,7 +1,7 @@
 //! Understanding Usage & Cost page.
 use finops_results::understanding::{CustomerCost, ModelEfficiency, OrgCost, Understanding};
 
-use finops_results::common::Group;
+use finops_results::common::{BacktestRow, Forecast, Group, GroupForecast, PartialDay};
 
 use super::{Layout, bars_of, groups_table, hbars_of, metrics_facts, top};
 use crate::format::{Unit, compact, fixed, int, usd};
@@ -48,31 +48,29 @@ pub fn layout(v: &Understanding) -> Layout {
         Card::new("Tokens", compact(s.totals.total_tokens as f64)),
         Card::new("Customers", int(s.customers as f64)),
         Card::new("Avg cost per day", usd(s.avg_daily_cost)),
-        Card::new("30-day forecast", usd(f.trend_30d)).note(format!(
-            "{} to {}",
-            usd(f.trend_30d_low),
-            usd(f.trend_30d_high)
-        )),
+        Card::new("30-day forecast", usd(f.forecast_30d)).note(if f.interval_pct > 0.0 {
+            format!("{} to {} ({})", usd(f.forecast_30d_low), usd(f.forecast_30d_high), f.method.label())
+        } else {
+            f.method.label().to_string()
+        }),
     ];
     let mut labels: Vec<String> = v.daily.iter().map(|d| d.date.clone()).collect();
     let mut actual: Vec<f64> = v.daily.iter().map(|d| d.cost_usd).collect();
     let mut projected = vec![f64::NAN; actual.len()];
-    if let (Some(last), Some(p)) = (actual.last(), projected.last_mut()) {
-        *p = *last;
-    }
-    for (i, x) in f.daily.iter().enumerate() {
-        labels.push(format!("+{}d", i + 1));
+    let (mut low, mut high) = (projected.clone(), projected.clone());
+    for x in &f.daily {
+        labels.push(x.date.clone());
         actual.push(f64::NAN);
-        projected.push(*x);
+        projected.push(x.cost_usd);
+        low.push(x.low_usd);
+        high.push(x.high_usd);
     }
-    let trend = svg::line(
-        "Daily cost and 30-day forecast",
-        &labels,
-        &[Series::new("actual", actual), Series::new("forecast", projected).dashed()],
-        Unit::Usd,
-        "day (UTC)",
-        "cost (USD)",
-    );
+    let mut series = vec![Series::new("actual", actual), Series::new("forecast", projected).dashed()];
+    if f.interval_pct > 0.0 {
+        series.push(Series::new(format!("{:.0}% low", f.interval_pct), low).dashed());
+        series.push(Series::new(format!("{:.0}% high", f.interval_pct), high).dashed());
+    }
+    let trend = svg::line("Daily cost and 30-day forecast", &labels, &series, Unit::Usd, "day (UTC)", "cost (USD)");
     let providers = &v.by_provider;
     let sections = vec![
         Section::new("daily", "Daily cost trend").chart(trend).table(
@@ -82,16 +80,20 @@ pub fn layout(v: &Understanding) -> Layout {
                 .num("Cost", Unit::Usd, |d| d.cost_usd)
                 .view(),
         ),
-        Section::new("forecast", "Forecast")
-            .intro("Least-squares trend over the daily costs with day-of-week factors, extrapolated once enough days are known (understanding.forecast_min_trend_days; before that: the weekday-adjusted level); low and high bound an 80% interval from the residual spread. The run rate is the average day x 30.")
-            .facts(vec![
-                fact("Days of history", int(f.history_days as f64)),
-                fact("Trend, next 30 days", usd(f.trend_30d)),
-                fact("80% interval", format!("{} to {}", usd(f.trend_30d_low), usd(f.trend_30d_high))),
-                fact("Run rate x 30", usd(f.run_rate_30d)),
-                fact("Slope", format!("{} per day per day", usd(f.slope_per_day))),
-                fact("Week over week", f.week_over_week_pct.map_or("–".into(), |w| format!("{w:+.1}%"))),
-            ]),
+        forecast_section(f),
+        Section::new("forecasts_by_group", "Forecast by provider, model and organization")
+            .intro("The same method on each group's own daily cost, for the costliest of each (understanding.forecast_groups).")
+            .table(
+                Table::new(&v.forecasts_by_group, 40)
+                    .text("Dimension", |g: &GroupForecast| g.dimension.clone())
+                    .text("Group", |g| g.key.clone())
+                    .num("Last 7 days", Unit::Usd, |g| g.last_7d_usd)
+                    .text("Method", |g| g.method.label().to_string())
+                    .num("Next 30 days", Unit::Usd, |g| g.forecast_30d)
+                    .num("Low", Unit::Usd, |g| g.forecast_30d_low)
+                    .num("High", Unit::Usd, |g| g.forecast_30d_high)
+                    .view(),
+            ),
         Section::new("by_provider", "Cost by provider")
             .chart(svg::donut(
                 "Cost share by provider",
@@ -159,4 +161,60 @@ pub fn layout(v: &Understanding) -> Layout {
         ),
     ];
     (cards, sections)
+}
+
+/// The forecast: method and why, the 30 days with their interval, partial and outlier days, and the
+/// backtest against the two naive baselines.
+fn forecast_section(f: &Forecast) -> Section {
+    let mut facts = vec![
+        fact("Method", f.method.label()),
+        fact("Why", f.method_reason.clone()),
+        fact("Days of history", int(f.history_days as f64)),
+        fact("Next 30 days", usd(f.forecast_30d)),
+    ];
+    if f.interval_pct > 0.0 {
+        facts.push(fact(
+            &format!("{:.0}% interval", f.interval_pct),
+            format!("{} to {}", usd(f.forecast_30d_low), usd(f.forecast_30d_high)),
+        ));
+    }
+    facts.push(fact("Run rate x 30 (the seed's method)", usd(f.run_rate_30d)));
+    facts.push(fact("Week over week", f.week_over_week_pct.map_or("–".into(), |w| format!("{w:+.1}%"))));
+    facts.push(fact(
+        "Outlier days (replaced before fitting)",
+        if f.outlier_days.is_empty() { "none".to_string() } else { f.outlier_days.join(", ") },
+    ));
+    let mut section = Section::new("forecast", "Forecast")
+        .intro("Daily cost forecast on the log scale by the richest method the history supports: the average day under understanding.forecast_level_min_days days, then the median day, from a week on weekday/Saturday/Sunday levels with AutoETS, from two weeks on an MSTL decomposition with a weekly season and an AutoETS trend (augurs). Spikes and outages are replaced by their robust expectation before fitting (Hampel filter, understanding.forecast_outlier_mads); the interval adds the model's own and the spread of its errors on the raw days. A first or last day the data covers in part counts as its cost divided by the share of a typical day's cost its hours carry.")
+        .facts(facts);
+    if !f.partial_days.is_empty() {
+        section = section.table(
+            Table::new(&f.partial_days, 4)
+                .text("Partial day", |p: &PartialDay| p.date.clone())
+                .num("Covered share", Unit::Pct, |p| 100.0 * p.covered_share)
+                .num("Cost", Unit::Usd, |p| p.cost_usd)
+                .opt("Counted as", Unit::Usd, |p| p.full_day_usd)
+                .view(),
+        );
+    }
+    if let Some(b) = &f.backtest {
+        section = section
+            .facts(vec![fact(
+                "Backtest",
+                format!(
+                    "{} origins from {} days of history, each forecasting up to {} days ahead with only the days before it",
+                    b.origins, b.min_history_days, b.horizon_days
+                ),
+            )])
+            .table(
+                Table::new(&b.rows, 8)
+                    .text("Method", |r: &BacktestRow| r.method.clone())
+                    .count("Forecast days", |r| r.forecasts)
+                    .num("MAPE", Unit::Pct, |r| r.mape_pct)
+                    .num("MAE per day", Unit::Usd, |r| r.mae_usd)
+                    .opt("Interval coverage", Unit::Pct, |r| r.coverage_pct)
+                    .view(),
+            );
+    }
+    section
 }
