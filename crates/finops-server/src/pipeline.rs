@@ -133,6 +133,8 @@ struct State {
 
 struct Shared {
     cfg: PipelineConfig,
+    /// Budget thresholds already announced, as (budget, pct, hour fired).
+    budgets_announced: Mutex<std::collections::HashSet<(String, u64, String)>>,
     state: Mutex<State>,
     events: broadcast::Sender<Event>,
     jobs: Mutex<Sender<Job>>,
@@ -207,8 +209,14 @@ impl Pipeline {
             generator: None,
             closing: false,
         };
-        let shared =
-            Arc::new(Shared { cfg, state: Mutex::new(state), events, jobs: Mutex::new(tx), worker: Mutex::new(None) });
+        let shared = Arc::new(Shared {
+            cfg,
+            budgets_announced: Mutex::default(),
+            state: Mutex::new(state),
+            events,
+            jobs: Mutex::new(tx),
+            worker: Mutex::new(None),
+        });
         let source = shared.cfg.data_dir.join(&shared.cfg.file).display().to_string();
         if let Err(e) = finops_publish::write_placeholder_index(&shared.cfg.out, &source, Some(shared.cfg.target_bytes))
         {
@@ -680,6 +688,9 @@ fn run_job(shared: &Shared, job: Job) {
                 }));
             }
             shared.emit(ev);
+            if let Some(r) = published.reports.iter().find(|r| r.id == AnalysisId::Realtime) {
+                announce_budgets(shared, &r.json);
+            }
         }
         Err(e) => {
             tracing::error!(error = %e, source = %name, "analysis failed");
@@ -688,6 +699,27 @@ fn run_job(shared: &Shared, job: Job) {
             let ev = Event::Analysis(st.analysis.clone());
             drop(st);
             shared.emit(ev);
+        }
+    }
+}
+
+/// Announces each budget threshold the Real-Time result at `json` shows fired and no earlier run did.
+fn announce_budgets(shared: &Shared, json: &std::path::Path) {
+    let Ok(text) = std::fs::read_to_string(json) else { return };
+    let Ok(realtime) = serde_json::from_str::<finops_results::realtime::Realtime>(&text) else { return };
+    for b in &realtime.budgets {
+        for t in &b.thresholds {
+            let Some(at) = &t.fired_at else { continue };
+            let key = (b.name.clone(), (t.pct * 1000.0) as u64, at.clone());
+            if lock(&shared.budgets_announced).insert(key) {
+                shared.emit(Event::Budget(crate::status::BudgetFired {
+                    budget: b.name.clone(),
+                    pct: t.pct,
+                    fired_at: at.clone(),
+                    spent_usd: b.spent_usd,
+                    amount_usd: b.amount_usd,
+                }));
+            }
         }
     }
 }

@@ -123,14 +123,26 @@ pub struct ReportUpdated {
     pub calls: u64,
 }
 
+/// A budget threshold (`--budgets FILE`) the latest analysis found passed, announced once.
+#[derive(Debug, Clone, Serialize)]
+pub struct BudgetFired {
+    pub budget: String,
+    pub pct: f64,
+    /// The UTC hour the spend passed it.
+    pub fired_at: String,
+    pub spent_usd: f64,
+    pub amount_usd: f64,
+}
+
 /// What `GET /api/events` streams: `progress` (generation ticks and state changes), `analysis` (a run
-/// started, finished or failed) and `report` (a page was rewritten; sent after the run's pages are on
-/// disk, so a client can fetch it at once).
+/// started, finished or failed), `report` (a page was rewritten; sent after the run's pages are on
+/// disk, so a client can fetch it at once) and `budget` (a budget threshold fired, once each).
 #[derive(Debug, Clone)]
 pub enum Event {
     Progress(GenerationStatus),
     Analysis(AnalysisStatus),
     Report(ReportUpdated),
+    Budget(BudgetFired),
 }
 
 impl Event {
@@ -140,6 +152,7 @@ impl Event {
             Event::Progress(_) => "progress",
             Event::Analysis(_) => "analysis",
             Event::Report(_) => "report",
+            Event::Budget(_) => "budget",
         }
     }
 
@@ -149,6 +162,7 @@ impl Event {
             Event::Progress(s) => serde_json::to_string(s),
             Event::Analysis(s) => serde_json::to_string(s),
             Event::Report(s) => serde_json::to_string(s),
+            Event::Budget(s) => serde_json::to_string(s),
         };
         v.unwrap_or_else(|_| "{}".into())
     }

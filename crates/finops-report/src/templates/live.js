@@ -160,6 +160,10 @@
       }, function () {});
     }
   });
+  events.addEventListener("budget", function (e) {
+    var b = JSON.parse(e.data);
+    toast("Budget \u201c" + b.budget + "\u201d: " + b.pct + "% reached at " + b.fired_at.replace("T", " ").replace(":00:00Z", ":00 UTC"), b.pct >= 100 ? "error" : "");
+  });
   events.addEventListener("report", function (e) {
     var r = JSON.parse(e.data);
     refreshed.push(r.id);
