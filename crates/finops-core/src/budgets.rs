@@ -163,6 +163,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_example_file_reads() {
+        let b = Budgets::from_toml_str(include_str!("../../../examples/budgets.toml"), "examples/budgets.toml")
+            .expect("the example is valid");
+        assert_eq!(b.budgets.len(), 4);
+        assert_eq!(b.budgets[3].scope, Scope::Model);
+    }
+
+    #[test]
     fn mistakes_name_the_budget_and_line() {
         let bad = |text: &str| Budgets::from_toml_str(text, "b.toml").expect_err("invalid").to_string();
         let e = bad("[[budget]]\nname = \"x\"\namount_usd = 10\n\n[[budget]]\nname = \"y\"\namount_usd = -1\n");
