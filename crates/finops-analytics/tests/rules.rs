@@ -412,22 +412,28 @@ use finops_analytics::analyses::{abuse_detection, features, optimization};
 
 #[test]
 fn optimization_rules() {
-    let s = |sw: f64, batch: f64, cache: f64| optimization::Summary {
-        cost_usd: 100.0,
-        switching_savings_usd: sw,
-        batch_savings_usd: batch,
-        caching_savings_usd: cache,
-        ..Default::default()
-    };
-    let switch = |savings: f64| optimization::Switch {
+    let s = optimization::Summary { cost_usd: 100.0, ..Default::default() };
+    let switch = optimization::Switch {
         provider: "openai".into(),
         from: "gpt-4o".into(),
-        to: "gpt-4o-mini".into(),
+        to: "gpt-4.1".into(),
+        class: "frontier".into(),
         calls: 10,
-        current_cost_usd: 30.0,
-        alternative_cost_usd: 30.0 - savings,
-        savings_usd: savings,
-        savings_pct: savings / 30.0 * 100.0,
+        savings_usd: 20.0,
+        ..Default::default()
+    };
+    let plan = |sw: f64, cache: f64, batch: f64| -> Vec<optimization::PlanStep> {
+        [("model_switch", sw), ("prompt_caching", cache), ("batch_api", batch)]
+            .into_iter()
+            .map(|(lever, saving)| optimization::PlanStep {
+                lever: lever.into(),
+                calls: 10,
+                cost_before_usd: 50.0,
+                savings_usd: saving,
+                savings_pct: saving / 50.0 * 100.0,
+                assumption: format!("{lever} assumption"),
+            })
+            .collect()
     };
     let commit = |gap: Option<f64>| optimization::Commitment {
         provider: "openai".into(),
@@ -439,20 +445,25 @@ fn optimization_rules() {
         next_tier_gap_usd: gap,
     };
     let rl = builtin().optimization;
+    // Under 5% (switch) and 1% (caching, batch) of spend: nothing to say.
     assert_eq!(
-        rules(&optimization::recommend(&rl, &s(1.0, 0.5, 0.5), &[switch(1.0)], &[], &[commit(Some(900.0))], &[])),
+        rules(&optimization::recommend(
+            &rl,
+            &s,
+            &plan(4.0, 0.5, 0.5),
+            std::slice::from_ref(&switch),
+            &[commit(Some(900.0))],
+            &[]
+        )),
         ["optimized"]
     );
-    let r = optimization::recommend(
-        &rl,
-        &s(20.0, 5.0, 5.0),
-        &[switch(20.0)],
-        &[],
-        &[commit(Some(100.0))],
-        &["acme/x".into()],
+    let r =
+        optimization::recommend(&rl, &s, &plan(20.0, 5.0, 5.0), &[switch], &[commit(Some(100.0))], &["acme/x".into()]);
+    assert_eq!(rules(&r), ["model_switch", "prompt_caching", "batch_api", "volume_tier_close", "unpriced_models"]);
+    assert!(
+        r[0].message.contains("gpt-4.1") && r[0].message.contains("10 calls") && r[0].message.contains("$20.00 (40%")
     );
-    assert_eq!(rules(&r), ["model_switch", "use_batch_api", "prompt_caching", "volume_tier_close", "unpriced_models"]);
-    assert!(r[0].message.contains("gpt-4o-mini") && r[0].message.contains("$10.00 instead of $30.00"));
+    assert!(r[1].message.contains("prompt_caching assumption"));
 }
 
 fn feature_row(name: &str, quadrant: features::Quadrant, cost: f64) -> features::FeatureRow {

@@ -42,11 +42,42 @@ pub struct Provider {
     pub weight: f64,
 }
 
+/// What a model can be trusted with: a switch to save money stays within one class.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Capability {
+    /// Large reasoning models (o3, gpt-5, gemini-2.5-pro).
+    Reasoning,
+    /// The strongest non-reasoning models (gpt-4.1, Claude Sonnet and Opus, Mistral Large).
+    Frontier,
+    /// Mid-size and "mini" models (gpt-4o-mini, Claude Haiku, Gemini Flash, o4-mini).
+    Mid,
+    /// Small, cheap models (nano, lite, micro, 7B).
+    Small,
+    /// Embedding models.
+    Embedding,
+}
+
+impl Capability {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Capability::Reasoning => "reasoning",
+            Capability::Frontier => "frontier",
+            Capability::Mid => "mid",
+            Capability::Small => "small",
+            Capability::Embedding => "embedding",
+        }
+    }
+}
+
 /// One model of one provider.
 #[derive(Debug, Clone, Serialize)]
 pub struct Model {
     pub provider: String,
     pub name: String,
+    /// The capability class; `None` in a user catalog that does not say, and such a model is never
+    /// proposed as or replaced by a cheaper one.
+    pub class: Option<Capability>,
     pub context_window: u64,
     pub ttft_ms: f64,
     pub tokens_per_s: f64,
@@ -242,6 +273,7 @@ impl Catalog {
             models.push(Model {
                 provider: m.provider.clone(),
                 name: m.model.clone(),
+                class: m.class,
                 context_window: m.context_window,
                 ttft_ms: m.ttft_ms,
                 tokens_per_s: m.tokens_per_s,
@@ -345,6 +377,8 @@ struct RawProvider {
 struct RawModel {
     provider: String,
     model: String,
+    #[serde(default)]
+    class: Option<Capability>,
     context_window: u64,
     ttft_ms: f64,
     tokens_per_s: f64,

@@ -208,6 +208,7 @@ section!(
         batch_environments: Vec<String>,
         cache_min_prompt_tokens: u64,
         cacheable_share: f64,
+        cache_ttl_minutes: u64,
         commit_discount: f64,
         commit_min_days: u64,
         commit_percentile: f64,

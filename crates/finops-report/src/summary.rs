@@ -98,10 +98,11 @@ fn savings(o: &finops_results::optimization::Optimization) -> Option<(u8, Findin
             "Savings available",
             "Rate optimization",
             format!(
-                "At catalog prices, against {} of spend: cheaper sibling models would save {} ({}), batch {}, caching {}, commitments {} (levers overlap; not a sum).",
+                "At catalog prices, against {} of spend: a cheaper model of the same class, prompt caching and the batch API in sequence would save {} ({}); alone, switching {}, batch {}, caching {}; commitments {}.",
                 usd(s.cost_usd),
+                usd(s.combined_savings_usd),
+                pct(s.actionable_pct),
                 usd(s.switching_savings_usd),
-                pct(100.0 * s.switching_savings_usd / s.cost_usd.max(1e-12)),
                 usd(s.batch_savings_usd),
                 usd(s.caching_savings_usd),
                 usd(s.commitment_savings_usd),

@@ -1,9 +1,11 @@
-//! Rate Optimization: savings from cheaper sibling models, the batch API and prompt caching, priced
-//! with the catalog on each call's date, plus commitment and volume-discount what-ifs. Savings are
-//! signed (negative = the change would cost more). Each lever is one function over the same usage
-//! groups, so each can be read, tested and replaced alone.
+//! Rate Optimization: savings from a cheaper model of the same capability class, the batch API and
+//! prompt caching, priced with the catalog on each call's date and size (calls are grouped so that a
+//! group's token sums price exactly like its calls one by one), each lever alone and all three in
+//! sequence on the same calls (the plan), plus commitment and volume-discount what-ifs.
+use std::collections::HashMap;
+
 use chrono::NaiveDate;
-use finops_core::cost::{ServiceTier, Usage};
+use finops_core::cost::{PICO_PER_USD, ServiceTier, Usage};
 use finops_core::pricing::{Catalog, Model, PriceRow};
 use finops_core::rules;
 use finops_core::units::thousands;
@@ -13,93 +15,144 @@ use finops_results::{AnalysisId, Recommendation, Severity};
 use crate::common::{DAY, Usd, day_date, pct, percentile};
 use crate::engine::{DAYS_PER_MONTH, Dataset, Result};
 
-/// The usage of one (provider, model, feature, environment, service tier, day).
+/// The catalog's size breakpoints: every context window and every long-context threshold. Calls are
+/// grouped by where their size falls among them, so each group is wholly inside or outside any model's
+/// context window and any long-context tier: pricing a group's token sums is then exactly pricing its
+/// calls one by one (the cost is linear in tokens within a tier).
+struct Sizes {
+    windows: Vec<u64>,
+    thresholds: Vec<u64>,
+}
+
+impl Sizes {
+    fn of(cat: &Catalog) -> Sizes {
+        let mut windows: Vec<u64> = cat.models.iter().map(|m| m.context_window).collect();
+        let mut thresholds: Vec<u64> = cat
+            .models
+            .iter()
+            .flat_map(|m| m.prices.iter().filter_map(|p| p.long_context.map(|l| l.above_input_tokens)))
+            .collect();
+        for v in [&mut windows, &mut thresholds] {
+            v.sort_unstable();
+            v.dedup();
+        }
+        Sizes { windows, thresholds }
+    }
+
+    /// SQL counting the breakpoints `expr` exceeds.
+    fn bucket_sql(expr: &str, points: &[u64]) -> String {
+        if points.is_empty() {
+            return "0".into();
+        }
+        points.iter().map(|p| format!("(CASE WHEN {expr} > {p} THEN 1 ELSE 0 END)")).collect::<Vec<_>>().join(" + ")
+    }
+
+    /// Whether a group in window bucket `bucket` fits a context window of `tokens`.
+    fn fits(&self, bucket: usize, tokens: u64) -> bool {
+        self.windows.get(bucket).is_some_and(|upper| *upper <= tokens)
+    }
+
+    /// A prompt size standing for a group in threshold bucket `bucket` when choosing `price`'s rates.
+    fn prompt(&self, bucket: usize, price: &PriceRow) -> u64 {
+        match price.long_context {
+            Some(l) if self.thresholds.iter().position(|t| *t == l.above_input_tokens).is_some_and(|k| bucket > k) => {
+                l.above_input_tokens + 1
+            }
+            _ => 0,
+        }
+    }
+}
+
+/// The standard-tier calls of one (provider, model, feature, environment, day, size buckets, cacheable).
 struct UsageGroup {
     provider: String,
     model: String,
     feature: String,
     environment: String,
-    service_tier: String,
     date: Option<NaiveDate>,
+    window_bucket: usize,
+    threshold_bucket: usize,
+    /// Prompts long enough to cache that had nothing cached.
+    cacheable: bool,
     calls: u64,
-    cost_usd: f64,
     usage: Usage,
-    /// Input tokens of prompts long enough to cache that had nothing cached.
-    cacheable_input: u64,
+    /// Distinct (customer, cache-TTL window) pairs: the calls that would write the prefix.
+    windows: u64,
 }
 
-impl UsageGroup {
-    fn standard(&self) -> bool {
-        self.service_tier == ServiceTier::Standard.as_str()
-    }
-
-    /// The price row in force on the group's day; `None` if the model or day is unpriced.
-    fn price<'a>(&self, cat: &'a Catalog) -> Option<(&'a Model, &'a PriceRow, NaiveDate)> {
-        let date = self.date?;
-        let (m, p) = cat.price_at(&self.provider, &self.model, date).ok()?;
-        Some((m, p, date))
-    }
-}
-
-fn usage_groups(ds: &Dataset, rules: &rules::Optimization) -> Result<Vec<UsageGroup>> {
+/// Standard-tier usage grouped so that every call of a group prices alike, and the models without a
+/// price (any tier).
+fn usage_groups(ds: &Dataset, rules: &rules::Optimization, sizes: &Sizes) -> Result<(Vec<UsageGroup>, Vec<String>)> {
+    let window_bucket = Sizes::bucket_sql("(input_tokens + output_tokens)", &sizes.windows);
+    let threshold_bucket = Sizes::bucket_sql("input_tokens", &sizes.thresholds);
+    let ttl_ms = rules.cache_ttl_minutes.max(1) * 60_000;
     let t = ds.sql(&format!(
-        "SELECT provider, model, feature_id AS f, environment AS env, service_tier AS st, \
-         {DAY} AS d, count(*) AS n, sum(cost_usd) AS c, \
-         sum(input_tokens) AS i, sum(cached_input_tokens) AS ci, sum(output_tokens) AS o, \
-         sum(input_tokens) FILTER (WHERE input_tokens >= {} AND cached_input_tokens = 0) AS big_uncached \
-         FROM calls GROUP BY provider, model, f, env, st, d",
-        rules.cache_min_prompt_tokens
+        "WITH w AS (SELECT provider, model, feature_id AS f, environment AS env, {DAY} AS d, \
+         {window_bucket} AS wb, {threshold_bucket} AS tb, \
+         CASE WHEN input_tokens >= {min} AND cached_input_tokens = 0 THEN 1 ELSE 0 END AS cacheable, \
+         count(*) AS n, sum(input_tokens) AS i, sum(cached_input_tokens) AS ci, sum(output_tokens) AS o \
+         FROM calls WHERE service_tier = 'standard' \
+         GROUP BY provider, model, f, env, d, wb, tb, cacheable, customer_id, CAST(timestamp AS BIGINT) / {ttl_ms}) \
+         SELECT provider, model, f, env, d, wb, tb, cacheable, sum(n) AS n, sum(i) AS i, sum(ci) AS ci, \
+         sum(o) AS o, count(*) AS windows FROM w GROUP BY provider, model, f, env, d, wb, tb, cacheable",
+        min = rules.cache_min_prompt_tokens
     ))?;
-    let (prov, model, feat, env, st, day) =
-        (t.str("provider")?, t.str("model")?, t.str("f")?, t.str("env")?, t.str("st")?, t.i64("d")?);
-    let (n, c, i, ci, o, big) =
-        (t.u64("n")?, t.f64("c")?, t.u64("i")?, t.u64("ci")?, t.u64("o")?, t.u64("big_uncached")?);
-    Ok((0..t.len())
+    let (prov, model, feat, env, day) = (t.str("provider")?, t.str("model")?, t.str("f")?, t.str("env")?, t.i64("d")?);
+    let (wb, tb, cacheable) = (t.i64("wb")?, t.i64("tb")?, t.i64("cacheable")?);
+    let (n, i, ci, o, windows) = (t.u64("n")?, t.u64("i")?, t.u64("ci")?, t.u64("o")?, t.u64("windows")?);
+    let groups = (0..t.len())
         .map(|r| UsageGroup {
             provider: prov[r].clone(),
             model: model[r].clone(),
             feature: feat[r].clone(),
             environment: env[r].clone(),
-            service_tier: st[r].clone(),
             date: day_date(day[r]),
+            window_bucket: wb[r].max(0) as usize,
+            threshold_bucket: tb[r].max(0) as usize,
+            cacheable: cacheable[r] != 0,
             calls: n[r],
-            cost_usd: c[r],
             usage: Usage { input: i[r], cached_input: ci[r].min(i[r]), cache_write: 0, output: o[r] },
-            cacheable_input: big[r],
+            windows: windows[r],
         })
-        .collect())
+        .collect();
+    let u = ds.sql(&format!("SELECT DISTINCT provider, model, {DAY} AS d FROM calls"))?;
+    let (up, um, ud) = (u.str("provider")?, u.str("model")?, u.i64("d")?);
+    let mut unpriced: Vec<String> = (0..u.len())
+        .filter(|r| day_date(ud[*r]).is_none_or(|d| ds.catalog.price_at(&up[*r], &um[*r], d).is_err()))
+        .map(|r| format!("{}/{}", up[r], um[r]))
+        .collect();
+    unpriced.sort();
+    unpriced.dedup();
+    Ok((groups, unpriced))
 }
 
 /// Runs the analysis over `ds` with the thresholds of `ds.rules`.
 pub fn analyze(ds: &Dataset) -> Result<Optimization> {
     let rules = &ds.rules.optimization;
-    let groups = usage_groups(ds, rules)?;
     let cat = &ds.catalog;
-    let model_switching = model_switching(cat, rules, &groups);
-    let batch = batch(cat, rules, &groups);
-    let caching = caching(cat, rules, &groups);
+    let sizes = Sizes::of(cat);
+    let (groups, unpriced_models) = usage_groups(ds, rules, &sizes)?;
+    let levers = Levers::price(cat, rules, &sizes, &groups);
     let (commitments, total_cost) = commitments(ds, rules)?;
-    let mut unpriced_models: Vec<String> =
-        groups.iter().filter(|g| g.price(cat).is_none()).map(|g| format!("{}/{}", g.provider, g.model)).collect();
-    unpriced_models.sort();
-    unpriced_models.dedup();
-    let pos = |v: f64| v.max(0.0);
     let mut summary = Summary {
         cost_usd: total_cost,
-        switching_savings_usd: model_switching.iter().map(|s| pos(s.savings_usd)).sum(),
-        batch_savings_usd: batch.iter().map(|b| pos(b.savings_usd)).sum(),
-        caching_savings_usd: caching.iter().map(|c| c.savings_usd).sum(),
+        switching_savings_usd: levers.switching.iter().map(|s| s.savings_usd).sum(),
+        batch_savings_usd: levers.batch.iter().map(|b| b.savings_usd).sum(),
+        caching_savings_usd: levers.caching.iter().map(|c| c.savings_usd).sum(),
         commitment_savings_usd: commitments.iter().map(|c| c.savings_usd).sum(),
+        combined_savings_usd: levers.plan.iter().map(|p| p.savings_usd).sum(),
+        levers_alone_usd: 0.0,
         actionable_pct: 0.0,
     };
-    summary.actionable_pct =
-        pct(summary.switching_savings_usd + summary.batch_savings_usd + summary.caching_savings_usd, total_cost);
-    let recommendations = recommend(rules, &summary, &model_switching, &batch, &commitments, &unpriced_models);
+    summary.levers_alone_usd = summary.switching_savings_usd + summary.batch_savings_usd + summary.caching_savings_usd;
+    summary.actionable_pct = pct(summary.combined_savings_usd, total_cost);
+    let recommendations = recommend(rules, &summary, &levers.plan, &levers.switching, &commitments, &unpriced_models);
     Ok(Optimization {
         summary,
-        model_switching,
-        batch,
-        caching,
+        plan: levers.plan,
+        model_switching: levers.switching,
+        batch: levers.batch,
+        caching: levers.caching,
         commitments,
         unpriced_models,
         recommendations,
@@ -112,128 +165,314 @@ fn blended(rules: &rules::Optimization, p: &PriceRow) -> f64 {
     w * p.input.usd_per_million() + (1.0 - w) * p.output.usd_per_million()
 }
 
-/// The cheaper sibling of `m`: the most expensive current model of the same provider whose blended
-/// price is at most `sibling_max_price_share` of `m`'s.
+/// The model a switch from `m` goes to on `date`: the dearest model of the same provider, capability
+/// class and kind (reasoning or not: a reasoning model's callers rely on its hidden thinking), in
+/// today's mix, whose blended price is at most `sibling_max_price_share` of `m`'s.
 pub fn sibling<'a>(catalog: &'a Catalog, rules: &rules::Optimization, m: &Model, date: NaiveDate) -> Option<&'a Model> {
+    let class = m.class?;
     let own = blended(rules, m.price_on(date)?);
     catalog
         .models
         .iter()
         .filter(|c| c.provider == m.provider && c.name != m.name && c.popularity > 0.0)
+        .filter(|c| c.class == Some(class) && c.reasoning == m.reasoning)
         .filter_map(|c| c.price_on(date).map(|p| (c, blended(rules, p))))
         .filter(|(_, b)| *b <= own * rules.sibling_max_price_share)
         .max_by(|a, b| a.1.total_cmp(&b.1))
         .map(|(c, _)| c)
 }
 
-fn cost(p: &PriceRow, u: &Usage, tier: ServiceTier) -> Option<f64> {
-    p.cost(u, tier).ok().map(|c| c.usd())
+/// Exact cost in USD of `usage` at `price` for a group in threshold bucket `bucket`.
+fn priced(sizes: &Sizes, bucket: usize, price: &PriceRow, usage: &Usage, tier: ServiceTier) -> Option<f64> {
+    price.rates(sizes.prompt(bucket, price), tier).ok()?.cost(usage).ok().map(|c| c.usd())
 }
 
-/// Each model's standard-tier usage re-priced at its cheaper sibling's price on the same day, biggest
-/// saving first.
-fn model_switching(cat: &Catalog, rules: &rules::Optimization, groups: &[UsageGroup]) -> Vec<Switch> {
-    let mut out: Vec<Switch> = Vec::new();
-    for g in groups.iter().filter(|g| g.standard()) {
-        let Some((m, _, date)) = g.price(cat) else { continue };
-        let Some(alt) = sibling(cat, rules, m, date) else { continue };
-        let Some(alt_cost) = alt.price_on(date).and_then(|p| cost(p, &g.usage, ServiceTier::Standard)) else {
-            continue;
+/// The caching assumption on a group: `cacheable_share` of its input is a prefix; each (customer,
+/// TTL window) writes it once, the other calls read it. `None` for groups that cannot cache.
+fn cached_usage(rules: &rules::Optimization, g: &UsageGroup) -> Option<(Usage, u64, u64)> {
+    if !g.cacheable || g.calls == 0 {
+        return None;
+    }
+    let prefix = (g.usage.input as f64 * rules.cacheable_share) as u64;
+    let writes = g.windows.min(g.calls);
+    let written = (prefix as u128 * writes as u128 / g.calls as u128) as u64;
+    let usage = Usage { cached_input: g.usage.cached_input + prefix - written, cache_write: written, ..g.usage };
+    (prefix > 0).then_some((usage, writes, g.calls - writes))
+}
+
+/// Each lever alone and the plan (all three in sequence), over the same groups.
+#[derive(Default)]
+struct Levers {
+    switching: Vec<Switch>,
+    batch: Vec<BatchSaving>,
+    caching: Vec<CacheSaving>,
+    plan: Vec<PlanStep>,
+}
+
+/// A lever is switched on or off per (provider, model, feature): a team changes a feature's model,
+/// turns on caching or moves to batch for a feature, not call by call. It is on where it saves over
+/// all that key's calls.
+type Key = (String, String, String);
+
+fn key(provider: &str, model: &str, feature: &str) -> Key {
+    (provider.to_string(), model.to_string(), feature.to_string())
+}
+
+/// A group priced: today's model and cost, the switch target and its cost if the calls fit it, and the
+/// usage with caching.
+struct Priced<'a> {
+    g: &'a UsageGroup,
+    model: &'a Model,
+    price: &'a PriceRow,
+    base: f64,
+    alt: Option<(&'a Model, &'a PriceRow, f64)>,
+    cached: Option<(Usage, u64, u64)>,
+}
+
+impl Priced<'_> {
+    fn cost(&self, sizes: &Sizes, price: &PriceRow, usage: &Usage, tier: ServiceTier) -> Option<f64> {
+        priced(sizes, self.g.threshold_bucket, price, usage, tier)
+    }
+}
+
+/// Adds `v` to `map[k]`.
+fn add(map: &mut HashMap<Key, f64>, k: Key, v: f64) {
+    *map.entry(k).or_insert(0.0) += v;
+}
+
+fn on(map: &HashMap<Key, f64>, k: &Key) -> bool {
+    map.get(k).is_some_and(|v| *v > 0.0)
+}
+
+impl Levers {
+    fn price<'c>(cat: &'c Catalog, rules: &rules::Optimization, sizes: &Sizes, groups: &'c [UsageGroup]) -> Levers {
+        let std = ServiceTier::Standard;
+        let batchable = |g: &UsageGroup| {
+            rules.batch_environments.contains(&g.environment) && rules.batch_features.contains(&g.feature)
         };
-        match out.iter_mut().find(|s| s.provider == g.provider && s.from == g.model) {
-            Some(s) => {
-                s.calls += g.calls;
-                s.current_cost_usd += g.cost_usd;
-                s.alternative_cost_usd += alt_cost;
-            }
-            None => out.push(Switch {
-                provider: g.provider.clone(),
-                from: g.model.clone(),
-                to: alt.name.clone(),
-                calls: g.calls,
-                current_cost_usd: g.cost_usd,
-                alternative_cost_usd: alt_cost,
-                savings_usd: 0.0,
-                savings_pct: 0.0,
-            }),
-        }
-    }
-    for s in &mut out {
-        s.savings_usd = s.current_cost_usd - s.alternative_cost_usd;
-        s.savings_pct = pct(s.savings_usd, s.current_cost_usd);
-    }
-    out.sort_by(|a, b| b.savings_usd.total_cmp(&a.savings_usd));
-    out
-}
+        let priced_groups: Vec<Priced<'c>> = groups
+            .iter()
+            .filter_map(|g| {
+                let date = g.date?;
+                let (model, price) = cat.price_at(&g.provider, &g.model, date).ok()?;
+                let base = priced(sizes, g.threshold_bucket, price, &g.usage, std)?;
+                let alt = sibling(cat, rules, model, date)
+                    .filter(|a| sizes.fits(g.window_bucket, a.context_window))
+                    .and_then(|a| a.price_on(date).map(|p| (a, p)))
+                    .and_then(|(a, p)| priced(sizes, g.threshold_bucket, p, &g.usage, std).map(|c| (a, p, c)));
+                Some(Priced { g, model, price, base, alt, cached: cached_usage(rules, g) })
+            })
+            .collect();
+        let has_cache = |p: &PriceRow| p.cached_input.is_some();
 
-/// Standard-tier calls of batchable features and environments re-priced at the model's batch price,
-/// per (provider, model, feature), biggest saving first.
-fn batch(cat: &Catalog, rules: &rules::Optimization, groups: &[UsageGroup]) -> Vec<BatchSaving> {
-    let mut out: Vec<BatchSaving> = Vec::new();
-    let eligible = |g: &UsageGroup| {
-        g.standard() && rules.batch_environments.contains(&g.environment) && rules.batch_features.contains(&g.feature)
-    };
-    for g in groups.iter().filter(|g| eligible(g)) {
-        let Some((_, price, _)) = g.price(cat) else { continue };
-        let Some(batch_cost) = price.has_batch().then(|| cost(price, &g.usage, ServiceTier::Batch)).flatten() else {
-            continue;
-        };
-        match out.iter_mut().find(|x| x.provider == g.provider && x.model == g.model && x.feature == g.feature) {
-            Some(x) => {
-                x.calls += g.calls;
-                x.current_cost_usd += g.cost_usd;
-                x.batch_cost_usd += batch_cost;
-                x.savings_usd += g.cost_usd - batch_cost;
+        // Decisions, lever by lever, each on the calls as the levers before left them.
+        let mut switch_net = HashMap::new();
+        for x in &priced_groups {
+            if let Some((_, _, c)) = x.alt {
+                add(&mut switch_net, key(&x.g.provider, &x.g.model, &x.g.feature), x.base - c);
             }
-            None => out.push(BatchSaving {
-                provider: g.provider.clone(),
-                model: g.model.clone(),
-                feature: g.feature.clone(),
-                calls: g.calls,
-                current_cost_usd: g.cost_usd,
-                batch_cost_usd: batch_cost,
-                savings_usd: g.cost_usd - batch_cost,
-            }),
         }
-    }
-    out.sort_by(|a, b| b.savings_usd.total_cmp(&a.savings_usd));
-    out
-}
+        let switched = |x: &Priced| x.alt.is_some() && on(&switch_net, &key(&x.g.provider, &x.g.model, &x.g.feature));
+        // The model (and its cost) after step 1.
+        fn after_switch<'a>(x: &Priced<'a>, switched: bool) -> (String, f64, &'a PriceRow) {
+            match x.alt {
+                Some((a, p, c)) if switched => (a.name.clone(), c, p),
+                _ => (x.g.model.clone(), x.base, x.price),
+            }
+        }
+        let after_switch = |x: &Priced<'c>| after_switch(x, switched(x));
+        let (mut cache_alone, mut cache_plan) = (HashMap::new(), HashMap::new());
+        for x in &priced_groups {
+            let Some((cached, _, _)) = &x.cached else { continue };
+            if has_cache(x.price)
+                && let Some(c) = x.cost(sizes, x.price, cached, std)
+            {
+                add(&mut cache_alone, key(&x.g.provider, &x.g.model, &x.g.feature), x.base - c);
+            }
+            let (name, cost, price) = after_switch(x);
+            if has_cache(price)
+                && let Some(c) = x.cost(sizes, price, cached, std)
+            {
+                add(&mut cache_plan, key(&x.g.provider, &name, &x.g.feature), cost - c);
+            }
+        }
+        // The usage (and cost) after step 2.
+        fn after_cache<'a>(
+            x: &Priced<'a>,
+            step1: (String, f64, &'a PriceRow),
+            plan: &HashMap<Key, f64>,
+            sizes: &Sizes,
+        ) -> (String, Usage, f64, &'a PriceRow) {
+            let (name, cost, price) = step1;
+            match &x.cached {
+                Some((cached, _, _))
+                    if price.cached_input.is_some() && on(plan, &key(&x.g.provider, &name, &x.g.feature)) =>
+                {
+                    let c = x.cost(sizes, price, cached, ServiceTier::Standard).unwrap_or(cost);
+                    (name, *cached, c, price)
+                }
+                _ => (name, x.g.usage, cost, price),
+            }
+        }
+        let after_cache = |x: &Priced<'c>| after_cache(x, after_switch(x), &cache_plan, sizes);
+        let (mut batch_alone, mut batch_plan) = (HashMap::new(), HashMap::new());
+        for x in priced_groups.iter().filter(|x| batchable(x.g)) {
+            if x.price.has_batch()
+                && let Some(b) = x.cost(sizes, x.price, &x.g.usage, ServiceTier::Batch)
+            {
+                add(&mut batch_alone, key(&x.g.provider, &x.g.model, &x.g.feature), x.base - b);
+            }
+            let (name, usage, cost, price) = after_cache(x);
+            if price.has_batch()
+                && let Some(b) = x.cost(sizes, price, &usage, ServiceTier::Batch)
+            {
+                add(&mut batch_plan, key(&x.g.provider, &name, &x.g.feature), cost - b);
+            }
+        }
 
-/// Long standard-tier prompts that had nothing cached: the saving if `cacheable_share` of their input
-/// had been read from the cache, per (provider, model), biggest first. Priced with the cost formula at
-/// the model's base rates (the cache-write premium is not counted yet).
-fn caching(cat: &Catalog, rules: &rules::Optimization, groups: &[UsageGroup]) -> Vec<CacheSaving> {
-    let mut out: Vec<CacheSaving> = Vec::new();
-    for g in groups.iter().filter(|g| g.standard()) {
-        let Some((_, price, _)) = g.price(cat) else { continue };
-        let tokens = (g.cacheable_input as f64 * rules.cacheable_share) as u64;
-        if price.cached_input.is_none() || tokens == 0 {
-            continue;
-        }
-        // Base rates: a zero-token prompt never reaches a long-context threshold.
-        let Ok(rates) = price.rates(0, ServiceTier::Standard) else { continue };
-        let uncached = rates.cost(&Usage { input: tokens, ..Usage::default() });
-        let cached = rates.cost(&Usage { input: tokens, cached_input: tokens, ..Usage::default() });
-        let (Ok(uncached), Ok(cached)) = (uncached, cached) else { continue };
-        let saving = uncached.0.saturating_sub(cached.0) as f64 / finops_core::cost::PICO_PER_USD as f64;
-        match out.iter_mut().find(|x| x.provider == g.provider && x.model == g.model) {
-            Some(x) => {
-                x.calls += g.calls;
-                x.uncached_input_tokens += g.cacheable_input;
-                x.savings_usd += saving;
+        // The rows and the plan's steps: (calls, cost before, saving) per lever.
+        let mut out = Levers::default();
+        let mut steps = [(0u64, 0.0f64, 0.0f64); 3];
+        for x in &priced_groups {
+            let g = x.g;
+            let k = key(&g.provider, &g.model, &g.feature);
+            if let Some(to) = sibling(cat, rules, x.model, g.date.unwrap_or_default()) {
+                let i = match out
+                    .switching
+                    .iter()
+                    .position(|s| s.provider == g.provider && s.from == g.model && s.to == to.name)
+                {
+                    Some(i) => i,
+                    None => {
+                        out.switching.push(Switch {
+                            provider: g.provider.clone(),
+                            from: g.model.clone(),
+                            to: to.name.clone(),
+                            class: x.model.class.map_or("", |c| c.as_str()).to_string(),
+                            ..Switch::default()
+                        });
+                        out.switching.len() - 1
+                    }
+                };
+                let row = &mut out.switching[i];
+                match x.alt {
+                    Some((_, _, c)) if switched(x) => {
+                        row.calls += g.calls;
+                        row.current_cost_usd += x.base;
+                        row.alternative_cost_usd += c;
+                        steps[0] = (steps[0].0 + g.calls, steps[0].1 + x.base, steps[0].2 + x.base - c);
+                    }
+                    _ => row.calls_kept += g.calls,
+                }
             }
-            None => out.push(CacheSaving {
-                provider: g.provider.clone(),
-                model: g.model.clone(),
-                calls: g.calls,
-                uncached_input_tokens: g.cacheable_input,
+            if let Some((cached, writes, reads)) = &x.cached
+                && has_cache(x.price)
+                && on(&cache_alone, &k)
+                && let Some(c) = x.cost(sizes, x.price, cached, std)
+            {
+                let premium = x
+                    .price
+                    .rates(sizes.prompt(g.threshold_bucket, x.price), std)
+                    .map(|r| {
+                        r.cache_write.0.saturating_sub(r.input.0) as f64 * cached.cache_write as f64
+                            / PICO_PER_USD as f64
+                    })
+                    .unwrap_or(0.0);
+                let i = match out.caching.iter().position(|c| c.provider == g.provider && c.model == g.model) {
+                    Some(i) => i,
+                    None => {
+                        out.caching.push(CacheSaving {
+                            provider: g.provider.clone(),
+                            model: g.model.clone(),
+                            ..CacheSaving::default()
+                        });
+                        out.caching.len() - 1
+                    }
+                };
+                let row = &mut out.caching[i];
+                row.calls += g.calls;
+                row.uncached_input_tokens += g.usage.input;
+                row.writes += writes;
+                row.reads += reads;
+                row.write_premium_usd += premium;
+                row.savings_usd += x.base - c;
+            }
+            let (name, cost, _) = after_switch(x);
+            let (_, _, cost2, price2) = after_cache(x);
+            if x.cached.is_some() && cost2 != cost {
+                steps[1] = (steps[1].0 + g.calls, steps[1].1 + cost, steps[1].2 + cost - cost2);
+            }
+            if !batchable(g) {
+                continue;
+            }
+            if x.price.has_batch()
+                && on(&batch_alone, &k)
+                && let Some(b) = x.cost(sizes, x.price, &g.usage, ServiceTier::Batch)
+            {
+                let i = match out
+                    .batch
+                    .iter()
+                    .position(|b| b.provider == g.provider && b.model == g.model && b.feature == g.feature)
+                {
+                    Some(i) => i,
+                    None => {
+                        out.batch.push(BatchSaving {
+                            provider: g.provider.clone(),
+                            model: g.model.clone(),
+                            feature: g.feature.clone(),
+                            ..BatchSaving::default()
+                        });
+                        out.batch.len() - 1
+                    }
+                };
+                let row = &mut out.batch[i];
+                row.calls += g.calls;
+                row.current_cost_usd += x.base;
+                row.batch_cost_usd += b;
+                row.savings_usd += x.base - b;
+            }
+            let (_, usage2, _, _) = after_cache(x);
+            if price2.has_batch()
+                && on(&batch_plan, &key(&g.provider, &name, &g.feature))
+                && let Some(b) = x.cost(sizes, price2, &usage2, ServiceTier::Batch)
+            {
+                steps[2] = (steps[2].0 + g.calls, steps[2].1 + cost2, steps[2].2 + cost2 - b);
+            }
+        }
+        for s in &mut out.switching {
+            s.savings_usd = s.current_cost_usd - s.alternative_cost_usd;
+            s.savings_pct = pct(s.savings_usd, s.current_cost_usd);
+        }
+        out.switching.sort_by(|a, b| b.savings_usd.total_cmp(&a.savings_usd));
+        out.batch.sort_by(|a, b| b.savings_usd.total_cmp(&a.savings_usd));
+        out.caching.sort_by(|a, b| b.savings_usd.total_cmp(&a.savings_usd));
+        let assumptions = [
+            format!(
+                "per provider, model and feature, calls move to the dearest model of the same provider, capability class and kind (reasoning or not) at most {:.0}% of its blended price where that saves over the feature's calls; calls longer than its context window stay; quality on your tasks is to be tested",
+                100.0 * rules.sibling_max_price_share
+            ),
+            format!(
+                "{:.0}% of every prompt of at least {} tokens that had nothing cached is a stable prefix; per customer, feature and model, the first such call in each {}-minute window writes it (at the cache-write price), the others read it; on per model and feature where that saves",
+                100.0 * rules.cacheable_share,
+                thousands(rules.cache_min_prompt_tokens),
+                rules.cache_ttl_minutes
+            ),
+            format!("{} calls can wait hours for a batch job", batch_scope(rules)),
+        ];
+        for ((lever, (calls, before, saving)), assumption) in
+            ["model_switch", "prompt_caching", "batch_api"].into_iter().zip(steps).zip(assumptions)
+        {
+            out.plan.push(PlanStep {
+                lever: lever.to_string(),
+                calls,
+                cost_before_usd: before,
                 savings_usd: saving,
-            }),
+                savings_pct: pct(saving, before),
+                assumption,
+            });
         }
+        out
     }
-    out.sort_by(|a, b| b.savings_usd.total_cmp(&a.savings_usd));
-    out
 }
 
 /// Per provider: spend, a committable daily level and its discount, and the volume tier reached; with
@@ -286,51 +525,43 @@ fn batch_scope(rules: &rules::Optimization) -> String {
     format!("{} {}", rules.batch_environments.join("/"), rules.batch_features.join("/"))
 }
 
-/// The rate-optimization rules.
+/// The rate-optimization rules: each lever of the plan that saves enough, with the calls it touches,
+/// the saving in dollars and percent, and the assumption behind it.
 pub fn recommend(
     r: &rules::Optimization,
     s: &Summary,
+    plan: &[PlanStep],
     switches: &[Switch],
-    batch: &[BatchSaving],
     commitments: &[Commitment],
     unpriced: &[String],
 ) -> Vec<Recommendation> {
     let mut out = Vec::new();
     let material = |saving: f64, share_pct: f64| saving > share_pct / 100.0 * s.cost_usd.max(0.0) && saving > 0.0;
-    if let Some(top) = switches.first().filter(|t| material(t.savings_usd, r.switch_min_share_pct)) {
-        out.push(Recommendation::new(
-            "model_switch",
-            Severity::Info,
-            format!(
-                "Moving {}/{} calls to {} would have cost {} instead of {} ({:.0}% less) at catalog prices; test its quality on your tasks first.",
-                top.provider, top.from, top.to, Usd(top.alternative_cost_usd), Usd(top.current_cost_usd), top.savings_pct
-            ),
-        ));
-    }
-    if material(s.batch_savings_usd, r.batch_min_share_pct) {
-        let calls: u64 = batch.iter().map(|b| b.calls).sum();
-        out.push(Recommendation::new(
-            "use_batch_api",
-            Severity::Info,
-            format!(
-                "{} {} calls could go through the batch API, saving {}.",
-                thousands(calls),
-                batch_scope(r),
-                Usd(s.batch_savings_usd)
-            ),
-        ));
-    }
-    if material(s.caching_savings_usd, r.caching_min_share_pct) {
-        let share =
-            if r.cacheable_share == 0.5 { "half".to_string() } else { format!("{:.0}%", 100.0 * r.cacheable_share) };
-        out.push(Recommendation::new(
-            "prompt_caching",
-            Severity::Info,
-            format!(
-                "Long prompts that missed the cache: caching {share} of them would save {}.",
-                Usd(s.caching_savings_usd)
-            ),
-        ));
+    for step in plan {
+        let (min_share, what) = match step.lever.as_str() {
+            "model_switch" => {
+                let top = switches.first().map_or(String::new(), |t| {
+                    format!(" (the largest: {}/{} to {}, {} less)", t.provider, t.from, t.to, Usd(t.savings_usd))
+                });
+                (r.switch_min_share_pct, format!("Moving calls to a cheaper model of the same class{top}"))
+            }
+            "prompt_caching" => (r.caching_min_share_pct, "Caching the stable prefix of long prompts".to_string()),
+            _ => (r.batch_min_share_pct, format!("Sending {} calls through the batch API", batch_scope(r))),
+        };
+        if material(step.savings_usd, min_share) {
+            out.push(Recommendation::new(
+                &step.lever,
+                Severity::Info,
+                format!(
+                    "{what} touches {} calls and saves {} ({:.0}% of their {}) after the levers before it in the plan; assumption: {}.",
+                    thousands(step.calls),
+                    Usd(step.savings_usd),
+                    step.savings_pct,
+                    Usd(step.cost_before_usd),
+                    step.assumption
+                ),
+            ));
+        }
     }
     if let Some(c) = commitments
         .iter()

@@ -1,5 +1,5 @@
 //! Rate Optimization page.
-use finops_results::optimization::{BatchSaving, CacheSaving, Commitment, Optimization, Switch};
+use finops_results::optimization::{BatchSaving, CacheSaving, Commitment, Optimization, PlanStep, Switch};
 
 use super::{Layout, hbars_of};
 use crate::format::{Unit, pct, usd};
@@ -11,12 +11,13 @@ pub fn layout(v: &Optimization) -> Layout {
     let s = &v.summary;
     let cards = vec![
         Card::new("Total cost", usd(s.cost_usd)),
-        Card::new("Model switching", usd(s.switching_savings_usd)),
-        Card::new("Batch API", usd(s.batch_savings_usd)),
-        Card::new("Prompt caching", usd(s.caching_savings_usd)),
+        Card::new("Combined plan", usd(s.combined_savings_usd))
+            .note(format!("switch, cache, batch in sequence; {} if the levers were added", usd(s.levers_alone_usd))),
+        Card::new("Model switching alone", usd(s.switching_savings_usd)),
+        Card::new("Batch API alone", usd(s.batch_savings_usd)),
+        Card::new("Prompt caching alone", usd(s.caching_savings_usd)),
         Card::new("Commitments", usd(s.commitment_savings_usd)),
-        Card::new("Actionable share", pct(s.actionable_pct))
-            .note("switching + batch + caching against the spend, each priced as if done alone"),
+        Card::new("Actionable share", pct(s.actionable_pct)).note("the combined plan against the spend"),
     ];
     let points: Vec<Point> = v
         .model_switching
@@ -29,8 +30,24 @@ pub fn layout(v: &Optimization) -> Layout {
         })
         .collect();
     let mut sections = vec![
-        Section::new("summary", "Where the savings are")
-            .intro("Each lever is priced against the current spend of the period; several can apply to the same calls (a switched model can also be batched or committed), so they are not added up.")
+        Section::new("plan", "The plan: levers in sequence on the same calls")
+            .intro("Every standard-tier call priced at the catalog price of its date, call by call (calls are grouped only where they price alike: same model, day, feature and size band against every context window and long-context threshold). Each lever applies to the calls as the levers before it left them, so the savings add up to a real total; the lever tables below price each lever alone on today's calls.")
+            .table(
+                Table::new(&v.plan, 3)
+                    .text("Lever", |p: &PlanStep| p.lever.replace('_', " "))
+                    .count("Calls", |p| p.calls)
+                    .num("Their cost before", Unit::Usd, |p| p.cost_before_usd)
+                    .num("Saving", Unit::Usd, |p| p.savings_usd)
+                    .num("Saving %", Unit::Pct, |p| p.savings_pct)
+                    .text("Assumption", |p| p.assumption.clone())
+                    .view(),
+            )
+            .facts(vec![
+                fact("Combined saving", usd(s.combined_savings_usd)),
+                fact("The three levers alone, added", usd(s.levers_alone_usd)),
+            ]),
+        Section::new("summary", "Each lever alone")
+            .intro("Each lever priced alone against the current spend of the period; they overlap (a switched model's calls can also be batched), so these are not added up: the plan above is the total.")
             .chart(svg::hbars(
                 "Savings by lever (period, catalog prices)",
                 &["model switching", "batch API", "prompt caching", "commitments"].map(String::from),
@@ -41,15 +58,17 @@ pub fn layout(v: &Optimization) -> Layout {
                 Unit::Usd,
                 "USD saved over the period",
             )),
-        Section::new("model_switching", "Cheaper sibling models")
-            .intro("Each model's usage re-priced at the catalog price of its cheaper sibling from the same provider on the day of the call.")
+        Section::new("model_switching", "Cheaper models of the same class")
+            .intro("Each call re-priced on the dearest model of the same provider, capability class (the catalog's class: reasoning, frontier, mid, small, embedding) and kind (reasoning or not) at most optimization.sibling_max_price_share of its blended price, on the day of the call; calls longer than that model's context window, or dearer on it, stay (\"kept\").")
             .chart(svg::scatter("Switch candidates: current cost against savings", &points, &["model switch"], (Unit::Usd, "current cost (USD)"), (Unit::Usd, "savings (USD)")))
             .table(
                 Table::new(&v.model_switching, 30)
                     .text("Provider", |m: &Switch| m.provider.clone())
                     .text("From", |m| m.from.clone())
                     .text("To", |m| m.to.clone())
+                    .text("Class", |m| m.class.clone())
                     .count("Calls", |m| m.calls)
+                    .count("Kept", |m| m.calls_kept)
                     .num("Current cost", Unit::Usd, |m| m.current_cost_usd)
                     .num("Alternative cost", Unit::Usd, |m| m.alternative_cost_usd)
                     .num("Savings", Unit::Usd, |m| m.savings_usd)
@@ -71,12 +90,16 @@ pub fn layout(v: &Optimization) -> Layout {
             )
             .empty_note(v.batch.is_empty()),
         Section::new("caching", "Prompt caching")
+            .intro("Long prompts (optimization.cache_min_prompt_tokens) that had nothing cached, on models with a cached price: optimization.cacheable_share of their input is taken as a stable prefix; per customer, feature and model, the first call in each optimization.cache_ttl_minutes window writes it at the cache-write price (Anthropic: 1.25x input, the premium shown), the others read it at the cached price.")
             .table(
                 Table::new(&v.caching, 20)
                     .text("Provider", |c: &CacheSaving| c.provider.clone())
                     .text("Model", |c| c.model.clone())
                     .count("Calls", |c| c.calls)
                     .count("Uncached long-prompt input tokens", |c| c.uncached_input_tokens)
+                    .count("Writes", |c| c.writes)
+                    .count("Reads", |c| c.reads)
+                    .num("Write premium", Unit::Usd, |c| c.write_premium_usd)
                     .num("Savings", Unit::Usd, |c| c.savings_usd)
                     .view(),
             )
