@@ -165,6 +165,13 @@ impl LogScale {
     }
 }
 
+/// AutoETS without a season, additive errors (the series is already on the log scale, where a
+/// multiplicative error would be a second logarithm), choosing between no trend, a trend and a damped
+/// trend by AICc.
+fn trend_model() -> Option<AutoETS> {
+    AutoETS::new(1, "AZN").ok()
+}
+
 /// z quantile of a two-sided interval of coverage `level`.
 fn normal_q(level: f64) -> f64 {
     Normal::standard().inverse_cdf(0.5 + level / 2.0)
@@ -262,7 +269,7 @@ fn weekday_ets(
     let eff = |i: usize| effect[class(weekday(i))];
     let adjusted: Vec<f64> = (0..n).map(|i| z[i] - eff(i)).collect();
     let (clean, outliers) = hampel(&adjusted, s.outlier_mads);
-    let fit = AutoETS::non_seasonal().fit(&clean).ok()?;
+    let fit = trend_model()?.fit(&clean).ok()?;
     let model = fit.model().model_type().to_string();
     let ahead = fit.predict(horizon, s.interval).ok()?;
     let in_sample = fit.predict_in_sample(None).ok()?.point;
@@ -302,7 +309,7 @@ fn mstl(
     let adjusted: Vec<f64> = (0..n).map(|i| z[i] - effect[weekday(i)]).collect();
     let (clean_adj, outliers) = hampel(&adjusted, s.outlier_mads);
     let clean: Vec<f64> = (0..n).map(|i| clean_adj[i] + effect[weekday(i)]).collect();
-    let fit = MSTLModel::new(vec![7], AutoETS::non_seasonal().into_trend_model()).fit(&clean).ok()?;
+    let fit = MSTLModel::new(vec![7], trend_model()?.into_trend_model()).fit(&clean).ok()?;
     let ahead = fit.predict(horizon, s.interval).ok()?;
     let in_sample = fit.predict_in_sample(None).ok()?.point;
     let resid: Vec<f64> = (0..n).map(|i| z[i] - in_sample.get(i).copied().unwrap_or(z[i])).collect();

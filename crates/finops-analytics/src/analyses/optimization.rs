@@ -39,12 +39,14 @@ impl Sizes {
         Sizes { windows, thresholds }
     }
 
-    /// SQL counting the breakpoints `expr` exceeds.
+    /// SQL counting the breakpoints `expr` exceeds (one CASE that stops at the first match: most
+    /// calls are below the smallest breakpoint).
     fn bucket_sql(expr: &str, points: &[u64]) -> String {
         if points.is_empty() {
             return "0".into();
         }
-        points.iter().map(|p| format!("(CASE WHEN {expr} > {p} THEN 1 ELSE 0 END)")).collect::<Vec<_>>().join(" + ")
+        let arms: String = points.iter().enumerate().map(|(k, p)| format!(" WHEN {expr} <= {p} THEN {k}")).collect();
+        format!("(CASE{arms} ELSE {} END)", points.len())
     }
 
     /// Whether a group in window bucket `bucket` fits a context window of `tokens`.
@@ -86,21 +88,30 @@ fn usage_groups(ds: &Dataset, rules: &rules::Optimization, sizes: &Sizes) -> Res
     let window_bucket = Sizes::bucket_sql("(input_tokens + output_tokens)", &sizes.windows);
     let threshold_bucket = Sizes::bucket_sql("input_tokens", &sizes.thresholds);
     let ttl_ms = rules.cache_ttl_minutes.max(1) * 60_000;
+    // Only prompts that could be cached need their (customer, TTL window): the others collapse into
+    // one inner group per outer key.
+    let cacheable = format!("input_tokens >= {} AND cached_input_tokens = 0", rules.cache_min_prompt_tokens);
     let t = ds.sql(&format!(
-        "WITH w AS (SELECT provider, model, feature_id AS f, environment AS env, {DAY} AS d, \
-         {window_bucket} AS wb, {threshold_bucket} AS tb, \
-         CASE WHEN input_tokens >= {min} AND cached_input_tokens = 0 THEN 1 ELSE 0 END AS cacheable, \
+        "WITH w AS (SELECT provider, model, feature_id AS f, environment AS env, service_tier AS st, {DAY} AS d, \
+         {window_bucket} AS wb, {threshold_bucket} AS tb, CASE WHEN {cacheable} THEN 1 ELSE 0 END AS cacheable, \
          count(*) AS n, sum(input_tokens) AS i, sum(cached_input_tokens) AS ci, sum(output_tokens) AS o \
-         FROM calls WHERE service_tier = 'standard' \
-         GROUP BY provider, model, f, env, d, wb, tb, cacheable, customer_id, CAST(timestamp AS BIGINT) / {ttl_ms}) \
-         SELECT provider, model, f, env, d, wb, tb, cacheable, sum(n) AS n, sum(i) AS i, sum(ci) AS ci, \
-         sum(o) AS o, count(*) AS windows FROM w GROUP BY provider, model, f, env, d, wb, tb, cacheable",
-        min = rules.cache_min_prompt_tokens
+         FROM calls GROUP BY provider, model, f, env, st, d, wb, tb, cacheable, \
+         CASE WHEN {cacheable} THEN customer_id END, CASE WHEN {cacheable} THEN CAST(timestamp AS BIGINT) / {ttl_ms} END) \
+         SELECT provider, model, f, env, st, d, wb, tb, cacheable, sum(n) AS n, sum(i) AS i, sum(ci) AS ci, \
+         sum(o) AS o, count(*) AS windows FROM w GROUP BY provider, model, f, env, st, d, wb, tb, cacheable"
     ))?;
     let (prov, model, feat, env, day) = (t.str("provider")?, t.str("model")?, t.str("f")?, t.str("env")?, t.i64("d")?);
+    let tier = t.str("st")?;
     let (wb, tb, cacheable) = (t.i64("wb")?, t.i64("tb")?, t.i64("cacheable")?);
     let (n, i, ci, o, windows) = (t.u64("n")?, t.u64("i")?, t.u64("ci")?, t.u64("o")?, t.u64("windows")?);
+    let mut unpriced: Vec<String> = (0..t.len())
+        .filter(|r| day_date(day[*r]).is_none_or(|d| ds.catalog.price_at(&prov[*r], &model[*r], d).is_err()))
+        .map(|r| format!("{}/{}", prov[r], model[r]))
+        .collect();
+    unpriced.sort();
+    unpriced.dedup();
     let groups = (0..t.len())
+        .filter(|r| tier[*r] == ServiceTier::Standard.as_str())
         .map(|r| UsageGroup {
             provider: prov[r].clone(),
             model: model[r].clone(),
@@ -112,17 +123,10 @@ fn usage_groups(ds: &Dataset, rules: &rules::Optimization, sizes: &Sizes) -> Res
             cacheable: cacheable[r] != 0,
             calls: n[r],
             usage: Usage { input: i[r], cached_input: ci[r].min(i[r]), cache_write: 0, output: o[r] },
+            // The non-cacheable calls of a group are one inner group: no windows to count.
             windows: windows[r],
         })
         .collect();
-    let u = ds.sql(&format!("SELECT DISTINCT provider, model, {DAY} AS d FROM calls"))?;
-    let (up, um, ud) = (u.str("provider")?, u.str("model")?, u.i64("d")?);
-    let mut unpriced: Vec<String> = (0..u.len())
-        .filter(|r| day_date(ud[*r]).is_none_or(|d| ds.catalog.price_at(&up[*r], &um[*r], d).is_err()))
-        .map(|r| format!("{}/{}", up[r], um[r]))
-        .collect();
-    unpriced.sort();
-    unpriced.dedup();
     Ok((groups, unpriced))
 }
 

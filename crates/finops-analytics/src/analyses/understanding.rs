@@ -164,31 +164,38 @@ pub fn forecast_of(rules: &rules::Understanding, series: &DaySeries) -> Forecast
     }
 }
 
-/// 30-day forecasts for the costliest providers, models and organizations.
+/// 30-day forecasts for the costliest providers, models and organizations, from one scan: cost per
+/// (provider, model, organization, day), summed up per dimension here.
 fn group_forecasts(ds: &Dataset, rules: &rules::Understanding) -> Result<Vec<GroupForecast>> {
     let coverage = crate::common::coverage(ds)?;
     let settings = Settings::from_rules(rules);
+    let t = ds.sql(&format!(
+        "SELECT provider, model, organization_id AS o, {DAY} AS d, sum(cost_usd) AS c FROM calls \
+         GROUP BY provider, model, o, d"
+    ))?;
+    let (p, m, o, d, c) = (t.str("provider")?, t.str("model")?, t.str("o")?, t.i64("d")?, t.f64("c")?);
     let mut out = Vec::new();
-    for (dimension, key) in
-        [("provider", "provider"), ("model", "provider || '/' || model"), ("organization", "organization_id")]
-    {
-        let t = ds.sql(&format!("SELECT {key} AS k, {DAY} AS d, sum(cost_usd) AS c FROM calls GROUP BY k, d"))?;
-        let (k, d, c) = (t.str("k")?, t.i64("d")?, t.f64("c")?);
-        let mut groups: std::collections::BTreeMap<&str, Vec<(i64, f64)>> = Default::default();
+    for dimension in ["provider", "model", "organization"] {
+        let mut groups: std::collections::BTreeMap<String, std::collections::BTreeMap<i64, f64>> = Default::default();
         for i in 0..t.len() {
-            groups.entry(&k[i]).or_default().push((d[i], c[i]));
+            let key = match dimension {
+                "provider" => p[i].clone(),
+                "model" => format!("{}/{}", p[i], m[i]),
+                _ => o[i].clone(),
+            };
+            *groups.entry(key).or_default().entry(d[i]).or_insert(0.0) += c[i];
         }
-        type Ranked<'a> = (&'a str, f64, &'a Vec<(i64, f64)>);
-        let mut ranked: Vec<Ranked> = groups.iter().map(|(k, v)| (*k, v.iter().map(|x| x.1).sum::<f64>(), v)).collect();
-        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+        let mut ranked: Vec<(String, f64, Vec<(i64, f64)>)> =
+            groups.into_iter().map(|(k, days)| (k, days.values().sum::<f64>(), days.into_iter().collect())).collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         for (key, _, days) in ranked.into_iter().take(rules.forecast_groups as usize) {
-            let series = coverage.series(days, rules.forecast_partial_min_share_pct / 100.0);
+            let series = coverage.series(&days, rules.forecast_partial_min_share_pct / 100.0);
             let p = project(&series.values, series.first_weekday(), FORECAST_DAYS, &settings);
             let last_7d_usd = days.iter().filter(|(d, _)| *d > coverage.last_day - 7).map(|x| x.1).sum();
             let (forecast_30d, forecast_30d_low, forecast_30d_high) = p.sum(0..FORECAST_DAYS);
             out.push(GroupForecast {
                 dimension: dimension.to_string(),
-                key: key.to_string(),
+                key,
                 last_7d_usd,
                 method: p.method,
                 forecast_30d,
