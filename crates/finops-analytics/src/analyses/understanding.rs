@@ -185,7 +185,9 @@ fn group_forecasts(ds: &Dataset, rules: &rules::Understanding) -> Result<Vec<Gro
             };
             *groups.entry(key).or_default().entry(d[i]).or_insert(0.0) += c[i];
         }
-        let mut ranked: Vec<(String, f64, Vec<(i64, f64)>)> =
+        // (group, its cost, its days)
+        type Ranked = (String, f64, Vec<(i64, f64)>);
+        let mut ranked: Vec<Ranked> =
             groups.into_iter().map(|(k, days)| (k, days.values().sum::<f64>(), days.into_iter().collect())).collect();
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         for (key, _, days) in ranked.into_iter().take(rules.forecast_groups as usize) {
