@@ -13,7 +13,7 @@ pub use finops_results::optimization::*;
 use finops_results::{AnalysisId, Recommendation, Severity};
 
 use crate::common::{DAY, Usd, day_date, pct, percentile};
-use crate::engine::{DAYS_PER_MONTH, Dataset, Result};
+use crate::engine::{DAYS_PER_MONTH, Dataset, Result, sql_str};
 
 /// The catalog's size breakpoints: every context window and every long-context threshold. Calls are
 /// grouped by where their size falls among them, so each group is wholly inside or outside any model's
@@ -65,12 +65,14 @@ impl Sizes {
     }
 }
 
-/// The standard-tier calls of one (provider, model, feature, environment, day, size buckets, cacheable).
+/// The standard-tier calls of one (provider, model, feature, batch environment or not, day, size
+/// buckets, cacheable).
 struct UsageGroup {
     provider: String,
     model: String,
     feature: String,
-    environment: String,
+    /// In one of `batch_environments`.
+    batch_environment: bool,
     date: Option<NaiveDate>,
     window_bucket: usize,
     threshold_bucket: usize,
@@ -91,17 +93,25 @@ fn usage_groups(ds: &Dataset, rules: &rules::Optimization, sizes: &Sizes) -> Res
     // Only prompts that could be cached need their (customer, TTL window): the others collapse into
     // one inner group per outer key.
     let cacheable = format!("input_tokens >= {} AND cached_input_tokens = 0", rules.cache_min_prompt_tokens);
+    // Tier and environment as flags: fewer text keys make the grouping cheaper.
+    let batch_envs = rules.batch_environments.iter().map(|e| sql_str(e)).collect::<Vec<_>>().join(", ");
+    let batch_env = if batch_envs.is_empty() {
+        "0".to_string()
+    } else {
+        format!("CASE WHEN environment IN ({batch_envs}) THEN 1 ELSE 0 END")
+    };
     let t = ds.sql(&format!(
-        "WITH w AS (SELECT provider, model, feature_id AS f, environment AS env, service_tier AS st, {DAY} AS d, \
+        "WITH w AS (SELECT provider, model, feature_id AS f, {batch_env} AS be, \
+         CASE WHEN service_tier = 'standard' THEN 1 ELSE 0 END AS std, {DAY} AS d, \
          {window_bucket} AS wb, {threshold_bucket} AS tb, CASE WHEN {cacheable} THEN 1 ELSE 0 END AS cacheable, \
          count(*) AS n, sum(input_tokens) AS i, sum(cached_input_tokens) AS ci, sum(output_tokens) AS o \
-         FROM calls GROUP BY provider, model, f, env, st, d, wb, tb, cacheable, \
+         FROM calls GROUP BY provider, model, f, be, std, d, wb, tb, cacheable, \
          CASE WHEN {cacheable} THEN customer_id END, CASE WHEN {cacheable} THEN CAST(timestamp AS BIGINT) / {ttl_ms} END) \
-         SELECT provider, model, f, env, st, d, wb, tb, cacheable, sum(n) AS n, sum(i) AS i, sum(ci) AS ci, \
-         sum(o) AS o, count(*) AS windows FROM w GROUP BY provider, model, f, env, st, d, wb, tb, cacheable"
+         SELECT provider, model, f, be, std, d, wb, tb, cacheable, sum(n) AS n, sum(i) AS i, sum(ci) AS ci, \
+         sum(o) AS o, count(*) AS windows FROM w GROUP BY provider, model, f, be, std, d, wb, tb, cacheable"
     ))?;
-    let (prov, model, feat, env, day) = (t.str("provider")?, t.str("model")?, t.str("f")?, t.str("env")?, t.i64("d")?);
-    let tier = t.str("st")?;
+    let (prov, model, feat, day) = (t.str("provider")?, t.str("model")?, t.str("f")?, t.i64("d")?);
+    let (be, std) = (t.i64("be")?, t.i64("std")?);
     let (wb, tb, cacheable) = (t.i64("wb")?, t.i64("tb")?, t.i64("cacheable")?);
     let (n, i, ci, o, windows) = (t.u64("n")?, t.u64("i")?, t.u64("ci")?, t.u64("o")?, t.u64("windows")?);
     let mut unpriced: Vec<String> = (0..t.len())
@@ -111,12 +121,12 @@ fn usage_groups(ds: &Dataset, rules: &rules::Optimization, sizes: &Sizes) -> Res
     unpriced.sort();
     unpriced.dedup();
     let groups = (0..t.len())
-        .filter(|r| tier[*r] == ServiceTier::Standard.as_str())
+        .filter(|r| std[*r] != 0)
         .map(|r| UsageGroup {
             provider: prov[r].clone(),
             model: model[r].clone(),
             feature: feat[r].clone(),
-            environment: env[r].clone(),
+            batch_environment: be[r] != 0,
             date: day_date(day[r]),
             window_bucket: wb[r].max(0) as usize,
             threshold_bucket: tb[r].max(0) as usize,
@@ -251,9 +261,7 @@ fn on(map: &HashMap<Key, f64>, k: &Key) -> bool {
 impl Levers {
     fn price<'c>(cat: &'c Catalog, rules: &rules::Optimization, sizes: &Sizes, groups: &'c [UsageGroup]) -> Levers {
         let std = ServiceTier::Standard;
-        let batchable = |g: &UsageGroup| {
-            rules.batch_environments.contains(&g.environment) && rules.batch_features.contains(&g.feature)
-        };
+        let batchable = |g: &UsageGroup| g.batch_environment && rules.batch_features.contains(&g.feature);
         let priced_groups: Vec<Priced<'c>> = groups
             .iter()
             .filter_map(|g| {
