@@ -173,7 +173,7 @@ analyses! {
     Realtime(realtime::Realtime) = "realtime", "Real-Time Decision Making", Finops,
         "Cost anomalies against each organization's, model's and feature's own baseline; budget risk; error spikes.";
     Optimization(optimization::Optimization) = "optimization", "Rate Optimization", Finops,
-        "Savings from cheaper sibling models, the batch API and prompt caching at catalog prices; commitment what-ifs.";
+        "Savings from a cheaper model of the same class, prompt caching and the batch API, alone and combined on the same calls; commitment what-ifs.";
     Alignment(alignment::Alignment) = "alignment", "Organizational Alignment", Finops,
         "Cost by organization, product and feature; chargeback and showback; efficiency gaps between tenants.";
     Profitability(profitability::Profitability) = "profitability", "Customer Profitability", Revenue,
