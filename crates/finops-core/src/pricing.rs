@@ -531,9 +531,9 @@ mod tests {
         let (_, p) = c.price_at("openai", "o3", at).unwrap();
         assert_eq!(p.cost(&u, ServiceTier::Batch), Err(CostError::NoBatchPrice));
         // Cached input without a cached price is charged at the input rate.
-        let (_, p) = c.price_at("mistral", "mistral-small-latest", at).unwrap();
+        let (_, p) = c.price_at("mistral", "codestral-latest", at).unwrap();
         let u = Usage { input: 1_000_000, cached_input: 500_000, ..Usage::default() };
-        assert_eq!(p.cost(&u, ServiceTier::Standard).unwrap().to_string(), "0.06");
+        assert_eq!(p.cost(&u, ServiceTier::Standard).unwrap().to_string(), "0.3");
     }
 
     #[test]
