@@ -111,6 +111,10 @@ pub struct LongContext {
     pub input: Rate,
     pub output: Rate,
     pub cached_input: Option<Rate>,
+    /// The long-context rates of a batch request (required when the row has batch rates).
+    pub batch_input: Option<Rate>,
+    pub batch_output: Option<Rate>,
+    pub batch_cached_input: Option<Rate>,
 }
 
 /// A list price in force from `effective_from` (UTC date) until the next row of the same model.
@@ -123,6 +127,10 @@ pub struct PriceRow {
     pub cache_write: Option<Rate>,
     pub batch_input: Option<Rate>,
     pub batch_output: Option<Rate>,
+    /// Cache reads and writes in a batch request (OpenAI and Anthropic halve them); without them the
+    /// standard cached and cache-write rates apply (Google's rule).
+    pub batch_cached_input: Option<Rate>,
+    pub batch_cache_write: Option<Rate>,
     pub long_context: Option<LongContext>,
     pub source: String,
 }
@@ -130,26 +138,34 @@ pub struct PriceRow {
 impl PriceRow {
     /// The rates that apply to a request of `input_tokens` prompt tokens in `tier`.
     ///
-    /// Rules: above the long-context threshold the long rates apply to the whole request; batch calls
-    /// use the batch input/output rates; cached input falls back to the input rate where the model
-    /// lists no cached price (conservative: never under-charges); cache writes fall back likewise.
+    /// Rules: above the long-context threshold the long rates apply to the whole request, in batch too
+    /// (the long-context batch rates); batch calls use the batch rates, their cache reads and writes the
+    /// batch cached and cache-write rates where the row has them, else the standard ones; cached input
+    /// falls back to the input rate where the model lists no cached price (conservative: never
+    /// under-charges); cache writes fall back likewise.
     pub fn rates(&self, input_tokens: u64, tier: ServiceTier) -> Result<AppliedRates, CostError> {
-        let (mut input, mut output, mut cached) = (self.input, self.output, self.cached_input);
-        if let Some(long) = self.long_context.filter(|l| input_tokens > l.above_input_tokens) {
-            input = long.input;
-            output = long.output;
-            cached = long.cached_input.or(cached);
-        }
-        if tier == ServiceTier::Batch {
-            input = self.batch_input.ok_or(CostError::NoBatchPrice)?;
-            output = self.batch_output.ok_or(CostError::NoBatchPrice)?;
-        }
-        Ok(AppliedRates {
-            input,
-            cached_input: cached.unwrap_or(input),
-            cache_write: self.cache_write.unwrap_or(input),
-            output,
-        })
+        let long = self.long_context.filter(|l| input_tokens > l.above_input_tokens);
+        let (input, output, cached, write) = match (tier, long) {
+            (ServiceTier::Standard, None) => (self.input, self.output, self.cached_input, self.cache_write),
+            (ServiceTier::Standard, Some(l)) => {
+                (l.input, l.output, l.cached_input.or(self.cached_input), self.cache_write)
+            }
+            (ServiceTier::Batch, None) => (
+                self.batch_input.ok_or(CostError::NoBatchPrice)?,
+                self.batch_output.ok_or(CostError::NoBatchPrice)?,
+                self.batch_cached_input.or(self.cached_input),
+                self.batch_cache_write.or(self.cache_write),
+            ),
+            // A long batch request: the long-context batch rates (the catalog requires them on a row
+            // with both).
+            (ServiceTier::Batch, Some(l)) => (
+                l.batch_input.ok_or(CostError::NoBatchPrice)?,
+                l.batch_output.ok_or(CostError::NoBatchPrice)?,
+                l.batch_cached_input.or(self.batch_cached_input).or(l.cached_input).or(self.cached_input),
+                self.batch_cache_write.or(self.cache_write),
+            ),
+        };
+        Ok(AppliedRates { input, cached_input: cached.unwrap_or(input), cache_write: write.unwrap_or(input), output })
     }
 
     /// The exact cost of `usage` under this price row.
@@ -401,6 +417,8 @@ struct RawPrice {
     cache_write: Option<f64>,
     batch_input: Option<f64>,
     batch_output: Option<f64>,
+    batch_cached_input: Option<f64>,
+    batch_cache_write: Option<f64>,
     long_context: Option<RawLongContext>,
     source: Option<String>,
 }
@@ -412,6 +430,9 @@ struct RawLongContext {
     input: f64,
     output: f64,
     cached_input: Option<f64>,
+    batch_input: Option<f64>,
+    batch_output: Option<f64>,
+    batch_cached_input: Option<f64>,
 }
 
 fn rate(field: &str, v: f64) -> Result<Rate, String> {
@@ -430,14 +451,30 @@ impl RawPrice {
         if self.batch_input.is_some() != self.batch_output.is_some() {
             return Err("batch_input and batch_output must be given together".into());
         }
+        if self.batch_input.is_none() && (self.batch_cached_input.is_some() || self.batch_cache_write.is_some()) {
+            return Err("batch_cached_input and batch_cache_write need batch_input and batch_output".into());
+        }
         let long_context = match &self.long_context {
             None => None,
-            Some(l) => Some(LongContext {
-                above_input_tokens: l.above_input_tokens,
-                input: rate("long_context.input", l.input)?,
-                output: rate("long_context.output", l.output)?,
-                cached_input: opt_rate("long_context.cached_input", l.cached_input)?,
-            }),
+            Some(l) => {
+                if l.batch_input.is_some() != l.batch_output.is_some() {
+                    return Err("long_context.batch_input and batch_output must be given together".into());
+                }
+                if self.batch_input.is_some() && l.batch_input.is_none() {
+                    return Err("a row with batch and long-context rates needs long_context.batch_input and \
+                                long_context.batch_output (a long batch request is billed at both)"
+                        .into());
+                }
+                Some(LongContext {
+                    above_input_tokens: l.above_input_tokens,
+                    input: rate("long_context.input", l.input)?,
+                    output: rate("long_context.output", l.output)?,
+                    cached_input: opt_rate("long_context.cached_input", l.cached_input)?,
+                    batch_input: opt_rate("long_context.batch_input", l.batch_input)?,
+                    batch_output: opt_rate("long_context.batch_output", l.batch_output)?,
+                    batch_cached_input: opt_rate("long_context.batch_cached_input", l.batch_cached_input)?,
+                })
+            }
         };
         Ok(PriceRow {
             effective_from,
@@ -447,6 +484,8 @@ impl RawPrice {
             cache_write: opt_rate("cache_write", self.cache_write)?,
             batch_input: opt_rate("batch_input", self.batch_input)?,
             batch_output: opt_rate("batch_output", self.batch_output)?,
+            batch_cached_input: opt_rate("batch_cached_input", self.batch_cached_input)?,
+            batch_cache_write: opt_rate("batch_cache_write", self.batch_cache_write)?,
             long_context,
             source: self.source.clone().unwrap_or_default(),
         })
@@ -527,6 +566,15 @@ mod tests {
         let u = Usage { input: 2_000, output: 500, ..Usage::default() };
         assert_eq!(p.cost(&u, ServiceTier::Batch).unwrap().to_string(), "0.005");
         assert_eq!(p.cost(&u, ServiceTier::Standard).unwrap().to_string(), "0.01");
+        // gpt-5.4, 300,000-token batch request: the long-context batch rates, 300k x 2.5 + 1k x 11.25
+        // = 0.76125 (standard: 300k x 5 + 1k x 22.5 = 1.5225); batch no longer undercuts the long tier.
+        let (_, p) = c.price_at("openai", "gpt-5.4", at).unwrap();
+        let long = Usage { input: 300_000, output: 1_000, ..Usage::default() };
+        assert_eq!(p.cost(&long, ServiceTier::Batch).unwrap().to_string(), "0.76125");
+        assert_eq!(p.cost(&long, ServiceTier::Standard).unwrap().to_string(), "1.5225");
+        // Its batch cache reads are halved too: 2k x 1.25 + 8k x 0.125 + 500 x 7.5 = 0.00725.
+        let cached = Usage { input: 10_000, cached_input: 8_000, output: 500, ..Usage::default() };
+        assert_eq!(p.cost(&cached, ServiceTier::Batch).unwrap().to_string(), "0.00725");
         // No batch price: an error, not a guess.
         let (_, p) = c.price_at("openai", "o3", at).unwrap();
         assert_eq!(p.cost(&u, ServiceTier::Batch), Err(CostError::NoBatchPrice));
