@@ -77,7 +77,15 @@ fn the_global_pricing_catalog_prices_the_what_ifs() {
     let toml = String::from_utf8(finops(&["pricing", "--toml"]).stdout).unwrap();
     let mut no_batch = String::new();
     for line in toml.lines() {
-        let kept: Vec<&str> = line.split(", ").filter(|part| !part.trim_start().starts_with("batch_")).collect();
+        let mut kept: Vec<String> = Vec::new();
+        for part in line.split(", ") {
+            if !part.trim_start().starts_with("batch_") {
+                kept.push(part.to_string());
+            } else if let (Some(brace), Some(last)) = (part.find(" }"), kept.last_mut()) {
+                // A batch rate that ends an inline table: keep the table's closing braces.
+                last.push_str(&part[brace..]);
+            }
+        }
         no_batch.push_str(&kept.join(", "));
         no_batch.push('\n');
     }
