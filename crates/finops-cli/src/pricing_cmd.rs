@@ -28,9 +28,10 @@ pub fn run(args: &PricingArgs, catalog: &Catalog) -> Result<()> {
             outln!(out);
             outln!(
                 out,
-                "{:<10} {:<48} {:>10} {:>8} {:>8} {:>8} {:>8} {:>13} {:>9}  source",
+                "{:<10} {:<48} {:<9} {:>10} {:>8} {:>8} {:>8} {:>8} {:>13} {:>9}  source",
                 "provider",
                 "model",
+                "class",
                 "from",
                 "input",
                 "output",
@@ -55,9 +56,10 @@ pub fn run(args: &PricingArgs, catalog: &Catalog) -> Result<()> {
                         p.long_context.map_or_else(|| "-".into(), |l| format!(">{}k", l.above_input_tokens / 1000));
                     outln!(
                         out,
-                        "{:<10} {:<48} {:>10} {:>8} {:>8} {:>8} {:>8} {:>13} {:>9}  {}",
+                        "{:<10} {:<48} {:<9} {:>10} {:>8} {:>8} {:>8} {:>8} {:>13} {:>9}  {}",
                         m.provider,
                         m.name,
+                        m.class.map_or("-", |c| c.as_str()),
                         p.effective_from,
                         rate(Some(p.input)),
                         rate(Some(p.output)),
