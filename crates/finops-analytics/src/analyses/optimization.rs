@@ -239,6 +239,9 @@ struct Priced<'a> {
     model: &'a Model,
     price: &'a PriceRow,
     base: f64,
+    /// The model a switch would go to (whether or not these calls fit it).
+    target: Option<&'a Model>,
+    /// The target, its price and these calls' cost there, if they fit its context window.
     alt: Option<(&'a Model, &'a PriceRow, f64)>,
     cached: Option<(Usage, u64, u64)>,
 }
@@ -247,6 +250,18 @@ impl Priced<'_> {
     fn cost(&self, sizes: &Sizes, price: &PriceRow, usage: &Usage, tier: ServiceTier) -> Option<f64> {
         priced(sizes, self.g.threshold_bucket, price, usage, tier)
     }
+}
+
+/// The row of `rows` that `matches`, appended from `new` if there is none.
+fn row_for<T>(rows: &mut Vec<T>, matches: impl Fn(&T) -> bool, new: impl FnOnce() -> T) -> &mut T {
+    let i = match rows.iter().position(matches) {
+        Some(i) => i,
+        None => {
+            rows.push(new());
+            rows.len() - 1
+        }
+    };
+    &mut rows[i]
 }
 
 /// Adds `v` to `map[k]`.
@@ -268,11 +283,12 @@ impl Levers {
                 let date = g.date?;
                 let (model, price) = cat.price_at(&g.provider, &g.model, date).ok()?;
                 let base = priced(sizes, g.threshold_bucket, price, &g.usage, std)?;
-                let alt = sibling(cat, rules, model, date)
+                let target = sibling(cat, rules, model, date);
+                let alt = target
                     .filter(|a| sizes.fits(g.window_bucket, a.context_window))
                     .and_then(|a| a.price_on(date).map(|p| (a, p)))
                     .and_then(|(a, p)| priced(sizes, g.threshold_bucket, p, &g.usage, std).map(|c| (a, p, c)));
-                Some(Priced { g, model, price, base, alt, cached: cached_usage(rules, g) })
+                Some(Priced { g, model, price, base, target, alt, cached: cached_usage(rules, g) })
             })
             .collect();
         let has_cache = |p: &PriceRow| p.cached_input.is_some();
@@ -348,25 +364,18 @@ impl Levers {
         for x in &priced_groups {
             let g = x.g;
             let k = key(&g.provider, &g.model, &g.feature);
-            if let Some(to) = sibling(cat, rules, x.model, g.date.unwrap_or_default()) {
-                let i = match out
-                    .switching
-                    .iter()
-                    .position(|s| s.provider == g.provider && s.from == g.model && s.to == to.name)
-                {
-                    Some(i) => i,
-                    None => {
-                        out.switching.push(Switch {
-                            provider: g.provider.clone(),
-                            from: g.model.clone(),
-                            to: to.name.clone(),
-                            class: x.model.class.map_or("", |c| c.as_str()).to_string(),
-                            ..Switch::default()
-                        });
-                        out.switching.len() - 1
-                    }
-                };
-                let row = &mut out.switching[i];
+            if let Some(to) = x.target {
+                let row = row_for(
+                    &mut out.switching,
+                    |s| s.provider == g.provider && s.from == g.model && s.to == to.name,
+                    || Switch {
+                        provider: g.provider.clone(),
+                        from: g.model.clone(),
+                        to: to.name.clone(),
+                        class: x.model.class.map_or("", |c| c.as_str()).to_string(),
+                        ..Switch::default()
+                    },
+                );
                 match x.alt {
                     Some((_, _, c)) if switched(x) => {
                         row.calls += g.calls;
@@ -390,18 +399,11 @@ impl Levers {
                             / PICO_PER_USD as f64
                     })
                     .unwrap_or(0.0);
-                let i = match out.caching.iter().position(|c| c.provider == g.provider && c.model == g.model) {
-                    Some(i) => i,
-                    None => {
-                        out.caching.push(CacheSaving {
-                            provider: g.provider.clone(),
-                            model: g.model.clone(),
-                            ..CacheSaving::default()
-                        });
-                        out.caching.len() - 1
-                    }
-                };
-                let row = &mut out.caching[i];
+                let row = row_for(
+                    &mut out.caching,
+                    |c| c.provider == g.provider && c.model == g.model,
+                    || CacheSaving { provider: g.provider.clone(), model: g.model.clone(), ..CacheSaving::default() },
+                );
                 row.calls += g.calls;
                 row.uncached_input_tokens += g.usage.input;
                 row.writes += writes;
@@ -410,7 +412,7 @@ impl Levers {
                 row.savings_usd += x.base - c;
             }
             let (name, cost, _) = after_switch(x);
-            let (_, _, cost2, price2) = after_cache(x);
+            let (_, usage2, cost2, price2) = after_cache(x);
             if x.cached.is_some() && cost2 != cost {
                 steps[1] = (steps[1].0 + g.calls, steps[1].1 + cost, steps[1].2 + cost - cost2);
             }
@@ -421,29 +423,21 @@ impl Levers {
                 && on(&batch_alone, &k)
                 && let Some(b) = x.cost(sizes, x.price, &g.usage, ServiceTier::Batch)
             {
-                let i = match out
-                    .batch
-                    .iter()
-                    .position(|b| b.provider == g.provider && b.model == g.model && b.feature == g.feature)
-                {
-                    Some(i) => i,
-                    None => {
-                        out.batch.push(BatchSaving {
-                            provider: g.provider.clone(),
-                            model: g.model.clone(),
-                            feature: g.feature.clone(),
-                            ..BatchSaving::default()
-                        });
-                        out.batch.len() - 1
-                    }
-                };
-                let row = &mut out.batch[i];
+                let row = row_for(
+                    &mut out.batch,
+                    |b| b.provider == g.provider && b.model == g.model && b.feature == g.feature,
+                    || BatchSaving {
+                        provider: g.provider.clone(),
+                        model: g.model.clone(),
+                        feature: g.feature.clone(),
+                        ..BatchSaving::default()
+                    },
+                );
                 row.calls += g.calls;
                 row.current_cost_usd += x.base;
                 row.batch_cost_usd += b;
                 row.savings_usd += x.base - b;
             }
-            let (_, usage2, _, _) = after_cache(x);
             if price2.has_batch()
                 && on(&batch_plan, &key(&g.provider, &name, &g.feature))
                 && let Some(b) = x.cost(sizes, price2, &usage2, ServiceTier::Batch)
