@@ -10,12 +10,13 @@ use datafusion::arrow::compute::{cast, concat_batches};
 use datafusion::arrow::datatypes::{ArrowPrimitiveType, DataType, Field, Float64Type, Int64Type, SchemaRef};
 use datafusion::datasource::MemTable;
 use datafusion::prelude::{SessionConfig, SessionContext};
+use finops_core::negotiated::{NegotiatedRates, RateRule};
 use finops_core::pricing::Catalog;
 use finops_core::rules::Rules;
 use serde::Serialize;
 use thiserror::Error;
 
-use crate::load::{LoadError, LoadOptions, LoadReport, canonical_schema, load};
+use crate::load::{COST_USD, LoadError, LoadOptions, LoadReport, canonical_schema, load};
 
 /// Why an analysis could not run.
 #[derive(Debug, Error)]
@@ -80,6 +81,20 @@ pub struct Dataset {
     pub catalog: Arc<Catalog>,
     /// The thresholds behind every finding.
     pub rules: Arc<Rules>,
+    /// What the organization's negotiated rates changed, per rule (empty without `--rates`).
+    pub negotiated: Vec<NegotiatedUse>,
+    /// The loaded batches by partition (shared with the registered table), to re-register it with
+    /// effective costs.
+    partitions: Vec<Vec<RecordBatch>>,
+}
+
+/// The calls one negotiated rate covered and what it changed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NegotiatedUse {
+    pub rule: RateRule,
+    pub calls: u64,
+    pub list_cost_usd: f64,
+    pub effective_cost_usd: f64,
 }
 
 impl Dataset {
@@ -106,13 +121,14 @@ impl Dataset {
             .map_err(|e| AnalyticsError::Query(format!("cannot start the query runtime: {e}")))?;
         let config = SessionConfig::new().with_target_partitions(threads).with_information_schema(false);
         let ctx = SessionContext::new_with_config(config);
-        let schema: SchemaRef = canonical_schema();
-        // Spread batches over partitions so scans run on every core.
+        // Spread batches over partitions so scans run on every core. Each gets `list_cost_usd`, the
+        // input's cost (the same array as `cost_usd` until negotiated rates replace the latter).
         let mut partitions: Vec<Vec<RecordBatch>> = vec![Vec::new(); threads];
         for (i, b) in batches.into_iter().enumerate() {
-            partitions[i % threads].push(b);
+            let list = b.column(COST_USD).clone();
+            partitions[i % threads].push(with_costs(&b, list.clone(), list)?);
         }
-        let table = MemTable::try_new(schema, partitions)?;
+        let table = MemTable::try_new(table_schema(), partitions.clone())?;
         ctx.register_table("calls", Arc::new(table))?;
         let mut ds = Dataset {
             runtime,
@@ -122,6 +138,8 @@ impl Dataset {
             period: Period { rows: 0, start_ms: None, end_ms: None, days: 0.0 },
             catalog: Arc::new(Catalog::builtin()),
             rules: Arc::new(Rules::builtin()),
+            negotiated: Vec::new(),
+            partitions,
         };
         let t = ds.sql("SELECT count(*) AS n, min(timestamp) AS first, max(timestamp) AS last FROM calls")?;
         let rows = t.i64("n")?.first().copied().unwrap_or(0) as u64;
@@ -174,6 +192,40 @@ impl Dataset {
         self
     }
 
+    /// Applies the organization's negotiated rates on top of the list prices of [`Dataset::catalog`]:
+    /// `cost_usd` becomes what each call really costs (the input's cost stays in `list_cost_usd`) and
+    /// the catalog the what-if analyses price with becomes the effective one, so savings are on the
+    /// prices paid. A plain discount scales the input's cost; a rule with rates of its own re-prices
+    /// the call's tokens (see [`finops_core::negotiated`]).
+    pub fn with_negotiated(mut self, rates: &NegotiatedRates) -> Result<Dataset> {
+        if rates.is_empty() {
+            return Ok(self);
+        }
+        let effective = Arc::new(self.catalog.with_negotiated(rates));
+        let mut uses: Vec<NegotiatedUse> = rates
+            .rules
+            .iter()
+            .map(|r| NegotiatedUse { rule: r.clone(), calls: 0, list_cost_usd: 0.0, effective_cost_usd: 0.0 })
+            .collect();
+        let mut partitions = Vec::with_capacity(self.partitions.len());
+        for part in &self.partitions {
+            let mut out = Vec::with_capacity(part.len());
+            for b in part {
+                let list = b.column(LIST_COST_USD).clone();
+                let cost = negotiated_costs(b, rates, &effective, &mut uses)?;
+                out.push(with_costs(b, Arc::new(cost), list)?);
+            }
+            partitions.push(out);
+        }
+        self.ctx.deregister_table("calls")?;
+        self.ctx.register_table("calls", Arc::new(MemTable::try_new(table_schema(), partitions.clone())?))?;
+        self.partitions = partitions;
+        self.memo = Memo::default();
+        self.catalog = effective;
+        self.negotiated = uses;
+        Ok(self)
+    }
+
     /// Uses `rules` instead of the built-in ones.
     pub fn with_rules(mut self, rules: Arc<Rules>) -> Dataset {
         self.rules = rules;
@@ -183,6 +235,81 @@ impl Dataset {
     pub fn rows(&self) -> u64 {
         self.period.rows
     }
+}
+
+/// Position of `list_cost_usd` (appended to the canonical columns) in the table's schema.
+const LIST_COST_USD: usize = finops_core::schema::COLUMNS.len();
+
+/// The `calls` table's schema: the canonical columns and `list_cost_usd`.
+pub fn table_schema() -> SchemaRef {
+    let canonical = canonical_schema();
+    let mut fields: Vec<Field> = canonical.fields().iter().map(|f| f.as_ref().clone()).collect();
+    fields.push(Field::new("list_cost_usd", DataType::Float64, false));
+    Arc::new(datafusion::arrow::datatypes::Schema::new(fields))
+}
+
+/// `b`'s canonical columns with `cost_usd` replaced by `cost` and `list_cost_usd` set to `list`.
+fn with_costs(b: &RecordBatch, cost: ArrayRef, list: ArrayRef) -> Result<RecordBatch> {
+    let mut columns: Vec<ArrayRef> = b.columns()[..LIST_COST_USD].to_vec();
+    columns[COST_USD] = cost;
+    columns.push(list);
+    Ok(RecordBatch::try_new(table_schema(), columns)?)
+}
+
+/// Each call's effective cost under `rates`, adding what each rule covered to `uses`.
+fn negotiated_costs(
+    b: &RecordBatch,
+    rates: &NegotiatedRates,
+    effective: &Catalog,
+    uses: &mut [NegotiatedUse],
+) -> Result<Float64Array> {
+    use finops_core::cost::{ServiceTier, Usage};
+    let col = |name: &str| b.column_by_name(name).ok_or_else(|| AnalyticsError::Query(format!("no column {name}")));
+    let strings = |name: &str| -> Result<Vec<Option<&str>>> {
+        let c = col(name)?;
+        Ok(match c.data_type() {
+            DataType::Utf8View => c.as_string_view().iter().collect(),
+            _ => c.as_string::<i32>().iter().collect(),
+        })
+    };
+    let ints = |name: &str| -> Result<&Int64Array> { Ok(col(name)?.as_primitive::<Int64Type>()) };
+    let (provider, model, tier) = (strings("provider")?, strings("model")?, strings("service_tier")?);
+    let time = col("timestamp")?.as_primitive::<datafusion::arrow::datatypes::TimestampMillisecondType>();
+    let (input, cached, output) = (ints("input_tokens")?, ints("cached_input_tokens")?, ints("output_tokens")?);
+    let list = b.column(LIST_COST_USD).as_primitive::<Float64Type>();
+    let mut memo: std::collections::HashMap<(&str, &str, i64), Option<usize>> = std::collections::HashMap::new();
+    let mut out = Vec::with_capacity(b.num_rows());
+    for r in 0..b.num_rows() {
+        let cost = list.value(r);
+        let (p, m) = (provider[r].unwrap_or(""), model[r].unwrap_or(""));
+        let day = time.value(r).div_euclid(86_400_000);
+        let rule = *memo.entry((p, m, day)).or_insert_with(|| {
+            let date = chrono::DateTime::from_timestamp_millis(day * 86_400_000)?.date_naive();
+            rates.index_for(p, m, date)
+        });
+        let Some(i) = rule else {
+            out.push(cost);
+            continue;
+        };
+        let rule = &uses[i].rule;
+        // A plain discount scales what the input says the call cost; rates of its own re-price the
+        // tokens (a call the catalog cannot price keeps the discount).
+        let repriced = rule.custom.any().then(|| {
+            let date = chrono::DateTime::from_timestamp_millis(day * 86_400_000)?.date_naive();
+            let (_, row) = effective.price_at(p, m, date).ok()?;
+            let t: ServiceTier = tier[r].unwrap_or("").parse().ok()?;
+            let u = |a: &Int64Array| u64::try_from(a.value(r)).unwrap_or(0);
+            let usage = Usage { input: u(input), cached_input: u(cached), cache_write: 0, output: u(output) };
+            row.cost(&usage, t).ok().map(|c| c.usd())
+        });
+        let paid = repriced.flatten().unwrap_or(cost * rule.factor());
+        let use_ = &mut uses[i];
+        use_.calls += 1;
+        use_.list_cost_usd += cost;
+        use_.effective_cost_usd += paid;
+        out.push(paid);
+    }
+    Ok(Float64Array::from(out))
 }
 
 /// A query on one line, cut to about `max` bytes, for logs.

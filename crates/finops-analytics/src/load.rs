@@ -263,6 +263,8 @@ const CALL_ID: usize = 0;
 const INPUT_TOKENS: usize = 8;
 const OUTPUT_TOKENS: usize = 9;
 const TOTAL_TOKENS: usize = 10;
+/// Position of `cost_usd` in the canonical schema.
+pub(crate) const COST_USD: usize = 11;
 
 fn col_index(name: &str) -> usize {
     COLUMNS.iter().position(|c| c.name == name).unwrap_or(0)
@@ -852,6 +854,7 @@ mod tests {
         assert_eq!(col_index("input_tokens"), INPUT_TOKENS);
         assert_eq!(col_index("output_tokens"), OUTPUT_TOKENS);
         assert_eq!(col_index("total_tokens"), TOTAL_TOKENS);
+        assert_eq!(col_index("cost_usd"), COST_USD);
     }
 
     #[test]

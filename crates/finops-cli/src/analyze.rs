@@ -45,10 +45,12 @@ pub struct AnalyzeArgs {
 }
 
 /// Runs the analyses; `catalog` (the global `--pricing`) prices the what-ifs (model switches, batch,
-/// caching) and `rules` (the global `--rules`) holds the thresholds behind the findings.
+/// caching), `rates` (the global `--rates`) turns list into effective cost and `rules` (the global
+/// `--rules`) holds the thresholds behind the findings.
 pub fn run(
     args: AnalyzeArgs,
     catalog: std::sync::Arc<finops_core::pricing::Catalog>,
+    rates: std::sync::Arc<finops_core::negotiated::NegotiatedRates>,
     rules: std::sync::Arc<Rules>,
 ) -> Result<()> {
     if args.list {
@@ -71,6 +73,7 @@ pub fn run(
     let started = Instant::now();
     let ds = Dataset::open(&args.input, LoadOptions { skip_bad_rows: args.skip_bad_rows })?
         .with_catalog(catalog)
+        .with_negotiated(&rates)?
         .with_rules(rules);
     let progress = !args.quiet && args.json.is_none();
     if progress {

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use finops_core::negotiated::NegotiatedRates;
 use finops_core::pricing::Catalog;
 
 use crate::{pricing_cmd, simulate};
@@ -29,6 +30,12 @@ pub struct Cli {
     /// total, monthly or for a custom period, with alert thresholds (see the README, "Budgets").
     #[arg(long, global = true, value_name = "FILE")]
     pub budgets: Option<PathBuf>,
+
+    /// Negotiated rates TOML: the organization's discounts and committed-use prices per provider or
+    /// model and date range, applied on top of list prices (see the README, "Negotiated rates").
+    /// Reports then show effective cost beside list cost and price savings at the effective rates.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub rates: Option<PathBuf>,
 
     /// More log output (-v info, -vv debug).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
@@ -172,19 +179,27 @@ fn load_rules(path: Option<&PathBuf>, budgets: Option<&PathBuf>) -> Result<Arc<R
     Ok(Arc::new(rules))
 }
 
+fn load_rates(path: Option<&PathBuf>) -> Result<Arc<NegotiatedRates>> {
+    Ok(Arc::new(match path {
+        Some(p) => NegotiatedRates::from_path(p).context("loading the negotiated rates")?,
+        None => NegotiatedRates::default(),
+    }))
+}
+
 pub fn run(cli: Cli) -> Result<()> {
     let catalog = load_catalog(cli.pricing.as_ref())?;
+    let rates = load_rates(cli.rates.as_ref())?;
     let rules = || load_rules(cli.rules.as_ref(), cli.budgets.as_ref());
     match cli.command {
         Some(Command::Simulate(args)) => simulate::run(args, catalog),
         Some(Command::Pricing(args)) => pricing_cmd::run(&args, &catalog),
         Some(Command::Scenarios) => scenarios_cmd(),
-        Some(Command::Analyze(args)) => crate::analyze::run(args, catalog, rules()?),
-        Some(Command::Demo(args)) => crate::demo::run_demo(args, catalog, rules()?),
-        Some(Command::Serve(args)) => crate::demo::run_serve(args, catalog, rules()?),
+        Some(Command::Analyze(args)) => crate::analyze::run(args, catalog, rates, rules()?),
+        Some(Command::Demo(args)) => crate::demo::run_demo(args, catalog, rates, rules()?),
+        Some(Command::Serve(args)) => crate::demo::run_serve(args, catalog, rates, rules()?),
         Some(Command::Rules(args)) => rules_cmd(&args, rules()?.as_ref()),
         Some(Command::Evaluate(args)) => crate::evaluate::run(args, catalog, rules()?),
-        None => crate::demo::run_demo(crate::demo::DemoArgs::defaults()?, catalog, rules()?),
+        None => crate::demo::run_demo(crate::demo::DemoArgs::defaults()?, catalog, rates, rules()?),
     }
 }
 

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, FromArgMatches};
+use finops_core::negotiated::NegotiatedRates;
 use finops_core::pricing::{Catalog, Mix};
 use finops_core::rules::Rules;
 use finops_core::units::{format_size, parse_size, thousands};
@@ -95,6 +96,7 @@ fn pipeline_config(
     g: &GenerationArgs,
     rate: Rate,
     catalog: Arc<Catalog>,
+    rates: Arc<NegotiatedRates>,
     rules: Arc<Rules>,
 ) -> Result<PipelineConfig> {
     finops_server::pipeline::check_name(&viewer.file).map_err(|e| anyhow::anyhow!("--file: {e}"))?;
@@ -118,6 +120,7 @@ fn pipeline_config(
             threads: 0,
             program: Program::showcase(),
         },
+        rates,
         rules,
         target_bytes: g.target_size,
         rate,
@@ -125,9 +128,9 @@ fn pipeline_config(
     })
 }
 
-pub fn run_demo(args: DemoArgs, catalog: Arc<Catalog>, rules: Arc<Rules>) -> Result<()> {
+pub fn run_demo(args: DemoArgs, catalog: Arc<Catalog>, rates: Arc<NegotiatedRates>, rules: Arc<Rules>) -> Result<()> {
     let rate = args.generation.rate.unwrap_or(if args.no_serve { Rate::Max } else { Rate::SHOWCASE });
-    let cfg = pipeline_config(&args.viewer, &args.generation, rate, catalog, rules)?;
+    let cfg = pipeline_config(&args.viewer, &args.generation, rate, catalog, rates, rules)?;
     let path = args.viewer.data_dir.join(&args.viewer.file);
     let pipeline = Pipeline::new(cfg);
     if args.no_serve {
@@ -155,9 +158,9 @@ pub fn run_demo(args: DemoArgs, catalog: Arc<Catalog>, rules: Arc<Rules>) -> Res
     final_check(&pipeline)
 }
 
-pub fn run_serve(args: ServeArgs, catalog: Arc<Catalog>, rules: Arc<Rules>) -> Result<()> {
+pub fn run_serve(args: ServeArgs, catalog: Arc<Catalog>, rates: Arc<NegotiatedRates>, rules: Arc<Rules>) -> Result<()> {
     let rate = args.generation.rate.unwrap_or(Rate::SHOWCASE);
-    let cfg = pipeline_config(&args.viewer, &args.generation, rate, catalog, rules)?;
+    let cfg = pipeline_config(&args.viewer, &args.generation, rate, catalog, rates, rules)?;
     let pipeline = Pipeline::new(cfg);
     let runtime = runtime()?;
     let (listener, addr) = runtime.block_on(finops_server::bind(args.viewer.bind, args.viewer.port))?;

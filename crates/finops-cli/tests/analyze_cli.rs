@@ -103,3 +103,31 @@ fn the_global_pricing_catalog_prices_the_what_ifs() {
     let none = savings(&["--pricing", catalog.to_str().unwrap()]);
     assert!(none == 0.0 && none.is_sign_positive(), "--pricing is used by analyze: {none}");
 }
+
+#[test]
+fn negotiated_rates_show_list_and_effective_cost() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("calls.csv");
+    let data_arg = data.to_str().unwrap();
+    assert!(finops(&["simulate", "--calls", "20000", "--customers", "100", "--out", data_arg, "-q"]).status.success());
+    let rates = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/rates.toml");
+    let out = dir.path().join("reports");
+    let o = finops(&["--rates", rates, "analyze", "--input", data_arg, "--out", out.to_str().unwrap(), "-q"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&fs::read(out.join("data/understanding.json")).unwrap()).unwrap();
+    let n = &v["negotiated"];
+    let (list, effective) = (n["list_cost_usd"].as_f64().unwrap(), n["effective_cost_usd"].as_f64().unwrap());
+    assert!(effective < list, "{effective} < {list}");
+    assert!((v["summary"]["cost_usd"].as_f64().unwrap() - effective).abs() < 1e-6);
+    assert_eq!(n["rules"].as_array().unwrap().len(), 3);
+    let html = fs::read_to_string(out.join("html/understanding.html")).unwrap();
+    assert!(html.contains("Negotiated rates") && html.contains("Anthropic enterprise agreement"));
+
+    // A mistake names the file, line and column.
+    let bad = dir.path().join("bad.toml");
+    fs::write(&bad, "[[rate]]\nname = \"x\"\nprovider = \"openai\"\ndiscount_pct = 150\n").unwrap();
+    let o = finops(&["--rates", bad.to_str().unwrap(), "analyze", "--input", data_arg]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("bad.toml:1:1") && err.contains("discount_pct = 150"), "{err}");
+}

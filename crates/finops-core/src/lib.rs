@@ -15,6 +15,7 @@
 pub mod budgets;
 pub mod cost;
 pub mod fsio;
+pub mod negotiated;
 pub mod pricing;
 pub mod rules;
 pub mod schema;

@@ -10,6 +10,7 @@ use thiserror::Error;
 use toml::Spanned;
 
 use crate::cost::{AppliedRates, Cost, CostError, Rate, ServiceTier, Usage};
+use crate::negotiated::NegotiatedRates;
 
 /// The catalog compiled into the binary.
 pub const BUILTIN_TOML: &str = include_str!("../catalog/pricing.toml");
@@ -326,6 +327,35 @@ impl Catalog {
             at: date,
         })?;
         Ok((m, row))
+    }
+
+    /// The effective catalog of an organization: every price row split where a negotiated rate starts
+    /// or ends, and the rule in force applied to it (see [`crate::negotiated`]). What-if pricing on it
+    /// (model switches, batch, caching) is on the prices the organization really pays.
+    pub fn with_negotiated(&self, rates: &NegotiatedRates) -> Catalog {
+        let mut out = self.clone();
+        if rates.is_empty() {
+            return out;
+        }
+        for m in &mut out.models {
+            let first = m.prices[0].effective_from;
+            let mut days: Vec<NaiveDate> = m.prices.iter().map(|p| p.effective_from).collect();
+            days.extend(rates.boundaries(&m.provider, &m.name).into_iter().filter(|d| *d > first));
+            days.sort();
+            days.dedup();
+            let mut rows = Vec::with_capacity(days.len());
+            for day in days {
+                let Some(list) = m.price_on(day) else { continue };
+                let mut row = match rates.rule_for(&m.provider, &m.name, day) {
+                    Some(rule) => rule.apply(list),
+                    None => list.clone(),
+                };
+                row.effective_from = day;
+                rows.push(row);
+            }
+            m.prices = rows;
+        }
+        out
     }
 
     /// The provider entry of a model.

@@ -17,6 +17,10 @@ pub struct Understanding {
     /// 30-day forecasts per provider, model and organization (the costliest of each).
     pub forecasts_by_group: Vec<GroupForecast>,
     pub efficiency: Efficiency,
+    /// List against effective cost under the organization's negotiated rates (`--rates`); `None`
+    /// without them.
+    #[serde(default)]
+    pub negotiated: Option<Negotiated>,
     pub top_spenders: Vec<CustomerCost>,
     pub recommendations: Vec<Recommendation>,
     pub rules_applied: Vec<AppliedRule>,
@@ -31,6 +35,45 @@ pub struct Summary {
     pub models: u64,
     pub period_days: f64,
     pub avg_daily_cost: f64,
+}
+
+/// What the negotiated rates changed. Every other cost of every report is the effective one.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Negotiated {
+    /// The cost at list prices (the input's `cost_usd`).
+    pub list_cost_usd: f64,
+    pub effective_cost_usd: f64,
+    pub saved_usd: f64,
+    pub saved_pct: f64,
+    /// One row per rule of the rates file, in file order (rules that covered no call included).
+    pub rules: Vec<NegotiatedRule>,
+    /// List and effective cost per provider.
+    pub by_provider: Vec<ListVsEffective>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NegotiatedRule {
+    pub name: String,
+    /// `provider` or `provider/model`.
+    pub scope: String,
+    /// First and last day, empty when open-ended.
+    pub from: String,
+    pub until: String,
+    /// The terms as written: the discount and any rates of its own.
+    pub terms: String,
+    pub calls: u64,
+    pub list_cost_usd: f64,
+    pub effective_cost_usd: f64,
+    pub saved_usd: f64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListVsEffective {
+    pub provider: String,
+    pub calls: u64,
+    pub list_cost_usd: f64,
+    pub effective_cost_usd: f64,
+    pub saved_pct: f64,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

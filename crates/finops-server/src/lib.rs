@@ -9,6 +9,7 @@
 //!     file: "simulated_calls.csv".into(),
 //!     out: "reports".into(),
 //!     sim: finops_sim::SimConfig::default(),
+//!     rates: Default::default(),
 //!     rules: Default::default(),
 //!     target_bytes: 50 << 20,
 //!     rate: Rate::SHOWCASE,

@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use finops_analytics::{Dataset, LoadOptions};
 use finops_core::fsio::partial_path;
+use finops_core::negotiated::NegotiatedRates;
 use finops_core::rules::Rules;
 use finops_results::AnalysisId;
 use finops_sim::{OutputFormat, Progress, RunOptions, SimConfig, Simulator, Stop};
@@ -81,6 +82,8 @@ pub struct PipelineConfig {
     /// The simulator's settings (seed, start, population, scenarios); its catalog also prices the
     /// analyses' what-ifs.
     pub sim: SimConfig,
+    /// The organization's negotiated rates, applied on top of the catalog's list prices.
+    pub rates: Arc<NegotiatedRates>,
     /// The thresholds behind the analyses' findings.
     pub rules: Arc<Rules>,
     /// Default generation target in bytes.
@@ -150,6 +153,7 @@ struct Shared {
 ///     file: "simulated_calls.csv".into(),
 ///     out: "reports".into(),
 ///     sim: finops_sim::SimConfig::default(),
+///     rates: Default::default(),
 ///     rules: Default::default(),
 ///     target_bytes: 5 << 20,
 ///     rate: Rate::Max,
@@ -644,7 +648,8 @@ fn run_job(shared: &Shared, job: Job) {
         run
     };
     // The simulator's catalog (the global `--pricing`) also prices the what-ifs.
-    let opened = opened.map(|ds| ds.with_catalog(cfg.sim.catalog.clone()).with_rules(cfg.rules.clone()));
+    let opened = opened.and_then(|ds| ds.with_catalog(cfg.sim.catalog.clone()).with_negotiated(&cfg.rates));
+    let opened = opened.map(|ds| ds.with_rules(cfg.rules.clone()));
     let outcome = opened.map_err(|e| e.to_string()).and_then(|ds| {
         let calls = ds.rows();
         let bytes = ds.load.bytes;

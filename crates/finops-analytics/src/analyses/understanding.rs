@@ -40,6 +40,7 @@ pub fn analyze(ds: &Dataset) -> Result<Understanding> {
     let forecast = Box::new(forecast_of(rules, &series));
     let forecasts_by_group = group_forecasts(ds, rules)?;
     let efficiency = efficiency(rules, &summary, &by_model);
+    let negotiated = negotiated(ds)?;
     let top_spenders: Vec<CustomerCost> = by_customer.iter().take(TOP_SPENDERS).cloned().collect();
     let recommendations = recommend(rules, &summary, &by_provider, &efficiency, &by_customer, &forecast);
     Ok(Understanding {
@@ -53,10 +54,58 @@ pub fn analyze(ds: &Dataset) -> Result<Understanding> {
         forecast,
         forecasts_by_group,
         efficiency,
+        negotiated,
         top_spenders,
         recommendations,
         rules_applied: ds.rules.applied(AnalysisId::Understanding.as_str()),
     })
+}
+
+/// List against effective cost, when negotiated rates were applied.
+fn negotiated(ds: &Dataset) -> Result<Option<Negotiated>> {
+    if ds.negotiated.is_empty() {
+        return Ok(None);
+    }
+    let t = ds.sql(
+        "SELECT provider, count(*) AS calls, sum(list_cost_usd) AS list, sum(cost_usd) AS cost FROM calls \
+         GROUP BY provider ORDER BY list DESC, provider",
+    )?;
+    let (prov, calls, list, cost) = (t.str("provider")?, t.u64("calls")?, t.f64("list")?, t.f64("cost")?);
+    let by_provider: Vec<ListVsEffective> = (0..t.len())
+        .map(|i| ListVsEffective {
+            provider: prov[i].clone(),
+            calls: calls[i],
+            list_cost_usd: list[i],
+            effective_cost_usd: cost[i],
+            saved_pct: pct(list[i] - cost[i], list[i]),
+        })
+        .collect();
+    let list_cost_usd: f64 = by_provider.iter().map(|p| p.list_cost_usd).sum();
+    let effective_cost_usd: f64 = by_provider.iter().map(|p| p.effective_cost_usd).sum();
+    let day = |d: Option<chrono::NaiveDate>| d.map_or_else(String::new, |d| d.to_string());
+    let rules = ds
+        .negotiated
+        .iter()
+        .map(|u| NegotiatedRule {
+            name: u.rule.name.clone(),
+            scope: u.rule.scope(),
+            from: day(u.rule.from),
+            until: day(u.rule.until),
+            terms: u.rule.terms(),
+            calls: u.calls,
+            list_cost_usd: u.list_cost_usd,
+            effective_cost_usd: u.effective_cost_usd,
+            saved_usd: u.list_cost_usd - u.effective_cost_usd,
+        })
+        .collect();
+    Ok(Some(Negotiated {
+        list_cost_usd,
+        effective_cost_usd,
+        saved_usd: list_cost_usd - effective_cost_usd,
+        saved_pct: pct(list_cost_usd - effective_cost_usd, list_cost_usd),
+        rules,
+        by_provider,
+    }))
 }
 
 /// Every customer's calls and cost, costliest first.

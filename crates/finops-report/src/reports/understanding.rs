@@ -1,10 +1,12 @@
 //! Understanding Usage & Cost page.
-use finops_results::understanding::{CustomerCost, ModelEfficiency, OrgCost, Understanding};
+use finops_results::understanding::{
+    CustomerCost, ListVsEffective, ModelEfficiency, Negotiated, NegotiatedRule, OrgCost, Understanding,
+};
 
 use finops_results::common::{BacktestRow, Forecast, Group, GroupForecast, PartialDay};
 
 use super::{Layout, bars_of, groups_table, hbars_of, metrics_facts, top};
-use crate::format::{Unit, compact, fixed, int, usd};
+use crate::format::{Unit, compact, fixed, int, pct, usd};
 use crate::page::{Card, Section, Table, TableView, fact};
 use crate::svg::{self, Series};
 
@@ -42,9 +44,14 @@ fn efficiency_fact(label: &str, m: &Option<ModelEfficiency>) -> (String, String)
 pub fn layout(v: &Understanding) -> Layout {
     let s = &v.summary;
     let f = &v.forecast;
+    let total = Card::new("Total cost", usd(s.totals.cost_usd));
+    let total = match &v.negotiated {
+        Some(n) => total.note(format!("list {}, {} saved by negotiated rates", usd(n.list_cost_usd), usd(n.saved_usd))),
+        None => total,
+    };
     let cards = vec![
         Card::new("Calls", int(s.totals.calls as f64)),
-        Card::new("Total cost", usd(s.totals.cost_usd)),
+        total,
         Card::new("Tokens", compact(s.totals.total_tokens as f64)),
         Card::new("Customers", int(s.customers as f64)),
         Card::new("Avg cost per day", usd(s.avg_daily_cost)),
@@ -72,7 +79,7 @@ pub fn layout(v: &Understanding) -> Layout {
     }
     let trend = svg::line("Daily cost and 30-day forecast", &labels, &series, Unit::Usd, "day (UTC)", "cost (USD)");
     let providers = &v.by_provider;
-    let sections = vec![
+    let mut sections = vec![
         Section::new("daily", "Daily cost trend").chart(trend).table(
             Table::new(&v.daily, 60)
                 .text("Date", |d| d.date.clone())
@@ -160,7 +167,43 @@ pub fn layout(v: &Understanding) -> Layout {
                 .collect(),
         ),
     ];
+    if let Some(n) = &v.negotiated {
+        sections.insert(1, negotiated_section(n));
+    }
     (cards, sections)
+}
+
+/// List against effective cost, per rule of the rates file and per provider.
+fn negotiated_section(n: &Negotiated) -> Section {
+    Section::new("negotiated", "Negotiated rates")
+        .intro("Every cost on this and the other pages is the effective one: the list cost of each call (the input's cost_usd) with the organization's negotiated rates (--rates) applied. A discount scales the call's list cost; a rule with rates of its own re-prices the call's tokens. The savings analyses price their what-ifs at the same effective rates.")
+        .facts(vec![
+            fact("List cost", usd(n.list_cost_usd)),
+            fact("Effective cost", usd(n.effective_cost_usd)),
+            fact("Saved by negotiated rates", format!("{} ({})", usd(n.saved_usd), pct(n.saved_pct))),
+        ])
+        .table(
+            Table::new(&n.rules, 50)
+                .text("Rate", |r: &NegotiatedRule| r.name.clone())
+                .text("Scope", |r| r.scope.clone())
+                .text("From", |r| if r.from.is_empty() { "–".into() } else { r.from.clone() })
+                .text("Until", |r| if r.until.is_empty() { "–".into() } else { r.until.clone() })
+                .text("Terms", |r| r.terms.clone())
+                .count("Calls", |r| r.calls)
+                .num("List cost", Unit::Usd, |r| r.list_cost_usd)
+                .num("Effective cost", Unit::Usd, |r| r.effective_cost_usd)
+                .num("Saved", Unit::Usd, |r| r.saved_usd)
+                .view(),
+        )
+        .table(
+            Table::new(&n.by_provider, 20)
+                .text("Provider", |p: &ListVsEffective| p.provider.clone())
+                .count("Calls", |p| p.calls)
+                .num("List cost", Unit::Usd, |p| p.list_cost_usd)
+                .num("Effective cost", Unit::Usd, |p| p.effective_cost_usd)
+                .num("Saved", Unit::Pct, |p| p.saved_pct)
+                .view(),
+        )
 }
 
 /// The forecast: method and why, the 30 days with their interval, partial and outlier days, and the
