@@ -65,6 +65,9 @@ pub enum Command {
     /// Score the incidents found in simulated data against the simulator's answer key.
     #[command(long_about = crate::evaluate::ABOUT)]
     Evaluate(crate::evaluate::EvaluateArgs),
+    /// Recompute cost_usd of a call log with the pricing catalog (and --rates).
+    #[command(long_about = crate::reprice::ABOUT)]
+    Reprice(crate::reprice::RepriceArgs),
     /// Print the rules behind every finding: each threshold with its value, unit and why.
     #[command(long_about = RULES_ABOUT)]
     Rules(RulesArgs),
@@ -194,6 +197,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Simulate(args)) => simulate::run(args, catalog),
         Some(Command::Pricing(args)) => pricing_cmd::run(&args, &catalog),
         Some(Command::Scenarios) => scenarios_cmd(),
+        Some(Command::Reprice(args)) => crate::reprice::run(&args, &catalog.with_negotiated(&rates)),
         Some(Command::Analyze(args)) => crate::analyze::run(args, catalog, rates, rules()?),
         Some(Command::Demo(args)) => crate::demo::run_demo(args, catalog, rates, rules()?),
         Some(Command::Serve(args)) => crate::demo::run_serve(args, catalog, rates, rules()?),

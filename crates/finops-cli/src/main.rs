@@ -7,6 +7,7 @@ mod demo;
 mod evaluate;
 mod pricing_cmd;
 mod progress;
+mod reprice;
 mod simulate;
 
 use std::process::ExitCode;
