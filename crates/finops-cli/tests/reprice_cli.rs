@@ -38,8 +38,8 @@ fn reprice_restores_costs_and_names_bad_rows() {
     let o = finops(&["reprice", "--input", &p("nocost.csv"), "--out", &p("priced.csv")]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let mut priced = csv::Reader::from_path(p("priced.csv")).unwrap();
-    assert_eq!(priced.headers().unwrap().iter().last(), Some("cost_usd"));
-    let got: Vec<String> = priced.records().map(|r| r.unwrap().iter().last().unwrap().to_string()).collect();
+    assert_eq!(priced.headers().unwrap().iter().next_back(), Some("cost_usd"));
+    let got: Vec<String> = priced.records().map(|r| r.unwrap().iter().next_back().unwrap().to_string()).collect();
     assert_eq!(got, expected);
 
     // An unknown model is unpriced: listed, its rows keep their cost, never $0.
