@@ -299,7 +299,13 @@ fn negotiated_costs(
             let (_, row) = effective.price_at(p, m, date).ok()?;
             let t: ServiceTier = tier[r].unwrap_or("").parse().ok()?;
             let u = |a: &Int64Array| u64::try_from(a.value(r)).unwrap_or(0);
-            let usage = Usage { input: u(input), cached_input: u(cached), cache_write: 0, output: u(output) };
+            let usage = Usage {
+                input: u(input),
+                cached_input: u(cached),
+                cache_write: 0,
+                cache_write_1h: 0,
+                output: u(output),
+            };
             row.cost(&usage, t).ok().map(|c| c.usd())
         });
         let paid = repriced.flatten().unwrap_or(cost * rule.factor());

@@ -38,7 +38,7 @@ fn the_python_showcase_csv_loads_unchanged() {
     assert_eq!(t.str("st").unwrap()[0], "standard");
     assert_eq!(t.i64("ci").unwrap()[0], 0);
     assert_eq!(t.str("e").unwrap()[0], "");
-    assert_eq!(ds.load.files[0].defaulted_columns.len(), 5);
+    assert_eq!(ds.load.files[0].defaulted_columns.len(), 6, "the 6 extension columns");
     // Naive timestamps are read as UTC, with the sub-millisecond part dropped.
     assert_eq!(
         ds.period.start_ms,

@@ -74,7 +74,10 @@ fn negotiated_rates_change_effective_cost_and_savings() {
             *covered.entry("gpt-4o").or_default() += 1;
             let (i, c, o): (f64, f64, f64) = (x[it].parse().unwrap(), x[ci].parse().unwrap(), x[ot].parse().unwrap());
             let cached = per_token(gpt4o.cached_input.unwrap());
-            if &x[st] == "batch" {
+            if &x[st] == "priority" || &x[st] == "flex" {
+                // Its own tier rates: the committed rate does not name them and there is no discount.
+                cost
+            } else if &x[st] == "batch" {
                 // The committed rate replaces the standard input rate only; batch keeps its list rates.
                 let (bi, bo) = (per_token(gpt4o.batch_input.unwrap()), per_token(gpt4o.batch_output.unwrap()));
                 (i - c) * bi + c * per_token(gpt4o.batch_cached_input.or(gpt4o.cached_input).unwrap()) + o * bo

@@ -23,6 +23,7 @@ struct Call {
     model: String,
     input: f64,
     cached: f64,
+    written: f64,
     output: f64,
 }
 
@@ -30,6 +31,7 @@ fn read(path: &std::path::Path) -> Vec<Call> {
     let mut r = csv::Reader::from_path(path).unwrap();
     let h = r.headers().unwrap().clone();
     let col = |name: &str| h.iter().position(|c| c == name).unwrap();
+    let cw = col("cache_write_tokens");
     let (ts, cu, fe, en, pr, mo, it, ci, ot, st) = (
         col("timestamp"),
         col("customer_id"),
@@ -54,23 +56,29 @@ fn read(path: &std::path::Path) -> Vec<Call> {
             model: x[mo].to_string(),
             input: x[it].parse().unwrap(),
             cached: x[ci].parse().unwrap(),
+            written: x[cw].parse().unwrap(),
             output: x[ot].parse().unwrap(),
         })
         .collect()
 }
 
-/// USD of one call at `p`: long-context rates for the whole request above the threshold, batch rates
-/// for batch, cached and cache-write tokens at their rates (falling back to input).
+/// USD of one call at `p`: long-context rates for the whole request above the threshold (in batch too),
+/// batch rates for batch, cached and cache-write tokens at their rates (falling back to input).
 fn usd(p: &PriceRow, c: &Call, cached: f64, write: f64, batch: bool) -> f64 {
     let m = |r: finops_core::cost::Rate| r.usd_per_million() / 1e6;
     let long = p.long_context.filter(|l| c.input as u64 > l.above_input_tokens);
     let (mut input, mut output) = (m(long.map_or(p.input, |l| l.input)), m(long.map_or(p.output, |l| l.output)));
-    let cached_rate = long.and_then(|l| l.cached_input).or(p.cached_input).map(m);
+    let mut cached_rate = long.and_then(|l| l.cached_input).or(p.cached_input).map(m);
+    let mut write_rate = long.and_then(|l| l.cache_write).or(p.cache_write).map(m);
     if batch {
-        input = m(p.batch_input.unwrap());
-        output = m(p.batch_output.unwrap());
+        // Long batch requests: the long-context batch rates; batch cache reads and writes where listed.
+        input = m(long.map_or(p.batch_input, |l| l.batch_input).unwrap());
+        output = m(long.map_or(p.batch_output, |l| l.batch_output).unwrap());
+        let batch_cached = long.and_then(|l| l.batch_cached_input).or(p.batch_cached_input).map(m);
+        cached_rate = batch_cached.or(cached_rate);
+        write_rate = p.batch_cache_write.map(m).or(write_rate);
     }
-    let write_rate = p.cache_write.map(m).unwrap_or(input);
+    let write_rate = write_rate.unwrap_or(input);
     (c.input - cached - write) * input + cached * cached_rate.unwrap_or(input) + write * write_rate + c.output * output
 }
 
@@ -129,7 +137,7 @@ fn savings_equal_an_independent_call_by_call_pricing() {
         let alt = sibling(&cat, &r, m, date)
             .filter(|a| (c.input + c.output) as u64 <= a.context_window)
             .and_then(|a| a.price_on(date).map(|ap| (a.name.clone(), ap)));
-        let cache = (c.input as u64 >= r.cache_min_prompt_tokens && c.cached == 0.0).then(|| {
+        let cache = (c.input as u64 >= r.cache_min_prompt_tokens && c.cached == 0.0 && c.written == 0.0).then(|| {
             let key = (
                 c.customer.clone(),
                 k(c, &c.model),
@@ -142,7 +150,7 @@ fn savings_equal_an_independent_call_by_call_pricing() {
             let prefix = (c.input * r.cacheable_share).floor();
             if written.insert(key) { (0.0, prefix) } else { (prefix, 0.0) }
         });
-        ones.push(One { c, p, base: usd(p, c, c.cached, 0.0, false), alt, cache });
+        ones.push(One { c, p, base: usd(p, c, c.cached, c.written, false), alt, cache });
     }
     let mut net: [HashMap<Key, f64>; 6] = Default::default();
     let positive = |m: &HashMap<Key, f64>| m.values().filter(|v| **v > 0.0).sum::<f64>();
@@ -151,7 +159,7 @@ fn savings_equal_an_independent_call_by_call_pricing() {
     // Switching: per (provider, model, feature).
     for o in &ones {
         if let Some((_, ap)) = &o.alt {
-            *net[0].entry(k(o.c, &o.c.model)).or_default() += o.base - usd(ap, o.c, o.c.cached, 0.0, false);
+            *net[0].entry(k(o.c, &o.c.model)).or_default() += o.base - usd(ap, o.c, o.c.cached, o.c.written, false);
         }
     }
     let now = |o: &One| -> (String, PriceRow) {
@@ -170,7 +178,7 @@ fn savings_equal_an_independent_call_by_call_pricing() {
         let (name, p) = now(o);
         if p.cached_input.is_some() {
             *cache_plan.entry(k(o.c, &name)).or_insert(0.0) +=
-                usd(&p, o.c, o.c.cached, 0.0, false) - usd(&p, o.c, cached, write, false);
+                usd(&p, o.c, o.c.cached, o.c.written, false) - usd(&p, o.c, cached, write, false);
         }
     }
     let usage_now = |o: &One| -> (f64, f64) {
@@ -184,7 +192,8 @@ fn savings_equal_an_independent_call_by_call_pricing() {
     let mut batch_plan = HashMap::new();
     for o in ones.iter().filter(|o| batchable(o.c)) {
         if o.p.has_batch() {
-            *batch_alone.entry(k(o.c, &o.c.model)).or_insert(0.0) += o.base - usd(o.p, o.c, o.c.cached, 0.0, true);
+            *batch_alone.entry(k(o.c, &o.c.model)).or_insert(0.0) +=
+                o.base - usd(o.p, o.c, o.c.cached, o.c.written, true);
         }
         let (name, p) = now(o);
         let (cached, write) = usage_now(o);

@@ -128,6 +128,7 @@ pub fn run(args: &RepriceArgs, catalog: &Catalog) -> Result<()> {
                 input: count(inp)?,
                 cached_input: opt_count(cached)?,
                 cache_write: opt_count(write)?,
+                cache_write_1h: 0,
                 output: count(out_tokens)?,
             };
             let service: ServiceTier = match tier {

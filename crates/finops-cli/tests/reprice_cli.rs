@@ -53,7 +53,7 @@ fn reprice_restores_costs_and_names_bad_rows() {
     assert_eq!(fs::read_to_string(p("unknown_out.csv")).unwrap(), unknown);
 
     // A bad value: file, line and column, non-zero exit, no output file.
-    let bad = original.replacen("standard\n", "turbo\n", 3);
+    let bad = original.replacen(",standard,", ",turbo,", 3);
     fs::write(p("bad.csv"), &bad).unwrap();
     let o = finops(&["reprice", "--input", &p("bad.csv"), "--out", &p("bad_out.csv")]);
     assert!(!o.status.success());

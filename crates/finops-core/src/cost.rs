@@ -83,33 +83,45 @@ impl fmt::Display for Cost {
     }
 }
 
-/// Which API the call went through; batch calls are priced at the batch rates.
+/// The service tier a call was served in: the batch API and OpenAI's flex and priority tiers are
+/// priced at their own rates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ServiceTier {
     #[default]
     Standard,
+    /// The batch API (results within 24 hours, about half price).
     Batch,
+    /// Flex processing: slower, may be refused under load, about half price.
+    Flex,
+    /// Priority processing: faster and steadier, at a premium.
+    Priority,
 }
 
 impl ServiceTier {
-    pub const ALL: [ServiceTier; 2] = [ServiceTier::Standard, ServiceTier::Batch];
+    pub const ALL: [ServiceTier; 4] =
+        [ServiceTier::Standard, ServiceTier::Batch, ServiceTier::Flex, ServiceTier::Priority];
 
     pub fn as_str(self) -> &'static str {
         match self {
             ServiceTier::Standard => "standard",
             ServiceTier::Batch => "batch",
+            ServiceTier::Flex => "flex",
+            ServiceTier::Priority => "priority",
         }
     }
 }
 
 impl std::str::FromStr for ServiceTier {
     type Err = String;
+    /// Accepts the names providers report too: OpenAI's `default` and `auto` are the standard tier.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
-            "" | "standard" | "default" => Ok(ServiceTier::Standard),
+            "" | "standard" | "default" | "auto" => Ok(ServiceTier::Standard),
             "batch" => Ok(ServiceTier::Batch),
-            other => Err(format!("unknown service tier `{other}` (expected standard or batch)")),
+            "flex" => Ok(ServiceTier::Flex),
+            "priority" => Ok(ServiceTier::Priority),
+            other => Err(format!("unknown service tier `{other}` (expected standard, batch, flex or priority)")),
         }
     }
 }
@@ -122,17 +134,20 @@ impl std::str::FromStr for ServiceTier {
 pub struct Usage {
     pub input: u64,
     pub cached_input: u64,
+    /// Prompt tokens written to the cache with the default (5-minute) lifetime.
     pub cache_write: u64,
+    /// Prompt tokens written to the cache with a 1-hour lifetime (Anthropic: 2x input).
+    pub cache_write_1h: u64,
     pub output: u64,
 }
 
 /// Why a call could not be priced.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
 pub enum CostError {
     #[error("cached ({cached}) plus cache-write ({write}) tokens exceed input tokens ({input})")]
     CachedExceedsInput { cached: u64, write: u64, input: u64 },
-    #[error("the model has no batch price")]
-    NoBatchPrice,
+    #[error("the model has no {} price", .0.as_str())]
+    NoTierPrice(ServiceTier),
     #[error("cost overflows 64-bit pico-dollars")]
     Overflow,
 }
@@ -143,22 +158,28 @@ pub struct AppliedRates {
     pub input: Rate,
     pub cached_input: Rate,
     pub cache_write: Rate,
+    pub cache_write_1h: Rate,
     pub output: Rate,
 }
 
 impl AppliedRates {
-    /// `uncached input x input + cached x cached_input + cache-write x cache_write + output x output`.
+    /// `uncached input x input + cached x cached_input + cache writes x their rates + output x output`.
     pub fn cost(&self, usage: &Usage) -> Result<Cost, CostError> {
-        let cached = usage.cached_input.checked_add(usage.cache_write).ok_or(CostError::Overflow)?;
+        let cached = usage
+            .cached_input
+            .checked_add(usage.cache_write)
+            .and_then(|c| c.checked_add(usage.cache_write_1h))
+            .ok_or(CostError::Overflow)?;
         let uncached = usage.input.checked_sub(cached).ok_or(CostError::CachedExceedsInput {
             cached: usage.cached_input,
-            write: usage.cache_write,
+            write: usage.cache_write.saturating_add(usage.cache_write_1h),
             input: usage.input,
         })?;
         let terms = [
             (uncached, self.input),
             (usage.cached_input, self.cached_input),
             (usage.cache_write, self.cache_write),
+            (usage.cache_write_1h, self.cache_write_1h),
             (usage.output, self.output),
         ];
         let mut total: u64 = 0;
@@ -202,9 +223,10 @@ mod tests {
             input: Rate(2_500_000),
             cached_input: Rate(1_250_000),
             cache_write: Rate(2_500_000),
+            cache_write_1h: Rate(5_000_000),
             output: Rate(10_000_000),
         };
-        let usage = Usage { input: 1200, cached_input: 512, cache_write: 0, output: 300 };
+        let usage = Usage { input: 1200, cached_input: 512, output: 300, ..Usage::default() };
         assert_eq!(rates.cost(&usage).unwrap().to_string(), "0.00536");
         let bad = Usage { input: 10, cached_input: 11, ..Usage::default() };
         assert!(matches!(rates.cost(&bad), Err(CostError::CachedExceedsInput { .. })));

@@ -34,7 +34,7 @@ use thiserror::Error;
 use toml::Spanned;
 
 use crate::cost::Rate;
-use crate::pricing::{LongContext, PriceRow, line_col};
+use crate::pricing::{LongContext, PriceRow, TierRates, line_col};
 
 /// A rates file that could not be used.
 #[derive(Debug, Error)]
@@ -129,6 +129,18 @@ impl RateRule {
         Rate(((paid + 5_000) / 10_000) as u64)
     }
 
+    fn scale_tier(&self, t: TierRates) -> TierRates {
+        let s = |r: Rate| self.scale(r);
+        TierRates {
+            input: s(t.input),
+            output: s(t.output),
+            cached_input: t.cached_input.map(s),
+            long_input: t.long_input.map(s),
+            long_output: t.long_output.map(s),
+            long_cached_input: t.long_cached_input.map(s),
+        }
+    }
+
     /// The effective price row: the rule's own rates where it names them, every other list rate less
     /// the discount. Long-context rates are the list ones less the discount.
     pub fn apply(&self, list: &PriceRow) -> PriceRow {
@@ -139,6 +151,8 @@ impl RateRule {
             input: s(l.input),
             output: s(l.output),
             cached_input: l.cached_input.map(s),
+            cache_write: l.cache_write.map(s),
+            cache_write_1h: l.cache_write_1h.map(s),
             batch_input: l.batch_input.map(s),
             batch_output: l.batch_output.map(s),
             batch_cached_input: l.batch_cached_input.map(s),
@@ -149,11 +163,14 @@ impl RateRule {
             output: c.output.unwrap_or(s(list.output)),
             cached_input: c.cached_input.or(list.cached_input.map(s)),
             cache_write: c.cache_write.or(list.cache_write.map(s)),
+            cache_write_1h: list.cache_write_1h.map(s),
             batch_input: c.batch_input.or(list.batch_input.map(s)),
             batch_output: c.batch_output.or(list.batch_output.map(s)),
             batch_cached_input: list.batch_cached_input.map(s),
             batch_cache_write: list.batch_cache_write.map(s),
             long_context,
+            flex: list.flex.map(|t| self.scale_tier(t)),
+            priority: list.priority.map(|t| self.scale_tier(t)),
             source: format!("negotiated: {} (list: {})", self.name, list.source),
         }
     }

@@ -112,10 +112,26 @@ pub struct LongContext {
     pub input: Rate,
     pub output: Rate,
     pub cached_input: Option<Rate>,
+    /// Cache writes of a long request (Anthropic doubles them with the input rate).
+    pub cache_write: Option<Rate>,
+    pub cache_write_1h: Option<Rate>,
     /// The long-context rates of a batch request (required when the row has batch rates).
     pub batch_input: Option<Rate>,
     pub batch_output: Option<Rate>,
     pub batch_cached_input: Option<Rate>,
+}
+
+/// The rates of a service tier (OpenAI's flex and priority processing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct TierRates {
+    pub input: Rate,
+    pub output: Rate,
+    pub cached_input: Option<Rate>,
+    /// Above the row's long-context threshold; without them the tier's rates apply to long requests
+    /// too (as the price databases list priority processing).
+    pub long_input: Option<Rate>,
+    pub long_output: Option<Rate>,
+    pub long_cached_input: Option<Rate>,
 }
 
 /// A list price in force from `effective_from` (UTC date) until the next row of the same model.
@@ -126,6 +142,8 @@ pub struct PriceRow {
     pub output: Rate,
     pub cached_input: Option<Rate>,
     pub cache_write: Option<Rate>,
+    /// 1-hour cache writes (Anthropic: 2x input); without it they are billed as 5-minute writes.
+    pub cache_write_1h: Option<Rate>,
     pub batch_input: Option<Rate>,
     pub batch_output: Option<Rate>,
     /// Cache reads and writes in a batch request (OpenAI and Anthropic halve them); without them the
@@ -133,6 +151,8 @@ pub struct PriceRow {
     pub batch_cached_input: Option<Rate>,
     pub batch_cache_write: Option<Rate>,
     pub long_context: Option<LongContext>,
+    pub flex: Option<TierRates>,
+    pub priority: Option<TierRates>,
     pub source: String,
 }
 
@@ -141,32 +161,52 @@ impl PriceRow {
     ///
     /// Rules: above the long-context threshold the long rates apply to the whole request, in batch too
     /// (the long-context batch rates); batch calls use the batch rates, their cache reads and writes the
-    /// batch cached and cache-write rates where the row has them, else the standard ones; cached input
-    /// falls back to the input rate where the model lists no cached price (conservative: never
-    /// under-charges); cache writes fall back likewise.
+    /// batch cached and cache-write rates where the row has them, else the standard ones; flex and
+    /// priority calls use their tier's rates (its long rates above the threshold where it lists them);
+    /// cached input falls back to the input rate where the model lists no cached price (conservative:
+    /// never under-charges); cache writes fall back likewise, 1-hour writes to the 5-minute rate.
     pub fn rates(&self, input_tokens: u64, tier: ServiceTier) -> Result<AppliedRates, CostError> {
         let long = self.long_context.filter(|l| input_tokens > l.above_input_tokens);
-        let (input, output, cached, write) = match (tier, long) {
-            (ServiceTier::Standard, None) => (self.input, self.output, self.cached_input, self.cache_write),
+        let write = long.and_then(|l| l.cache_write).or(self.cache_write);
+        let write_1h = long.and_then(|l| l.cache_write_1h).or(self.cache_write_1h);
+        let missing = CostError::NoTierPrice(tier);
+        let (input, output, cached, write, write_1h) = match (tier, long) {
+            (ServiceTier::Standard, None) => (self.input, self.output, self.cached_input, write, write_1h),
             (ServiceTier::Standard, Some(l)) => {
-                (l.input, l.output, l.cached_input.or(self.cached_input), self.cache_write)
+                (l.input, l.output, l.cached_input.or(self.cached_input), write, write_1h)
             }
             (ServiceTier::Batch, None) => (
-                self.batch_input.ok_or(CostError::NoBatchPrice)?,
-                self.batch_output.ok_or(CostError::NoBatchPrice)?,
+                self.batch_input.ok_or(missing)?,
+                self.batch_output.ok_or(missing)?,
                 self.batch_cached_input.or(self.cached_input),
-                self.batch_cache_write.or(self.cache_write),
+                self.batch_cache_write.or(write),
+                write_1h,
             ),
             // A long batch request: the long-context batch rates (the catalog requires them on a row
             // with both).
             (ServiceTier::Batch, Some(l)) => (
-                l.batch_input.ok_or(CostError::NoBatchPrice)?,
-                l.batch_output.ok_or(CostError::NoBatchPrice)?,
+                l.batch_input.ok_or(missing)?,
+                l.batch_output.ok_or(missing)?,
                 l.batch_cached_input.or(self.batch_cached_input).or(l.cached_input).or(self.cached_input),
-                self.batch_cache_write.or(self.cache_write),
+                self.batch_cache_write.or(write),
+                write_1h,
             ),
+            (ServiceTier::Flex | ServiceTier::Priority, _) => {
+                let t = if tier == ServiceTier::Flex { self.flex } else { self.priority }.ok_or(missing)?;
+                match long.and(t.long_input.zip(t.long_output)) {
+                    Some((i, o)) => (i, o, t.long_cached_input.or(t.cached_input), write, write_1h),
+                    None => (t.input, t.output, t.cached_input, write, write_1h),
+                }
+            }
         };
-        Ok(AppliedRates { input, cached_input: cached.unwrap_or(input), cache_write: write.unwrap_or(input), output })
+        let write = write.unwrap_or(input);
+        Ok(AppliedRates {
+            input,
+            cached_input: cached.unwrap_or(input),
+            cache_write: write,
+            cache_write_1h: write_1h.unwrap_or(write),
+            output,
+        })
     }
 
     /// The exact cost of `usage` under this price row.
@@ -445,12 +485,42 @@ struct RawPrice {
     output: f64,
     cached_input: Option<f64>,
     cache_write: Option<f64>,
+    cache_write_1h: Option<f64>,
     batch_input: Option<f64>,
     batch_output: Option<f64>,
     batch_cached_input: Option<f64>,
     batch_cache_write: Option<f64>,
     long_context: Option<RawLongContext>,
+    flex: Option<RawTier>,
+    priority: Option<RawTier>,
     source: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTier {
+    input: f64,
+    output: f64,
+    cached_input: Option<f64>,
+    long_input: Option<f64>,
+    long_output: Option<f64>,
+    long_cached_input: Option<f64>,
+}
+
+impl RawTier {
+    fn validate(&self, name: &str) -> Result<TierRates, String> {
+        if self.long_input.is_some() != self.long_output.is_some() {
+            return Err(format!("{name}.long_input and {name}.long_output must be given together"));
+        }
+        Ok(TierRates {
+            input: rate(&format!("{name}.input"), self.input)?,
+            output: rate(&format!("{name}.output"), self.output)?,
+            cached_input: opt_rate(&format!("{name}.cached_input"), self.cached_input)?,
+            long_input: opt_rate(&format!("{name}.long_input"), self.long_input)?,
+            long_output: opt_rate(&format!("{name}.long_output"), self.long_output)?,
+            long_cached_input: opt_rate(&format!("{name}.long_cached_input"), self.long_cached_input)?,
+        })
+    }
 }
 
 #[derive(Deserialize)]
@@ -460,6 +530,8 @@ struct RawLongContext {
     input: f64,
     output: f64,
     cached_input: Option<f64>,
+    cache_write: Option<f64>,
+    cache_write_1h: Option<f64>,
     batch_input: Option<f64>,
     batch_output: Option<f64>,
     batch_cached_input: Option<f64>,
@@ -500,6 +572,8 @@ impl RawPrice {
                     input: rate("long_context.input", l.input)?,
                     output: rate("long_context.output", l.output)?,
                     cached_input: opt_rate("long_context.cached_input", l.cached_input)?,
+                    cache_write: opt_rate("long_context.cache_write", l.cache_write)?,
+                    cache_write_1h: opt_rate("long_context.cache_write_1h", l.cache_write_1h)?,
                     batch_input: opt_rate("long_context.batch_input", l.batch_input)?,
                     batch_output: opt_rate("long_context.batch_output", l.batch_output)?,
                     batch_cached_input: opt_rate("long_context.batch_cached_input", l.batch_cached_input)?,
@@ -512,11 +586,14 @@ impl RawPrice {
             output: rate("output", self.output)?,
             cached_input: opt_rate("cached_input", self.cached_input)?,
             cache_write: opt_rate("cache_write", self.cache_write)?,
+            cache_write_1h: opt_rate("cache_write_1h", self.cache_write_1h)?,
             batch_input: opt_rate("batch_input", self.batch_input)?,
             batch_output: opt_rate("batch_output", self.batch_output)?,
             batch_cached_input: opt_rate("batch_cached_input", self.batch_cached_input)?,
             batch_cache_write: opt_rate("batch_cache_write", self.batch_cache_write)?,
             long_context,
+            flex: self.flex.as_ref().map(|t| t.validate("flex")).transpose()?,
+            priority: self.priority.as_ref().map(|t| t.validate("priority")).transpose()?,
             source: self.source.clone().unwrap_or_default(),
         })
     }
@@ -583,13 +660,13 @@ mod tests {
         // claude-sonnet-4-5, 250,000-token prompt (above 200k): long rates 6 / 22.5 / cached 0.6 apply to all.
         // 200,000 uncached x 6 + 50,000 cached x 0.6 + 1,000 out x 22.5 = 1.2 + 0.03 + 0.0225 = 1.2525 USD
         let (_, p) = c.price_at("anthropic", "claude-sonnet-4-5", at).unwrap();
-        let u = Usage { input: 250_000, cached_input: 50_000, cache_write: 0, output: 1_000 };
+        let u = Usage { input: 250_000, cached_input: 50_000, cache_write: 0, cache_write_1h: 0, output: 1_000 };
         assert_eq!(p.cost(&u, ServiceTier::Standard).unwrap().to_string(), "1.2525");
         // The same request at 200,000 tokens stays on the base rates: 150k x 3 + 50k x 0.3 + 1k x 15.
-        let u = Usage { input: 200_000, cached_input: 50_000, cache_write: 0, output: 1_000 };
+        let u = Usage { input: 200_000, cached_input: 50_000, cache_write: 0, cache_write_1h: 0, output: 1_000 };
         assert_eq!(p.cost(&u, ServiceTier::Standard).unwrap().to_string(), "0.48");
         // Cache write at 3.75: 10,000 written + 0 other => 0.0375.
-        let u = Usage { input: 10_000, cached_input: 0, cache_write: 10_000, output: 0 };
+        let u = Usage { input: 10_000, cached_input: 0, cache_write: 10_000, cache_write_1h: 0, output: 0 };
         assert_eq!(p.cost(&u, ServiceTier::Standard).unwrap().to_string(), "0.0375");
         // gpt-4o batch: 2,000 in x 1.25 + 500 out x 5 = 0.0025 + 0.0025.
         let (_, p) = c.price_at("openai", "gpt-4o", at).unwrap();
@@ -607,7 +684,24 @@ mod tests {
         assert_eq!(p.cost(&cached, ServiceTier::Batch).unwrap().to_string(), "0.00725");
         // No batch price: an error, not a guess.
         let (_, p) = c.price_at("openai", "o3", at).unwrap();
-        assert_eq!(p.cost(&u, ServiceTier::Batch), Err(CostError::NoBatchPrice));
+        assert_eq!(p.cost(&u, ServiceTier::Batch), Err(CostError::NoTierPrice(ServiceTier::Batch)));
+        // Flex and priority (OpenAI): gpt-5 flex 2k in x 0.625 + 500 out x 5; gpt-5.4 flex long uses the
+        // tier's long rates (300k x 2.5 + 1k x 11.25), priority lists none (300k x 5 + 1k x 30).
+        let (_, p) = c.price_at("openai", "gpt-5", at).unwrap();
+        let u2 = Usage { input: 2_000, output: 500, ..Usage::default() };
+        assert_eq!(p.cost(&u2, ServiceTier::Flex).unwrap().to_string(), "0.00375");
+        let (_, p) = c.price_at("openai", "gpt-5.4", d("2026-11-01")).unwrap();
+        assert_eq!(p.cost(&long, ServiceTier::Flex).unwrap().to_string(), "0.76125");
+        assert_eq!(p.cost(&long, ServiceTier::Priority).unwrap().to_string(), "1.53");
+        let (_, p) = c.price_at("openai", "gpt-4.1-nano", at).unwrap();
+        assert_eq!(p.cost(&u2, ServiceTier::Flex), Err(CostError::NoTierPrice(ServiceTier::Flex)));
+        // Anthropic 1-hour cache writes at 2x input (sonnet 4.5: 6.00): 10k written = 0.06; above 200k
+        // the long write rates: 200k x 6 + 50k x 7.5 (5-minute) = 1.575.
+        let (_, p) = c.price_at("anthropic", "claude-sonnet-4-5", at).unwrap();
+        let w1h = Usage { input: 10_000, cache_write_1h: 10_000, ..Usage::default() };
+        assert_eq!(p.cost(&w1h, ServiceTier::Standard).unwrap().to_string(), "0.06");
+        let long_write = Usage { input: 250_000, cache_write: 50_000, ..Usage::default() };
+        assert_eq!(p.cost(&long_write, ServiceTier::Standard).unwrap().to_string(), "1.575");
         // Cached input without a cached price is charged at the input rate.
         let (_, p) = c.price_at("mistral", "codestral-latest", at).unwrap();
         let u = Usage { input: 1_000_000, cached_input: 500_000, ..Usage::default() };

@@ -33,7 +33,7 @@ const fn col(name: &'static str, ty: ColumnType, seed: bool, doc: &'static str) 
 use ColumnType::*;
 
 /// Every column, in file order.
-pub const COLUMNS: [Column; 24] = [
+pub const COLUMNS: [Column; 25] = [
     col("call_id", Text, true, "unique id across the dataset: `call_` + zero-padded sequence number"),
     col("timestamp", Timestamp, true, "request start, UTC, millisecond precision; rows are in time order"),
     col("customer_id", Text, true, "`cust_NNNN`; stable: a customer keeps org, product, tier and archetype"),
@@ -67,7 +67,18 @@ pub const COLUMNS: [Column; 24] = [
     col("reasoning_tokens", Integer, false, "hidden reasoning tokens (subset of output_tokens), reasoning models only"),
     col("time_to_first_token_ms", Integer, false, "request start to first visible token; 0 when no token arrived"),
     col("error_type", Text, false, "empty on success, else the provider's error code (see README)"),
-    col("service_tier", Text, false, "`standard` or `batch` (batch API, priced at batch rates)"),
+    col(
+        "service_tier",
+        Text,
+        false,
+        "`standard`, `batch` (batch API), `flex` or `priority` (OpenAI's processing tiers); each priced at its own rates",
+    ),
+    col(
+        "cache_write_tokens",
+        Integer,
+        false,
+        "prompt tokens written to the prompt cache (subset of input_tokens), billed at the cache-write rate (Anthropic: 1.25x input)",
+    ),
 ];
 
 /// The Arrow schema of the call log, shared by the Parquet writer and the analytics loader: text as

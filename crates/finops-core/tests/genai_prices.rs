@@ -1,5 +1,6 @@
 //! Our catalog against pydantic's genai-prices database (the Rust crate's bundled data, pinned at 0.2.1):
-//! every current model priced with seven token mixes on two dates by our cost function and by
+//! every current model priced with fourteen token mixes (plain, cached, 5-minute and 1-hour cache
+//! writes, long context, batch, flex and priority) on two dates by our cost function and by
 //! `genai_prices`, equal to 1e-9 except for the documented differences below. A price that drifts, or a
 //! difference that is fixed without updating this list, fails the test.
 use chrono::{NaiveDate, TimeZone, Utc};
@@ -33,9 +34,10 @@ const RATE_OURS_IS_RIGHT: [(&str, &str, &str, &str); 1] = [(
 const BATCH_ONLY_OURS: [(&str, &str); 3] =
     [("google", "gemini-3-pro-preview"), ("bedrock", "meta.llama4-maverick-17b-instruct-v1:0"), ("azure", "gpt-4.1")];
 
-/// genai-prices verifies batch rates from this day and prices earlier batch calls at standard rates;
-/// the batch APIs and their 50% discount are older, so our earlier batch rows stand.
-const GENAI_BATCH_FROM: &str = "2026-10-12";
+/// genai-prices verifies batch, flex and priority rates from this day and prices earlier calls in those
+/// tiers at standard rates; the tiers and their discounts are older (our earlier rows cite
+/// ai-finops-landscape.md section 6), so they stand.
+const GENAI_TIERS_FROM: &str = "2026-10-12";
 
 fn genai_provider(ours: &str) -> &str {
     match ours {
@@ -48,26 +50,29 @@ fn genai_provider(ours: &str) -> &str {
 fn prices_agree_with_genai_prices() {
     let calc = Calculator::bundled();
     let cat = Catalog::builtin();
-    let mixes: [(&str, Usage, ServiceTier); 7] = [
-        ("plain", Usage { input: 1_000, cached_input: 0, cache_write: 0, output: 500 }, ServiceTier::Standard),
-        ("cached", Usage { input: 10_000, cached_input: 8_000, cache_write: 0, output: 500 }, ServiceTier::Standard),
-        (
-            "cache write",
-            Usage { input: 10_000, cached_input: 0, cache_write: 8_000, output: 500 },
-            ServiceTier::Standard,
-        ),
-        (
-            "long context",
-            Usage { input: 300_000, cached_input: 0, cache_write: 0, output: 1_000 },
-            ServiceTier::Standard,
-        ),
-        ("batch", Usage { input: 1_000, cached_input: 0, cache_write: 0, output: 500 }, ServiceTier::Batch),
-        ("batch cached", Usage { input: 10_000, cached_input: 8_000, cache_write: 0, output: 500 }, ServiceTier::Batch),
-        (
-            "batch long context",
-            Usage { input: 300_000, cached_input: 0, cache_write: 0, output: 1_000 },
-            ServiceTier::Batch,
-        ),
+    let u = |input: u64, cached_input: u64, cache_write: u64, cache_write_1h: u64, output: u64| Usage {
+        input,
+        cached_input,
+        cache_write,
+        cache_write_1h,
+        output,
+    };
+    use ServiceTier::{Batch, Flex, Priority, Standard};
+    let mixes: [(&str, Usage, ServiceTier); 14] = [
+        ("plain", u(1_000, 0, 0, 0, 500), Standard),
+        ("cached", u(10_000, 8_000, 0, 0, 500), Standard),
+        ("cache write", u(10_000, 0, 8_000, 0, 500), Standard),
+        ("cache write 1h", u(10_000, 0, 0, 8_000, 500), Standard),
+        ("long context", u(300_000, 0, 0, 0, 1_000), Standard),
+        ("long context cached and written", u(300_000, 100_000, 50_000, 50_000, 1_000), Standard),
+        ("batch", u(1_000, 0, 0, 0, 500), Batch),
+        ("batch cached", u(10_000, 8_000, 0, 0, 500), Batch),
+        ("batch long context", u(300_000, 0, 0, 0, 1_000), Batch),
+        ("flex", u(1_000, 0, 0, 0, 500), Flex),
+        ("flex cached", u(10_000, 8_000, 0, 0, 500), Flex),
+        ("flex long context", u(300_000, 0, 0, 0, 1_000), Flex),
+        ("priority", u(1_000, 0, 0, 0, 500), Priority),
+        ("priority cached", u(10_000, 8_000, 0, 0, 500), Priority),
     ];
     let (mut compared, mut equal) = (0, 0);
     let mut unexplained: Vec<String> = Vec::new();
@@ -87,14 +92,20 @@ fn prices_agree_with_genai_prices() {
                 if usage.cached_input > 0 {
                     theirs_usage.insert("cache_read_tokens", usage.cached_input as f64);
                 }
-                if usage.cache_write > 0 {
-                    theirs_usage.insert("cache_write_tokens", usage.cache_write as f64);
+                // genai-prices counts 1-hour writes inside cache_write_tokens.
+                if usage.cache_write + usage.cache_write_1h > 0 {
+                    theirs_usage.insert("cache_write_tokens", (usage.cache_write + usage.cache_write_1h) as f64);
+                }
+                if usage.cache_write_1h > 0 {
+                    theirs_usage.insert("cache_write_1h_tokens", usage.cache_write_1h as f64);
                 }
                 let mut request = PriceRequest::new(&m.name, &theirs_usage)
                     .with_provider_id(genai_provider(&m.provider))
                     .with_timestamp(at);
-                if *tier == ServiceTier::Batch {
-                    request = request.with_price_context("processing", "batch");
+                match tier {
+                    Batch => request = request.with_price_context("processing", "batch"),
+                    Flex | Priority => request = request.with_price_context("service_tier", tier.as_str()),
+                    Standard => {}
                 }
                 let theirs = calc
                     .calculate(&request)
@@ -119,15 +130,18 @@ fn prices_agree_with_genai_prices() {
                     explained_by.insert(why);
                     continue;
                 }
-                if *tier == ServiceTier::Batch {
+                if *tier != Standard {
                     match ours {
-                        // Neither has a batch rate: genai-prices falls back to standard, we refuse.
+                        // Neither has a rate for the tier: genai-prices falls back to standard, we refuse.
                         None if same(standard) => {
                             equal += 1;
                             continue;
                         }
-                        Some(_) if same(standard) && (day < GENAI_BATCH_FROM || BATCH_ONLY_OURS.contains(&key)) => {
-                            explained_by.insert(GENAI_BATCH_FROM);
+                        Some(_)
+                            if same(standard)
+                                && (day < GENAI_TIERS_FROM || (*tier == Batch && BATCH_ONLY_OURS.contains(&key))) =>
+                        {
+                            explained_by.insert(GENAI_TIERS_FROM);
                             continue;
                         }
                         _ => {}
@@ -140,5 +154,5 @@ fn prices_agree_with_genai_prices() {
     }
     eprintln!("{compared} prices compared, {equal} equal; explained: {explained_by:?}");
     assert!(unexplained.is_empty(), "undocumented differences:\n{}", unexplained.join("\n"));
-    assert!(compared >= 40 * 7 * 2);
+    assert!(compared >= 40 * 14 * 2);
 }

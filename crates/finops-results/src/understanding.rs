@@ -18,8 +18,8 @@ pub struct Understanding {
     pub forecasts_by_group: Vec<GroupForecast>,
     pub efficiency: Efficiency,
     /// List against effective cost under the organization's negotiated rates (`--rates`); `None`
-    /// without them.
-    #[serde(default)]
+    /// without them (and then left out of the JSON).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub negotiated: Option<Negotiated>,
     pub top_spenders: Vec<CustomerCost>,
     pub recommendations: Vec<Recommendation>,

@@ -1,7 +1,7 @@
 //! One simulated API call: its compact in-memory form and how it is drawn.
 use finops_core::cost::{Cost, ServiceTier, Usage};
 use finops_core::pricing::{Catalog, PriceRow};
-use finops_core::schema::{Environment, ErrorType, Feature, Region, Status};
+use finops_core::schema::{Environment, ErrorType, Feature, Region, Status, Tier};
 use rand::{Rng, RngExt};
 use rand_distr::StandardNormal;
 
@@ -11,8 +11,9 @@ use crate::scenario::{Draft, Runaway};
 use crate::population::{Customer, pick_weighted};
 use crate::profile::{
     BATCH_SHARE_OF_SUMMARIZE, CACHE_GRANULARITY, CALL_IN_HOME_REGION, CLIENT_TIMEOUT_MS, CROSS_REGION_MS,
-    ENVIRONMENT_WEIGHTS, MIN_CACHEABLE_PROMPT, PREFILL_CACHED_SHARE, PREFILL_MS_PER_TOKEN, PREFILL_REFERENCE_TOKENS,
-    error_probabilities, load_slowdown, region_latency,
+    ENVIRONMENT_WEIGHTS, FLEX_LATENCY_FACTOR, FLEX_RATE_LIMIT_FACTOR, FLEX_SHARE_OF_BACKGROUND, MIN_CACHEABLE_PROMPT,
+    PREFILL_CACHED_SHARE, PREFILL_MS_PER_TOKEN, PREFILL_REFERENCE_TOKENS, PRIORITY_LATENCY_FACTOR,
+    PRIORITY_SHARE_OF_ENTERPRISE_INTERACTIVE, error_probabilities, load_slowdown, region_latency,
 };
 use crate::session::{CACHE_TTL_MS, Calls, Pacing, session_shape};
 use crate::tokens::{Answer, Quantiles, token_shape};
@@ -34,6 +35,8 @@ pub struct Call {
     pub input_tokens: u32,
     pub output_tokens: u32,
     pub cached_input_tokens: u32,
+    /// Prompt tokens written to the prompt cache (models that bill writes: Anthropic's).
+    pub cache_write_tokens: u32,
     pub reasoning_tokens: u32,
     pub latency_ms: u32,
     pub ttft_ms: u32,
@@ -227,12 +230,23 @@ impl CallFactory {
             *Region::ALL.iter().filter(|r| **r != home).nth(k).unwrap_or(&home)
         };
         let environment = pick_weighted(rng, &ENVIRONMENT_WEIGHTS);
+        let background = matches!(feature, Feature::Summarize | Feature::Extract);
+        let interactive = matches!(feature, Feature::Chat | Feature::Voice | Feature::Agent);
         let service_tier = if feature == Feature::Summarize
             && environment == Environment::Production
             && price.has_batch()
             && rng.random::<f64>() < BATCH_SHARE_OF_SUMMARIZE
         {
             ServiceTier::Batch
+        } else if background && price.flex.is_some() && rng.random::<f64>() < FLEX_SHARE_OF_BACKGROUND {
+            ServiceTier::Flex
+        } else if interactive
+            && environment == Environment::Production
+            && customer.tier == Tier::Enterprise
+            && price.priority.is_some()
+            && rng.random::<f64>() < PRIORITY_SHARE_OF_ENTERPRISE_INTERACTIVE
+        {
+            ServiceTier::Priority
         } else {
             ServiceTier::Standard
         };
@@ -257,18 +271,22 @@ impl CallFactory {
         // The prefix the provider holds in its prompt cache for this session: tokens and last use.
         let mut cache: Option<(u32, i64)> = None;
         let cacheable = shape.history.is_some() && price.cached_input.is_some();
+        // Explicit caching (Anthropic's cache_control): each call writes the part of its prompt the
+        // cache does not hold yet, billed at the cache-write rate; implicit caching writes for free.
+        let writes = cacheable && price.cache_write.is_some();
         for (k, &u) in scratch.iter().enumerate() {
             let cached_prefix = cache
                 .filter(|&(tokens, used)| cacheable && tokens >= MIN_CACHEABLE_PROMPT && t - used <= CACHE_TTL_MS)
                 .map_or(0, |c| c.0);
             let wrap = |t: i64| if (lo..lo + active).contains(&t) { t } else { lo + (t - lo).rem_euclid(active) };
-            let mut call = self.call(rng, customer, wrap(t), feature, &ctx, u, cached_prefix, load, price);
+            let use_ = CacheUse { prefix: cached_prefix, writes };
+            let mut call = self.call(rng, customer, wrap(t), feature, &ctx, u, use_, load, price);
             // The client's SDK retries a 429 or 5xx after its backoff: the same request, a new call.
             for retry in 0..MAX_RETRIES {
                 let Some(at) = retry_at(rng, &call, t, retry) else { break };
                 out.push(call);
                 t = at;
-                call = self.call(rng, customer, wrap(t), feature, &ctx, u, cached_prefix, load, price);
+                call = self.call(rng, customer, wrap(t), feature, &ctx, u, use_, load, price);
             }
             if call.input_tokens > 0 {
                 // The provider processed the prompt: it is now the cached prefix (a hit refreshes it).
@@ -314,7 +332,7 @@ impl CallFactory {
         };
         let (_, region_ms) = region_latency(customer.home_region);
         let attempt = |rng: &mut R, t: i64, u: f64| {
-            let mut call = self.call(rng, customer, t, r.feature, &ctx, u, 0, load, price);
+            let mut call = self.call(rng, customer, t, r.feature, &ctx, u, CacheUse::NONE, load, price);
             if rng.random::<f64>() < limited(t) {
                 let ms = 120.0 * (0.5 * normal(rng)).exp() + region_ms;
                 fail_unbilled(&mut call, ErrorType::RateLimitExceeded, clamp_u32(ms));
@@ -336,7 +354,7 @@ impl CallFactory {
     }
 
     /// Draws one call at `ts_ms` whose prompt lies at `u` in the feature's prompt distribution and may
-    /// read `cached_prefix` tokens from the prompt cache.
+    /// read `cache.prefix` tokens from the prompt cache.
     #[allow(clippy::too_many_arguments)]
     fn call<R: Rng + ?Sized>(
         &self,
@@ -346,7 +364,7 @@ impl CallFactory {
         feature: Feature,
         ctx: &SessionCtx,
         u: f64,
-        cached_prefix: u32,
+        cache: CacheUse,
         load: Load,
         price: &PriceRow,
     ) -> Call {
@@ -369,7 +387,12 @@ impl CallFactory {
         visible_out = visible_out.min(room);
         reasoning = reasoning.min(room - visible_out);
         // Providers cache whole blocks of the shared prefix.
-        let cached = cached_prefix.min(input) / CACHE_GRANULARITY * CACHE_GRANULARITY;
+        let cached = cache.prefix.min(input) / CACHE_GRANULARITY * CACHE_GRANULARITY;
+        let written = if cache.writes && input >= MIN_CACHEABLE_PROMPT {
+            (input - cached) / CACHE_GRANULARITY * CACHE_GRANULARITY
+        } else {
+            0
+        };
 
         // Latency: time to first token (model, region, prompt prefill, reasoning) + visible output /
         // throughput.
@@ -387,6 +410,12 @@ impl CallFactory {
             + f64::from(reasoning) / tps * 1000.0)
             * slowdown;
         let latency = ttft + f64::from(visible_out) / tps * 1000.0 * slowdown;
+        let tier_factor = match service_tier {
+            ServiceTier::Flex => FLEX_LATENCY_FACTOR,
+            ServiceTier::Priority => PRIORITY_LATENCY_FACTOR,
+            ServiceTier::Standard | ServiceTier::Batch => 1.0,
+        };
+        let (ttft, latency) = (ttft * tier_factor, latency * tier_factor);
 
         let mut call = Call {
             ts_ms,
@@ -400,6 +429,7 @@ impl CallFactory {
             input_tokens: input,
             output_tokens: visible_out + reasoning,
             cached_input_tokens: cached,
+            cache_write_tokens: written,
             reasoning_tokens: reasoning,
             latency_ms: clamp_u32(latency).max(1),
             ttft_ms: clamp_u32(ttft).max(1),
@@ -415,7 +445,10 @@ impl CallFactory {
                 fail_unbilled(&mut call, ErrorType::InternalServerError, clamp_u32(done));
             }
         } else {
-            let p = error_probabilities(load);
+            let mut p = error_probabilities(load);
+            if service_tier == ServiceTier::Flex {
+                p.rate_limited = (p.rate_limited * FLEX_RATE_LIMIT_FACTOR).min(0.5);
+            }
             let u: f64 = rng.random();
             if u < p.rate_limited {
                 let ms = 120.0 * (0.5 * normal(rng)).exp() + region_ms + cross;
@@ -454,7 +487,8 @@ impl CallFactory {
         let usage = Usage {
             input: u64::from(call.input_tokens),
             cached_input: u64::from(call.cached_input_tokens),
-            cache_write: 0,
+            cache_write: u64::from(call.cache_write_tokens),
+            cache_write_1h: 0,
             output: u64::from(call.output_tokens),
         };
         call.cost = price
@@ -462,6 +496,19 @@ impl CallFactory {
             .expect("invariant: cached <= input, batch only with batch prices, u32 tokens cannot overflow");
         call
     }
+}
+
+/// What a call may do with the prompt cache.
+#[derive(Debug, Clone, Copy)]
+struct CacheUse {
+    /// Tokens of the prompt's prefix the provider holds.
+    prefix: u32,
+    /// Whether the model bills cache writes (the call writes the rest of its prompt).
+    writes: bool,
+}
+
+impl CacheUse {
+    const NONE: CacheUse = CacheUse { prefix: 0, writes: false };
 }
 
 /// Retries after a 429 or a 5xx: the default policy of the official OpenAI and Anthropic Python SDKs
@@ -498,6 +545,7 @@ fn fail_unbilled(call: &mut Call, error: ErrorType, latency_ms: u32) {
     call.input_tokens = 0;
     call.output_tokens = 0;
     call.cached_input_tokens = 0;
+    call.cache_write_tokens = 0;
     call.reasoning_tokens = 0;
     call.ttft_ms = 0;
     call.latency_ms = latency_ms.max(1);

@@ -164,6 +164,8 @@ impl CsvFormatter {
         out.extend_from_slice(c.error.as_str().as_bytes());
         out.push(b',');
         out.extend_from_slice(c.service_tier.as_str().as_bytes());
+        out.push(b',');
+        push_int(out, &mut buf, c.cache_write_tokens);
         out.push(b'\n');
     }
 }

@@ -92,6 +92,7 @@ fn to_batch(
         ints(&|c| i64::from(c.ttft_ms)),
         strs(calls, |c| c.error.as_str()),
         strs(calls, |c| c.service_tier.as_str()),
+        ints(&|c| i64::from(c.cache_write_tokens)),
     ];
     RecordBatch::try_new(enc.schema.clone(), columns)
 }

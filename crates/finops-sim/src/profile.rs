@@ -114,6 +114,18 @@ pub const MIN_CACHEABLE_PROMPT: u32 = 1024;
 pub const CACHE_GRANULARITY: u32 = 128;
 /// Probability that a production summarize call goes through the batch API (models with batch prices).
 pub const BATCH_SHARE_OF_SUMMARIZE: f64 = 0.3;
+/// Probability that a non-batch summarize or extract call uses flex processing (models with flex prices):
+/// background work that can wait.
+pub const FLEX_SHARE_OF_BACKGROUND: f64 = 0.25;
+/// Probability that an enterprise customer's production chat, voice or agent call uses priority
+/// processing (models with priority prices).
+pub const PRIORITY_SHARE_OF_ENTERPRISE_INTERACTIVE: f64 = 0.2;
+/// Flex requests wait behind standard ones: time to first token and generation take this much longer.
+pub const FLEX_LATENCY_FACTOR: f64 = 1.6;
+/// ... and are refused under load this many times as often (`429 resource unavailable`).
+pub const FLEX_RATE_LIMIT_FACTOR: f64 = 3.0;
+/// Priority requests are served ahead: this share of the standard latency.
+pub const PRIORITY_LATENCY_FACTOR: f64 = 0.8;
 
 /// Failure probabilities at normal load; `load` is the hour's traffic over its normal level.
 pub fn error_probabilities(load: Load) -> ErrorRates {

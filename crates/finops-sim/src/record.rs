@@ -2,7 +2,7 @@
 use finops_core::schema::{Archetype, Environment, ErrorType, Feature, Product, Region, Status, Tier};
 use serde::Serialize;
 
-/// One row of the call log (all 24 columns), borrowing strings from the simulator.
+/// One row of the call log (all 25 columns), borrowing strings from the simulator.
 #[derive(Debug, Clone, Serialize)]
 pub struct CallRecord<'a> {
     pub call_id: String,
@@ -30,4 +30,5 @@ pub struct CallRecord<'a> {
     pub time_to_first_token_ms: u32,
     pub error_type: ErrorType,
     pub service_tier: finops_core::ServiceTier,
+    pub cache_write_tokens: u32,
 }

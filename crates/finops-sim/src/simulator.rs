@@ -330,6 +330,7 @@ impl Simulator {
             time_to_first_token_ms: c.ttft_ms,
             error_type: c.error,
             service_tier: c.service_tier,
+            cache_write_tokens: c.cache_write_tokens,
         }
     }
 

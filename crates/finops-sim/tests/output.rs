@@ -51,9 +51,14 @@ fn every_row_costs_exactly_the_catalog_formula() {
         let usage = Usage {
             input: n("input_tokens"),
             cached_input: n("cached_input_tokens"),
-            cache_write: 0,
+            cache_write: n("cache_write_tokens"),
+            cache_write_1h: 0,
             output: n("output_tokens"),
         };
+        assert!(n("cached_input_tokens") + n("cache_write_tokens") <= n("input_tokens"));
+        if n("cache_write_tokens") > 0 {
+            assert!(price.cache_write.is_some(), "writes only where the model bills them");
+        }
         let tier: ServiceTier = f("service_tier").parse().unwrap();
         assert_eq!(cost, price.cost(&usage, tier).unwrap().to_string(), "row {}", f("call_id"));
         assert_eq!(

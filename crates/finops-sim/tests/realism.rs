@@ -487,3 +487,84 @@ fn demand_drifts_within_the_hour() {
     assert!(hours >= 20.0);
     assert!(cv > 2.0 * poisson && cv < 0.35, "per-minute CV {cv} (Poisson {poisson})");
 }
+
+#[test]
+fn service_tiers_and_cache_writes_follow_their_rules() {
+    use finops_core::ServiceTier;
+    use finops_core::schema::{Environment, Feature};
+    let w = world();
+    let catalog = w.sim.catalog();
+    let pop = w.sim.population();
+    let day = |c: &Call| DateTime::from_timestamp_millis(c.ts_ms).unwrap().date_naive();
+    let price = |c: &Call| catalog.models[c.model as usize].price_on(day(c)).unwrap().clone();
+    let (mut flex, mut flex_eligible, mut priority, mut priority_eligible) = (0, 0, 0, 0);
+    let mut latency: HashMap<(u16, ServiceTier), Vec<u32>> = HashMap::new();
+    let (mut written, mut write_eligible) = (0, 0);
+    for c in w.calls.iter().filter(|c| c.status() == Status::Success) {
+        let p = price(c);
+        let enterprise = pop.customers[c.customer as usize].tier == Tier::Enterprise;
+        match c.service_tier {
+            ServiceTier::Flex => {
+                assert!(matches!(c.feature, Feature::Summarize | Feature::Extract) && p.flex.is_some())
+            }
+            ServiceTier::Priority => assert!(
+                enterprise
+                    && c.environment == Environment::Production
+                    && matches!(c.feature, Feature::Chat | Feature::Voice | Feature::Agent)
+                    && p.priority.is_some()
+            ),
+            _ => {}
+        }
+        if matches!(c.feature, Feature::Summarize | Feature::Extract)
+            && p.flex.is_some()
+            && c.service_tier != ServiceTier::Batch
+        {
+            flex_eligible += 1;
+            flex += usize::from(c.service_tier == ServiceTier::Flex);
+        }
+        if enterprise
+            && c.environment == Environment::Production
+            && matches!(c.feature, Feature::Chat | Feature::Voice | Feature::Agent)
+            && p.priority.is_some()
+        {
+            priority_eligible += 1;
+            priority += usize::from(c.service_tier == ServiceTier::Priority);
+        }
+        if matches!(c.feature, Feature::Summarize | Feature::Extract) {
+            latency.entry((c.model, c.service_tier)).or_default().push(c.latency_ms);
+        }
+        // Writes: whole blocks of the uncached prompt, only where the model bills them.
+        assert!(c.cached_input_tokens + c.cache_write_tokens <= c.input_tokens, "{c:?}");
+        if c.cache_write_tokens > 0 {
+            assert!(p.cache_write.is_some() && c.cache_write_tokens % 128 == 0, "{c:?}");
+        }
+        if p.cache_write.is_some() && c.feature == Feature::Chat && c.input_tokens >= 1024 {
+            write_eligible += 1;
+            written += usize::from(c.cache_write_tokens > 0);
+        }
+    }
+    let (flex_share, priority_share) = (flex as f64 / flex_eligible as f64, priority as f64 / priority_eligible as f64);
+    let write_share = written as f64 / write_eligible as f64;
+    eprintln!(
+        "flex {flex_share:.3} of {flex_eligible}, priority {priority_share:.3} of {priority_eligible}, Anthropic chat writes {write_share:.3} of {write_eligible}"
+    );
+    // Tiers are drawn per session, so the shares scatter more than per call would.
+    assert!((flex_share - 0.25).abs() < 0.04, "{flex_share}");
+    assert!((priority_share - 0.2).abs() < 0.05, "{priority_share}");
+    assert!(write_share > 0.9, "explicit caching writes the uncached part of every long prompt: {write_share}");
+    // Flex is slower than standard on the same model and feature.
+    let median = |v: &mut Vec<u32>| {
+        v.sort_unstable();
+        f64::from(v[v.len() / 2])
+    };
+    let mut ratios = Vec::new();
+    for ((model, tier), v) in &latency {
+        if *tier == ServiceTier::Flex
+            && v.len() >= 100
+            && let Some(std) = latency.get(&(*model, ServiceTier::Standard)).filter(|s| s.len() >= 100)
+        {
+            ratios.push(median(&mut v.clone()) / median(&mut std.clone()));
+        }
+    }
+    assert!(!ratios.is_empty() && ratios.iter().all(|r| *r > 1.3), "flex / standard latency: {ratios:?}");
+}

@@ -92,7 +92,10 @@ fn usage_groups(ds: &Dataset, rules: &rules::Optimization, sizes: &Sizes) -> Res
     let ttl_ms = rules.cache_ttl_minutes.max(1) * 60_000;
     // Only prompts that could be cached need their (customer, TTL window): the others collapse into
     // one inner group per outer key.
-    let cacheable = format!("input_tokens >= {} AND cached_input_tokens = 0", rules.cache_min_prompt_tokens);
+    let cacheable = format!(
+        "input_tokens >= {} AND cached_input_tokens = 0 AND cache_write_tokens = 0",
+        rules.cache_min_prompt_tokens
+    );
     // Tier and environment as flags: fewer text keys make the grouping cheaper.
     let batch_envs = rules.batch_environments.iter().map(|e| sql_str(e)).collect::<Vec<_>>().join(", ");
     let batch_env = if batch_envs.is_empty() {
@@ -104,16 +107,17 @@ fn usage_groups(ds: &Dataset, rules: &rules::Optimization, sizes: &Sizes) -> Res
         "WITH w AS (SELECT provider, model, feature_id AS f, {batch_env} AS be, \
          CASE WHEN service_tier = 'standard' THEN 1 ELSE 0 END AS std, {DAY} AS d, \
          {window_bucket} AS wb, {threshold_bucket} AS tb, CASE WHEN {cacheable} THEN 1 ELSE 0 END AS cacheable, \
-         count(*) AS n, sum(input_tokens) AS i, sum(cached_input_tokens) AS ci, sum(output_tokens) AS o \
-         FROM calls GROUP BY provider, model, f, be, std, d, wb, tb, cacheable, \
+         count(*) AS n, sum(input_tokens) AS i, sum(cached_input_tokens) AS ci, sum(cache_write_tokens) AS cw, \
+         sum(output_tokens) AS o FROM calls GROUP BY provider, model, f, be, std, d, wb, tb, cacheable, \
          CASE WHEN {cacheable} THEN customer_id END, CASE WHEN {cacheable} THEN CAST(timestamp AS BIGINT) / {ttl_ms} END) \
          SELECT provider, model, f, be, std, d, wb, tb, cacheable, sum(n) AS n, sum(i) AS i, sum(ci) AS ci, \
-         sum(o) AS o, count(*) AS windows FROM w GROUP BY provider, model, f, be, std, d, wb, tb, cacheable"
+         sum(cw) AS cw, sum(o) AS o, count(*) AS windows FROM w GROUP BY provider, model, f, be, std, d, wb, tb, cacheable"
     ))?;
     let (prov, model, feat, day) = (t.str("provider")?, t.str("model")?, t.str("f")?, t.i64("d")?);
     let (be, std) = (t.i64("be")?, t.i64("std")?);
     let (wb, tb, cacheable) = (t.i64("wb")?, t.i64("tb")?, t.i64("cacheable")?);
     let (n, i, ci, o, windows) = (t.u64("n")?, t.u64("i")?, t.u64("ci")?, t.u64("o")?, t.u64("windows")?);
+    let cw = t.u64("cw")?;
     let mut unpriced: Vec<String> = (0..t.len())
         .filter(|r| day_date(day[*r]).is_none_or(|d| ds.catalog.price_at(&prov[*r], &model[*r], d).is_err()))
         .map(|r| format!("{}/{}", prov[r], model[r]))
@@ -132,7 +136,13 @@ fn usage_groups(ds: &Dataset, rules: &rules::Optimization, sizes: &Sizes) -> Res
             threshold_bucket: tb[r].max(0) as usize,
             cacheable: cacheable[r] != 0,
             calls: n[r],
-            usage: Usage { input: i[r], cached_input: ci[r].min(i[r]), cache_write: 0, output: o[r] },
+            usage: Usage {
+                input: i[r],
+                cached_input: ci[r].min(i[r]),
+                cache_write: cw[r].min(i[r] - ci[r].min(i[r])),
+                cache_write_1h: 0,
+                output: o[r],
+            },
             // The non-cacheable calls of a group are one inner group: no windows to count.
             windows: windows[r],
         })
