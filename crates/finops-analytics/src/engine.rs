@@ -276,6 +276,7 @@ fn negotiated_costs(
     let (provider, model, tier) = (strings("provider")?, strings("model")?, strings("service_tier")?);
     let time = col("timestamp")?.as_primitive::<datafusion::arrow::datatypes::TimestampMillisecondType>();
     let (input, cached, output) = (ints("input_tokens")?, ints("cached_input_tokens")?, ints("output_tokens")?);
+    let written = ints("cache_write_tokens")?;
     let list = b.column(LIST_COST_USD).as_primitive::<Float64Type>();
     let mut memo: std::collections::HashMap<(&str, &str, i64), Option<usize>> = std::collections::HashMap::new();
     let mut out = Vec::with_capacity(b.num_rows());
@@ -302,11 +303,11 @@ fn negotiated_costs(
             let usage = Usage {
                 input: u(input),
                 cached_input: u(cached),
-                cache_write: 0,
+                cache_write: u(written),
                 cache_write_1h: 0,
                 output: u(output),
             };
-            row.cost(&usage, t).ok().map(|c| c.usd())
+            row.cost_at(&usage, t, time.value(r)).ok().map(|c| c.usd())
         });
         let paid = repriced.flatten().unwrap_or(cost * rule.factor());
         let use_ = &mut uses[i];

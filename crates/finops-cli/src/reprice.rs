@@ -78,6 +78,7 @@ pub fn run(args: &RepriceArgs, catalog: &Catalog) -> Result<()> {
     let (inp, out_tokens) = (need("input_tokens")?, need("output_tokens")?);
     let (cached, write, tier, cost) =
         (find("cached_input_tokens"), find("cache_write_tokens"), find("service_tier"), find("cost_usd"));
+    let write_1h = find("cache_write_1h_tokens");
     let mut out_header = header.clone();
     if cost.is_none() {
         out_header.push_field("cost_usd");
@@ -128,7 +129,7 @@ pub fn run(args: &RepriceArgs, catalog: &Catalog) -> Result<()> {
                 input: count(inp)?,
                 cached_input: opt_count(cached)?,
                 cache_write: opt_count(write)?,
-                cache_write_1h: 0,
+                cache_write_1h: opt_count(write_1h)?,
                 output: count(out_tokens)?,
             };
             let service: ServiceTier = match tier {
@@ -140,7 +141,7 @@ pub fn run(args: &RepriceArgs, catalog: &Catalog) -> Result<()> {
                 .ok_or_else(|| at(ts, "out of range"))?;
             let (p, m) = (record[provider].trim().to_string(), record[model].trim().to_string());
             let priced = match catalog.price_at(&p, &m, date) {
-                Ok((_, row)) => Some(row.cost(&usage, service).map_err(|e| at(inp, &e.to_string()))?),
+                Ok((_, row)) => Some(row.cost_at(&usage, service, ms).map_err(|e| at(inp, &e.to_string()))?),
                 Err(PriceLookupError::UnknownModel { .. } | PriceLookupError::BeforeFirstPrice { .. }) => None,
             };
             let Some(new) = priced else {

@@ -34,7 +34,7 @@ use thiserror::Error;
 use toml::Spanned;
 
 use crate::cost::Rate;
-use crate::pricing::{LongContext, PriceRow, TierRates, line_col};
+use crate::pricing::{LongContext, PriceRow, TierRates, TimeWindow, line_col};
 
 /// A rates file that could not be used.
 #[derive(Debug, Error)]
@@ -171,6 +171,16 @@ impl RateRule {
             long_context,
             flex: list.flex.map(|t| self.scale_tier(t)),
             priority: list.priority.map(|t| self.scale_tier(t)),
+            time_of_day: list
+                .time_of_day
+                .iter()
+                .map(|w| TimeWindow {
+                    input: s(w.input),
+                    output: s(w.output),
+                    cached_input: w.cached_input.map(s),
+                    ..*w
+                })
+                .collect(),
             source: format!("negotiated: {} (list: {})", self.name, list.source),
         }
     }

@@ -10,6 +10,7 @@ use thiserror::Error;
 use toml::Spanned;
 
 use crate::cost::{AppliedRates, Cost, CostError, Rate, ServiceTier, Usage};
+use crate::genai::GenaiDb;
 use crate::negotiated::NegotiatedRates;
 
 /// The catalog compiled into the binary.
@@ -134,6 +135,29 @@ pub struct TierRates {
     pub long_cached_input: Option<Rate>,
 }
 
+/// Rates in force within a UTC time-of-day window (DeepSeek's peak and off-peak hours): they replace
+/// the row's standard input, output and cached rates for calls that start inside it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct TimeWindow {
+    /// Seconds after midnight UTC, `from_s` inclusive, `to_s` exclusive; wraps past midnight when
+    /// `to_s < from_s`.
+    pub from_s: u32,
+    pub to_s: u32,
+    pub input: Rate,
+    pub output: Rate,
+    pub cached_input: Option<Rate>,
+}
+
+impl TimeWindow {
+    pub fn covers(&self, second_of_day: u32) -> bool {
+        if self.to_s < self.from_s {
+            second_of_day >= self.from_s || second_of_day < self.to_s
+        } else {
+            second_of_day >= self.from_s && second_of_day < self.to_s
+        }
+    }
+}
+
 /// A list price in force from `effective_from` (UTC date) until the next row of the same model.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PriceRow {
@@ -153,6 +177,8 @@ pub struct PriceRow {
     pub long_context: Option<LongContext>,
     pub flex: Option<TierRates>,
     pub priority: Option<TierRates>,
+    /// Standard rates by UTC time of day (first matching window wins).
+    pub time_of_day: Vec<TimeWindow>,
     pub source: String,
 }
 
@@ -209,7 +235,28 @@ impl PriceRow {
         })
     }
 
-    /// The exact cost of `usage` under this price row.
+    /// The rates for a request that starts `ms_of_day` milliseconds after midnight UTC: a time-of-day
+    /// window's rates replace the standard ones (the other tiers have none).
+    pub fn rates_at(&self, input_tokens: u64, tier: ServiceTier, ms_of_day: u32) -> Result<AppliedRates, CostError> {
+        let mut r = self.rates(input_tokens, tier)?;
+        if tier == ServiceTier::Standard
+            && let Some(w) = self.time_of_day.iter().find(|w| w.covers(ms_of_day / 1000))
+        {
+            r.input = w.input;
+            r.output = w.output;
+            r.cached_input = w.cached_input.unwrap_or(w.input);
+        }
+        Ok(r)
+    }
+
+    /// The exact cost of `usage` for a call at Unix milliseconds `ts_ms` (time-of-day prices apply).
+    pub fn cost_at(&self, usage: &Usage, tier: ServiceTier, ts_ms: i64) -> Result<Cost, CostError> {
+        let ms_of_day = ts_ms.rem_euclid(86_400_000) as u32;
+        self.rates_at(usage.input, tier, ms_of_day)?.cost(usage)
+    }
+
+    /// The exact cost of `usage` under this price row, ignoring time-of-day windows (see
+    /// [`PriceRow::cost_at`]).
     pub fn cost(&self, usage: &Usage, tier: ServiceTier) -> Result<Cost, CostError> {
         self.rates(usage.input, tier)?.cost(usage)
     }
@@ -243,7 +290,12 @@ impl Catalog {
     /// The catalog compiled into the binary. It is validated by the test suite, so this cannot fail at
     /// run time.
     pub fn builtin() -> Catalog {
-        Catalog::from_toml_str(BUILTIN_TOML, BUILTIN_NAME).expect("built-in pricing catalog is valid")
+        static BUILTIN: std::sync::OnceLock<Catalog> = std::sync::OnceLock::new();
+        BUILTIN
+            .get_or_init(|| {
+                Catalog::from_toml_str(BUILTIN_TOML, BUILTIN_NAME).expect("built-in pricing catalog is valid")
+            })
+            .clone()
     }
 
     /// Loads and validates a catalog file.
@@ -253,8 +305,14 @@ impl Catalog {
         Catalog::from_toml_str(&text, &file)
     }
 
-    /// Parses and validates catalog TOML; `file` names the source in error messages.
+    /// Parses and validates catalog TOML; `file` names the source in error messages. Models with
+    /// `listed_from` take their list prices from the bundled genai-prices data.
     pub fn from_toml_str(text: &str, file: &str) -> Result<Catalog, CatalogError> {
+        Catalog::from_toml_with(text, file, GenaiDb::bundled())
+    }
+
+    /// [`Catalog::from_toml_str`] with list prices from `db` (e.g. a newer genai-prices file).
+    pub fn from_toml_with(text: &str, file: &str, db: &GenaiDb) -> Result<Catalog, CatalogError> {
         let at = |offset: usize, message: String| {
             let (line, column) = line_col(text, offset);
             CatalogError::Invalid { file: file.to_string(), line, column, message }
@@ -315,8 +373,8 @@ impl Catalog {
             if m.context_window == 0 {
                 return Err(at(span, format!("model `{name}`: context_window must be > 0")));
             }
-            if m.prices.is_empty() {
-                return Err(at(span, format!("model `{name}` has no price rows")));
+            if m.prices.is_empty() && m.listed_from.is_none() {
+                return Err(at(span, format!("model `{name}` has no price rows and no listed_from (genai-prices)")));
             }
             let mut prices = Vec::with_capacity(m.prices.len());
             for p in &m.prices {
@@ -326,6 +384,41 @@ impl Catalog {
             prices.sort_by_key(|p| p.effective_from);
             if let Some(w) = prices.windows(2).find(|w| w[0].effective_from == w[1].effective_from) {
                 return Err(at(span, format!("model `{name}` has two prices from {}", w[0].effective_from)));
+            }
+            if let Some(listed) = &m.listed_from {
+                let listed = NaiveDate::parse_from_str(listed, "%Y-%m-%d").map_err(|e| {
+                    at(span, format!("model `{name}`: listed_from = {listed:?} is not a YYYY-MM-DD date ({e})"))
+                })?;
+                let (gp, gm) = match &m.genai {
+                    Some(g) => g
+                        .split_once('/')
+                        .ok_or_else(|| at(span, format!("model `{name}`: genai = {g:?} is not \"provider/model\"")))?,
+                    None => (genai_provider(&m.provider), m.model.as_str()),
+                };
+                let listed_rows = db.rows(gp, gm, listed).map_err(|e| at(span, format!("model `{name}`: {e}")))?;
+                // A row of our own on the same day wins (stable sort keeps ours after theirs).
+                prices.extend(listed_rows);
+                prices.sort_by_key(|p| (p.effective_from, p.source.starts_with(&db.source)));
+                prices.dedup_by(|later, earlier| later.effective_from == earlier.effective_from);
+            }
+            let mut overrides = Vec::with_capacity(m.overrides.len());
+            for o in &m.overrides {
+                let ospan = o.span().start;
+                overrides.push(o.get_ref().validate().map_err(|msg| at(ospan, format!("model `{name}`: {msg}")))?);
+            }
+            let prices =
+                apply_overrides(prices, &overrides).map_err(|msg| at(span, format!("model `{name}`: {msg}")))?;
+            if let Some(p) = prices.iter().find(|p| {
+                p.has_batch() && p.long_context.is_some_and(|l| l.batch_input.is_none() || l.batch_output.is_none())
+            }) {
+                return Err(at(
+                    span,
+                    format!(
+                        "model `{name}`: the price from {} has batch and long-context rates but no long-context batch \
+                         rates (a long batch request is billed at both)",
+                        p.effective_from
+                    ),
+                ));
             }
             models.push(Model {
                 provider: m.provider.clone(),
@@ -474,7 +567,184 @@ struct RawModel {
     popularity: f64,
     #[serde(default)]
     seed_popularity: f64,
+    #[serde(default)]
     prices: Vec<Spanned<RawPrice>>,
+    /// List prices from genai-prices from this day on (the day we know the model was listed).
+    listed_from: Option<String>,
+    /// The model in genai-prices as `provider/model`, when its name differs from ours.
+    genai: Option<String>,
+    /// Dated corrections of the database's prices, each with why.
+    #[serde(default)]
+    overrides: Vec<Spanned<RawOverride>>,
+}
+
+/// A dated correction of list prices: every rate it names replaces the database's (or, with
+/// `when_missing`, fills it where the database has none) on the days from `from` to `until`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOverride {
+    from: String,
+    until: Option<String>,
+    why: String,
+    #[serde(default)]
+    when_missing: bool,
+    input: Option<f64>,
+    output: Option<f64>,
+    cached_input: Option<f64>,
+    cache_write: Option<f64>,
+    cache_write_1h: Option<f64>,
+    batch_input: Option<f64>,
+    batch_output: Option<f64>,
+    batch_cached_input: Option<f64>,
+    batch_cache_write: Option<f64>,
+    long_cached_input: Option<f64>,
+    long_batch_input: Option<f64>,
+    long_batch_output: Option<f64>,
+    long_batch_cached_input: Option<f64>,
+    flex: Option<RawTier>,
+    priority: Option<RawTier>,
+}
+
+/// A validated [`RawOverride`].
+struct Override {
+    from: NaiveDate,
+    until: Option<NaiveDate>,
+    why: String,
+    when_missing: bool,
+    /// (field, rate) pairs, applied in order.
+    rates: Vec<(&'static str, Rate)>,
+    flex: Option<TierRates>,
+    priority: Option<TierRates>,
+}
+
+impl RawOverride {
+    fn validate(&self) -> Result<Override, String> {
+        let day = |field: &str, s: &str| {
+            NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .map_err(|e| format!("override {field} = {s:?} is not a YYYY-MM-DD date ({e})"))
+        };
+        if self.why.trim().is_empty() {
+            return Err("an override needs a why".into());
+        }
+        let named = [
+            ("input", self.input),
+            ("output", self.output),
+            ("cached_input", self.cached_input),
+            ("cache_write", self.cache_write),
+            ("cache_write_1h", self.cache_write_1h),
+            ("batch_input", self.batch_input),
+            ("batch_output", self.batch_output),
+            ("batch_cached_input", self.batch_cached_input),
+            ("batch_cache_write", self.batch_cache_write),
+            ("long_cached_input", self.long_cached_input),
+            ("long_batch_input", self.long_batch_input),
+            ("long_batch_output", self.long_batch_output),
+            ("long_batch_cached_input", self.long_batch_cached_input),
+        ];
+        let mut rates = Vec::new();
+        for (field, v) in named {
+            if let Some(v) = v {
+                rates.push((field, rate(field, v)?));
+            }
+        }
+        Ok(Override {
+            from: day("from", &self.from)?,
+            until: self.until.as_deref().map(|u| day("until", u)).transpose()?,
+            why: self.why.clone(),
+            when_missing: self.when_missing,
+            rates,
+            flex: self.flex.as_ref().map(|t| t.validate("flex")).transpose()?,
+            priority: self.priority.as_ref().map(|t| t.validate("priority")).transpose()?,
+        })
+    }
+}
+
+impl Override {
+    fn covers(&self, day: NaiveDate) -> bool {
+        day >= self.from && self.until.is_none_or(|u| day <= u)
+    }
+
+    fn apply(&self, row: &mut PriceRow) -> Result<(), String> {
+        let fill = |slot: &mut Option<Rate>, r: Rate| {
+            if !(self.when_missing && slot.is_some()) {
+                *slot = Some(r);
+            }
+        };
+        let mut changed = false;
+        for &(field, r) in &self.rates {
+            let before = row.clone();
+            match field {
+                "input" => row.input = r,
+                "output" => row.output = r,
+                "cached_input" => fill(&mut row.cached_input, r),
+                "cache_write" => fill(&mut row.cache_write, r),
+                "cache_write_1h" => fill(&mut row.cache_write_1h, r),
+                "batch_input" => fill(&mut row.batch_input, r),
+                "batch_output" => fill(&mut row.batch_output, r),
+                "batch_cached_input" => fill(&mut row.batch_cached_input, r),
+                "batch_cache_write" => fill(&mut row.batch_cache_write, r),
+                long => {
+                    let l = row.long_context.as_mut().ok_or_else(|| {
+                        format!("override `{}`: {long} on a price without long-context rates", self.why)
+                    })?;
+                    match long {
+                        "long_cached_input" => fill(&mut l.cached_input, r),
+                        "long_batch_input" => fill(&mut l.batch_input, r),
+                        "long_batch_output" => fill(&mut l.batch_output, r),
+                        _ => fill(&mut l.batch_cached_input, r),
+                    }
+                }
+            }
+            changed |= *row != before;
+        }
+        for (slot, t) in [(&mut row.flex, self.flex), (&mut row.priority, self.priority)] {
+            if let Some(t) = t
+                && !(self.when_missing && slot.is_some())
+            {
+                *slot = Some(t);
+                changed = true;
+            }
+        }
+        if changed {
+            row.source = format!("{}; override: {}", row.source, self.why);
+        }
+        Ok(())
+    }
+}
+
+/// `rows` split where an override starts or ends, each override applied on the days it covers.
+fn apply_overrides(rows: Vec<PriceRow>, overrides: &[Override]) -> Result<Vec<PriceRow>, String> {
+    let Some(first) = rows.first().map(|r| r.effective_from) else { return Ok(rows) };
+    if overrides.is_empty() {
+        return Ok(rows);
+    }
+    let mut days: Vec<NaiveDate> = rows.iter().map(|r| r.effective_from).collect();
+    for o in overrides {
+        days.push(o.from);
+        days.extend(o.until.and_then(|u| u.succ_opt()));
+    }
+    days.retain(|d| *d >= first);
+    days.sort();
+    days.dedup();
+    let in_force = |day: NaiveDate| rows[rows.partition_point(|r| r.effective_from <= day) - 1].clone();
+    days.into_iter()
+        .map(|day| {
+            let mut row = in_force(day);
+            row.effective_from = day;
+            for o in overrides.iter().filter(|o| o.covers(day)) {
+                o.apply(&mut row)?;
+            }
+            Ok(row)
+        })
+        .collect()
+}
+
+/// Our provider names in genai-prices.
+fn genai_provider(ours: &str) -> &str {
+    match ours {
+        "bedrock" => "aws",
+        other => other,
+    }
 }
 
 #[derive(Deserialize)]
@@ -594,6 +864,7 @@ impl RawPrice {
             long_context,
             flex: self.flex.as_ref().map(|t| t.validate("flex")).transpose()?,
             priority: self.priority.as_ref().map(|t| t.validate("priority")).transpose()?,
+            time_of_day: Vec::new(),
             source: self.source.clone().unwrap_or_default(),
         })
     }

@@ -13,7 +13,7 @@ const OURS_IS_RIGHT: [(&str, &str, &str); 2] = [
     (
         "mistral",
         "mistral-large-latest",
-        "-latest is Mistral Large 3 (2512) at 0.50/1.50 since December 2025; genai-prices still maps it to Large 2 at 2/6 (shared/reference/ai-finops-landscape.md section 6)",
+        "-latest is Mistral Large 3 (2512) at 0.50/1.50 since December 2025; genai-prices still matches the name to Large 2 at 2/6, so our catalog takes its `mistral-large-2512` entry (genai = \"mistral/mistral-large-2512\"; shared/reference/ai-finops-landscape.md section 6)",
     ),
     (
         "deepseek",
@@ -155,4 +155,41 @@ fn prices_agree_with_genai_prices() {
     eprintln!("{compared} prices compared, {equal} equal; explained: {explained_by:?}");
     assert!(unexplained.is_empty(), "undocumented differences:\n{}", unexplained.join("\n"));
     assert!(compared >= 40 * 14 * 2);
+}
+
+/// The catalog's list prices come from `catalog/genai-prices-0.2.1.json`, a copy of the data the crate
+/// bundles: every model of every provider in that file prices a plain, a cached and a long request the
+/// same through the file and through the crate's own data, on three dates.
+#[test]
+fn the_vendored_database_is_the_crates_bundled_data() {
+    let text = include_str!("../catalog/genai-prices-0.2.1.json");
+    let vendored = Calculator::from_json(text.as_bytes()).expect("valid genai-prices data");
+    let bundled = Calculator::bundled();
+    let list: serde_json::Value = serde_json::from_str(text).unwrap();
+    let mut compared = 0;
+    for p in list.as_array().unwrap() {
+        let provider = p["id"].as_str().unwrap();
+        for m in p["models"].as_array().unwrap() {
+            let model = m["id"].as_str().unwrap();
+            for day in ["2025-06-01", "2026-09-01", "2026-11-01"] {
+                let at = Utc.from_utc_datetime(
+                    &NaiveDate::parse_from_str(day, "%Y-%m-%d").unwrap().and_hms_opt(12, 0, 0).unwrap(),
+                );
+                for (input, cached, output) in
+                    [(1_000.0, 0.0, 500.0), (10_000.0, 8_000.0, 500.0), (300_000.0, 0.0, 1_000.0)]
+                {
+                    let mut usage = GUsage::from([(UsageKey::INPUT_TOKENS, input), (UsageKey::OUTPUT_TOKENS, output)]);
+                    if cached > 0.0 {
+                        usage.insert("cache_read_tokens", cached);
+                    }
+                    let request = PriceRequest::new(model, &usage).with_provider_id(provider).with_timestamp(at);
+                    let a = vendored.calculate(&request).map(|c| c.total_price).ok();
+                    let b = bundled.calculate(&request).map(|c| c.total_price).ok();
+                    assert_eq!(a, b, "{provider}/{model} on {day}");
+                    compared += 1;
+                }
+            }
+        }
+    }
+    assert!(compared > 3_000, "{compared}");
 }

@@ -492,7 +492,7 @@ impl CallFactory {
             output: u64::from(call.output_tokens),
         };
         call.cost = price
-            .cost(&usage, call.service_tier)
+            .cost_at(&usage, call.service_tier, call.ts_ms)
             .expect("invariant: cached <= input, batch only with batch prices, u32 tokens cannot overflow");
         call
     }
