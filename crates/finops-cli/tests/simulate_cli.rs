@@ -142,10 +142,14 @@ fn bad_input_gets_a_clear_error_and_a_nonzero_exit() {
     let o = run(&["simulate", "--calls", "5", "--days", "1"]);
     assert!(!o.status.success(), "--calls and --days together must be refused");
 
-    // A start before the current models' first prices is refused, naming the model and the way out.
+    // A start before every model of the mix was priced is refused; from 2025 the mix holds the models
+    // priced then, but the showcase's migration target was not.
+    let o = run(&["simulate", "--start", "2023-01-01", "--calls", "5", "--out", "-"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("no model of the Current mix is priced and served on 2023-01-01"), "{}", stderr(&o));
     let o = run(&["simulate", "--start", "2025-01-01", "--calls", "5", "--out", "-"]);
     assert!(!o.status.success());
-    assert!(stderr(&o).contains("has no price on the start date 2025-01-01"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("openai/gpt-4.1, which is not priced or served on 2025-01-02"), "{}", stderr(&o));
     // The seed's mix was priced then, but the showcase's migration target was not.
     let o = run(&["simulate", "--start", "2025-01-01", "--mix", "seed", "--calls", "5", "--out", "-", "-q"]);
     assert!(!o.status.success());

@@ -86,6 +86,8 @@ pub struct Model {
     pub reasoning: bool,
     pub popularity: f64,
     pub seed_popularity: f64,
+    /// The day the provider stopped serving the model (calls from then on are not simulated).
+    pub shut_down: Option<NaiveDate>,
     /// Sorted by `effective_from`, strictly increasing.
     pub prices: Vec<PriceRow>,
 }
@@ -95,6 +97,11 @@ impl Model {
     pub fn price_on(&self, date: NaiveDate) -> Option<&PriceRow> {
         let idx = self.prices.partition_point(|p| p.effective_from <= date);
         idx.checked_sub(1).map(|i| &self.prices[i])
+    }
+
+    /// Whether the model can be called on `date`: priced, and not shut down.
+    pub fn available_on(&self, date: NaiveDate) -> bool {
+        self.price_on(date).is_some() && self.shut_down.is_none_or(|s| date < s)
     }
 
     /// The popularity of this model within its provider in `mix`.
@@ -430,6 +437,12 @@ impl Catalog {
                 reasoning: m.reasoning,
                 popularity: m.popularity,
                 seed_popularity: m.seed_popularity,
+                shut_down: m
+                    .shut_down
+                    .as_deref()
+                    .map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d"))
+                    .transpose()
+                    .map_err(|e| at(span, format!("model `{name}`: shut_down is not a YYYY-MM-DD date ({e})")))?,
                 prices,
             });
         }
@@ -501,29 +514,77 @@ impl Catalog {
     ///
     /// Fails if a provider has weight but no model with popularity in this mix.
     pub fn mix_weights(&self, mix: Mix) -> Result<Vec<(usize, f64)>, String> {
-        let total_weight: f64 = self.providers.iter().map(|p| p.weight).sum();
-        if total_weight <= 0.0 {
-            return Err("no provider has a weight > 0".into());
+        self.weights_where(mix, |_| true, true)
+    }
+
+    /// The mix among the models available on `date` (priced and not shut down): a provider with none
+    /// that day drops out and the others share its weight. Fails if no model is available.
+    pub fn mix_weights_on(&self, mix: Mix, date: NaiveDate) -> Result<Vec<(usize, f64)>, String> {
+        let w = self.weights_where(mix, |m| m.available_on(date), false)?;
+        if w.is_empty() {
+            return Err(format!("no model of the {mix:?} mix is priced and served on {date}"));
         }
-        let mut out = Vec::new();
+        Ok(w)
+    }
+
+    /// The mix from `from` on, as (first day, weights) for each stretch of days with the same available
+    /// models: the days models are listed, change their first price or shut down.
+    pub fn mix_epochs(&self, mix: Mix, from: NaiveDate) -> Result<Vec<(NaiveDate, Vec<(usize, f64)>)>, String> {
+        let mut days: Vec<NaiveDate> = vec![from];
+        for m in self.models.iter().filter(|m| m.popularity_in(mix) > 0.0) {
+            days.extend(m.prices.first().map(|p| p.effective_from));
+            days.extend(m.shut_down);
+        }
+        days.retain(|d| *d >= from);
+        days.sort();
+        days.dedup();
+        let mut out: Vec<(NaiveDate, Vec<(usize, f64)>)> = Vec::new();
+        for day in days {
+            let w = self.mix_weights_on(mix, day)?;
+            if out.last().is_none_or(|(_, last)| *last != w) {
+                out.push((day, w));
+            }
+        }
+        Ok(out)
+    }
+
+    fn weights_where(
+        &self,
+        mix: Mix,
+        available: impl Fn(&Model) -> bool,
+        strict: bool,
+    ) -> Result<Vec<(usize, f64)>, String> {
+        let mut groups = Vec::new();
         for p in self.providers.iter().filter(|p| p.weight > 0.0) {
             let members: Vec<(usize, f64)> = self
                 .models
                 .iter()
                 .enumerate()
-                .filter(|(_, m)| m.provider == p.name && m.popularity_in(mix) > 0.0)
+                .filter(|(_, m)| m.provider == p.name && m.popularity_in(mix) > 0.0 && available(m))
                 .map(|(i, m)| (i, m.popularity_in(mix)))
                 .collect();
             let pop_total: f64 = members.iter().map(|(_, w)| w).sum();
             if pop_total <= 0.0 {
-                return Err(format!(
-                    "provider `{}` has weight {} but no model with popularity in the {mix:?} mix",
-                    p.name, p.weight
-                ));
+                if strict {
+                    return Err(format!(
+                        "provider `{}` has weight {} but no model with popularity in the {mix:?} mix",
+                        p.name, p.weight
+                    ));
+                }
+                continue;
             }
-            out.extend(members.into_iter().map(|(i, w)| (i, p.weight / total_weight * w / pop_total)));
+            groups.push((p.weight, pop_total, members));
         }
-        Ok(out)
+        let total_weight: f64 = groups.iter().map(|g| g.0).sum();
+        if total_weight <= 0.0 && strict {
+            return Err("no provider has a weight > 0".into());
+        }
+        Ok(groups
+            .into_iter()
+            .flat_map(|(w, pop_total, members)| {
+                members.into_iter().map(move |(i, p)| (i, w / total_weight * p / pop_total))
+            })
+            .collect())
     }
 }
 
@@ -571,6 +632,8 @@ struct RawModel {
     prices: Vec<Spanned<RawPrice>>,
     /// List prices from genai-prices from this day on (the day we know the model was listed).
     listed_from: Option<String>,
+    /// The day the provider stopped serving it.
+    shut_down: Option<String>,
     /// The model in genai-prices as `provider/model`, when its name differs from ours.
     genai: Option<String>,
     /// Dated corrections of the database's prices, each with why.

@@ -79,11 +79,14 @@ fn prices_agree_with_genai_prices() {
     let mut explained_by: std::collections::BTreeSet<&str> = Default::default();
     let models: Vec<_> = cat.models.iter().filter(|m| m.popularity > 0.0).collect();
     assert!(models.len() >= 40, "{} current models", models.len());
-    for day in ["2026-09-01", "2026-11-01"] {
+    // Three days: before and after genai-prices verified the batch and tier rates, and after the
+    // models listed on 2026-12-01; a model not yet listed on a day is skipped that day.
+    for day in ["2026-09-01", "2026-11-01", "2026-12-15"] {
         let date = NaiveDate::parse_from_str(day, "%Y-%m-%d").unwrap();
         let at = Utc.from_utc_datetime(&date.and_hms_opt(12, 0, 0).unwrap());
         for m in &models {
-            let price = m.price_on(date).expect("current models are priced on both days");
+            let Some(price) = m.price_on(date) else { continue };
+            let at_ms = at.timestamp_millis();
             for (mix, usage, tier) in &mixes {
                 let mut theirs_usage = GUsage::from([
                     (UsageKey::INPUT_TOKENS, usage.input as f64),
@@ -111,8 +114,8 @@ fn prices_agree_with_genai_prices() {
                     .calculate(&request)
                     .unwrap_or_else(|e| panic!("genai-prices cannot price {}/{}: {e}", m.provider, m.name))
                     .total_price;
-                let ours = price.cost(usage, *tier).ok().map(|c| c.usd());
-                let standard = price.cost(usage, ServiceTier::Standard).expect("standard price").usd();
+                let ours = price.cost_at(usage, *tier, at_ms).ok().map(|c| c.usd());
+                let standard = price.cost_at(usage, ServiceTier::Standard, at_ms).expect("standard price").usd();
                 compared += 1;
                 let same = |a: f64| (a - theirs).abs() <= 1e-9 * theirs.abs().max(1e-12);
                 let key = (m.provider.as_str(), m.name.as_str());
@@ -154,7 +157,34 @@ fn prices_agree_with_genai_prices() {
     }
     eprintln!("{compared} prices compared, {equal} equal; explained: {explained_by:?}");
     assert!(unexplained.is_empty(), "undocumented differences:\n{}", unexplained.join("\n"));
-    assert!(compared >= 40 * 14 * 2);
+    assert!(compared >= 40 * 14 * 3);
+}
+
+/// Time-of-day prices: DeepSeek V4 Pro at 02:00 UTC (peak) and 12:00 (off-peak), ours and genai-prices'.
+#[test]
+fn time_of_day_prices_agree() {
+    let calc = Calculator::bundled();
+    let cat = Catalog::builtin();
+    let (_, m) = cat.model("deepseek", "deepseek-v4-pro").unwrap();
+    let usage = Usage { input: 100_000, cached_input: 20_000, output: 10_000, ..Usage::default() };
+    let theirs_usage = GUsage::from([
+        (UsageKey::INPUT_TOKENS, 100_000.0),
+        (UsageKey::OUTPUT_TOKENS, 10_000.0),
+        (UsageKey::from_static("cache_read_tokens"), 20_000.0),
+    ]);
+    let mut seen = Vec::new();
+    for hour in [2, 12] {
+        let at = Utc.from_utc_datetime(&NaiveDate::from_ymd_opt(2026, 11, 1).unwrap().and_hms_opt(hour, 0, 0).unwrap());
+        let row = m.price_on(at.date_naive()).unwrap();
+        let ours = row.cost_at(&usage, ServiceTier::Standard, at.timestamp_millis()).unwrap().usd();
+        let request =
+            PriceRequest::new("deepseek-v4-pro", &theirs_usage).with_provider_id("deepseek").with_timestamp(at);
+        let theirs = calc.calculate(&request).unwrap().total_price;
+        assert!((ours - theirs).abs() < 1e-12, "{hour}:00 ours {ours} genai-prices {theirs}");
+        seen.push(ours);
+    }
+    // 80k x 1.32 + 20k x 0.044 + 10k x 3.96 at peak; 80k x 0.66 + 20k x 0.022 + 10k x 1.98 off-peak.
+    assert_eq!(seen, [0.14608, 0.07304]);
 }
 
 /// The catalog's list prices come from `catalog/genai-prices-0.2.1.json`, a copy of the data the crate

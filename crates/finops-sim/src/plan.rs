@@ -35,15 +35,15 @@ pub(crate) struct Plan {
     pub records: Vec<WindowRecord>,
     pub cycles: u64,
     pub formatter: CsvFormatter,
-    /// The model mix scenarios draw from: (catalog index, weight).
-    pub mix: Vec<(usize, f64)>,
+    /// The model mix scenarios draw from, by epoch: (first millisecond, [(catalog index, weight)]).
+    pub mixes: Vec<(i64, Vec<(usize, f64)>)>,
 }
 
 impl Plan {
-    pub fn new(population: Population, catalog: &Catalog, mix: Vec<(usize, f64)>) -> Plan {
+    pub fn new(population: Population, catalog: &Catalog, mixes: Vec<(i64, Vec<(usize, f64)>)>) -> Plan {
         let formatter = CsvFormatter::new(&population, catalog);
         let initial_customers = population.customers.len();
-        Plan { population, initial_customers, effects: Vec::new(), records: Vec::new(), cycles: 0, formatter, mix }
+        Plan { population, initial_customers, effects: Vec::new(), records: Vec::new(), cycles: 0, formatter, mixes }
     }
 
     /// Plans the next cycle of `program`.
@@ -57,6 +57,7 @@ impl Plan {
                 start_ms: cycle_start_ms + slot.offset_hours as i64 * HOUR_MS,
                 end_ms: cycle_start_ms + (slot.offset_hours + slot.hours) as i64 * HOUR_MS,
             };
+            let epoch = self.mixes.partition_point(|e| e.0 <= window.start_ms).saturating_sub(1);
             let mut ctx = PlanCtx {
                 cycle: k,
                 cycle_start_ms,
@@ -65,16 +66,16 @@ impl Plan {
                 population: &mut self.population,
                 catalog,
                 initial_customers: self.initial_customers,
-                mix: &self.mix,
+                mix: &self.mixes[epoch].1,
                 rng: stream_rng(seed, Stream::Scenario, k * 1024 + i as u64),
             };
             let planned = slot.scenario.plan(&mut ctx).map_err(|e| format!("scenario {}: {e}", slot.scenario.id()))?;
             let date = utc_date(window.start_ms);
             for m in planned.effect.targets() {
                 let model = &catalog.models[m as usize];
-                if model.price_on(date).is_none() {
+                if !model.available_on(date) {
                     return Err(format!(
-                        "scenario {} switches calls to {}/{}, which has no price on {date}",
+                        "scenario {} switches calls to {}/{}, which is not priced or served on {date}",
                         slot.scenario.id(),
                         model.provider,
                         model.name

@@ -25,7 +25,7 @@ use crate::plan::{Plan, WindowRecord};
 use crate::population::Population;
 use crate::record::CallRecord;
 use crate::scenario::Program;
-use crate::timeline::{HOUR_MS, HourGenerator, ModelMix, utc_date};
+use crate::timeline::{HOUR_MS, HourGenerator, Mixes, ModelMix, utc_date};
 
 /// The default start of the timeline: fixed, so that runs reproduce.
 pub const DEFAULT_START: &str = "2026-09-01T00:00:00Z";
@@ -164,7 +164,7 @@ pub enum SimError {
 pub struct Simulator {
     cfg: SimConfig,
     factory: CallFactory,
-    mix: ModelMix,
+    mixes: Mixes,
     drift: DemandDrift,
     plan: RwLock<Plan>,
 }
@@ -173,7 +173,8 @@ pub struct Simulator {
 const HOURS_PER_THREAD: u64 = 4;
 
 impl Simulator {
-    /// Builds the population and checks that every model the mix can pick is priced from the start.
+    /// Builds the population and the model mix of every stretch of days (only models priced and served
+    /// on a day are picked then).
     pub fn new(cfg: SimConfig) -> Result<Simulator, SimError> {
         if cfg.customers == 0 {
             return Err(SimError::Config("at least one customer is needed".into()));
@@ -184,23 +185,17 @@ impl Simulator {
         if cfg.catalog.models.len() > usize::from(u16::MAX) {
             return Err(SimError::Config("the catalog has more than 65535 models".into()));
         }
-        let weights = cfg.catalog.mix_weights(cfg.mix).map_err(SimError::Config)?;
+        // Which models are on offer changes over time (listed, shut down): one mix per stretch.
         let start_date = cfg.start.date_naive();
-        for (m, _) in &weights {
-            let model = &cfg.catalog.models[*m];
-            if model.price_on(start_date).is_none() {
-                return Err(SimError::Config(format!(
-                    "model {}/{} has no price on the start date {start_date} (first price {}); choose a later --start or another --mix",
-                    model.provider, model.name, model.prices[0].effective_from
-                )));
-            }
-        }
+        let epochs = cfg.catalog.mix_epochs(cfg.mix, start_date).map_err(SimError::Config)?;
+        let day_ms = |d: chrono::NaiveDate| d.and_hms_opt(0, 0, 0).map_or(i64::MIN, |t| t.and_utc().timestamp_millis());
         let population = Population::generate(cfg.seed, cfg.customers, cfg.organizations);
         let factory = CallFactory::new(&cfg.catalog);
-        let mix = ModelMix::new(&weights);
-        let plan = RwLock::new(Plan::new(population, &cfg.catalog, weights));
+        let mixes = Mixes::new(epochs.iter().map(|(d, w)| (day_ms(*d), ModelMix::new(w))).collect());
+        let plan =
+            RwLock::new(Plan::new(population, &cfg.catalog, epochs.into_iter().map(|(d, w)| (day_ms(d), w)).collect()));
         let drift = DemandDrift::new(cfg.seed);
-        let sim = Simulator { cfg, factory, mix, drift, plan };
+        let sim = Simulator { cfg, factory, mixes, drift, plan };
         // Planning the first cycle now surfaces scenario errors (a custom catalog lacking a model).
         sim.ensure_planned(0)?;
         Ok(sim)
@@ -284,7 +279,7 @@ impl Simulator {
             start_ms: self.start_ms(),
             plan,
             factory: &self.factory,
-            mix: &self.mix,
+            mixes: &self.mixes,
             drift: &self.drift,
             catalog_models: &self.cfg.catalog.models,
         }

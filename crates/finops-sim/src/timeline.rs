@@ -30,6 +30,25 @@ pub(crate) struct ModelMix {
 
 const MIX_CELLS: usize = 256;
 
+/// The model mix over time: a new mix from each day the set of models on offer changes (a model is
+/// listed or shut down).
+pub(crate) struct Mixes {
+    /// (first millisecond, mix), sorted; the first starts at or before the timeline.
+    epochs: Vec<(i64, ModelMix)>,
+}
+
+impl Mixes {
+    pub fn new(epochs: Vec<(i64, ModelMix)>) -> Mixes {
+        Mixes { epochs }
+    }
+
+    /// The mix in force at `ms`.
+    pub fn at(&self, ms: i64) -> &ModelMix {
+        let i = self.epochs.partition_point(|e| e.0 <= ms).saturating_sub(1);
+        &self.epochs[i].1
+    }
+}
+
 impl ModelMix {
     pub fn new(weights: &[(usize, f64)]) -> ModelMix {
         let total: f64 = weights.iter().map(|w| w.1).sum();
@@ -97,7 +116,7 @@ pub(crate) struct HourGenerator<'a> {
     pub start_ms: i64,
     pub plan: &'a Plan,
     pub factory: &'a CallFactory,
-    pub mix: &'a ModelMix,
+    pub mixes: &'a Mixes,
     pub drift: &'a DemandDrift,
     pub catalog_models: &'a [finops_core::pricing::Model],
 }
@@ -126,6 +145,7 @@ impl HourGenerator<'_> {
         let (smooth, per_customer): (Vec<&dyn Effect>, Vec<&dyn Effect>) =
             effects.iter().copied().filter(|e| e.varies_by_customer()).partition(|e| e.varies_within_hour());
         let minute_cdf = self.drift.minute_cdf(start);
+        let mix = self.mixes.at(start);
         // Customers whose rate changes within the hour start their sessions by their own minute shares.
         let mut own_cdf: Vec<(u32, [f64; 60])> = Vec::new();
         let hour_rate: f64 = effects.iter().map(|e| e.hour_rate(mid)).product();
@@ -190,7 +210,7 @@ impl HourGenerator<'_> {
             }
             drafts.clear();
             for _ in 0..n {
-                let mut draft = Draft { feature: c.pick_feature(&mut rng), model: self.mix.pick(rng.random()) };
+                let mut draft = Draft { feature: c.pick_feature(&mut rng), model: mix.pick(rng.random()) };
                 for e in &adjusters {
                     e.adjust(mid, c, &mut draft, &mut rng);
                 }

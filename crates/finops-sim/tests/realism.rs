@@ -568,3 +568,33 @@ fn service_tiers_and_cache_writes_follow_their_rules() {
     }
     assert!(!ratios.is_empty() && ratios.iter().all(|r| *r > 1.3), "flex / standard latency: {ratios:?}");
 }
+
+#[test]
+fn the_mix_follows_which_models_are_on_offer() {
+    // Gemini 3 Pro Preview is shut down on 2026-10-13, when 3.1 takes over; the gpt-6 family is listed
+    // from 2026-10-12. A week around those days, without scenarios.
+    let start = DateTime::parse_from_rfc3339("2026-10-09T00:00:00Z").unwrap().with_timezone(&Utc);
+    let sim =
+        Simulator::new(SimConfig { seed: 3, customers: 400, program: Program::none(), start, ..SimConfig::default() })
+            .expect("valid config");
+    let catalog = sim.catalog().clone();
+    let name = |c: &Call| catalog.models[c.model as usize].name.as_str();
+    let day = |c: &Call| DateTime::from_timestamp_millis(c.ts_ms).unwrap().date_naive();
+    let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    let calls: Vec<Call> = (0..7 * 24).flat_map(|h| sim.hour_calls(h).unwrap()).collect();
+    let mut seen: HashMap<&str, (NaiveDate, NaiveDate)> = HashMap::new();
+    for c in &calls {
+        let e = seen.entry(name(c)).or_insert((day(c), day(c)));
+        e.0 = e.0.min(day(c));
+        e.1 = e.1.max(day(c));
+    }
+    let (first, last) = seen["gemini-3-pro-preview"];
+    assert!(first == d("2026-10-09") && last == d("2026-10-12"), "3 Pro Preview until its shutdown: {last}");
+    assert_eq!(seen["gemini-3.1-pro-preview"].0, d("2026-10-13"));
+    assert_eq!(seen["gpt-6-sol"].0, d("2026-10-12"));
+    assert!(!seen.contains_key("claude-opus-5"), "listed from 2026-12-01");
+    // Every call is priced on its day by a model that is served that day.
+    for c in &calls {
+        assert!(catalog.models[c.model as usize].available_on(day(c)), "{} on {}", name(c), day(c));
+    }
+}

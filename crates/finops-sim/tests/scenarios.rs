@@ -338,12 +338,16 @@ fn steady_growth_doubles_traffic_with_sign_ups() {
 #[test]
 fn viral_spike_doubles_to_50x_and_settles_at_5x() {
     use finops_sim::scenario::viral_spike::viral_factor;
-    let (scn, base, truth, (start, end)) = alone("viral_spike", 1500, 12);
+    let (scn, base, truth, (start, end)) = alone("viral_spike", 3000, 12);
     let org = org_index(&truth["organization_id"]);
     let peak = ms(&truth["peak"]);
+    // Requests, not attempts: at 50x the organization's own rate limit answers up to a fifth of its
+    // calls with 429 (half of its flex calls) and the SDK sends them again; every request ends in
+    // exactly one other outcome unless all three attempts are refused (under 1%).
+    let requests = |c: &Call| c.error != finops_core::schema::ErrorType::RateLimitExceeded;
     let ratio = |a: i64, b: i64| {
-        count(&scn.calls, a, b, |c| scn.population.customers[c.customer as usize].org == org)
-            / count(&base.calls, a, b, |c| base.population.customers[c.customer as usize].org == org)
+        count(&scn.calls, a, b, |c| requests(c) && scn.population.customers[c.customer as usize].org == org)
+            / count(&base.calls, a, b, |c| requests(c) && base.population.customers[c.customer as usize].org == org)
     };
     // What the curve predicts over [a, b): its mean, minute by minute.
     let curve = |a: i64, b: i64| {
@@ -356,7 +360,10 @@ fn viral_spike_doubles_to_50x_and_settles_at_5x() {
     let after = ratio(end, end + LEAD_HOURS as i64 * HOUR);
     eprintln!("viral: before {before:.2}x, first hour {first_hour:.2}x, peak {at_peak:.1}x, after {after:.2}x");
     assert_eq!(truth["doubling_minutes"], 30.0);
-    assert!((first_hour / curve(start, start + HOUR) - 1.0).abs() < 0.15, "first hour {first_hour}");
+    // The curve drives session starts; a session's later calls follow at its own pace, so the first
+    // hour's calls lag the curve (sessions begun before the rise still run at 1x): up to a quarter below.
+    let lag = first_hour / curve(start, start + HOUR);
+    assert!((0.75..1.05).contains(&lag), "first hour {first_hour} = {lag} of the curve");
     assert!((at_peak / curve(peak - HOUR / 3, peak + HOUR / 3) - 1.0).abs() < 0.15, "peak {at_peak}");
     assert!((before - 1.0).abs() < 0.2 && (after - 5.0).abs() < 1.2, "before {before}, after {after}");
 }
