@@ -284,6 +284,9 @@ pub enum Mix {
     Seed,
 }
 
+/// The mix from a day on: (first day, [(model index, probability)]).
+pub type MixEpoch = (NaiveDate, Vec<(usize, f64)>);
+
 /// Providers, models and their dated prices.
 #[derive(Debug, Clone, Serialize)]
 pub struct Catalog {
@@ -529,7 +532,7 @@ impl Catalog {
 
     /// The mix from `from` on, as (first day, weights) for each stretch of days with the same available
     /// models: the days models are listed, change their first price or shut down.
-    pub fn mix_epochs(&self, mix: Mix, from: NaiveDate) -> Result<Vec<(NaiveDate, Vec<(usize, f64)>)>, String> {
+    pub fn mix_epochs(&self, mix: Mix, from: NaiveDate) -> Result<Vec<MixEpoch>, String> {
         let mut days: Vec<NaiveDate> = vec![from];
         for m in self.models.iter().filter(|m| m.popularity_in(mix) > 0.0) {
             days.extend(m.prices.first().map(|p| p.effective_from));
@@ -538,7 +541,7 @@ impl Catalog {
         days.retain(|d| *d >= from);
         days.sort();
         days.dedup();
-        let mut out: Vec<(NaiveDate, Vec<(usize, f64)>)> = Vec::new();
+        let mut out: Vec<MixEpoch> = Vec::new();
         for day in days {
             let w = self.mix_weights_on(mix, day)?;
             if out.last().is_none_or(|(_, last)| *last != w) {
