@@ -50,7 +50,8 @@ pub enum Command {
     /// Generate simulated AI API call logs (CSV or Parquet).
     #[command(long_about = SIMULATE_ABOUT)]
     Simulate(simulate::SimulateArgs),
-    /// Print the pricing catalog: providers, models and their dated prices.
+    /// Print the pricing catalog (providers, models, dated prices and where each came from), or check it
+    /// against a price database (`finops pricing check`).
     Pricing(PricingArgs),
     /// List the traffic scenarios with their parameters and showcase windows.
     Scenarios,
@@ -146,7 +147,10 @@ Examples:
   finops simulate --calls 1000 --out -            # CSV to stdout";
 
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct PricingArgs {
+    #[command(subcommand)]
+    pub action: Option<PricingAction>,
     /// Show only the prices in force on this date (YYYY-MM-DD); default: every dated row.
     #[arg(long, value_name = "DATE")]
     pub at: Option<chrono::NaiveDate>,
@@ -156,6 +160,13 @@ pub struct PricingArgs {
     /// Print the built-in catalog's TOML source (a starting point for --pricing FILE).
     #[arg(long, conflicts_with_all = ["at", "format"])]
     pub toml: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PricingAction {
+    /// Compare the catalog's list prices with genai-prices (bundled) or a newer genai-prices / LiteLLM file.
+    #[command(long_about = crate::pricing_check::ABOUT)]
+    Check(crate::pricing_check::CheckArgs),
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -195,6 +206,9 @@ pub fn run(cli: Cli) -> Result<()> {
     let rules = || load_rules(cli.rules.as_ref(), cli.budgets.as_ref());
     match cli.command {
         Some(Command::Simulate(args)) => simulate::run(args, catalog),
+        Some(Command::Pricing(PricingArgs { action: Some(PricingAction::Check(check)), .. })) => {
+            crate::pricing_check::run(&check, &catalog)
+        }
         Some(Command::Pricing(args)) => pricing_cmd::run(&args, &catalog),
         Some(Command::Scenarios) => scenarios_cmd(),
         Some(Command::Reprice(args)) => crate::reprice::run(&args, &catalog.with_negotiated(&rates)),

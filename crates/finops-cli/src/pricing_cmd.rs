@@ -19,7 +19,15 @@ pub fn run(args: &PricingArgs, catalog: &Catalog) -> Result<()> {
             outln!(out, "{}", serde_json::to_string_pretty(catalog)?);
         }
         PricingFormat::Table => {
-            outln!(out, "Prices in USD per 1M tokens. A row applies from its date until the model's next row.");
+            outln!(
+                out,
+                "Prices in USD per 1M tokens. A row applies from its date until the model's next row; its source"
+            );
+            outln!(
+                out,
+                "says where it came from (genai-prices, a row of our own, an override and why). `finops pricing check`"
+            );
+            outln!(out, "compares them with the price database.");
             outln!(out);
             outln!(out, "{:<10} {:>7}  name", "provider", "weight");
             for p in &catalog.providers {
@@ -28,7 +36,7 @@ pub fn run(args: &PricingArgs, catalog: &Catalog) -> Result<()> {
             outln!(out);
             outln!(
                 out,
-                "{:<10} {:<48} {:<9} {:>10} {:>8} {:>8} {:>8} {:>8} {:>13} {:>9}  source",
+                "{:<10} {:<48} {:<9} {:>10} {:>8} {:>8} {:>8} {:>8} {:>13} {:>9} {:<22}  source",
                 "provider",
                 "model",
                 "class",
@@ -38,7 +46,8 @@ pub fn run(args: &PricingArgs, catalog: &Catalog) -> Result<()> {
                 "cached",
                 "c.write",
                 "batch in/out",
-                "long ctx"
+                "long ctx",
+                "other"
             );
             for m in &catalog.models {
                 let rows: Vec<_> = match args.at {
@@ -54,9 +63,23 @@ pub fn run(args: &PricingArgs, catalog: &Catalog) -> Result<()> {
                     };
                     let long =
                         p.long_context.map_or_else(|| "-".into(), |l| format!(">{}k", l.above_input_tokens / 1000));
+                    let mut other = Vec::new();
+                    if let Some(r) = p.cache_write_1h {
+                        other.push(format!("w1h {}", r.usd_per_million()));
+                    }
+                    if let Some(t) = p.flex {
+                        other.push(format!("flex {}/{}", t.input.usd_per_million(), t.output.usd_per_million()));
+                    }
+                    if let Some(t) = p.priority {
+                        other.push(format!("prio {}/{}", t.input.usd_per_million(), t.output.usd_per_million()));
+                    }
+                    if !p.time_of_day.is_empty() {
+                        other.push(format!("{} time windows", p.time_of_day.len()));
+                    }
+                    let other = if other.is_empty() { "-".to_string() } else { other.join(", ") };
                     outln!(
                         out,
-                        "{:<10} {:<48} {:<9} {:>10} {:>8} {:>8} {:>8} {:>8} {:>13} {:>9}  {}",
+                        "{:<10} {:<48} {:<9} {:>10} {:>8} {:>8} {:>8} {:>8} {:>13} {:>9} {:<22}  {}",
                         m.provider,
                         m.name,
                         m.class.map_or("-", |c| c.as_str()),
@@ -67,6 +90,7 @@ pub fn run(args: &PricingArgs, catalog: &Catalog) -> Result<()> {
                         rate(p.cache_write),
                         batch,
                         long,
+                        other,
                         p.source
                     );
                 }

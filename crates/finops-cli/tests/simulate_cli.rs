@@ -239,3 +239,50 @@ fn showcase_writes_the_answer_key_and_scenarios_can_run_alone() {
         assert!(text.contains(id), "{id} missing from `finops scenarios`");
     }
 }
+
+#[test]
+fn pricing_check_lists_what_differs_from_the_database() {
+    // The bundled database: every difference is explained by an override or a row of our own.
+    let o = run(&["pricing", "check", "--at", "2026-11-01"]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{out}\n{}", stderr(&o));
+    assert!(out.contains("against genai-prices 0.2.1 (bundled)") && !out.contains("UNEXPLAINED"), "{out}");
+    assert!(out.contains("openai/gpt-5.4") && out.contains("a rounding"), "the documented override is listed");
+
+    // A newer database file where gpt-4o costs more: listed as unexplained, exit 1.
+    let dir = tempfile::tempdir().unwrap();
+    let db = include_str!("../../finops-core/catalog/genai-prices-0.2.1.json");
+    // The OpenAI provider's gpt-4o entry (the file is one line of compact JSON).
+    let openai = db.find(r#""id":"openai""#).expect("openai provider");
+    let at = openai + db[openai..].find(r#""id":"gpt-4o","name":"gpt 4o""#).expect("gpt-4o entry");
+    let old = r#""input_mtok":2.5"#;
+    let input = at + db[at..].find(old).unwrap();
+    let newer = format!("{}\"input_mtok\":3.0{}", &db[..input], &db[input + old.len()..]);
+    let file = dir.path().join("prices.json");
+    fs::write(&file, newer).unwrap();
+    let o = run(&["pricing", "check", "--at", "2026-11-01", "--against", file.to_str().unwrap()]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(!o.status.success());
+    let flagged: Vec<&str> = out.lines().filter(|l| l.contains("UNEXPLAINED")).collect();
+    // Azure's gpt-4o is the OpenAI entry too (genai-prices' fallback).
+    let gpt4o = |l: &&str| l.starts_with("openai/gpt-4o ") || l.starts_with("azure/gpt-4o ");
+    assert!(!flagged.is_empty() && flagged.iter().all(gpt4o), "{out}");
+    assert!(stderr(&o).contains("without an override saying why"), "{}", stderr(&o));
+
+    // A LiteLLM map: per-token rates, standard tier only.
+    let litellm = r#"{"gpt-4o": {"input_cost_per_token": 2.5e-06, "output_cost_per_token": 1e-05,
+        "cache_read_input_token_cost": 1.25e-06, "litellm_provider": "openai"},
+        "gpt-4.1": {"input_cost_per_token": 2.2e-06, "output_cost_per_token": 8e-06, "litellm_provider": "openai"}}"#;
+    let file = dir.path().join("model_prices_and_context_window.json");
+    fs::write(&file, litellm).unwrap();
+    let o = run(&["pricing", "check", "--at", "2026-11-01", "--against", file.to_str().unwrap()]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(!o.status.success(), "gpt-4.1 differs");
+    assert!(out.lines().filter(|l| l.contains("UNEXPLAINED")).all(|l| l.starts_with("openai/gpt-4.1 ")), "{out}");
+    assert!(!out.lines().any(|l| l.starts_with("openai/gpt-4o ")), "gpt-4o agrees: {out}");
+
+    // Not a price file: a clear error.
+    fs::write(&file, "[1, 2").unwrap();
+    let o = run(&["pricing", "check", "--against", file.to_str().unwrap()]);
+    assert!(!o.status.success() && stderr(&o).contains("not JSON"), "{}", stderr(&o));
+}

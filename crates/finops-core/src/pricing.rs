@@ -88,6 +88,9 @@ pub struct Model {
     pub seed_popularity: f64,
     /// The day the provider stopped serving the model (calls from then on are not simulated).
     pub shut_down: Option<NaiveDate>,
+    /// The genai-prices entry its list prices come from, as `provider/model` (models with
+    /// `listed_from`).
+    pub genai: Option<String>,
     /// Sorted by `effective_from`, strictly increasing.
     pub prices: Vec<PriceRow>,
 }
@@ -284,6 +287,36 @@ pub enum Mix {
     Seed,
 }
 
+/// Token mixes that exercise every billing rule (plain, cached, 5-minute and 1-hour cache writes, long
+/// context, batch, flex, priority): `finops pricing check` and the genai-prices test price each model
+/// with them.
+pub fn check_mixes() -> Vec<(&'static str, Usage, ServiceTier)> {
+    use ServiceTier::{Batch, Flex, Priority, Standard};
+    let u = |input: u64, cached_input: u64, cache_write: u64, cache_write_1h: u64, output: u64| Usage {
+        input,
+        cached_input,
+        cache_write,
+        cache_write_1h,
+        output,
+    };
+    vec![
+        ("plain", u(1_000, 0, 0, 0, 500), Standard),
+        ("cached", u(10_000, 8_000, 0, 0, 500), Standard),
+        ("cache write", u(10_000, 0, 8_000, 0, 500), Standard),
+        ("cache write 1h", u(10_000, 0, 0, 8_000, 500), Standard),
+        ("long context", u(300_000, 0, 0, 0, 1_000), Standard),
+        ("long context cached and written", u(300_000, 100_000, 50_000, 50_000, 1_000), Standard),
+        ("batch", u(1_000, 0, 0, 0, 500), Batch),
+        ("batch cached", u(10_000, 8_000, 0, 0, 500), Batch),
+        ("batch long context", u(300_000, 0, 0, 0, 1_000), Batch),
+        ("flex", u(1_000, 0, 0, 0, 500), Flex),
+        ("flex cached", u(10_000, 8_000, 0, 0, 500), Flex),
+        ("flex long context", u(300_000, 0, 0, 0, 1_000), Flex),
+        ("priority", u(1_000, 0, 0, 0, 500), Priority),
+        ("priority cached", u(10_000, 8_000, 0, 0, 500), Priority),
+    ]
+}
+
 /// The mix from a day on: (first day, [(model index, probability)]).
 pub type MixEpoch = (NaiveDate, Vec<(usize, f64)>);
 
@@ -395,6 +428,7 @@ impl Catalog {
             if let Some(w) = prices.windows(2).find(|w| w[0].effective_from == w[1].effective_from) {
                 return Err(at(span, format!("model `{name}` has two prices from {}", w[0].effective_from)));
             }
+            let mut genai_id = None;
             if let Some(listed) = &m.listed_from {
                 let listed = NaiveDate::parse_from_str(listed, "%Y-%m-%d").map_err(|e| {
                     at(span, format!("model `{name}`: listed_from = {listed:?} is not a YYYY-MM-DD date ({e})"))
@@ -406,6 +440,7 @@ impl Catalog {
                     None => (genai_provider(&m.provider), m.model.as_str()),
                 };
                 let listed_rows = db.rows(gp, gm, listed).map_err(|e| at(span, format!("model `{name}`: {e}")))?;
+                genai_id = Some(format!("{gp}/{gm}"));
                 // A row of our own on the same day wins (stable sort keeps ours after theirs).
                 prices.extend(listed_rows);
                 prices.sort_by_key(|p| (p.effective_from, p.source.starts_with(&db.source)));
@@ -446,6 +481,7 @@ impl Catalog {
                     .map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d"))
                     .transpose()
                     .map_err(|e| at(span, format!("model `{name}`: shut_down is not a YYYY-MM-DD date ({e})")))?,
+                genai: genai_id,
                 prices,
             });
         }

@@ -50,30 +50,9 @@ fn genai_provider(ours: &str) -> &str {
 fn prices_agree_with_genai_prices() {
     let calc = Calculator::bundled();
     let cat = Catalog::builtin();
-    let u = |input: u64, cached_input: u64, cache_write: u64, cache_write_1h: u64, output: u64| Usage {
-        input,
-        cached_input,
-        cache_write,
-        cache_write_1h,
-        output,
-    };
     use ServiceTier::{Batch, Flex, Priority, Standard};
-    let mixes: [(&str, Usage, ServiceTier); 14] = [
-        ("plain", u(1_000, 0, 0, 0, 500), Standard),
-        ("cached", u(10_000, 8_000, 0, 0, 500), Standard),
-        ("cache write", u(10_000, 0, 8_000, 0, 500), Standard),
-        ("cache write 1h", u(10_000, 0, 0, 8_000, 500), Standard),
-        ("long context", u(300_000, 0, 0, 0, 1_000), Standard),
-        ("long context cached and written", u(300_000, 100_000, 50_000, 50_000, 1_000), Standard),
-        ("batch", u(1_000, 0, 0, 0, 500), Batch),
-        ("batch cached", u(10_000, 8_000, 0, 0, 500), Batch),
-        ("batch long context", u(300_000, 0, 0, 0, 1_000), Batch),
-        ("flex", u(1_000, 0, 0, 0, 500), Flex),
-        ("flex cached", u(10_000, 8_000, 0, 0, 500), Flex),
-        ("flex long context", u(300_000, 0, 0, 0, 1_000), Flex),
-        ("priority", u(1_000, 0, 0, 0, 500), Priority),
-        ("priority cached", u(10_000, 8_000, 0, 0, 500), Priority),
-    ];
+    let mixes = finops_core::pricing::check_mixes();
+    assert_eq!(mixes.len(), 14);
     let (mut compared, mut equal) = (0, 0);
     let mut unexplained: Vec<String> = Vec::new();
     let mut explained_by: std::collections::BTreeSet<&str> = Default::default();
