@@ -11,6 +11,9 @@ pub struct Understanding {
     pub by_model: Vec<Group>,
     pub by_customer: Vec<CustomerCost>,
     pub by_feature: Vec<Group>,
+    /// Standard, batch, flex and priority processing.
+    #[serde(default)]
+    pub by_service_tier: Vec<Group>,
     pub by_organization: Vec<OrgCost>,
     pub daily: Vec<DailyCost>,
     pub forecast: Box<Forecast>,

@@ -26,6 +26,7 @@ pub fn analyze(ds: &Dataset) -> Result<Understanding> {
     let by_provider = group_metrics(ds, &["provider"], "true")?;
     let by_model = group_metrics(ds, &["provider", "model"], "true")?;
     let by_feature = group_metrics(ds, &["feature_id"], "true")?;
+    let by_service_tier = group_metrics(ds, &["service_tier"], "true")?;
 
     let by_customer = customer_costs(ds, summary.totals.cost_usd)?;
     let by_organization = organization_costs(ds, summary.totals.cost_usd)?;
@@ -49,6 +50,7 @@ pub fn analyze(ds: &Dataset) -> Result<Understanding> {
         by_model,
         by_customer,
         by_feature,
+        by_service_tier,
         by_organization,
         daily,
         forecast,

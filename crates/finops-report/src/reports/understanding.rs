@@ -128,6 +128,14 @@ pub fn layout(v: &Understanding) -> Layout {
                 ("feature", "cost (USD)"),
             ))
             .table(groups_table(&v.by_feature, 20, "Feature")),
+        Section::new("by_service_tier", "Cost by service tier")
+            .intro("Standard calls, the batch API, and OpenAI's flex (slower, about half price) and priority (faster, at a premium) processing, each priced at its own rates.")
+            .chart(svg::donut(
+                "Cost share by service tier",
+                &v.by_service_tier.iter().map(|g| (g.label(), g.metrics.cost_usd)).collect::<Vec<_>>(),
+                Unit::Usd,
+            ))
+            .table(groups_table(&v.by_service_tier, 10, "Service tier")),
         Section::new("by_organization", "Cost by organization")
             .chart(hbars_of(
                 "Top organizations by cost",
