@@ -22,7 +22,8 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use chrono::NaiveDate;
-use serde_json::Value;
+use serde::Deserialize;
+use std::borrow::Cow;
 use thiserror::Error;
 
 use crate::cost::Rate;
@@ -116,21 +117,16 @@ impl GenaiDb {
 
     /// Parses a genai-prices `prices.json` (the v2 provider list); `source` names it in price rows.
     pub fn from_json(text: &str, source: &str) -> Result<GenaiDb, GenaiError> {
-        let v: Value = serde_json::from_str(text).map_err(|e| GenaiError::Format(e.to_string()))?;
-        let list = v.as_array().ok_or_else(|| GenaiError::Format("the top level is not a list of providers".into()))?;
-        let mut providers = Vec::with_capacity(list.len());
-        for p in list {
-            let id = str_field(p, "id")?;
-            let fallback = p
-                .get("fallback_model_providers")
-                .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(Value::as_str).map(String::from).collect())
-                .unwrap_or_default();
-            let mut models = Vec::new();
-            for m in p.get("models").and_then(Value::as_array).into_iter().flatten() {
-                models.push(parse_model(m).map_err(|e| GenaiError::Format(format!("{id}: {e}")))?);
+        // Typed, borrowing and skipping what we do not read (descriptions, match rules, extractors):
+        // a third of the time of a generic JSON tree, paid at every start of the program.
+        let raw: Vec<RawProvider<'_>> = serde_json::from_str(text).map_err(|e| GenaiError::Format(e.to_string()))?;
+        let mut providers = Vec::with_capacity(raw.len());
+        for p in raw {
+            let mut models = Vec::with_capacity(p.models.len());
+            for m in p.models {
+                models.push(m.parse().map_err(|e| GenaiError::Format(format!("{}: {e}", p.id)))?);
             }
-            providers.push(Provider { id, fallback, models });
+            providers.push(Provider { id: p.id.into_owned(), fallback: p.fallback_model_providers, models });
         }
         Ok(GenaiDb { providers, source: source.to_string() })
     }
@@ -316,42 +312,168 @@ fn rate(what: &str, usd_per_million: f64) -> Result<Rate, String> {
         .ok_or_else(|| format!("{what} = {usd_per_million} is not a price we can hold exactly"))
 }
 
-fn str_field(v: &Value, key: &str) -> Result<String, GenaiError> {
-    v.get(key).and_then(Value::as_str).map(String::from).ok_or_else(|| GenaiError::Format(format!("missing `{key}`")))
+#[derive(Deserialize)]
+struct RawProvider<'a> {
+    #[serde(borrow)]
+    id: Cow<'a, str>,
+    #[serde(default)]
+    fallback_model_providers: Vec<String>,
+    #[serde(default)]
+    models: Vec<RawModel<'a>>,
 }
 
-fn parse_value(v: &Value) -> Result<Value2, String> {
-    if let Some(x) = v.as_f64() {
-        return Ok(Value2::Flat(x));
-    }
-    let base = v.get("base").and_then(Value::as_f64).ok_or("a price is neither a number nor {base, tiers}")?;
-    let tiers = v.get("tiers").and_then(Value::as_array).ok_or("tiered price without tiers")?;
-    match tiers.as_slice() {
-        [] => Ok(Value2::Flat(base)),
-        [t] => Ok(Value2::Tiered {
-            base,
-            above: t.get("start").and_then(Value::as_f64).ok_or("tier without start")? as u64,
-            price: t.get("price").and_then(Value::as_f64).ok_or("tier without price")?,
-        }),
-        // More than one tier: only used by models outside our catalog; kept as the first tier would
-        // misprice, so refuse.
-        _ => Err("more than one price tier".into()),
+#[derive(Deserialize)]
+struct RawModel<'a> {
+    #[serde(borrow)]
+    id: Cow<'a, str>,
+    prices: RawPrices<'a>,
+    #[serde(default, borrow)]
+    price_variants: Vec<RawVariant<'a>>,
+}
+
+/// A model's prices: one set, or a list of sets with constraints.
+enum RawPrices<'a> {
+    Conditional(Vec<RawConditional<'a>>),
+    Direct(BTreeMap<Cow<'a, str>, RawValue>),
+}
+
+// Hand-written rather than `#[serde(untagged)]`, which buffers every value before trying each shape:
+// this is read at every start of the program.
+impl<'de: 'a, 'a> Deserialize<'de> for RawPrices<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for V<'a> {
+            type Value = RawPrices<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a price set or a list of constrained price sets")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+                Deserialize::deserialize(serde::de::value::SeqAccessDeserializer::new(seq)).map(RawPrices::Conditional)
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                Deserialize::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(RawPrices::Direct)
+            }
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
     }
 }
 
-fn parse_prices(v: &Value) -> Result<Prices, String> {
-    let obj = v.as_object().ok_or("prices is not an object")?;
-    let mut out = BTreeMap::new();
-    for (k, x) in obj {
-        // Only token prices matter here; a key we cannot read (several tiers) is left out and the
-        // model is still usable unless a row needs it.
-        if k.ends_with("_mtok")
-            && let Ok(val) = parse_value(x)
-        {
-            out.insert(k.clone(), val);
+#[derive(Deserialize)]
+struct RawConditional<'a> {
+    #[serde(default, borrow)]
+    constraint: Option<RawConstraint<'a>>,
+    #[serde(borrow)]
+    prices: BTreeMap<Cow<'a, str>, RawValue>,
+}
+
+#[derive(Deserialize)]
+struct RawConstraint<'a> {
+    #[serde(default, borrow)]
+    start_date: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    start_time: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    end_time: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+struct RawVariant<'a> {
+    #[serde(default, borrow)]
+    when: BTreeMap<Cow<'a, str>, Cow<'a, str>>,
+    #[serde(default, borrow)]
+    prices: BTreeMap<Cow<'a, str>, RawValue>,
+    #[serde(default, borrow)]
+    constraint: Option<RawConstraint<'a>>,
+}
+
+/// A price as written: a number, or `{base, tiers}`; anything else (a price we do not read) is kept
+/// as `Other` and ignored.
+enum RawValue {
+    Flat(f64),
+    Tiered { base: f64, tiers: Vec<RawTier> },
+    Other,
+}
+
+impl<'de> Deserialize<'de> for RawValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = RawValue;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a price: a number or {base, tiers}")
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<RawValue, E> {
+                Ok(RawValue::Flat(v))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<RawValue, E> {
+                Ok(RawValue::Flat(v as f64))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<RawValue, E> {
+                Ok(RawValue::Flat(v as f64))
+            }
+            fn visit_unit<E>(self) -> Result<RawValue, E> {
+                Ok(RawValue::Other)
+            }
+            fn visit_str<E>(self, _: &str) -> Result<RawValue, E> {
+                Ok(RawValue::Other)
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<RawValue, E> {
+                Ok(RawValue::Other)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<RawValue, A::Error> {
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(RawValue::Other)
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<RawValue, A::Error> {
+                let (mut base, mut tiers) = (None, None);
+                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                    match key.as_ref() {
+                        "base" => base = Some(map.next_value::<f64>()?),
+                        "tiers" => tiers = Some(map.next_value::<Vec<RawTier>>()?),
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(match (base, tiers) {
+                    (Some(base), Some(tiers)) => RawValue::Tiered { base, tiers },
+                    (Some(base), None) => RawValue::Flat(base),
+                    _ => RawValue::Other,
+                })
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[derive(Deserialize)]
+struct RawTier {
+    start: f64,
+    price: f64,
+}
+
+impl RawValue {
+    fn value(&self) -> Option<Value2> {
+        match self {
+            RawValue::Flat(v) => Some(Value2::Flat(*v)),
+            RawValue::Tiered { base, tiers } => match tiers.as_slice() {
+                [] => Some(Value2::Flat(*base)),
+                [t] => Some(Value2::Tiered { base: *base, above: t.start as u64, price: t.price }),
+                // More than one tier: only models outside our catalog use them; reading the first
+                // tier would misprice, so the price is left out.
+                _ => None,
+            },
+            RawValue::Other => None,
         }
     }
-    Ok(out)
+}
+
+/// The token prices (`*_mtok`) of a price set.
+fn token_prices(raw: &BTreeMap<Cow<'_, str>, RawValue>) -> Prices {
+    raw.iter()
+        .filter(|(k, _)| k.ends_with("_mtok"))
+        .filter_map(|(k, v)| v.value().map(|v| (k.to_string(), v)))
+        .collect()
 }
 
 fn parse_date(s: &str) -> Result<NaiveDate, String> {
@@ -364,48 +486,44 @@ fn parse_time(s: &str) -> Result<u32, String> {
     Ok(chrono::Timelike::num_seconds_from_midnight(&t))
 }
 
-fn parse_constraint(v: Option<&Value>) -> Result<Option<Constraint>, String> {
-    let Some(c) = v.filter(|c| !c.is_null()) else { return Ok(None) };
-    if let Some(d) = c.get("start_date").and_then(Value::as_str) {
-        return Ok(Some(Constraint::From(parse_date(d)?)));
-    }
-    match (c.get("start_time").and_then(Value::as_str), c.get("end_time").and_then(Value::as_str)) {
-        (Some(a), Some(b)) => Ok(Some(Constraint::TimeOfDay(parse_time(a)?, parse_time(b)?))),
-        _ => Err(format!("unknown constraint {c}")),
+impl RawConstraint<'_> {
+    fn parse(&self) -> Result<Constraint, String> {
+        match (&self.start_date, &self.start_time, &self.end_time) {
+            (Some(d), None, None) => Ok(Constraint::From(parse_date(d)?)),
+            (None, Some(a), Some(b)) => Ok(Constraint::TimeOfDay(parse_time(a)?, parse_time(b)?)),
+            _ => Err("a constraint is neither a start_date nor a start_time and end_time".into()),
+        }
     }
 }
 
-fn parse_model(m: &Value) -> Result<Model, String> {
-    let id = m.get("id").and_then(Value::as_str).ok_or("a model without id")?.to_string();
-    let prices = match m.get("prices") {
-        Some(Value::Array(list)) => list
-            .iter()
-            .map(|c| {
-                Ok((parse_constraint(c.get("constraint"))?, parse_prices(c.get("prices").unwrap_or(&Value::Null))?))
-            })
-            .collect::<Result<Vec<_>, String>>()?,
-        Some(p) => vec![(None, parse_prices(p)?)],
-        None => return Err(format!("model {id} has no prices")),
-    };
-    let mut variants = Vec::new();
-    for v in m.get("price_variants").and_then(Value::as_array).into_iter().flatten() {
-        let when = v.get("when").and_then(Value::as_object);
-        let kind = match when
-            .map(|w| (w.get("processing").and_then(Value::as_str), w.get("service_tier").and_then(Value::as_str)))
-        {
-            Some((Some("batch"), _)) => Variant::Batch,
-            Some((_, Some("flex"))) => Variant::Flex,
-            Some((_, Some("priority"))) => Variant::Priority,
-            _ => continue,
+impl RawModel<'_> {
+    fn parse(&self) -> Result<Model, String> {
+        let id = self.id.to_string();
+        let prices = match &self.prices {
+            RawPrices::Conditional(list) => list
+                .iter()
+                .map(|c| Ok((c.constraint.as_ref().map(RawConstraint::parse).transpose()?, token_prices(&c.prices))))
+                .collect::<Result<Vec<_>, String>>()?,
+            RawPrices::Direct(p) => vec![(None, token_prices(p))],
         };
-        let from = match parse_constraint(v.get("constraint"))? {
-            None => None,
-            Some(Constraint::From(d)) => Some(d),
-            Some(Constraint::TimeOfDay(..)) => continue,
-        };
-        variants.push((kind, from, parse_prices(v.get("prices").unwrap_or(&Value::Null))?));
+        let mut variants = Vec::new();
+        for v in &self.price_variants {
+            let kind =
+                match (v.when.get("processing").map(|c| c.as_ref()), v.when.get("service_tier").map(|c| c.as_ref())) {
+                    (Some("batch"), _) => Variant::Batch,
+                    (_, Some("flex")) => Variant::Flex,
+                    (_, Some("priority")) => Variant::Priority,
+                    _ => continue,
+                };
+            let from = match v.constraint.as_ref().map(RawConstraint::parse).transpose()? {
+                None => None,
+                Some(Constraint::From(d)) => Some(d),
+                Some(Constraint::TimeOfDay(..)) => continue,
+            };
+            variants.push((kind, from, token_prices(&v.prices)));
+        }
+        Ok(Model { id, prices, variants })
     }
-    Ok(Model { id, prices, variants })
 }
 
 #[cfg(test)]
