@@ -8,7 +8,7 @@ use anyhow::{Context, Result, bail};
 use chrono::{NaiveDate, TimeZone, Utc};
 use clap::Args;
 use finops_core::cost::{ServiceTier, Usage};
-use finops_core::pricing::{Catalog, Model, check_mixes};
+use finops_core::pricing::{Catalog, Model, check_mixes, genai_provider};
 use genai_prices::{Calculator, PriceRequest, Usage as GUsage, UsageKey};
 use serde_json::Value;
 
@@ -189,7 +189,7 @@ fn genai_price(
     tier: ServiceTier,
     at: chrono::DateTime<Utc>,
 ) -> Option<Option<f64>> {
-    let ours = (if m.provider == "bedrock" { "aws".to_string() } else { m.provider.clone() }, m.name.clone());
+    let ours = (genai_provider(&m.provider).to_string(), m.name.clone());
     // The calculator matches model references by its rules, not by entry id: try the entry our catalog
     // reads (`genai`), then our own name.
     let named = m.genai.as_deref().and_then(|id| id.split_once('/')).map(|(p, n)| (p.to_string(), n.to_string()));

@@ -841,8 +841,8 @@ fn apply_overrides(rows: Vec<PriceRow>, overrides: &[Override]) -> Result<Vec<Pr
         .collect()
 }
 
-/// Our provider names in genai-prices.
-fn genai_provider(ours: &str) -> &str {
+/// Our provider names in genai-prices (`bedrock` is `aws` there).
+pub fn genai_provider(ours: &str) -> &str {
     match ours {
         "bedrock" => "aws",
         other => other,
