@@ -167,6 +167,19 @@ impl Dataset {
         Table::new(batches)
     }
 
+    /// Runs a read-only query (no DDL, no `COPY`, no `SET`: a query cannot write files or change the
+    /// session) and returns its batches as they are, for printing.
+    pub fn query(&self, query: &str) -> Result<Vec<RecordBatch>> {
+        let options = datafusion::execution::context::SQLOptions::new()
+            .with_allow_ddl(false)
+            .with_allow_dml(false)
+            .with_allow_statements(false);
+        Ok(self.runtime.block_on(async {
+            let df = self.ctx.sql_with_options(query, options).await?;
+            df.collect().await
+        })?)
+    }
+
     /// The value stored under `key`, computed by `compute` on first use. Several analyses need the same
     /// aggregate (per-customer totals, for one); this runs its query once, and an analysis asking while
     /// another computes it waits for that result instead of computing it again.

@@ -23,6 +23,7 @@ pub mod evaluate;
 pub mod forecast;
 pub mod load;
 
+pub use datafusion;
 pub use engine::{AnalyticsError, Dataset, Period, Table};
 pub use finops_results as results;
 pub use load::{LoadOptions, LoadReport};

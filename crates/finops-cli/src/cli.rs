@@ -66,6 +66,9 @@ pub enum Command {
     /// Score the incidents found in simulated data against the simulator's answer key.
     #[command(long_about = crate::evaluate::ABOUT)]
     Evaluate(crate::evaluate::EvaluateArgs),
+    /// Run a read-only SQL query over the `calls` table of any input (table, CSV or JSON out).
+    #[command(long_about = crate::sql_cmd::ABOUT)]
+    Sql(crate::sql_cmd::SqlArgs),
     /// Recompute cost_usd of a call log with the pricing catalog (and --rates).
     #[command(long_about = crate::reprice::ABOUT)]
     Reprice(crate::reprice::RepriceArgs),
@@ -211,6 +214,7 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Some(Command::Pricing(args)) => pricing_cmd::run(&args, &catalog),
         Some(Command::Scenarios) => scenarios_cmd(),
+        Some(Command::Sql(args)) => crate::sql_cmd::run(&args, catalog, &rates),
         Some(Command::Reprice(args)) => crate::reprice::run(&args, &catalog.with_negotiated(&rates)),
         Some(Command::Analyze(args)) => crate::analyze::run(args, catalog, rates, rules()?),
         Some(Command::Demo(args)) => crate::demo::run_demo(args, catalog, rates, rules()?),

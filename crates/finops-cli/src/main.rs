@@ -10,6 +10,7 @@ mod pricing_cmd;
 mod progress;
 mod reprice;
 mod simulate;
+mod sql_cmd;
 
 use std::process::ExitCode;
 

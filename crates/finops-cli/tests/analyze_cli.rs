@@ -131,3 +131,46 @@ fn negotiated_rates_show_list_and_effective_cost() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("bad.toml:1:1") && err.contains("discount_pct = 150"), "{err}");
 }
+
+#[test]
+fn sql_answers_over_the_calls_table_and_cannot_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("calls.csv");
+    let data_arg = data.to_str().unwrap();
+    assert!(finops(&["simulate", "--calls", "20000", "--customers", "100", "--out", data_arg, "-q"]).status.success());
+    // Independent: cost and calls per provider with the csv crate.
+    let mut want: std::collections::BTreeMap<String, (u64, f64)> = Default::default();
+    let mut r = csv::Reader::from_path(&data).unwrap();
+    let h = r.headers().unwrap().clone();
+    let (p, c) = (h.iter().position(|x| x == "provider").unwrap(), h.iter().position(|x| x == "cost_usd").unwrap());
+    for row in r.records().map(|x| x.unwrap()) {
+        let e = want.entry(row[p].to_string()).or_default();
+        e.0 += 1;
+        e.1 += row[c].parse::<f64>().unwrap();
+    }
+    let q = "SELECT provider, count(*) AS calls, sum(cost_usd) AS cost FROM calls GROUP BY provider ORDER BY provider";
+    let o = finops(&["sql", "--input", data_arg, "--format", "csv", q]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut got = csv::Reader::from_reader(o.stdout.as_slice());
+    let rows: Vec<csv::StringRecord> = got.records().map(|x| x.unwrap()).collect();
+    assert_eq!(rows.len(), want.len());
+    for (row, (provider, (calls, cost))) in rows.iter().zip(&want) {
+        assert_eq!(&row[0], provider);
+        assert_eq!(row[1].parse::<u64>().unwrap(), *calls);
+        assert!((row[2].parse::<f64>().unwrap() - cost).abs() < 1e-9 * cost.max(1.0), "{provider}");
+    }
+    let o = finops(&["sql", "--input", data_arg, "--format", "json", q]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), want.len());
+    let o = finops(&["sql", "--input", data_arg, q]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("| provider"), "a table");
+    // Read-only: no COPY, no DDL; a bad column is a clear error.
+    let target = dir.path().join("out.csv");
+    let copy = format!("COPY (SELECT 1) TO '{}'", target.display());
+    let o = finops(&["sql", "--input", data_arg, &copy]);
+    assert!(!o.status.success() && !target.exists());
+    let o = finops(&["sql", "--input", data_arg, "CREATE TABLE x AS SELECT 1"]);
+    assert!(!o.status.success());
+    let o = finops(&["sql", "--input", data_arg, "SELECT nope FROM calls"]);
+    assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("No field named nope"));
+}

@@ -1,0 +1,84 @@
+//! `finops sql`: any read-only SQL over the `calls` table of any input.
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, ValueEnum};
+use finops_analytics::datafusion::arrow::{csv, json, util::pretty};
+use finops_analytics::{Dataset, LoadOptions};
+use finops_core::negotiated::NegotiatedRates;
+use finops_core::pricing::Catalog;
+
+pub const ABOUT: &str = "Run a read-only SQL query over the `calls` table of any input.
+
+The table has the call log's columns (see the README, \"Data schema\") with `timestamp` as a UTC
+timestamp, plus `list_cost_usd` (the input's cost; `cost_usd` is the effective cost under --rates).
+The dialect is DataFusion's (PostgreSQL-like): date_trunc, percentile_cont, approx_percentile_cont,
+window functions. Queries cannot write files or change the session (no DDL, COPY or SET).
+
+Examples:
+  finops sql --input data/simulated_calls.csv \\
+    \"SELECT provider, model, sum(cost_usd) AS cost FROM calls GROUP BY 1, 2 ORDER BY cost DESC LIMIT 10\"
+  finops sql --input data/ --format csv \\
+    \"SELECT date_trunc('day', timestamp) AS day, sum(cost_usd) AS cost FROM calls GROUP BY 1 ORDER BY 1\"
+  finops --rates rates.toml sql --input data/calls.csv --format json \\
+    \"SELECT provider, sum(list_cost_usd) AS list, sum(cost_usd) AS paid FROM calls GROUP BY 1\"";
+
+#[derive(Debug, Args)]
+pub struct SqlArgs {
+    /// The query (one statement).
+    pub query: String,
+    /// Input file or folder (.csv, .parquet); repeat --input to read several as one table.
+    #[arg(long, short, value_name = "PATH", required = true)]
+    pub input: Vec<PathBuf>,
+    /// Output format: an aligned table, CSV with a header, or JSON (one array of objects).
+    #[arg(long, value_enum, default_value_t = SqlFormat::Table)]
+    pub format: SqlFormat,
+    /// Skip rows with unreadable values (counted on stderr) instead of failing.
+    #[arg(long)]
+    pub skip_bad_rows: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SqlFormat {
+    Table,
+    Csv,
+    Json,
+}
+
+pub fn run(args: &SqlArgs, catalog: std::sync::Arc<Catalog>, rates: &NegotiatedRates) -> Result<()> {
+    for p in &args.input {
+        if !p.exists() {
+            bail!("{}: no such file or folder", p.display());
+        }
+    }
+    let ds = Dataset::open(&args.input, LoadOptions { skip_bad_rows: args.skip_bad_rows })?
+        .with_catalog(catalog)
+        .with_negotiated(rates)?;
+    if ds.load.bad_rows > 0 {
+        eprintln!("skipped {} unreadable rows (--skip-bad-rows)", ds.load.bad_rows);
+    }
+    let batches = ds.query(&args.query).context("the query failed")?;
+    let mut out: Vec<u8> = Vec::new();
+    match args.format {
+        SqlFormat::Table => {
+            writeln!(out, "{}", pretty::pretty_format_batches(&batches)?)?;
+        }
+        SqlFormat::Csv => {
+            let mut w = csv::WriterBuilder::new().with_header(true).build(&mut out);
+            for b in &batches {
+                w.write(b)?;
+            }
+        }
+        SqlFormat::Json => {
+            let mut w = json::ArrayWriter::new(&mut out);
+            w.write_batches(&batches.iter().collect::<Vec<_>>())?;
+            w.finish()?;
+            if batches.iter().all(|b| b.num_rows() == 0) {
+                out = b"[]".to_vec();
+            }
+            out.push(b'\n');
+        }
+    }
+    crate::output::emit(&String::from_utf8_lossy(&out))
+}
