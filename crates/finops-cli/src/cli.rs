@@ -66,6 +66,9 @@ pub enum Command {
     /// Score the incidents found in simulated data against the simulator's answer key.
     #[command(long_about = crate::evaluate::ABOUT)]
     Evaluate(crate::evaluate::EvaluateArgs),
+    /// Export the AI spend for finance tools: `finops export focus` (FOCUS 1.2 / 1.3, CSV or Parquet).
+    #[command(subcommand)]
+    Export(crate::export::ExportKind),
     /// Run a read-only SQL query over the `calls` table of any input (table, CSV or JSON out).
     #[command(long_about = crate::sql_cmd::ABOUT)]
     Sql(crate::sql_cmd::SqlArgs),
@@ -214,6 +217,7 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Some(Command::Pricing(args)) => pricing_cmd::run(&args, &catalog),
         Some(Command::Scenarios) => scenarios_cmd(),
+        Some(Command::Export(kind)) => crate::export::run(&kind, catalog, &rates),
         Some(Command::Sql(args)) => crate::sql_cmd::run(&args, catalog, &rates),
         Some(Command::Reprice(args)) => crate::reprice::run(&args, &catalog.with_negotiated(&rates)),
         Some(Command::Analyze(args)) => crate::analyze::run(args, catalog, rates, rules()?),

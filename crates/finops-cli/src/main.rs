@@ -5,6 +5,7 @@ mod analyze;
 mod cli;
 mod demo;
 mod evaluate;
+mod export;
 mod pricing_check;
 mod pricing_cmd;
 mod progress;
