@@ -290,7 +290,7 @@ fn csv_bytes(batch: &RecordBatch) -> Result<Vec<u8>> {
     for r in 0..batch.num_rows() {
         w.write_record(cells.iter().map(|col| col[r].as_str()))?;
     }
-    Ok(w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)
+    w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 #[cfg(test)]
