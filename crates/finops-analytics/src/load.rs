@@ -9,12 +9,12 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use chrono::{DateTime, NaiveDateTime};
 use datafusion::arrow::array::{
     Array, ArrayRef, Float64Builder, Int64Builder, RecordBatch, StringViewBuilder, TimestampMillisecondBuilder,
 };
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, SchemaRef};
+use finops_core::mapping::Mapping;
 use finops_core::schema::{COLUMNS, ColumnType};
 use rayon::prelude::*;
 use thiserror::Error;
@@ -75,10 +75,20 @@ pub enum LoadError {
 }
 
 /// Options for [`load`].
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct LoadOptions {
     /// Skip rows with unreadable values (counted and reported) instead of failing.
     pub skip_bad_rows: bool,
+    /// The input's own layout (`--map FILE`): column names, units, time format, constants.
+    pub mapping: Option<Arc<Mapping>>,
+}
+
+impl LoadOptions {
+    /// The mapping in force (the identity without `--map`).
+    fn mapping(&self) -> &Mapping {
+        static IDENTITY: std::sync::OnceLock<Mapping> = std::sync::OnceLock::new();
+        self.mapping.as_deref().unwrap_or_else(|| IDENTITY.get_or_init(Mapping::identity))
+    }
 }
 
 /// Expands folders into their .csv/.parquet files (sorted) and loads everything.
@@ -107,8 +117,8 @@ pub fn load(paths: &[PathBuf], opts: LoadOptions) -> Result<(Vec<RecordBatch>, L
     let mut report = LoadReport::default();
     for f in &files {
         let (mut b, r, examples) = match kind(f) {
-            Some(Kind::Csv) => load_csv(f, opts, report.rows)?,
-            Some(Kind::Parquet) => load_parquet(f, opts, report.rows)?,
+            Some(Kind::Csv) => load_csv(f, opts.clone(), report.rows)?,
+            Some(Kind::Parquet) => load_parquet(f, opts.clone(), report.rows)?,
             None => return Err(LoadError::UnsupportedType { path: f.clone() }),
         };
         report.add_file(r, examples);
@@ -132,13 +142,22 @@ fn kind(p: &Path) -> Option<Kind> {
 }
 
 /// Where each canonical column is in the input (None = defaulted).
-fn map_header(path: &Path, header: &[String]) -> Result<Vec<Option<usize>>, LoadError> {
-    let map: Vec<Option<usize>> =
-        COLUMNS.iter().map(|c| header.iter().position(|h| h.trim().eq_ignore_ascii_case(c.name))).collect();
+fn map_header(path: &Path, header: &[String], mapping: &Mapping) -> Result<Vec<Option<usize>>, LoadError> {
+    let map: Vec<Option<usize>> = COLUMNS
+        .iter()
+        .map(|c| {
+            let name = mapping.source_of(c.name);
+            header.iter().position(|h| h.trim().eq_ignore_ascii_case(name))
+        })
+        .collect();
+    // A required column given as a constant (e.g. one provider for the whole log) is not missing.
     let missing: Vec<&str> = REQUIRED
         .iter()
         .copied()
-        .filter(|r| map[COLUMNS.iter().position(|c| c.name == *r).unwrap_or(0)].is_none())
+        .filter(|r| {
+            map[COLUMNS.iter().position(|c| c.name == *r).unwrap_or(0)].is_none() && !mapping.constants.contains_key(*r)
+        })
+        .map(|r| mapping.source_of(r))
         .collect();
     if !missing.is_empty() {
         return Err(LoadError::MissingColumns {
@@ -150,61 +169,16 @@ fn map_header(path: &Path, header: &[String]) -> Result<Vec<Option<usize>>, Load
     Ok(map)
 }
 
+/// The value of each column the input lacks: the mapping's constant, else the documented default.
+fn defaults(mapping: &Mapping) -> Vec<&str> {
+    COLUMNS.iter().map(|c| mapping.constants.get(c.name).map_or(default_for(c.name), String::as_str)).collect()
+}
+
 fn defaulted(map: &[Option<usize>]) -> Vec<String> {
     COLUMNS.iter().zip(map).filter(|(_, m)| m.is_none()).map(|(c, _)| c.name.to_string()).collect()
 }
 
-/// Parses a timestamp to Unix milliseconds: RFC 3339 (`Z` or an offset), or a naive
-/// `YYYY-MM-DD[T ]HH:MM:SS[.fraction]` read as UTC.
-pub fn parse_timestamp(s: &str) -> Option<i64> {
-    let b = s.as_bytes();
-    // Fast path for our own `2026-09-01T14:03:27.123Z`.
-    if b.len() == 24 && b[4] == b'-' && b[10] == b'T' && b[19] == b'.' && b[23] == b'Z' {
-        let d = |i: usize, n: usize| -> Option<i64> {
-            let mut v = 0i64;
-            for &c in &b[i..i + n] {
-                if !c.is_ascii_digit() {
-                    return None;
-                }
-                v = v * 10 + i64::from(c - b'0');
-            }
-            Some(v)
-        };
-        let (y, mo, da, h, mi, se, ms) = (d(0, 4)?, d(5, 2)?, d(8, 2)?, d(11, 2)?, d(14, 2)?, d(17, 2)?, d(20, 3)?);
-        if !(1..=12).contains(&mo) || da < 1 || da > days_in_month(y, mo) || h > 23 || mi > 59 || se > 59 {
-            return None;
-        }
-        return Some(days_from_civil(y, mo, da) * 86_400_000 + ((h * 60 + mi) * 60 + se) * 1000 + ms);
-    }
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Some(t.timestamp_millis());
-    }
-    for fmt in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"] {
-        if let Ok(t) = NaiveDateTime::parse_from_str(s, fmt) {
-            return Some(t.and_utc().timestamp_millis());
-        }
-    }
-    None
-}
-
-fn days_in_month(y: i64, m: i64) -> i64 {
-    match m {
-        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
+pub use finops_core::units::parse_iso_timestamp as parse_timestamp;
 
 /// Column builders for one chunk of rows.
 struct Builders {
@@ -263,6 +237,8 @@ const CALL_ID: usize = 0;
 const INPUT_TOKENS: usize = 8;
 const OUTPUT_TOKENS: usize = 9;
 const TOTAL_TOKENS: usize = 10;
+const LATENCY_MS: usize = 12;
+const TTFT_MS: usize = 21;
 /// Position of `cost_usd` in the canonical schema.
 pub(crate) const COST_USD: usize = 11;
 
@@ -311,10 +287,12 @@ impl<'a> Field<'a> for &'a [u8] {
 /// Reads one record (its fields in input order) into values, or says which field is bad.
 fn parse_record<'v, 'a: 'v, F: Field<'a>>(
     fields: &[F],
-    map: &[Option<usize>],
+    file: &'v CsvFile<'v>,
     row_number: u64,
     call_id_buf: &'v mut String,
 ) -> Result<[Value<'v>; COLUMNS.len()], (usize, String, String)> {
+    let map = file.map;
+    let convert = file.convert;
     // On the stack: one row is parsed per call, hundreds of thousands of times.
     let mut out = [Value::Int(0); COLUMNS.len()];
     for (i, c) in COLUMNS.iter().enumerate() {
@@ -322,6 +300,7 @@ fn parse_record<'v, 'a: 'v, F: Field<'a>>(
         let raw: Option<F> = map[i].map(|j| fields.get(j).copied().unwrap_or(F::EMPTY));
         // Integers are read straight from the bytes (most of a row): no UTF-8 check needed for digits.
         if c.ty == ColumnType::Integer
+            && !(convert && (i == LATENCY_MS || i == TTFT_MS))
             && let Some(f) = raw
             && let Some(v) = plain_uint(f.bytes())
         {
@@ -332,8 +311,9 @@ fn parse_record<'v, 'a: 'v, F: Field<'a>>(
             Some(f) => f
                 .text()
                 .ok_or_else(|| (i, String::from_utf8_lossy(f.bytes()).into_owned(), "not valid UTF-8".to_string()))?,
-            None => default_for(c.name),
+            None => file.defaults[i],
         };
+        let m = file.mapping;
         let v = match c.ty {
             ColumnType::Text => {
                 if i == CALL_ID && raw.is_none() {
@@ -349,6 +329,12 @@ fn parse_record<'v, 'a: 'v, F: Field<'a>>(
                     Value::Int(-1)
                 } else if t.is_empty() && !c.seed {
                     Value::Int(0)
+                } else if convert && (i == LATENCY_MS || i == TTFT_MS) {
+                    // Seconds (decimals allowed) or microseconds into milliseconds.
+                    match t.parse::<f64>() {
+                        Ok(v) if v.is_finite() && v >= 0.0 => Value::Int((v * m.latency_scale).round() as i64),
+                        _ => return Err((i, text.to_string(), "expected a non-negative number".into())),
+                    }
                 } else {
                     match t.parse::<i64>() {
                         Ok(v) if v >= 0 => Value::Int(v),
@@ -357,12 +343,20 @@ fn parse_record<'v, 'a: 'v, F: Field<'a>>(
                 }
             }
             ColumnType::Decimal => match text.trim().parse::<f64>() {
-                Ok(v) if v.is_finite() && v >= 0.0 => Value::Float(v),
+                Ok(v) if v.is_finite() && v >= 0.0 => Value::Float(if convert { v * m.cost_scale } else { v }),
                 _ => return Err((i, text.to_string(), "expected a non-negative number".into())),
             },
-            ColumnType::Timestamp => match parse_timestamp(text.trim()) {
+            ColumnType::Timestamp => match if convert { m.parse_time(text) } else { parse_timestamp(text.trim()) } {
                 Some(t) => Value::Time(t),
-                None => return Err((i, text.to_string(), "expected an ISO-8601 timestamp".into())),
+                None => {
+                    let expected = match &m.time {
+                        finops_core::mapping::TimeFormat::Iso => "expected an ISO-8601 timestamp".to_string(),
+                        finops_core::mapping::TimeFormat::UnixSeconds => "expected Unix seconds".to_string(),
+                        finops_core::mapping::TimeFormat::UnixMillis => "expected Unix milliseconds".to_string(),
+                        finops_core::mapping::TimeFormat::Format(f) => format!("expected a time as {f:?}"),
+                    };
+                    return Err((i, text.to_string(), expected));
+                }
             },
         };
         out[i] = v;
@@ -393,6 +387,11 @@ struct ChunkResult {
 struct CsvFile<'a> {
     /// Where each canonical column is in the input.
     map: &'a [Option<usize>],
+    /// The value of each column the input lacks.
+    defaults: &'a [&'a str],
+    mapping: &'a Mapping,
+    /// Whether values need units or a time format converted.
+    convert: bool,
     /// The file's name in reports and errors.
     name: &'a str,
     schema: SchemaRef,
@@ -527,7 +526,7 @@ impl RowSink<'_> {
     }
 
     fn row<'a, F: Field<'a>>(&mut self, fields: &[F], line: u64) -> Result<(), LoadError> {
-        match parse_record(fields, self.csv_file.map, self.first_row + self.rows + 1, &mut self.call_id) {
+        match parse_record(fields, self.csv_file, self.first_row + self.rows + 1, &mut self.call_id) {
             Ok(values) => {
                 for (col, v) in self.builders.cols.iter_mut().zip(values) {
                     match (col, v) {
@@ -542,7 +541,10 @@ impl RowSink<'_> {
                 Ok(())
             }
             Err((col, value, reason)) => {
-                let column = COLUMNS[col].name.into();
+                // Name the input's own column when a mapping renamed it.
+                let ours = COLUMNS[col].name;
+                let theirs = self.csv_file.mapping.source_of(ours);
+                let column = if theirs == ours { ours.into() } else { format!("{ours} ({theirs})") };
                 self.bad(BadRow { file: self.csv_file.name.into(), line, column, value, reason })
             }
         }
@@ -641,13 +643,18 @@ fn parse_csv(
         .and_then(Result::ok)
         .map(|r| r.iter().map(|s| s.trim_start_matches('\u{feff}').to_string()).collect())
         .unwrap_or_default();
-    let map = map_header(path, &header)?;
+    let mapping = opts.mapping();
+    let map = map_header(path, &header, mapping)?;
+    let defaults = defaults(mapping);
     let body = &bytes[header_end..];
     let csv_file = CsvFile {
         map: &map,
+        defaults: &defaults,
+        mapping,
+        convert: mapping.converts(),
         name: &file,
         schema: canonical_schema(),
-        opts,
+        opts: opts.clone(),
         quoted: memchr::memchr(b'"', body).is_some(),
     };
     // Without quotes no field spans lines, so the body can be split at line ends and parsed in parallel.
@@ -721,7 +728,9 @@ fn load_parquet(
     let bytes = f.metadata().map(|m| m.len()).unwrap_or(0);
     let builder = ParquetRecordBatchReaderBuilder::try_new(f).map_err(|e| pq(&e))?;
     let names: Vec<String> = builder.schema().fields().iter().map(|f| f.name().clone()).collect();
-    let map = map_header(path, &names)?;
+    let mapping = opts.mapping();
+    let map = map_header(path, &names, mapping)?;
+    let defaults = defaults(mapping);
     let reader = builder.with_batch_size(64 * 1024).build().map_err(|e| pq(&e))?;
     let schema = canonical_schema();
     let mut batches = Vec::new();
@@ -741,9 +750,9 @@ fn load_parquet(
         let mut arrays: Vec<ArrayRef> = Vec::with_capacity(COLUMNS.len());
         for (i, field) in schema.fields().iter().enumerate() {
             let array: ArrayRef = match map[i] {
-                Some(j) => cast(batch.column(j), field.data_type())
+                Some(j) => parquet_column(i, batch.column(j), field.data_type(), mapping)
                     .map_err(|e| pq(&format!("column {}: {e}", field.name())))?,
-                None => default_array(i, n, rows_before + report.rows, &batch, &map)?,
+                None => default_array(i, n, rows_before + report.rows, &batch, &map, &defaults)?,
             };
             if array.null_count() > 0 {
                 let row = (0..n).find(|r| array.is_null(*r)).unwrap_or(0);
@@ -797,12 +806,50 @@ fn load_parquet(
     Ok((batches, report, examples))
 }
 
+/// A Parquet column as the canonical type, with the mapping's units and time format applied.
+fn parquet_column(
+    i: usize,
+    source: &ArrayRef,
+    target: &DataType,
+    m: &Mapping,
+) -> Result<ArrayRef, datafusion::arrow::error::ArrowError> {
+    use datafusion::arrow::array::{AsArray, Float64Array, Int64Array, TimestampMillisecondArray};
+    use datafusion::arrow::datatypes::Float64Type;
+    use finops_core::mapping::TimeFormat;
+    let floats = |a: &ArrayRef| -> Result<Float64Array, datafusion::arrow::error::ArrowError> {
+        Ok(cast(a, &DataType::Float64)?.as_primitive::<Float64Type>().clone())
+    };
+    Ok(match i {
+        COST_USD if m.cost_scale != 1.0 => Arc::new(floats(source)?.unary::<_, Float64Type>(|v| v * m.cost_scale)),
+        LATENCY_MS | TTFT_MS if m.latency_scale != 1.0 => {
+            let ms: Int64Array =
+                floats(source)?.iter().map(|v| v.map(|v| (v * m.latency_scale).round() as i64)).collect();
+            Arc::new(ms)
+        }
+        _ if matches!(target, DataType::Timestamp(..)) && m.time != TimeFormat::Iso => {
+            let ms: TimestampMillisecondArray = match (&m.time, source.data_type()) {
+                (TimeFormat::UnixSeconds | TimeFormat::UnixMillis, t) if t.is_numeric() => {
+                    let per = if m.time == TimeFormat::UnixSeconds { 1000.0 } else { 1.0 };
+                    floats(source)?.iter().map(|v| v.map(|v| (v * per).round() as i64)).collect()
+                }
+                _ => {
+                    let text = cast(source, &DataType::Utf8)?;
+                    text.as_string::<i32>().iter().map(|v| v.and_then(|v| m.parse_time(v))).collect()
+                }
+            };
+            Arc::new(ms.with_timezone("UTC"))
+        }
+        _ => cast(source, target)?,
+    })
+}
+
 fn default_array(
     i: usize,
     n: usize,
     first_row: u64,
     batch: &RecordBatch,
     map: &[Option<usize>],
+    defaults: &[&str],
 ) -> Result<ArrayRef, LoadError> {
     use datafusion::arrow::array::{Int64Array, StringViewArray};
     let c = &COLUMNS[i];
@@ -821,10 +868,8 @@ fn default_array(
                 _ => Arc::new(Int64Array::from(vec![0; n])),
             }
         }
-        (name, ColumnType::Text) => {
-            Arc::new(StringViewArray::from_iter_values(std::iter::repeat_n(default_for(name), n)))
-        }
-        (_, ColumnType::Integer) => Arc::new(Int64Array::from(vec![0; n])),
+        (_, ColumnType::Text) => Arc::new(StringViewArray::from_iter_values(std::iter::repeat_n(defaults[i], n))),
+        (_, ColumnType::Integer) => Arc::new(Int64Array::from(vec![defaults[i].parse::<i64>().unwrap_or(0); n])),
         _ => Arc::new(Int64Array::from(vec![0; n])),
     })
 }
@@ -836,7 +881,7 @@ mod tests {
     #[test]
     fn timestamps_in_every_accepted_form() {
         let ours = parse_timestamp("2026-09-01T14:03:27.123Z").unwrap();
-        assert_eq!(ours, DateTime::parse_from_rfc3339("2026-09-01T14:03:27.123Z").unwrap().timestamp_millis());
+        assert_eq!(ours, chrono::DateTime::parse_from_rfc3339("2026-09-01T14:03:27.123Z").unwrap().timestamp_millis());
         assert_eq!(parse_timestamp("2026-09-01T14:03:27.123456"), Some(ours));
         assert_eq!(parse_timestamp("2026-09-01 14:03:27.123"), Some(ours));
         assert_eq!(parse_timestamp("2026-09-01T16:03:27.123+02:00"), Some(ours));
@@ -844,8 +889,8 @@ mod tests {
         assert_eq!(parse_timestamp("2026-02-30T00:00:00.000Z"), None);
         assert!(parse_timestamp("2028-02-29T00:00:00.000Z").is_some());
         assert_eq!(parse_timestamp("yesterday"), None);
-        assert_eq!(days_from_civil(1970, 1, 1), 0);
-        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
+        assert_eq!(parse_timestamp("1970-01-01T00:00:00.000Z"), Some(0));
+        assert_eq!(parse_timestamp("2000-03-01T00:00:00.000Z"), Some(11_017 * 86_400_000));
     }
 
     #[test]
@@ -855,6 +900,8 @@ mod tests {
         assert_eq!(col_index("output_tokens"), OUTPUT_TOKENS);
         assert_eq!(col_index("total_tokens"), TOTAL_TOKENS);
         assert_eq!(col_index("cost_usd"), COST_USD);
+        assert_eq!(col_index("latency_ms"), LATENCY_MS);
+        assert_eq!(col_index("time_to_first_token_ms"), TTFT_MS);
     }
 
     #[test]

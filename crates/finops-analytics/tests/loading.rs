@@ -59,7 +59,7 @@ fn a_bad_value_is_named_by_file_line_and_column() {
     let err = Dataset::open(std::slice::from_ref(&p), LoadOptions::default()).err().expect("must fail").to_string();
     assert!(err.contains("bad.csv:3: column input_tokens") && err.contains("\"lots\""), "{err}");
 
-    let ds = Dataset::open(&[p], LoadOptions { skip_bad_rows: true }).unwrap();
+    let ds = Dataset::open(&[p], LoadOptions { skip_bad_rows: true, ..LoadOptions::default() }).unwrap();
     assert_eq!(ds.rows(), 2);
     assert_eq!(ds.load.bad_rows, 1);
     assert_eq!(ds.load.bad_row_examples[0].line, 3);

@@ -49,6 +49,7 @@ pub struct AnalyzeArgs {
 /// `--rules`) holds the thresholds behind the findings.
 pub fn run(
     args: AnalyzeArgs,
+    load: LoadOptions,
     catalog: std::sync::Arc<finops_core::pricing::Catalog>,
     rates: std::sync::Arc<finops_core::negotiated::NegotiatedRates>,
     rules: std::sync::Arc<Rules>,
@@ -71,10 +72,7 @@ pub fn run(
         }
     }
     let started = Instant::now();
-    let ds = Dataset::open(&args.input, LoadOptions { skip_bad_rows: args.skip_bad_rows })?
-        .with_catalog(catalog)
-        .with_negotiated(&rates)?
-        .with_rules(rules);
+    let ds = Dataset::open(&args.input, load)?.with_catalog(catalog).with_negotiated(&rates)?.with_rules(rules);
     let progress = !args.quiet && args.json.is_none();
     if progress {
         eprintln!(

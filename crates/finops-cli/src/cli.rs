@@ -37,6 +37,12 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "FILE")]
     pub rates: Option<PathBuf>,
 
+    /// Mapping TOML for call logs in another layout: which column holds each of ours, cost and latency
+    /// units, the time format and constants for missing columns (see the README, "Any layout";
+    /// `finops map --suggest FILE` proposes one). Used by analyze, sql and export.
+    #[arg(long = "map", global = true, value_name = "FILE")]
+    pub mapping: Option<PathBuf>,
+
     /// More log output (-v info, -vv debug).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -69,6 +75,9 @@ pub enum Command {
     /// Export the AI spend for finance tools: `finops export focus` (FOCUS 1.2 / 1.3, CSV or Parquet).
     #[command(subcommand)]
     Export(crate::export::ExportKind),
+    /// Propose a mapping file (--map) for a call log in another layout.
+    #[command(long_about = crate::map_cmd::ABOUT)]
+    Map(crate::map_cmd::MapArgs),
     /// Run a read-only SQL query over the `calls` table of any input (table, CSV or JSON out).
     #[command(long_about = crate::sql_cmd::ABOUT)]
     Sql(crate::sql_cmd::SqlArgs),
@@ -209,6 +218,11 @@ fn load_rates(path: Option<&PathBuf>) -> Result<Arc<NegotiatedRates>> {
 pub fn run(cli: Cli) -> Result<()> {
     let catalog = load_catalog(cli.pricing.as_ref())?;
     let rates = load_rates(cli.rates.as_ref())?;
+    let mapping = match &cli.mapping {
+        Some(p) => Some(Arc::new(finops_core::mapping::Mapping::from_path(p).context("loading the mapping")?)),
+        None => None,
+    };
+    let load = |skip_bad_rows: bool| finops_analytics::LoadOptions { skip_bad_rows, mapping: mapping.clone() };
     let rules = || load_rules(cli.rules.as_ref(), cli.budgets.as_ref());
     match cli.command {
         Some(Command::Simulate(args)) => simulate::run(args, catalog),
@@ -217,10 +231,14 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Some(Command::Pricing(args)) => pricing_cmd::run(&args, &catalog),
         Some(Command::Scenarios) => scenarios_cmd(),
-        Some(Command::Export(kind)) => crate::export::run(&kind, catalog, &rates),
-        Some(Command::Sql(args)) => crate::sql_cmd::run(&args, catalog, &rates),
+        Some(Command::Export(kind)) => crate::export::run(&kind, load(false), catalog, &rates),
+        Some(Command::Map(args)) => crate::map_cmd::run(&args),
+        Some(Command::Sql(args)) => crate::sql_cmd::run(&args, load(args.skip_bad_rows), catalog, &rates),
         Some(Command::Reprice(args)) => crate::reprice::run(&args, &catalog.with_negotiated(&rates)),
-        Some(Command::Analyze(args)) => crate::analyze::run(args, catalog, rates, rules()?),
+        Some(Command::Analyze(args)) => {
+            let opts = load(args.skip_bad_rows);
+            crate::analyze::run(args, opts, catalog, rates, rules()?)
+        }
         Some(Command::Demo(args)) => crate::demo::run_demo(args, catalog, rates, rules()?),
         Some(Command::Serve(args)) => crate::demo::run_serve(args, catalog, rates, rules()?),
         Some(Command::Rules(args)) => rules_cmd(&args, rules()?.as_ref()),

@@ -118,7 +118,7 @@ pub fn csv_safe(s: &str) -> String {
     if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_string() }
 }
 
-pub fn run(kind: &ExportKind, catalog: Arc<Catalog>, rates: &NegotiatedRates) -> Result<()> {
+pub fn run(kind: &ExportKind, load: LoadOptions, catalog: Arc<Catalog>, rates: &NegotiatedRates) -> Result<()> {
     let ExportKind::Focus(args) = kind;
     let ext = args.out.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
     let parquet = match ext.as_deref() {
@@ -131,7 +131,7 @@ pub fn run(kind: &ExportKind, catalog: Arc<Catalog>, rates: &NegotiatedRates) ->
             bail!("{}: no such file or folder", p.display());
         }
     }
-    let ds = Dataset::open(&args.input, LoadOptions::default())?.with_catalog(catalog).with_negotiated(rates)?;
+    let ds = Dataset::open(&args.input, load)?.with_catalog(catalog).with_negotiated(rates)?;
     let unit = match args.granularity {
         Granularity::Hourly => "hour",
         Granularity::Daily => "day",

@@ -6,6 +6,7 @@ mod cli;
 mod demo;
 mod evaluate;
 mod export;
+mod map_cmd;
 mod pricing_check;
 mod pricing_cmd;
 mod progress;

@@ -46,15 +46,13 @@ pub enum SqlFormat {
     Json,
 }
 
-pub fn run(args: &SqlArgs, catalog: std::sync::Arc<Catalog>, rates: &NegotiatedRates) -> Result<()> {
+pub fn run(args: &SqlArgs, load: LoadOptions, catalog: std::sync::Arc<Catalog>, rates: &NegotiatedRates) -> Result<()> {
     for p in &args.input {
         if !p.exists() {
             bail!("{}: no such file or folder", p.display());
         }
     }
-    let ds = Dataset::open(&args.input, LoadOptions { skip_bad_rows: args.skip_bad_rows })?
-        .with_catalog(catalog)
-        .with_negotiated(rates)?;
+    let ds = Dataset::open(&args.input, load)?.with_catalog(catalog).with_negotiated(rates)?;
     if ds.load.bad_rows > 0 {
         eprintln!("skipped {} unreadable rows (--skip-bad-rows)", ds.load.bad_rows);
     }

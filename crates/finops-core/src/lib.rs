@@ -16,6 +16,7 @@ pub mod budgets;
 pub mod cost;
 pub mod fsio;
 pub mod genai;
+pub mod mapping;
 pub mod negotiated;
 pub mod pricing;
 pub mod rules;

@@ -75,6 +75,58 @@ pub fn format_usd(x: f64) -> String {
     }
 }
 
+/// Parses a timestamp to Unix milliseconds: RFC 3339 (`Z` or an offset), or a naive
+/// `YYYY-MM-DD[T ]HH:MM:SS[.fraction]` read as UTC.
+pub fn parse_iso_timestamp(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    // Fast path for our own `2026-09-01T14:03:27.123Z`.
+    if b.len() == 24 && b[4] == b'-' && b[10] == b'T' && b[19] == b'.' && b[23] == b'Z' {
+        let d = |i: usize, n: usize| -> Option<i64> {
+            let mut v = 0i64;
+            for &c in &b[i..i + n] {
+                if !c.is_ascii_digit() {
+                    return None;
+                }
+                v = v * 10 + i64::from(c - b'0');
+            }
+            Some(v)
+        };
+        let (y, mo, da, h, mi, se, ms) = (d(0, 4)?, d(5, 2)?, d(8, 2)?, d(11, 2)?, d(14, 2)?, d(17, 2)?, d(20, 3)?);
+        if !(1..=12).contains(&mo) || da < 1 || da > days_in_month(y, mo) || h > 23 || mi > 59 || se > 59 {
+            return None;
+        }
+        return Some(days_from_civil(y, mo, da) * 86_400_000 + ((h * 60 + mi) * 60 + se) * 1000 + ms);
+    }
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+        return Some(t.timestamp_millis());
+    }
+    for fmt in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"] {
+        if let Ok(t) = chrono::NaiveDateTime::parse_from_str(s, fmt) {
+            return Some(t.and_utc().timestamp_millis());
+        }
+    }
+    None
+}
+
+fn days_in_month(y: i64, m: i64) -> i64 {
+    match m {
+        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
