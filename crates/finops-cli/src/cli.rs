@@ -39,7 +39,7 @@ pub struct Cli {
 
     /// Mapping TOML for call logs in another layout: which column holds each of ours, cost and latency
     /// units, the time format and constants for missing columns (see the README, "Any layout";
-    /// `finops map --suggest FILE` proposes one). Used by analyze, sql and export.
+    /// `finops map --suggest FILE` proposes one). Used by analyze, sql, export and reprice.
     #[arg(long = "map", global = true, value_name = "FILE")]
     pub mapping: Option<PathBuf>,
 
@@ -234,7 +234,9 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Export(kind)) => crate::export::run(&kind, load(false), catalog, &rates),
         Some(Command::Map(args)) => crate::map_cmd::run(&args),
         Some(Command::Sql(args)) => crate::sql_cmd::run(&args, load(args.skip_bad_rows), catalog, &rates),
-        Some(Command::Reprice(args)) => crate::reprice::run(&args, &catalog.with_negotiated(&rates)),
+        Some(Command::Reprice(args)) => {
+            crate::reprice::run(&args, &catalog.with_negotiated(&rates), mapping.as_deref())
+        }
         Some(Command::Analyze(args)) => {
             let opts = load(args.skip_bad_rows);
             crate::analyze::run(args, opts, catalog, rates, rules()?)

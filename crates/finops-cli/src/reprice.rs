@@ -8,6 +8,7 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 use finops_core::cost::{ServiceTier, Usage};
 use finops_core::fsio::{create_parent, partial_path};
+use finops_core::mapping::Mapping;
 use finops_core::pricing::{Catalog, PriceLookupError};
 use finops_core::units::thousands;
 
@@ -16,8 +17,9 @@ pub const ABOUT: &str = "Recompute cost_usd of a call log with the pricing catal
 For logs that lack a cost (gateway exports, OpenTelemetry spans turned into rows) or were priced with
 old rates. Each row is priced with the one cost function at the price in force on its UTC date:
 input_tokens (cached_input_tokens and cache_write_tokens are subsets of it), output_tokens and
-service_tier (standard or batch). With --rates the cost is the negotiated (effective) one. Every
-other column is kept as it is; cost_usd is replaced in place or appended as the last column.
+service_tier (standard, batch, flex or priority). With --rates the cost is the negotiated (effective)
+one; with --map the log keeps its own layout (column names, cost unit, time format). Every other
+column is kept as it is; cost_usd is replaced in place or appended as the last column.
 
 A model the catalog does not price is unpriced: its rows keep the cost they had (empty if none) and
 are listed, never priced at $0. The output is written to <out>.partial and renamed when complete, so
@@ -26,7 +28,8 @@ an error or Ctrl-C leaves no half-written file. A summary of what changed goes t
 Examples:
   finops reprice --input gateway.csv --out priced.csv
   finops reprice --input calls.csv --out calls-2026-11.csv --only-missing
-  finops --rates rates.toml reprice --input calls.csv --out effective.csv";
+  finops --rates rates.toml reprice --input calls.csv --out effective.csv
+  finops --map gateway-map.toml reprice --input gateway.csv --out priced.csv   # the input's own layout";
 
 #[derive(Debug, Args)]
 pub struct RepriceArgs {
@@ -50,7 +53,9 @@ struct Change {
     after: f64,
 }
 
-pub fn run(args: &RepriceArgs, catalog: &Catalog) -> Result<()> {
+pub fn run(args: &RepriceArgs, catalog: &Catalog, mapping: Option<&Mapping>) -> Result<()> {
+    let identity = Mapping::identity();
+    let mapping = mapping.unwrap_or(&identity);
     let input = &args.input;
     if input.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("parquet")) {
         bail!("{}: reprice reads CSV (a Parquet file written by finops is priced already)", input.display());
@@ -64,24 +69,36 @@ pub fn run(args: &RepriceArgs, catalog: &Catalog) -> Result<()> {
         .with_context(|| format!("{}: cannot read", input.display()))?;
     let header =
         reader.headers().with_context(|| format!("{}: line 1: cannot read the header", input.display()))?.clone();
-    let find = |name: &str| header.iter().position(|h| h.trim() == name);
+    // Our column names, or the input's under --map.
+    let find = |name: &str| header.iter().position(|h| h.trim() == mapping.source_of(name));
     let need = |name: &str| {
         find(name).with_context(|| {
             format!(
-                "{}: line 1: missing column {name} (found: {})",
+                "{}: line 1: missing column {} (found: {})",
                 input.display(),
+                mapping.source_of(name),
                 header.iter().collect::<Vec<_>>().join(", ")
             )
         })
     };
-    let (ts, provider, model) = (need("timestamp")?, need("provider")?, need("model")?);
+    // Provider and model may be constants of the mapping (a log of one provider).
+    let text_of = |name: &'static str| -> Result<Result<usize, String>> {
+        match (find(name), mapping.constants.get(name)) {
+            (Some(c), _) => Ok(Ok(c)),
+            (None, Some(v)) => Ok(Err(v.clone())),
+            (None, None) => need(name).map(Ok),
+        }
+    };
+    let (ts, provider, model) = (need("timestamp")?, text_of("provider")?, text_of("model")?);
+    // Costs are read and written in the input's unit (cents: x100 of USD).
+    let per_usd = (1.0 / mapping.cost_scale).round().max(1.0) as u64;
     let (inp, out_tokens) = (need("input_tokens")?, need("output_tokens")?);
     let (cached, write, tier, cost) =
         (find("cached_input_tokens"), find("cache_write_tokens"), find("service_tier"), find("cost_usd"));
     let write_1h = find("cache_write_1h_tokens");
     let mut out_header = header.clone();
     if cost.is_none() {
-        out_header.push_field("cost_usd");
+        out_header.push_field(mapping.source_of("cost_usd"));
     }
 
     create_parent(&args.out)?;
@@ -108,7 +125,8 @@ pub fn run(args: &RepriceArgs, catalog: &Catalog) -> Result<()> {
                     s.parse::<f64>()
                         .ok()
                         .filter(|v| v.is_finite() && *v >= 0.0)
-                        .ok_or_else(|| at(cost.unwrap_or(0), "expected a non-negative number"))?,
+                        .ok_or_else(|| at(cost.unwrap_or(0), "expected a non-negative number"))?
+                        * mapping.cost_scale,
                 ),
                 None => None,
             };
@@ -117,8 +135,9 @@ pub fn run(args: &RepriceArgs, catalog: &Catalog) -> Result<()> {
                 writer.write_record(&record)?;
                 continue;
             }
-            let ms = finops_analytics::load::parse_timestamp(record[ts].trim())
-                .ok_or_else(|| at(ts, "expected an ISO-8601 timestamp"))?;
+            let ms = mapping
+                .parse_time(&record[ts])
+                .ok_or_else(|| at(ts, "expected a timestamp (ISO-8601, or --map's time format)"))?;
             let count =
                 |c: usize| record[c].trim().parse::<u64>().map_err(|_| at(c, "expected a non-negative integer"));
             let opt_count = |c: Option<usize>| match c {
@@ -139,7 +158,11 @@ pub fn run(args: &RepriceArgs, catalog: &Catalog) -> Result<()> {
             let date = chrono::DateTime::from_timestamp_millis(ms)
                 .map(|t| t.date_naive())
                 .ok_or_else(|| at(ts, "out of range"))?;
-            let (p, m) = (record[provider].trim().to_string(), record[model].trim().to_string());
+            let value = |c: &Result<usize, String>| match c {
+                Ok(c) => record[*c].trim().to_string(),
+                Err(constant) => constant.clone(),
+            };
+            let (p, m) = (value(&provider), value(&model));
             let priced = match catalog.price_at(&p, &m, date) {
                 Ok((_, row)) => Some(row.cost_at(&usage, service, ms).map_err(|e| at(inp, &e.to_string()))?),
                 Err(PriceLookupError::UnknownModel { .. } | PriceLookupError::BeforeFirstPrice { .. }) => None,
@@ -150,7 +173,8 @@ pub fn run(args: &RepriceArgs, catalog: &Catalog) -> Result<()> {
                 continue;
             };
             buf.clear();
-            new.write_decimal(&mut buf);
+            // Exact in the input's unit: cents are pico-dollars x 100, shifted.
+            finops_core::cost::Cost(new.0.saturating_mul(per_usd)).write_decimal(&mut buf);
             let text = std::str::from_utf8(&buf).unwrap_or("0");
             write_with_cost(&mut writer, &record, cost, text)?;
             let c = per_model.entry((p, m)).or_default();

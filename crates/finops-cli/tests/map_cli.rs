@@ -31,6 +31,9 @@ fn a_foreign_layout_reads_back_to_the_same_numbers() {
         "duration_s",
         "user",
         "team",
+        "cached_tokens",
+        "cache_creation_input_tokens",
+        "tier",
     ])
     .unwrap();
     for x in r.records().map(|x| x.unwrap()) {
@@ -47,6 +50,9 @@ fn a_foreign_layout_reads_back_to_the_same_numbers() {
             format!("{seconds:.3}"),
             x[col("customer_id")].to_string(),
             x[col("organization_id")].to_string(),
+            x[col("cached_input_tokens")].to_string(),
+            x[col("cache_write_tokens")].to_string(),
+            x[col("service_tier")].to_string(),
         ])
         .unwrap();
     }
@@ -67,6 +73,9 @@ fn a_foreign_layout_reads_back_to_the_same_numbers() {
         "latency_ms = \"duration_s\"",
         "customer_id = \"user\"",
         "organization_id = \"team\"",
+        "cached_input_tokens = \"cached_tokens\"",
+        "cache_write_tokens = \"cache_creation_input_tokens\"",
+        "service_tier = \"tier\"",
         "cost_usd = \"cents\"",
         "latency_ms = \"seconds\"",
         "format = \"\"",
@@ -95,6 +104,18 @@ fn a_foreign_layout_reads_back_to_the_same_numbers() {
     assert_eq!(theirs["env"], "staging", "a constant for a missing column");
     let (a, b) = (ours["cost"].as_f64().unwrap(), theirs["cost"].as_f64().unwrap());
     assert!((a - b).abs() < 1e-9 * a, "cents back to dollars: {a} vs {b}");
+    // reprice keeps the gateway's layout: cents in cost_cents (the log carries every token class and the
+    // tier, so the catalog gives back the simulator's costs), day-first times untouched.
+    let o = finops(&["--map", &p("map.toml"), "reprice", "--input", &p("gateway.csv"), "--out", &p("repriced.csv")]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let cents = |file: &str| -> Vec<f64> {
+        let mut r = csv::Reader::from_path(file).unwrap();
+        let c = r.headers().unwrap().iter().position(|h| h == "cost_cents").unwrap();
+        r.records().map(|x| x.unwrap()[c].parse::<f64>().unwrap()).collect()
+    };
+    let (before, after) = (cents(&p("gateway.csv")), cents(&p("repriced.csv")));
+    assert_eq!(before.len(), after.len());
+    assert!(before.iter().zip(&after).all(|(a, b)| (a - b).abs() <= 1e-9 * a.max(1e-9)), "cents repriced as cents");
     // analyze reads it too.
     let o = finops(&["--map", &p("map.toml"), "analyze", "--input", &p("gateway.csv"), "--json", "understanding"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
