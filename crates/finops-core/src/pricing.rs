@@ -523,22 +523,15 @@ impl Catalog {
             return out;
         }
         for m in &mut out.models {
-            let first = m.prices[0].effective_from;
-            let mut days: Vec<NaiveDate> = m.prices.iter().map(|p| p.effective_from).collect();
-            days.extend(rates.boundaries(&m.provider, &m.name).into_iter().filter(|d| *d > first));
-            days.sort();
-            days.dedup();
-            let mut rows = Vec::with_capacity(days.len());
-            for day in days {
-                let Some(list) = m.price_on(day) else { continue };
-                let mut row = match rates.rule_for(&m.provider, &m.name, day) {
+            let boundaries = rates.boundaries(&m.provider, &m.name);
+            let (provider, name) = (m.provider.clone(), m.name.clone());
+            let Ok(prices) = resplit(&m.prices, boundaries, |day, list| {
+                Ok::<_, std::convert::Infallible>(match rates.rule_for(&provider, &name, day) {
                     Some(rule) => rule.apply(list),
                     None => list.clone(),
-                };
-                row.effective_from = day;
-                rows.push(row);
-            }
-            m.prices = rows;
+                })
+            });
+            m.prices = prices;
         }
         out
     }
@@ -767,17 +760,20 @@ impl Override {
     }
 
     fn apply(&self, row: &mut PriceRow) -> Result<(), String> {
+        // Sets a rate (only a missing one with `when_missing`); says whether it changed.
         let fill = |slot: &mut Option<Rate>, r: Rate| {
+            let before = *slot;
             if !(self.when_missing && slot.is_some()) {
                 *slot = Some(r);
             }
+            *slot != before
         };
+        let set = |slot: &mut Rate, r: Rate| std::mem::replace(slot, r) != r;
         let mut changed = false;
         for &(field, r) in &self.rates {
-            let before = row.clone();
-            match field {
-                "input" => row.input = r,
-                "output" => row.output = r,
+            changed |= match field {
+                "input" => set(&mut row.input, r),
+                "output" => set(&mut row.output, r),
                 "cached_input" => fill(&mut row.cached_input, r),
                 "cache_write" => fill(&mut row.cache_write, r),
                 "cache_write_1h" => fill(&mut row.cache_write_1h, r),
@@ -796,8 +792,7 @@ impl Override {
                         _ => fill(&mut l.batch_cached_input, r),
                     }
                 }
-            }
-            changed |= *row != before;
+            };
         }
         for (slot, t) in [(&mut row.flex, self.flex), (&mut row.priority, self.priority)] {
             if let Some(t) = t
@@ -816,26 +811,37 @@ impl Override {
 
 /// `rows` split where an override starts or ends, each override applied on the days it covers.
 fn apply_overrides(rows: Vec<PriceRow>, overrides: &[Override]) -> Result<Vec<PriceRow>, String> {
-    let Some(first) = rows.first().map(|r| r.effective_from) else { return Ok(rows) };
     if overrides.is_empty() {
         return Ok(rows);
     }
+    let boundaries = overrides.iter().flat_map(|o| std::iter::once(o.from).chain(o.until.and_then(|u| u.succ_opt())));
+    resplit(&rows, boundaries, |day, row| {
+        let mut row = row.clone();
+        for o in overrides.iter().filter(|o| o.covers(day)) {
+            o.apply(&mut row)?;
+        }
+        Ok(row)
+    })
+}
+
+/// A model's rows split on `boundaries` too (days on or before the first row are ignored): one row per
+/// day that a row starts or a boundary falls, made by `make` from that day and the row in force then.
+/// Negotiated rates and overrides both change prices from such days.
+fn resplit<E>(
+    rows: &[PriceRow],
+    boundaries: impl IntoIterator<Item = NaiveDate>,
+    make: impl Fn(NaiveDate, &PriceRow) -> Result<PriceRow, E>,
+) -> Result<Vec<PriceRow>, E> {
+    let Some(first) = rows.first().map(|r| r.effective_from) else { return Ok(Vec::new()) };
     let mut days: Vec<NaiveDate> = rows.iter().map(|r| r.effective_from).collect();
-    for o in overrides {
-        days.push(o.from);
-        days.extend(o.until.and_then(|u| u.succ_opt()));
-    }
-    days.retain(|d| *d >= first);
+    days.extend(boundaries.into_iter().filter(|d| *d > first));
     days.sort();
     days.dedup();
-    let in_force = |day: NaiveDate| rows[rows.partition_point(|r| r.effective_from <= day) - 1].clone();
     days.into_iter()
         .map(|day| {
-            let mut row = in_force(day);
+            let in_force = &rows[rows.partition_point(|r| r.effective_from <= day) - 1];
+            let mut row = make(day, in_force)?;
             row.effective_from = day;
-            for o in overrides.iter().filter(|o| o.covers(day)) {
-                o.apply(&mut row)?;
-            }
             Ok(row)
         })
         .collect()

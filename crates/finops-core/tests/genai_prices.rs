@@ -5,7 +5,7 @@
 //! difference that is fixed without updating this list, fails the test.
 use chrono::{NaiveDate, TimeZone, Utc};
 use finops_core::cost::{ServiceTier, Usage};
-use finops_core::pricing::Catalog;
+use finops_core::pricing::{Catalog, genai_provider};
 use genai_prices::{Calculator, PriceRequest, Usage as GUsage, UsageKey};
 
 /// Models where our list price is right and genai-prices 0.2.1 is not, with the source.
@@ -38,13 +38,6 @@ const BATCH_ONLY_OURS: [(&str, &str); 3] =
 /// tiers at standard rates; the tiers and their discounts are older (our earlier rows cite
 /// ai-finops-landscape.md section 6), so they stand.
 const GENAI_TIERS_FROM: &str = "2026-10-12";
-
-fn genai_provider(ours: &str) -> &str {
-    match ours {
-        "bedrock" => "aws",
-        other => other,
-    }
-}
 
 #[test]
 fn prices_agree_with_genai_prices() {
