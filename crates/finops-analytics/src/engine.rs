@@ -123,12 +123,13 @@ impl Dataset {
         let ctx = SessionContext::new_with_config(config);
         // Spread batches over partitions so scans run on every core. Each gets `list_cost_usd`, the
         // input's cost (the same array as `cost_usd` until negotiated rates replace the latter).
+        let schema = table_schema();
         let mut partitions: Vec<Vec<RecordBatch>> = vec![Vec::new(); threads];
         for (i, b) in batches.into_iter().enumerate() {
             let list = b.column(COST_USD).clone();
-            partitions[i % threads].push(with_costs(&b, list.clone(), list)?);
+            partitions[i % threads].push(with_costs(&schema, &b, list.clone(), list)?);
         }
-        let table = MemTable::try_new(table_schema(), partitions.clone())?;
+        let table = MemTable::try_new(schema, partitions.clone())?;
         ctx.register_table("calls", Arc::new(table))?;
         let mut ds = Dataset {
             runtime,
@@ -220,18 +221,19 @@ impl Dataset {
             .iter()
             .map(|r| NegotiatedUse { rule: r.clone(), calls: 0, list_cost_usd: 0.0, effective_cost_usd: 0.0 })
             .collect();
+        let schema = table_schema();
         let mut partitions = Vec::with_capacity(self.partitions.len());
         for part in &self.partitions {
             let mut out = Vec::with_capacity(part.len());
             for b in part {
                 let list = b.column(LIST_COST_USD).clone();
                 let cost = negotiated_costs(b, rates, &effective, &mut uses)?;
-                out.push(with_costs(b, Arc::new(cost), list)?);
+                out.push(with_costs(&schema, b, Arc::new(cost), list)?);
             }
             partitions.push(out);
         }
         self.ctx.deregister_table("calls")?;
-        self.ctx.register_table("calls", Arc::new(MemTable::try_new(table_schema(), partitions.clone())?))?;
+        self.ctx.register_table("calls", Arc::new(MemTable::try_new(schema, partitions.clone())?))?;
         self.partitions = partitions;
         self.memo = Memo::default();
         self.catalog = effective;
@@ -261,12 +263,13 @@ pub fn table_schema() -> SchemaRef {
     Arc::new(datafusion::arrow::datatypes::Schema::new(fields))
 }
 
-/// `b`'s canonical columns with `cost_usd` replaced by `cost` and `list_cost_usd` set to `list`.
-fn with_costs(b: &RecordBatch, cost: ArrayRef, list: ArrayRef) -> Result<RecordBatch> {
+/// `b`'s canonical columns with `cost_usd` replaced by `cost` and `list_cost_usd` set to `list`, as a
+/// batch of `schema` ([`table_schema`]).
+fn with_costs(schema: &SchemaRef, b: &RecordBatch, cost: ArrayRef, list: ArrayRef) -> Result<RecordBatch> {
     let mut columns: Vec<ArrayRef> = b.columns()[..LIST_COST_USD].to_vec();
     columns[COST_USD] = cost;
     columns.push(list);
-    Ok(RecordBatch::try_new(table_schema(), columns)?)
+    Ok(RecordBatch::try_new(schema.clone(), columns)?)
 }
 
 /// Each call's effective cost under `rates`, adding what each rule covered to `uses`.
@@ -291,26 +294,29 @@ fn negotiated_costs(
     let (input, cached, output) = (ints("input_tokens")?, ints("cached_input_tokens")?, ints("output_tokens")?);
     let written = ints("cache_write_tokens")?;
     let list = b.column(LIST_COST_USD).as_primitive::<Float64Type>();
-    let mut memo: std::collections::HashMap<(&str, &str, i64), Option<usize>> = std::collections::HashMap::new();
+    // Per (provider, model, day): the rule in force and, for a rule with rates of its own, the
+    // effective price row (looked up once, not per call).
+    type InForce<'c> = Option<(usize, Option<&'c finops_core::PriceRow>)>;
+    let mut memo: std::collections::HashMap<(&str, &str, i64), InForce<'_>> = std::collections::HashMap::new();
     let mut out = Vec::with_capacity(b.num_rows());
     for r in 0..b.num_rows() {
         let cost = list.value(r);
         let (p, m) = (provider[r].unwrap_or(""), model[r].unwrap_or(""));
         let day = time.value(r).div_euclid(86_400_000);
-        let rule = *memo.entry((p, m, day)).or_insert_with(|| {
+        let in_force = *memo.entry((p, m, day)).or_insert_with(|| {
             let date = chrono::DateTime::from_timestamp_millis(day * 86_400_000)?.date_naive();
-            rates.index_for(p, m, date)
+            let i = rates.index_for(p, m, date)?;
+            let row = rates.rules[i].custom.any().then(|| effective.price_at(p, m, date).ok().map(|(_, row)| row));
+            Some((i, row.flatten()))
         });
-        let Some(i) = rule else {
+        let Some((i, row)) = in_force else {
             out.push(cost);
             continue;
         };
         let rule = &uses[i].rule;
         // A plain discount scales what the input says the call cost; rates of its own re-price the
         // tokens (a call the catalog cannot price keeps the discount).
-        let repriced = rule.custom.any().then(|| {
-            let date = chrono::DateTime::from_timestamp_millis(day * 86_400_000)?.date_naive();
-            let (_, row) = effective.price_at(p, m, date).ok()?;
+        let repriced = row.map(|row| {
             let t: ServiceTier = tier[r].unwrap_or("").parse().ok()?;
             let u = |a: &Int64Array| u64::try_from(a.value(r)).unwrap_or(0);
             let usage = Usage {
