@@ -22,6 +22,8 @@ pub mod engine;
 pub mod evaluate;
 pub mod forecast;
 pub mod load;
+pub mod otel;
+pub mod price_lookup;
 
 pub use datafusion;
 pub use engine::{AnalyticsError, Dataset, Period, Table};

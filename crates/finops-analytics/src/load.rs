@@ -62,9 +62,11 @@ pub enum LoadError {
     NoInput,
     #[error("{path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
-    #[error("{path}: no .csv or .parquet files in this folder")]
+    #[error("{path}: no .csv, .parquet or OTLP/JSON (.json, .jsonl, .gz) files in this folder")]
     EmptyFolder { path: PathBuf },
-    #[error("{path}: unsupported file type (expected .csv or .parquet)")]
+    #[error(
+        "{path}: unsupported file type (expected .csv, .parquet, or OpenTelemetry OTLP/JSON: .json, .jsonl, .ndjson, optionally .gz)"
+    )]
     UnsupportedType { path: PathBuf },
     #[error("{path}: line 1: missing required column(s): {missing} (found: {found})")]
     MissingColumns { path: PathBuf, missing: String, found: String },
@@ -79,8 +81,11 @@ pub enum LoadError {
 pub struct LoadOptions {
     /// Skip rows with unreadable values (counted and reported) instead of failing.
     pub skip_bad_rows: bool,
-    /// The input's own layout (`--map FILE`): column names, units, time format, constants.
+    /// The input's own layout (`--map FILE`): column names, units, time format, constants; for
+    /// OpenTelemetry spans, the attribute names of the dimensions.
     pub mapping: Option<Arc<Mapping>>,
+    /// Prices calls whose input carries no cost (OpenTelemetry spans); the built-in catalog if `None`.
+    pub catalog: Option<Arc<finops_core::pricing::Catalog>>,
 }
 
 impl LoadOptions {
@@ -119,6 +124,17 @@ pub fn load(paths: &[PathBuf], opts: LoadOptions) -> Result<(Vec<RecordBatch>, L
         let (mut b, r, examples) = match kind(f) {
             Some(Kind::Csv) => load_csv(f, opts.clone(), report.rows)?,
             Some(Kind::Parquet) => load_parquet(f, opts.clone(), report.rows)?,
+            Some(Kind::Otlp) => {
+                let builtin;
+                let catalog = match &opts.catalog {
+                    Some(c) => c.as_ref(),
+                    None => {
+                        builtin = finops_core::pricing::Catalog::builtin();
+                        &builtin
+                    }
+                };
+                crate::otel::load_otlp(f, opts.mapping(), catalog, opts.skip_bad_rows)?
+            }
             None => return Err(LoadError::UnsupportedType { path: f.clone() }),
         };
         report.add_file(r, examples);
@@ -130,6 +146,8 @@ pub fn load(paths: &[PathBuf], opts: LoadOptions) -> Result<(Vec<RecordBatch>, L
 enum Kind {
     Csv,
     Parquet,
+    /// OpenTelemetry spans as OTLP/JSON lines (`.json`, `.jsonl`, `.ndjson`, optionally gzipped).
+    Otlp,
 }
 
 fn kind(p: &Path) -> Option<Kind> {
@@ -137,6 +155,7 @@ fn kind(p: &Path) -> Option<Kind> {
     match ext.as_str() {
         "csv" => Some(Kind::Csv),
         "parquet" | "pq" => Some(Kind::Parquet),
+        _ if crate::otel::is_otlp_path(p) => Some(Kind::Otlp),
         _ => None,
     }
 }
@@ -685,6 +704,7 @@ fn parse_csv(
         rows: 0,
         bad_rows: 0,
         defaulted_columns: defaulted(&map),
+        spans: None,
     };
     let mut examples = Vec::new();
     for r in results {
@@ -742,6 +762,7 @@ fn load_parquet(
         rows: 0,
         bad_rows: 0,
         defaulted_columns: defaulted(&map),
+        spans: None,
     };
     let mut examples = Vec::new();
     for batch in reader {

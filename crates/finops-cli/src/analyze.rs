@@ -14,7 +14,8 @@ use finops_core::units::{format_size, thousands};
 
 #[derive(Debug, Args)]
 pub struct AnalyzeArgs {
-    /// Call logs to analyze: CSV or Parquet files, or folders of them (repeatable).
+    /// Call logs to analyze: CSV or Parquet files, OpenTelemetry GenAI spans as OTLP/JSON (.json, .jsonl,
+    /// .ndjson, optionally .gz), or folders of them (repeatable).
     #[arg(long, short, value_name = "PATH", default_value = "data/simulated_calls.csv", num_args = 1..)]
     pub input: Vec<PathBuf>,
     /// Report folder: results go to <out>/data/<id>.json, pages to <out>/html/<id>.html with

@@ -39,7 +39,8 @@ pub struct Cli {
 
     /// Mapping TOML for call logs in another layout: which column holds each of ours, cost and latency
     /// units, the time format and constants for missing columns (see the README, "Any layout";
-    /// `finops map --suggest FILE` proposes one). Used by analyze, sql, export and reprice.
+    /// `finops map --suggest FILE` proposes one). For OpenTelemetry spans, `[columns]` names the attribute
+    /// of each dimension (customer_id = "app.customer_id"). Used by analyze, sql, export and reprice.
     #[arg(long = "map", global = true, value_name = "FILE")]
     pub mapping: Option<PathBuf>,
 
@@ -222,7 +223,11 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(p) => Some(Arc::new(finops_core::mapping::Mapping::from_path(p).context("loading the mapping")?)),
         None => None,
     };
-    let load = |skip_bad_rows: bool| finops_analytics::LoadOptions { skip_bad_rows, mapping: mapping.clone() };
+    let load = |skip_bad_rows: bool| finops_analytics::LoadOptions {
+        skip_bad_rows,
+        mapping: mapping.clone(),
+        catalog: Some(catalog.clone()),
+    };
     let rules = || load_rules(cli.rules.as_ref(), cli.budgets.as_ref());
     match cli.command {
         Some(Command::Simulate(args)) => simulate::run(args, catalog),

@@ -38,7 +38,7 @@ pub enum ExportKind {
 
 #[derive(Debug, Args)]
 pub struct FocusArgs {
-    /// Call log to export (CSV or Parquet file or folder; repeatable).
+    /// Call log to export (CSV, Parquet or OTLP/JSON spans file, or folder; repeatable).
     #[arg(long, short, value_name = "PATH", required = true)]
     pub input: Vec<PathBuf>,
     /// Where to write: `.csv` or `.parquet`.

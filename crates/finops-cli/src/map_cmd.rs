@@ -13,13 +13,17 @@ gen_ai.request.model, duration_s, cost_cents...), guesses cost and latency units
 the time format from the first value, and prints the proposal as TOML: review it, save it and pass
 it with --map to analyze, sql or export.
 
+For OpenTelemetry span files (.json, .jsonl, .gz) it lists the attributes reachable from the GenAI calls
+(span, parent spans, resource) and proposes which one holds each dimension (customer, organization,
+product, feature, environment...).
+
 Example:
   finops map --suggest gateway.csv > map.toml
   finops --map map.toml analyze --input gateway.csv";
 
 #[derive(Debug, Args)]
 pub struct MapArgs {
-    /// The call log (CSV with a header row, or Parquet) to propose a mapping for.
+    /// The call log (CSV with a header row, Parquet, or OTLP/JSON spans) to propose a mapping for.
     #[arg(long, value_name = "FILE")]
     pub suggest: PathBuf,
 }
@@ -127,6 +131,9 @@ fn squash(s: &str) -> String {
 
 pub fn run(args: &MapArgs) -> Result<()> {
     let path = &args.suggest;
+    if finops_analytics::otel::is_otlp_path(path) {
+        return suggest_for_spans(path);
+    }
     let (header, first) = read_header(path)?;
     let mut out = String::new();
     outln!(out, "# Mapping proposed by `finops map --suggest {}`: review it, then pass it with --map.", path.display());
@@ -215,6 +222,70 @@ pub fn run(args: &MapArgs) -> Result<()> {
     if !unused.is_empty() {
         outln!(out);
         outln!(out, "# Columns of the file not used: {}", unused.join(", "));
+    }
+    crate::output::emit(&out)
+}
+
+/// Words in an attribute name that point to one of our dimensions.
+const DIMENSION_WORDS: &[(&str, &[&str])] = &[
+    ("customer_id", &["customer", "enduser", "user", "client"]),
+    ("organization_id", &["organization", "org", "tenant", "team", "account"]),
+    ("product_id", &["product", "app", "application", "project"]),
+    ("feature_id", &["feature", "usecase", "workflow", "route"]),
+    ("environment", &["environment", "env", "stage"]),
+    ("region", &["region"]),
+    ("subscription_tier", &["tier", "plan", "subscription"]),
+];
+
+/// For OpenTelemetry spans: which attribute to read each dimension from, among those reachable from the
+/// file's GenAI calls (on the span, a parent span or the resource).
+fn suggest_for_spans(path: &std::path::Path) -> Result<()> {
+    let (calls, seen) = finops_analytics::otel::attribute_census(path).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut out = String::new();
+    outln!(
+        out,
+        "# Mapping proposed by `finops map --suggest {}` for OpenTelemetry spans ({calls} GenAI calls).",
+        path.display()
+    );
+    outln!(out, "# Each dimension is read from the call's span, then its parent spans, then the resource. Without a");
+    outln!(out, "# line below, the default attribute names are tried (README, \"OpenTelemetry GenAI spans\").");
+    outln!(out);
+    outln!(out, "[columns]");
+    let mut used = Vec::new();
+    for (column, defaults) in finops_analytics::otel::dimension_defaults() {
+        if let Some(d) = defaults.iter().find(|d| seen.iter().any(|s| s.key == **d)) {
+            let s = seen.iter().find(|s| s.key == *d).map_or(0, |s| s.calls);
+            outln!(out, "# {column}: read by default from {d:?} ({s} of {calls} calls)");
+            used.push(d.to_string());
+            continue;
+        }
+        let words = DIMENSION_WORDS.iter().find(|(c, _)| c == column).map_or(&[][..], |(_, w)| *w);
+        let pick = seen.iter().find(|s| {
+            !used.contains(&s.key)
+                && s.key
+                    .split(|c: char| !c.is_alphanumeric())
+                    .any(|part| words.contains(&part.to_ascii_lowercase().as_str()))
+        });
+        match pick {
+            Some(s) => {
+                outln!(out, "{column} = {:?}   # on {} of {calls} calls, e.g. {:?}", s.key, s.calls, s.example);
+                used.push(s.key.clone());
+            }
+            None => outln!(
+                out,
+                "# {column}: no attribute found; it will be \"{}\"",
+                finops_analytics::load::default_for(column)
+            ),
+        }
+    }
+    outln!(out);
+    outln!(out, "[constants]");
+    outln!(out, "# Values for dimensions the spans lack, e.g. subscription_tier = \"pro\".");
+    let rest: Vec<String> =
+        seen.iter().filter(|s| !used.contains(&s.key)).map(|s| format!("{} ({})", s.key, s.calls)).collect();
+    if !rest.is_empty() {
+        outln!(out);
+        outln!(out, "# Other attributes on the calls (calls reached): {}", rest.join(", "));
     }
     crate::output::emit(&out)
 }

@@ -28,7 +28,8 @@ Examples:
 pub struct SqlArgs {
     /// The query (one statement).
     pub query: String,
-    /// Input file or folder (.csv, .parquet); repeat --input to read several as one table.
+    /// Input file or folder (.csv, .parquet, OTLP/JSON .json/.jsonl/.gz spans); repeat --input to read several
+    /// as one table.
     #[arg(long, short, value_name = "PATH", required = true)]
     pub input: Vec<PathBuf>,
     /// Output format: an aligned table, CSV with a header, or JSON (one array of objects).

@@ -170,3 +170,25 @@ fn a_foreign_parquet_layout_with_unix_seconds() {
     assert!(rows[0].starts_with("2026-09-01T00:00:01.500") && rows[0].ends_with(",0.125,1234,1100,org_acme"), "{out}");
     assert!(rows[1].starts_with("2026-09-01T00:00:03") && rows[1].ends_with(",0.0025,500,220,org_acme"), "{out}");
 }
+
+/// OpenTelemetry spans: the suggestion finds the feature on the application's parent span (not a default
+/// name), and with it `finops sql` attributes every call to its request's feature.
+#[test]
+fn spans_get_a_mapping_for_their_dimensions() {
+    let spans = concat!(env!("CARGO_MANIFEST_DIR"), "/../finops-analytics/tests/data/otel/openai-v2-2.4b0.jsonl");
+    let out = finops(&["map", "--suggest", spans]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let toml = String::from_utf8(out.stdout).unwrap();
+    assert!(toml.contains("feature_id = \"app.feature\""), "{toml}");
+    assert!(toml.contains("# customer_id: read by default from \"enduser.id\" (11 of 11 calls)"), "{toml}");
+    let dir = tempfile::tempdir().unwrap();
+    let map = dir.path().join("map.toml");
+    fs::write(&map, &toml).unwrap();
+    let q = "SELECT feature_id, count(*) AS calls, sum(input_tokens) AS input FROM calls GROUP BY 1 ORDER BY 1";
+    let out = finops(&["--map", map.to_str().unwrap(), "sql", q, "--input", spans, "--format", "csv"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "feature_id,calls,input\nagent,1,3000\nchat,6,2240\ncode,2,2700\nsearch,2,59\n"
+    );
+}

@@ -52,7 +52,12 @@ pub const COLUMNS: [Column; 25] = [
     col("total_tokens", Integer, true, "input_tokens + output_tokens"),
     col("cost_usd", Decimal, true, "catalog formula on the billed tokens at the price in force on the call's date"),
     col("latency_ms", Integer, true, "request start to last byte; for timeouts the client's timeout"),
-    col("status", Text, true, "`success`, `rate_limited`, `timeout` or `server_error`"),
+    col(
+        "status",
+        Text,
+        true,
+        "`success`, `rate_limited`, `timeout` or `server_error`; real logs also `client_error` (a request the provider refused)",
+    ),
     col("environment", Text, true, "`production`, `staging` or `development`"),
     col("region", Text, true, "serving region: `us-east-1`, `us-west-2`, `eu-west-1` or `ap-southeast-1`"),
     col("subscription_tier", Text, true, "`starter`, `pro` or `enterprise`"),

@@ -110,6 +110,53 @@ pub struct FileReport {
     pub bad_rows: u64,
     /// Columns the file lacked, filled with defaults.
     pub defaulted_columns: Vec<String>,
+    /// For OpenTelemetry span files: what the spans held and how calls were priced.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spans: Option<SpanReadout>,
+}
+
+/// What an OpenTelemetry span file held.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SpanReadout {
+    /// Every span in the file.
+    pub spans: u64,
+    /// GenAI client spans read as calls (after removing duplicates).
+    pub calls: u64,
+    /// The application's own spans (no GenAI attributes).
+    pub other_spans: u64,
+    /// Spans with GenAI attributes that are not `CLIENT` spans (framework wrappers).
+    pub genai_not_client: u64,
+    /// Agent, workflow and tool spans (they wrap calls).
+    pub agent_or_tool_spans: u64,
+    /// A second span of a response already read (two instrumentations of one client).
+    pub duplicates: u64,
+    pub emitters: Vec<EmitterCount>,
+    pub pricing: Vec<PricingCount>,
+}
+
+/// Calls per instrumentation scope.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EmitterCount {
+    pub scope: String,
+    pub version: String,
+    /// The known emitter it was read as.
+    pub emitter: String,
+    /// How that emitter counts input tokens.
+    pub input_tokens: String,
+    pub calls: u64,
+}
+
+/// Calls per reported model and how they were priced.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PricingCount {
+    pub provider: String,
+    /// The model as the span reported it.
+    pub reported_model: String,
+    /// The model as recorded (the catalog's name when it lists the reported one under another).
+    pub model: String,
+    /// `catalog`, `catalog (renamed)`, `genai-prices` or `unpriced`.
+    pub source: String,
+    pub calls: u64,
 }
 
 /// A value that could not be read.

@@ -1,5 +1,7 @@
 //! Dataset Overview page.
-use finops_results::dataset_overview::{BadRow, DatasetOverview, FileReport, Share, StatusCount};
+use finops_results::dataset_overview::{
+    BadRow, DatasetOverview, EmitterCount, FileReport, PricingCount, Share, SpanReadout, StatusCount,
+};
 
 use super::{Layout, daily_chart, metrics_facts, top};
 use crate::format::{Unit, compact, fixed, int, ms, pct, usd};
@@ -124,6 +126,35 @@ pub fn layout(v: &DatasetOverview) -> Layout {
                 .view(),
         );
     }
+    if let Some(sp) = spans_of(&l.files) {
+        let sp = &sp;
+        load = load
+            .facts(vec![
+                fact("Spans read", int(sp.spans as f64)),
+                fact("GenAI calls", int(sp.calls as f64)),
+                fact("Application spans skipped", int(sp.other_spans as f64)),
+                fact("Agent and tool spans skipped", int(sp.agent_or_tool_spans as f64)),
+                fact("GenAI spans that are not client spans", int(sp.genai_not_client as f64)),
+                fact("Duplicate spans of one call", int(sp.duplicates as f64)),
+            ])
+            .table(
+                Table::new(&sp.emitters, 50)
+                    .text("Instrumentation scope", |e: &EmitterCount| format!("{} {}", e.scope, e.version))
+                    .text("Read as", |e| e.emitter.clone())
+                    .text("Input tokens count", |e| e.input_tokens.clone())
+                    .count("Calls", |e| e.calls)
+                    .view(),
+            )
+            .table(
+                Table::new(&sp.pricing, 100)
+                    .text("Provider", |p: &PricingCount| p.provider.clone())
+                    .text("Model reported", |p| p.reported_model.clone())
+                    .text("Recorded as", |p| p.model.clone())
+                    .text("Priced by", |p| p.source.clone())
+                    .count("Calls", |p| p.calls)
+                    .view(),
+            );
+    }
     let sc = &v.scale;
     let scale = Section::new("scale", "Scale").facts(vec![
         fact("Customers", int(sc.customers as f64)),
@@ -135,4 +166,35 @@ pub fn layout(v: &DatasetOverview) -> Layout {
     ]);
     let summary = Section::new("summary", "All summary figures").facts(metrics_facts(s));
     (cards, vec![temporal, scale, dist, quality, load, summary])
+}
+
+/// The span readouts of every OpenTelemetry file, summed (`None` without such files).
+fn spans_of(files: &[FileReport]) -> Option<SpanReadout> {
+    let mut all: Option<SpanReadout> = None;
+    for sp in files.iter().filter_map(|f| f.spans.as_ref()) {
+        let a = all.get_or_insert_with(SpanReadout::default);
+        a.spans += sp.spans;
+        a.calls += sp.calls;
+        a.other_spans += sp.other_spans;
+        a.genai_not_client += sp.genai_not_client;
+        a.agent_or_tool_spans += sp.agent_or_tool_spans;
+        a.duplicates += sp.duplicates;
+        for e in &sp.emitters {
+            match a.emitters.iter_mut().find(|x| (&x.scope, &x.version) == (&e.scope, &e.version)) {
+                Some(x) => x.calls += e.calls,
+                None => a.emitters.push(e.clone()),
+            }
+        }
+        for p in &sp.pricing {
+            let same = |x: &&mut PricingCount| {
+                (&x.provider, &x.reported_model, &x.model, &x.source)
+                    == (&p.provider, &p.reported_model, &p.model, &p.source)
+            };
+            match a.pricing.iter_mut().find(same) {
+                Some(x) => x.calls += p.calls,
+                None => a.pricing.push(p.clone()),
+            }
+        }
+    }
+    all
 }
