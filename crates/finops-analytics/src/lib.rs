@@ -24,6 +24,7 @@ pub mod forecast;
 pub mod load;
 pub mod otel;
 pub mod price_lookup;
+pub mod sql;
 
 pub use datafusion;
 pub use engine::{AnalyticsError, Dataset, Period, Table};

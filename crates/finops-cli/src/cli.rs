@@ -227,6 +227,7 @@ pub fn run(cli: Cli) -> Result<()> {
         skip_bad_rows,
         mapping: mapping.clone(),
         catalog: Some(catalog.clone()),
+        columns: None,
     };
     let rules = || load_rules(cli.rules.as_ref(), cli.budgets.as_ref());
     match cli.command {

@@ -53,11 +53,18 @@ pub fn run(args: &SqlArgs, load: LoadOptions, catalog: std::sync::Arc<Catalog>, 
             bail!("{}: no such file or folder", p.display());
         }
     }
-    let ds = Dataset::open(&args.input, load)?.with_catalog(catalog).with_negotiated(rates)?;
-    if ds.load.bad_rows > 0 {
-        eprintln!("skipped {} unreadable rows (--skip-bad-rows)", ds.load.bad_rows);
+    // Negotiated rates re-price every call (tokens, model, time): load it all. Otherwise only the
+    // columns the query reads are parsed.
+    let (batches, report) = if rates.is_empty() {
+        finops_analytics::sql::query_files(&args.input, load, &args.query).context("the query failed")?
+    } else {
+        let ds = Dataset::open(&args.input, load)?.with_catalog(catalog).with_negotiated(rates)?;
+        let batches = ds.query(&args.query).context("the query failed")?;
+        (batches, ds.load)
+    };
+    if report.bad_rows > 0 {
+        eprintln!("skipped {} unreadable rows (--skip-bad-rows)", report.bad_rows);
     }
-    let batches = ds.query(&args.query).context("the query failed")?;
     let mut out: Vec<u8> = Vec::new();
     match args.format {
         SqlFormat::Table => {

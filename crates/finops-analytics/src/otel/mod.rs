@@ -36,6 +36,20 @@ pub fn is_otlp_path(p: &Path) -> bool {
     [".json", ".jsonl", ".ndjson"].iter().any(|e| name.ends_with(e))
 }
 
+/// Whether a file starts like an OTLP/JSON trace export (`{"resourceSpans"`, gzipped or not).
+pub fn looks_like_otlp(p: &Path) -> bool {
+    let Ok(f) = std::fs::File::open(p) else { return false };
+    let gz = p.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz"));
+    let mut head = Vec::with_capacity(256);
+    let reader: Box<dyn Read> = if gz { Box::new(flate2::read::MultiGzDecoder::new(f)) } else { Box::new(f) };
+    if reader.take(256).read_to_end(&mut head).is_err() {
+        return false;
+    }
+    let text = String::from_utf8_lossy(&head);
+    let t = text.trim_start();
+    t.starts_with('{') && t[1..].trim_start().starts_with("\"resourceSpans\"")
+}
+
 /// One call read from a span, before pricing.
 struct Call {
     id: String,
