@@ -82,6 +82,10 @@ pub enum LoadError {
     MissingColumns { path: PathBuf, missing: String, found: String },
     #[error("{0}")]
     BadValue(BadRow),
+    #[error(
+        "{path}: line 1: column `{name}` appears twice in the header (fields {first} and {second}); rename or remove one"
+    )]
+    DuplicateColumn { path: PathBuf, name: String, first: usize, second: usize },
     #[error("{path}: {message}")]
     Parquet { path: PathBuf, message: String },
 }
@@ -202,6 +206,19 @@ fn map_header(path: &Path, header: &[String], mapping: &Mapping) -> Result<Vec<O
             header.iter().position(|h| h.trim().eq_ignore_ascii_case(name))
         })
         .collect();
+    // A column we read named twice: which one holds the values is anyone's guess, so say so.
+    for (c, m) in COLUMNS.iter().zip(&map) {
+        let Some(first) = *m else { continue };
+        let name = mapping.source_of(c.name);
+        if let Some(second) = header.iter().skip(first + 1).position(|h| h.trim().eq_ignore_ascii_case(name)) {
+            return Err(LoadError::DuplicateColumn {
+                path: path.to_path_buf(),
+                name: header[first].trim().to_string(),
+                first: first + 1,
+                second: first + second + 2,
+            });
+        }
+    }
     // A required column given as a constant (e.g. one provider for the whole log) is not missing.
     let missing: Vec<&str> = REQUIRED
         .iter()
@@ -462,6 +479,8 @@ struct CsvFile<'a> {
     keep: Vec<bool>,
     /// The columns parsed: the kept ones, and input and output tokens when a kept total is derived.
     parse: Vec<bool>,
+    /// The header's names: every row has as many fields.
+    header: &'a [String],
 }
 
 fn parse_chunk(bytes: &[u8], first_line: u64, first_row: u64, csv_file: &CsvFile) -> Result<ChunkResult, LoadError> {
@@ -590,6 +609,31 @@ impl RowSink<'_> {
     }
 
     fn row<'a, F: Field<'a>>(&mut self, fields: &[F], line: u64) -> Result<(), LoadError> {
+        let header = self.csv_file.header;
+        if fields.len() != header.len() {
+            let row: Vec<String> = fields.iter().map(|f| String::from_utf8_lossy(f.bytes()).into_owned()).collect();
+            let value = row.join(",");
+            let (column, reason) = if fields.len() < header.len() {
+                (
+                    header[fields.len()].clone(),
+                    format!(
+                        "missing: the row has {} fields where the header has {} (a field is missing, or a quote is not closed)",
+                        fields.len(),
+                        header.len()
+                    ),
+                )
+            } else {
+                (
+                    format!("field {}", header.len() + 1),
+                    format!(
+                        "the row has {} fields where the header has {} (a value holds an unquoted comma, or the row has extra fields)",
+                        fields.len(),
+                        header.len()
+                    ),
+                )
+            };
+            return self.bad(BadRow { file: self.csv_file.name.into(), line, column, value, reason });
+        }
         match parse_record(fields, self.csv_file, self.first_row + self.rows + 1, &mut self.call_id) {
             Ok(values) => {
                 for (col, v) in self.builders.cols.iter_mut().zip(values) {
@@ -616,7 +660,8 @@ impl RowSink<'_> {
     }
 
     /// Fails on a bad row, or counts it (and keeps the first few) with `--skip-bad-rows`.
-    fn bad(&mut self, row: BadRow) -> Result<(), LoadError> {
+    fn bad(&mut self, mut row: BadRow) -> Result<(), LoadError> {
+        shorten(&mut row.value);
         if !self.csv_file.opts.skip_bad_rows {
             return Err(LoadError::BadValue(row));
         }
@@ -625,6 +670,16 @@ impl RowSink<'_> {
             self.bad.push(row);
         }
         Ok(())
+    }
+}
+
+/// Cuts a value shown in an error to 80 characters (a 10 MB field stays out of the message).
+pub(crate) fn shorten(value: &mut String) {
+    if value.len() > 80 {
+        let total = value.len();
+        let cut = (0..=80).rev().find(|i| value.is_char_boundary(*i)).unwrap_or(0);
+        value.truncate(cut);
+        value.push_str(&format!("... ({total} bytes)"));
     }
 }
 
@@ -738,6 +793,7 @@ fn parse_csv(
         quoted: memchr::memchr(b'"', body).is_some(),
         keep,
         parse,
+        header: &header,
     };
     // Without quotes no field spans lines, so the body can be split at line ends and parsed in parallel.
     let chunks: Vec<(usize, usize)> = if csv_file.quoted {

@@ -145,7 +145,8 @@ pub fn load_otlp(
     let mut losers: HashSet<usize> = HashSet::new();
     let mut buf = String::new();
     let mut line_no = 0u64;
-    let mut reject = |row: BadRow, bad: &mut Vec<BadRow>| -> Result<(), LoadError> {
+    let mut reject = |mut row: BadRow, bad: &mut Vec<BadRow>| -> Result<(), LoadError> {
+        crate::load::shorten(&mut row.value);
         if !skip_bad_rows {
             return Err(LoadError::BadValue(row));
         }
