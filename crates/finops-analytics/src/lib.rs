@@ -21,6 +21,8 @@ pub mod common;
 pub mod engine;
 pub mod evaluate;
 pub mod forecast;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod load;
 pub mod otel;
 pub mod price_lookup;

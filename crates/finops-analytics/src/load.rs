@@ -483,14 +483,14 @@ struct CsvFile<'a> {
     header: &'a [String],
 }
 
-fn parse_chunk(bytes: &[u8], first_line: u64, first_row: u64, csv_file: &CsvFile) -> Result<ChunkResult, LoadError> {
+fn parse_chunk(bytes: &[u8], first_line: u64, rows_before: u64, csv_file: &CsvFile) -> Result<ChunkResult, LoadError> {
     let mut sink = RowSink {
         builders: Builders::new(bytes.len() / 180 + 16, &csv_file.keep),
         rows: 0,
         bad_count: 0,
         bad: Vec::new(),
         call_id: String::new(),
-        first_row,
+        rows_before,
         csv_file,
     };
     let text = if csv_file.quoted { None } else { plain_text(bytes) };
@@ -591,7 +591,8 @@ struct RowSink<'m> {
     bad_count: u64,
     bad: Vec<BadRow>,
     call_id: String,
-    first_row: u64,
+    /// Rows of the files read before this one: generated call ids continue after them.
+    rows_before: u64,
     csv_file: &'m CsvFile<'m>,
 }
 
@@ -634,7 +635,8 @@ impl RowSink<'_> {
             };
             return self.bad(BadRow { file: self.csv_file.name.into(), line, column, value, reason });
         }
-        match parse_record(fields, self.csv_file, self.first_row + self.rows + 1, &mut self.call_id) {
+        // A generated id numbers the row by its line (header = row 0), the same whichever path reads it.
+        match parse_record(fields, self.csv_file, self.rows_before + line - 1, &mut self.call_id) {
             Ok(values) => {
                 for (col, v) in self.builders.cols.iter_mut().zip(values) {
                     let Some(col) = col else { continue };
@@ -695,7 +697,7 @@ pub fn load_csv_prefix(
     let mut bytes = read_prefix(path, len).map_err(|source| LoadError::Io { path: path.to_path_buf(), source })?;
     let whole = memchr::memrchr(b'\n', &bytes).map_or(0, |i| i + 1);
     bytes.truncate(whole);
-    let (batches, file, examples) = parse_csv(Path::new(name), &bytes, opts, 0)?;
+    let (batches, file, examples) = parse_csv(Path::new(name), &bytes, opts, 0, false)?;
     let mut report = LoadReport::default();
     report.add_file(file, examples);
     Ok((batches, report))
@@ -711,14 +713,14 @@ fn load_csv(
     let len = file.metadata().map_err(io)?.len();
     if len < (64 << 20) {
         let bytes = read_prefix(path, len).map_err(io)?;
-        return parse_csv(path, &bytes, opts, rows_before);
+        return parse_csv(path, &bytes, opts, rows_before, false);
     }
     // A large file is mapped rather than copied: reading 1 GB into a fresh allocation cost 1.6 s of
     // system time (zeroing, page faults, the copy) against about 0.3 s to fault in the page cache's pages.
     // SAFETY: the mapping is only read, and only while this function runs; a file truncated meanwhile
     // by another process would fault, as with any reader that maps files (DuckDB, ripgrep).
     let map = unsafe { memmap2::MmapOptions::new().populate().map(&file) }.map_err(io)?;
-    parse_csv(path, &map, opts, rows_before)
+    parse_csv(path, &map, opts, rows_before, false)
 }
 
 /// The first `len` bytes of a file (fewer if it is shorter), read by one thread per core: copying 50 MB
@@ -750,12 +752,29 @@ fn read_prefix(path: &Path, len: u64) -> std::io::Result<Vec<u8>> {
     }
 }
 
-/// Parses a whole CSV file's bytes; `path` names it in the report and in errors.
+/// Parses CSV bytes as if read from a file named `name`, by the fast path where it applies or, with
+/// `csv_crate_only`, by the csv crate alone: the fuzz targets and tests check that the two agree.
+#[doc(hidden)]
+pub fn parse_csv_bytes(
+    name: &str,
+    bytes: &[u8],
+    opts: LoadOptions,
+    csv_crate_only: bool,
+) -> Result<(Vec<RecordBatch>, LoadReport), LoadError> {
+    let (batches, file, examples) = parse_csv(Path::new(name), bytes, opts, 0, csv_crate_only)?;
+    let mut report = LoadReport::default();
+    report.add_file(file, examples);
+    Ok((batches, report))
+}
+
+/// Parses a whole CSV file's bytes; `path` names it in the report and in errors. `slow` forces the csv
+/// crate's reader for every row (see [`parse_csv_bytes`]).
 fn parse_csv(
     path: &Path,
     bytes: &[u8],
     opts: LoadOptions,
     rows_before: u64,
+    slow: bool,
 ) -> Result<(Vec<RecordBatch>, FileReport, Vec<BadRow>), LoadError> {
     let file = path.display().to_string();
     // The header ends at the first LF, CRLF or lone CR.
@@ -790,7 +809,7 @@ fn parse_csv(
         name: &file,
         schema: projected_schema(&keep),
         opts: opts.clone(),
-        quoted: memchr::memchr(b'"', body).is_some(),
+        quoted: slow || memchr::memchr(b'"', body).is_some(),
         keep,
         parse,
         header: &header,
@@ -801,19 +820,25 @@ fn parse_csv(
     } else {
         split_lines(body, (rayon::current_num_threads() * 4).max(1))
     };
-    let line_counts: Vec<u64> =
-        chunks.par_iter().map(|&(a, b)| memchr::memchr_iter(b'\n', &body[a..b]).count() as u64).collect();
+    // Line ends as the csv crate reads them (and editors show them): LF, CRLF, or a lone CR.
+    let line_counts: Vec<u64> = chunks
+        .par_iter()
+        .map(|&(a, b)| {
+            let c = &body[a..b];
+            let lone_cr = memchr::memchr_iter(b'\r', c).filter(|&i| body.get(a + i + 1) != Some(&b'\n')).count();
+            (memchr::memchr_iter(b'\n', c).count() + lone_cr) as u64
+        })
+        .collect();
     let mut first_lines = Vec::with_capacity(chunks.len());
     let mut line = 2u64;
     for n in &line_counts {
         first_lines.push(line);
         line += n;
     }
-    // Row numbers for generated call ids need row counts first; lines are a close, stable stand-in.
     let results: Vec<Result<ChunkResult, LoadError>> = chunks
         .par_iter()
         .zip(&first_lines)
-        .map(|(&(a, b), &first_line)| parse_chunk(&body[a..b], first_line, rows_before + first_line - 2, &csv_file))
+        .map(|(&(a, b), &first_line)| parse_chunk(&body[a..b], first_line, rows_before, &csv_file))
         .collect();
     let mut batches = Vec::new();
     let mut report = FileReport {

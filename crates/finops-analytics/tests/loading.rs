@@ -178,8 +178,7 @@ fn the_direct_split_and_the_csv_reader_agree() {
     let rows = [
         py_row(1, "2026-01-05T14:03:27", "0.001"),
         py_row(2, "2026-01-05T14:04:27", "0.002"),
-        // A short row: the missing trailing fields read as empty (archetype "").
-        py_row(3, "2026-01-05T14:05:27", "0.004").trim_end_matches(",light").to_string(),
+        py_row(3, "2026-01-05T14:05:27", "0.004"),
     ];
     // Blank lines in the middle and no line end after the last row.
     let plain = format!("{PY_HEADER}\r\n{}\r\n\r\n{}\r\n{}", rows[0], rows[1], rows[2]);
@@ -199,8 +198,17 @@ fn the_direct_split_and_the_csv_reader_agree() {
     assert_eq!(a, read("quoted.csv", &quoted));
     assert_eq!(a.0, ["call_00000001", "call_00000002", "call_00000003"]);
     assert_eq!(a.1, ["cust_0001"; 3]);
-    assert_eq!(a.2, ["light", "light", ""]);
+    assert_eq!(a.2, ["light", "light", "light"]);
     assert_eq!(a.3, [0.001, 0.002, 0.004]);
+
+    // A short row (the last field missing) on line 5: the same error from both paths.
+    let short = plain.trim_end_matches(",light");
+    for (name, text) in
+        [("short_plain.csv", short.to_string()), ("short_quoted.csv", short.replacen("cust_0001", "\"cust_0001\"", 1))]
+    {
+        let err = Dataset::open(&[write(&dir, name, &text)], LoadOptions::default()).err().unwrap().to_string();
+        assert!(err.contains(&format!("{name}:5: column customer_archetype: missing: the row has 18 fields")), "{err}");
+    }
 
     // The same bad value on line 5 (after the blank line 3), named the same way by both paths.
     let bad = plain.replace(",0.004,", ",cheap,");

@@ -124,12 +124,43 @@ pub fn load_otlp(
     catalog: &Catalog,
     skip_bad_rows: bool,
 ) -> Result<(Vec<RecordBatch>, FileReport, Vec<BadRow>), LoadError> {
-    let file = path.display().to_string();
     let io = |source| LoadError::Io { path: path.to_path_buf(), source };
     let bytes = std::fs::metadata(path).map_err(io)?.len();
     let raw = std::fs::File::open(path).map_err(io)?;
     let gz = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz"));
     let reader: Box<dyn Read> = if gz { Box::new(flate2::read::MultiGzDecoder::new(raw)) } else { Box::new(raw) };
+    read_otlp(path, bytes, reader, gz, mapping, catalog, skip_bad_rows)
+}
+
+/// Reads OTLP/JSON spans from bytes as a file named `spans.jsonl` (the fuzz target's entry).
+#[doc(hidden)]
+pub fn otlp_from_bytes(
+    bytes: &[u8],
+    skip_bad_rows: bool,
+) -> Result<(Vec<RecordBatch>, FileReport, Vec<BadRow>), LoadError> {
+    let catalog = Catalog::builtin();
+    let reader: Box<dyn Read + '_> = Box::new(bytes);
+    read_otlp(
+        Path::new("spans.jsonl"),
+        bytes.len() as u64,
+        reader,
+        false,
+        &Mapping::identity(),
+        &catalog,
+        skip_bad_rows,
+    )
+}
+
+fn read_otlp(
+    path: &Path,
+    bytes: u64,
+    reader: Box<dyn Read + '_>,
+    gz: bool,
+    mapping: &Mapping,
+    catalog: &Catalog,
+    skip_bad_rows: bool,
+) -> Result<(Vec<RecordBatch>, FileReport, Vec<BadRow>), LoadError> {
+    let file = path.display().to_string();
     let mut lines = BufReader::with_capacity(1 << 20, reader);
     let dims = Dimensions::new(mapping);
     let mut readout = SpanReadout::default();
