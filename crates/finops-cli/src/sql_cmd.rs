@@ -15,6 +15,8 @@ The table has the call log's columns (see the README, \"Data schema\") with `tim
 timestamp, plus `list_cost_usd` (the input's cost; `cost_usd` is the effective cost under --rates).
 The dialect is DataFusion's (PostgreSQL-like): date_trunc, percentile_cont, approx_percentile_cont,
 window functions. Queries cannot write files or change the session (no DDL, COPY or SET).
+With --format csv, text that a spreadsheet would run as a formula (starting with = + - @, a tab or a
+carriage return) is prefixed with a single quote.
 
 Examples:
   finops sql --input data/simulated_calls.csv \\
@@ -73,7 +75,7 @@ pub fn run(args: &SqlArgs, load: LoadOptions, catalog: std::sync::Arc<Catalog>, 
         SqlFormat::Csv => {
             let mut w = csv::WriterBuilder::new().with_header(true).build(&mut out);
             for b in &batches {
-                w.write(b)?;
+                w.write(&formula_safe(b)?)?;
             }
         }
         SqlFormat::Json => {
@@ -87,4 +89,31 @@ pub fn run(args: &SqlArgs, load: LoadOptions, catalog: std::sync::Arc<Catalog>, 
         }
     }
     crate::output::emit(&String::from_utf8_lossy(&out))
+}
+
+/// `b` with every text cell a spreadsheet would run as a formula prefixed with a quote (numbers stay).
+fn formula_safe(
+    b: &finops_analytics::datafusion::arrow::array::RecordBatch,
+) -> Result<finops_analytics::datafusion::arrow::array::RecordBatch> {
+    use finops_analytics::datafusion::arrow::array::{Array, ArrayRef, AsArray, StringArray};
+    use finops_analytics::datafusion::arrow::compute::cast;
+    use finops_analytics::datafusion::arrow::datatypes::{DataType, Field, Schema};
+    let mut fields = Vec::with_capacity(b.num_columns());
+    let mut columns: Vec<ArrayRef> = Vec::with_capacity(b.num_columns());
+    for (f, c) in b.schema().fields().iter().zip(b.columns()) {
+        if matches!(c.data_type(), DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8) {
+            let text = cast(c, &DataType::Utf8)?;
+            let safe: StringArray = text.as_string::<i32>().iter().map(|v| v.map(crate::export::csv_safe)).collect();
+            fields.push(Field::new(f.name(), DataType::Utf8, f.is_nullable()));
+            columns.push(std::sync::Arc::new(safe) as ArrayRef);
+        } else {
+            fields.push(f.as_ref().clone());
+            columns.push(c.clone());
+        }
+        debug_assert_eq!(columns.last().map(|c| c.len()), Some(b.num_rows()));
+    }
+    Ok(finops_analytics::datafusion::arrow::array::RecordBatch::try_new(
+        std::sync::Arc::new(Schema::new(fields)),
+        columns,
+    )?)
 }

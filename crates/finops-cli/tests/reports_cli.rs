@@ -156,6 +156,50 @@ fn hostile_names_are_only_ever_shown_escaped() {
     assert!(seen_escaped > 0, "the hostile names are shown, escaped");
 }
 
+/// Hostile values in OpenTelemetry spans (every dimension comes from attributes) are escaped in every
+/// page, and `finops sql --format csv` neutralises the ones a spreadsheet would run as formulas.
+#[test]
+fn hostile_span_attributes_are_escaped_and_neutralised() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/../finops-analytics/tests/data/otel/openai-v2-2.4b0.jsonl");
+    let json = |s: &str| serde_json::to_string(s).unwrap().trim_matches('"').to_string();
+    let text = fs::read_to_string(fixture)
+        .unwrap()
+        .replace("support-assistant", &json("=cmd|' /C calc'!A0"))
+        .replace("cust_0001", &json("<script>window.__xss=7</script>"))
+        .replace("org_001", &json("\"><img src=x onerror=alert(8)>"))
+        .replace("\"production\"", &format!("\"{}\"", json("@SUM(1+1)")))
+        .replace("eu-west-1", &json("</svg><script>alert(9)</script>"));
+    let spans = dir.path().join("evil.jsonl");
+    fs::write(&spans, text).unwrap();
+    let out = dir.path().join("reports");
+    analyze(&spans, &out, &[]);
+    let mut escaped = 0;
+    for (file, page) in pages(&out.join("html")) {
+        assert_eq!(page.matches("<script").count(), 1, "{file}: a script tag besides the page's own");
+        assert!(!page.contains("<img"), "{file}: raw img tag");
+        assert_eq!(page.matches("<svg").count(), page.matches("</svg>").count(), "{file}: svg closed early");
+        escaped += page.matches("&lt;script&gt;window.__xss=7").count();
+    }
+    assert!(escaped > 0, "the hostile customer is shown, escaped");
+    let q = "SELECT product_id, customer_id, organization_id, environment, count(*) AS calls FROM calls \
+             GROUP BY 1, 2, 3, 4 ORDER BY calls DESC, 2";
+    let o = finops(&["sql", q, "--input", spans.to_str().unwrap(), "--format", "csv"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let csv_text = String::from_utf8(o.stdout).unwrap();
+    let mut r = csv::Reader::from_reader(csv_text.as_bytes());
+    let mut rows = 0;
+    for rec in r.records() {
+        let rec = rec.unwrap();
+        for cell in rec.iter().take(4) {
+            assert!(!cell.starts_with(['=', '+', '-', '@']), "a formula cell: {cell:?} in {csv_text}");
+        }
+        assert_eq!(&rec[0], "'=cmd|' /C calc'!A0");
+        rows += 1;
+    }
+    assert!(rows >= 6 && csv_text.contains("'@SUM(1+1)"), "{csv_text}");
+}
+
 #[test]
 fn empty_and_one_row_inputs_render_every_page() {
     let dir = tempfile::tempdir().unwrap();
