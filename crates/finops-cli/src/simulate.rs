@@ -52,6 +52,11 @@ pub struct SimulateArgs {
     /// No progress output, only the final summary.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Continue `<out>.partial` left by a run that was killed (CSV, same options): the run is generated
+    /// again, checked against the partial file's whole rows and the rest appended, so the result is
+    /// byte-identical to an uninterrupted run. A partial file from other options is refused.
+    #[arg(long)]
+    pub resume: bool,
 }
 
 /// The simulated world: seed, start of the timeline and population (shared by `simulate` and `demo`).
@@ -167,7 +172,11 @@ pub fn run(args: SimulateArgs, catalog: Arc<Catalog>) -> Result<()> {
     });
     let reporter = Reporter::new(goal, args.quiet);
     let progress = |p: &finops_sim::Progress| reporter.update(p);
-    let opts = RunOptions { progress: Some(&progress), cancel: Some(&CANCEL), ..RunOptions::default() };
+    if args.resume && to_stdout {
+        bail!("--resume continues a file, not stdout");
+    }
+    let opts =
+        RunOptions { progress: Some(&progress), cancel: Some(&CANCEL), resume: args.resume, ..RunOptions::default() };
     if !args.quiet && !to_stdout {
         eprintln!(
             "Simulating {} customers in {} organizations from {} (seed {}) into {}",

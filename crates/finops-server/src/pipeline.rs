@@ -553,6 +553,7 @@ fn generate(shared: &Shared, target: u64, rate: Rate, cancel: &AtomicBool, writt
         written: Some(written),
         // Paced output arrives an hour of the timeline at a time (a few thousand calls), not in bursts.
         batch_hours: rate.per_second().map(|_| 1),
+        resume: false,
     };
     let result = Simulator::new(cfg.sim.clone())
         .and_then(|sim| sim.write_file(&path, OutputFormat::Csv, Stop::Bytes(target), &opts));

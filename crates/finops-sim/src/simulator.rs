@@ -124,6 +124,9 @@ pub struct RunOptions<'a> {
     /// Hours of the timeline generated per batch (default: 4 per worker thread). Progress, cancel and
     /// `written` are handled between batches, so a paced run uses 1 to grow smoothly.
     pub batch_hours: Option<u64>,
+    /// CSV files only: continue `<path>.partial` left by an interrupted run with the same options
+    /// ([`Simulator::write_file`]) instead of starting over.
+    pub resume: bool,
 }
 
 /// Why a simulation failed.
@@ -560,11 +563,19 @@ impl Simulator {
             create_parent(path)?;
             partial_path(path)
         };
-        let file = if device { fs::OpenOptions::new().write(true).open(&target) } else { fs::File::create(&target) }
-            .map_err(io_err(&target))?;
-        let result = match format {
-            OutputFormat::Csv => self.write_csv(file, stop, opts),
-            OutputFormat::Parquet => self.write_parquet(BufWriter::with_capacity(1 << 20, file), stop, opts),
+        if opts.resume && (device || format != OutputFormat::Csv) {
+            return Err(SimError::Config("--resume continues a CSV file (not Parquet or a device)".into()));
+        }
+        let result = if opts.resume {
+            match ResumeWriter::open(&target) {
+                Ok(w) => self.write_csv(w, stop, opts),
+                Err(e) => Err(SimError::Io { path: target.clone(), source: e }),
+            }
+        } else {
+            let file =
+                if device { fs::OpenOptions::new().write(true).open(&target) } else { fs::File::create(&target) }
+                    .map_err(io_err(&target))?;
+            self.write_file_to(file, format, stop, opts)
         };
         match result {
             Ok(summary) if device => Ok(summary),
@@ -577,7 +588,8 @@ impl Simulator {
                 Ok(summary)
             }
             Err(e) => {
-                if !device {
+                // A resumed run that fails keeps its partial file for the next attempt.
+                if !device && !opts.resume {
                     let _ = fs::remove_file(&target);
                 }
                 Err(match e {
@@ -586,6 +598,89 @@ impl Simulator {
                 })
             }
         }
+    }
+
+    fn write_file_to(
+        &self,
+        file: fs::File,
+        format: OutputFormat,
+        stop: Stop,
+        opts: &RunOptions<'_>,
+    ) -> Result<Summary, SimError> {
+        match format {
+            OutputFormat::Csv => self.write_csv(file, stop, opts),
+            OutputFormat::Parquet => self.write_parquet(BufWriter::with_capacity(1 << 20, file), stop, opts),
+        }
+    }
+}
+
+/// Continues an interrupted CSV: the run is generated again from the start (the simulator is
+/// deterministic), its first bytes are compared with what the partial file holds up to its last whole
+/// row instead of written, and the rest is appended. A partial file from other options differs somewhere
+/// and is refused, untouched beyond its cut last row.
+struct ResumeWriter {
+    existing: io::BufReader<fs::File>,
+    /// Bytes of the partial file still to compare.
+    left: u64,
+    /// Position in the stream, for the error message.
+    at: u64,
+    out: fs::File,
+}
+
+impl ResumeWriter {
+    fn open(partial: &Path) -> io::Result<ResumeWriter> {
+        use std::io::{Read, Seek, SeekFrom};
+        let mut f = fs::OpenOptions::new().read(true).write(true).open(partial).map_err(|e| {
+            io::Error::new(e.kind(), format!("nothing to resume ({e}); run without --resume to start over"))
+        })?;
+        // Whole rows only: a kill may have cut the last row short.
+        let len = f.metadata()?.len();
+        let mut keep = 0u64;
+        let mut buf = vec![0u8; 1 << 16];
+        let mut pos = len;
+        while pos > 0 {
+            let n = (pos.min(buf.len() as u64)) as usize;
+            pos -= n as u64;
+            f.seek(SeekFrom::Start(pos))?;
+            f.read_exact(&mut buf[..n])?;
+            if let Some(i) = buf[..n].iter().rposition(|&b| b == b'\n') {
+                keep = pos + i as u64 + 1;
+                break;
+            }
+        }
+        f.set_len(keep)?;
+        let out = fs::OpenOptions::new().append(true).open(partial)?;
+        f.seek(SeekFrom::Start(0))?;
+        Ok(ResumeWriter { existing: io::BufReader::with_capacity(1 << 20, f), left: keep, at: 0, out })
+    }
+}
+
+impl Write for ResumeWriter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        use std::io::Read;
+        if self.left == 0 {
+            return self.out.write(buf);
+        }
+        let n = buf.len().min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        let mut had = vec![0u8; n];
+        self.existing.read_exact(&mut had)?;
+        if let Some(i) = had.iter().zip(&buf[..n]).position(|(a, b)| a != b) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "the partial file differs at byte {} from what these options generate: resume with the options \
+                     of the interrupted run (seed, start, customers, scenarios, size)",
+                    self.at + i as u64
+                ),
+            ));
+        }
+        self.left -= n as u64;
+        self.at += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
     }
 }
 
