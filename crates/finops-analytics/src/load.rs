@@ -911,21 +911,36 @@ fn load_parquet(
         spans: None,
     };
     let mut examples = Vec::new();
+    // Rows of the file read so far (bad ones included), for row numbers in errors.
+    let mut seen = 0u64;
     for batch in reader {
         let batch = batch.map_err(|e| pq(&e))?;
         let n = batch.num_rows();
         let mut arrays: Vec<ArrayRef> = Vec::with_capacity(COLUMNS.len());
         for (i, field) in all.fields().iter().enumerate().filter(|(i, _)| keep[*i]) {
-            let array: ArrayRef = match map[i] {
+            let mut array: ArrayRef = match map[i] {
                 Some(j) => parquet_column(i, batch.column(j), field.data_type(), mapping)
                     .map_err(|e| pq(&format!("column {}: {e}", field.name())))?,
                 None => default_array(i, n, rows_before + report.rows, &batch, &map, &defaults)?,
             };
+            // Negative counts and costs, NaN and infinity: as in CSV, a bad value, named by its row.
+            if let Some((invalid, first, value, reason)) = out_of_range(&array) {
+                if !opts.skip_bad_rows {
+                    return Err(LoadError::BadValue(BadRow {
+                        file: file.clone(),
+                        line: seen + first as u64 + 1,
+                        column: field.name().clone(),
+                        value,
+                        reason: format!("{reason} (line = row number in the Parquet file)"),
+                    }));
+                }
+                array = datafusion::arrow::compute::nullif(&array, &invalid).map_err(|e| pq(&e))?;
+            }
             if array.null_count() > 0 {
                 let row = (0..n).find(|r| array.is_null(*r)).unwrap_or(0);
                 let bad = BadRow {
                     file: file.clone(),
-                    line: report.rows + row as u64 + 1,
+                    line: seen + row as u64 + 1,
                     column: field.name().clone(),
                     value: "null".into(),
                     reason: "missing or not convertible value (line = row number in the Parquet file)".into(),
@@ -957,7 +972,7 @@ fn load_parquet(
             if examples.len() < LoadReport::MAX_EXAMPLES {
                 examples.push(BadRow {
                     file: file.clone(),
-                    line: report.rows + 1,
+                    line: seen + 1,
                     column: "-".into(),
                     value: "null".into(),
                     reason: format!("{dropped} rows with missing values skipped in this batch"),
@@ -965,12 +980,37 @@ fn load_parquet(
             }
         }
         report.rows += out.num_rows() as u64;
+        seen += n as u64;
         if out.num_rows() > 0 {
             out = out.with_schema(schema.clone()).map_err(|e| pq(&e))?;
             batches.push(out);
         }
     }
     Ok((batches, report, examples))
+}
+
+/// Rows of a converted column that CSV would refuse: a negative count, a negative, NaN or infinite cost.
+/// `(invalid rows, first one, its value, why)`.
+fn out_of_range(a: &ArrayRef) -> Option<(datafusion::arrow::array::BooleanArray, usize, String, &'static str)> {
+    use datafusion::arrow::array::{AsArray, BooleanArray};
+    use datafusion::arrow::datatypes::{Float64Type, Int64Type};
+    let (invalid, reason): (BooleanArray, _) = match a.data_type() {
+        DataType::Int64 => (
+            a.as_primitive::<Int64Type>().iter().map(|v| Some(v.is_some_and(|v| v < 0))).collect(),
+            "expected a non-negative integer",
+        ),
+        DataType::Float64 => (
+            a.as_primitive::<Float64Type>()
+                .iter()
+                .map(|v| Some(v.is_some_and(|v| !v.is_finite() || v < 0.0)))
+                .collect(),
+            "expected a non-negative number",
+        ),
+        _ => return None,
+    };
+    let first = invalid.values().set_indices().next()?;
+    let value = datafusion::arrow::util::display::array_value_to_string(a, first).unwrap_or_default();
+    Some((invalid, first, value, reason))
 }
 
 /// A Parquet column as the canonical type, with the mapping's units and time format applied.

@@ -4,6 +4,10 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use finops_analytics::datafusion::arrow::array::{
+    Array, ArrayRef, AsArray, Float64Array, Int64Array, RecordBatch, StringArray,
+};
+use finops_analytics::datafusion::arrow::datatypes::{DataType, Field, Float64Type, Int64Type, Schema};
 use finops_analytics::{Dataset, LoadOptions};
 use finops_core::mapping::Mapping;
 use finops_sim::{OutputFormat, RunOptions, SimConfig, Simulator, Stop};
@@ -289,7 +293,116 @@ fn cases(dir: &Path) -> Vec<Case> {
         bytes[..bytes.len() / 2].to_vec(),
         Want::Error(&["cut.parquet"], None),
     ));
+    // Parquet: values CSV would refuse, nulls, wrong types and schemas (line = row number).
+    let ints = |v: Vec<Option<i64>>| Arc::new(Int64Array::from(v)) as ArrayRef;
+    let edit = |col: &str, f: &dyn Fn(&ArrayRef) -> ArrayRef| {
+        parquet_with(&pq, &|b| {
+            let a = f(b.column_by_name(col).unwrap());
+            replace(&b, col, a)
+        })
+    };
+    let at3 = |a: &ArrayRef, v: Option<i64>| {
+        let mut x: Vec<Option<i64>> = a.as_primitive::<Int64Type>().iter().collect();
+        x[3] = v;
+        ints(x)
+    };
+    let cost3 = |a: &ArrayRef, v: Option<f64>| {
+        let mut x: Vec<Option<f64>> = a.as_primitive::<Float64Type>().iter().collect();
+        x[3] = v;
+        Arc::new(Float64Array::from(x)) as ArrayRef
+    };
+    let pcase = |name: &'static str, bytes: Vec<u8>, want: Want| Case {
+        name,
+        file: "calls.parquet",
+        bytes,
+        want,
+        mapping: None,
+    };
+    cases.push(pcase(
+        "parquet negative tokens",
+        edit("input_tokens", &|a| at3(a, Some(-5))),
+        Want::Error(&["calls.parquet:4:", "column input_tokens", "non-negative integer", "\"-5\""], Some(1)),
+    ));
+    cases.push(pcase(
+        "parquet NaN cost",
+        edit("cost_usd", &|a| cost3(a, Some(f64::NAN))),
+        Want::Error(&["calls.parquet:4:", "column cost_usd", "non-negative number"], Some(1)),
+    ));
+    cases.push(pcase(
+        "parquet infinite cost",
+        edit("cost_usd", &|a| cost3(a, Some(f64::INFINITY))),
+        Want::Error(&["calls.parquet:4:", "column cost_usd"], Some(1)),
+    ));
+    cases.push(pcase(
+        "parquet null cost",
+        edit("cost_usd", &|a| cost3(a, None)),
+        Want::Error(&["calls.parquet:4:", "column cost_usd", "missing or not convertible"], Some(1)),
+    ));
+    cases.push(pcase(
+        "parquet text tokens",
+        edit("output_tokens", &|a| {
+            let mut x: Vec<Option<String>> =
+                a.as_primitive::<Int64Type>().iter().map(|v| v.map(|v| v.to_string())).collect();
+            x[3] = Some("abc".into());
+            Arc::new(StringArray::from(x)) as ArrayRef
+        }),
+        Want::Error(&["calls.parquet:4:", "column output_tokens", "not convertible"], Some(1)),
+    ));
+    cases.push(pcase(
+        "parquet text time",
+        edit("timestamp", &|a| {
+            let mut x: Vec<Option<String>> = (0..a.len()).map(|_| Some("2026-09-01T00:00:00Z".to_string())).collect();
+            x[3] = Some("soon".into());
+            Arc::new(StringArray::from(x)) as ArrayRef
+        }),
+        Want::Error(&["calls.parquet:4:", "column timestamp"], Some(1)),
+    ));
+    let one_column = parquet_with(&pq, &|_| {
+        let a = ints(vec![Some(1)]);
+        RecordBatch::try_new(Arc::new(Schema::new(vec![Field::new("a", DataType::Int64, true)])), vec![a]).unwrap()
+    });
+    cases.push(pcase(
+        "parquet wrong schema",
+        one_column,
+        Want::Error(&["calls.parquet", "missing required column(s)"], None),
+    ));
+    cases.push(pcase(
+        "parquet duplicate column",
+        parquet_with(&pq, &|b| {
+            let mut fields: Vec<Field> = b.schema().fields().iter().map(|f| f.as_ref().clone()).collect();
+            let mut cols = b.columns().to_vec();
+            fields.push(Field::new("cost_usd", DataType::Float64, false));
+            cols.push(b.column_by_name("cost_usd").unwrap().clone());
+            RecordBatch::try_new(Arc::new(Schema::new(fields)), cols).unwrap()
+        }),
+        Want::Error(&["calls.parquet", "`cost_usd` appears twice"], None),
+    ));
     cases
+}
+
+/// The simulated Parquet file at `base` rewritten with `edit` applied to its rows (one batch).
+fn parquet_with(base: &Path, edit: &dyn Fn(RecordBatch) -> RecordBatch) -> Vec<u8> {
+    use parquet::arrow::ArrowWriter;
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    let reader = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(base).unwrap()).unwrap().build().unwrap();
+    let batches: Vec<RecordBatch> = reader.map(|b| b.unwrap()).collect();
+    let all = finops_analytics::datafusion::arrow::compute::concat_batches(&batches[0].schema(), &batches).unwrap();
+    let edited = edit(all);
+    let mut out = Vec::new();
+    let mut w = ArrowWriter::try_new(&mut out, edited.schema(), None).unwrap();
+    w.write(&edited).unwrap();
+    w.close().unwrap();
+    out
+}
+
+/// `b` with column `name` replaced by `a` (its field made nullable and typed as `a`).
+fn replace(b: &RecordBatch, name: &str, a: ArrayRef) -> RecordBatch {
+    let i = b.schema().index_of(name).unwrap();
+    let mut fields: Vec<Field> = b.schema().fields().iter().map(|f| f.as_ref().clone()).collect();
+    fields[i] = Field::new(name, a.data_type().clone(), true);
+    let mut cols = b.columns().to_vec();
+    cols[i] = a;
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), cols).unwrap()
 }
 
 fn open(paths: &[PathBuf], skip: bool, mapping: Option<&str>) -> std::thread::Result<Result<Dataset, String>> {
@@ -302,7 +415,7 @@ fn open(paths: &[PathBuf], skip: bool, mapping: Option<&str>) -> std::thread::Re
 fn every_malformed_input_gets_a_clear_error_or_a_counted_skip() {
     let dir = tempfile::tempdir().unwrap();
     let cases = cases(dir.path());
-    assert!(cases.len() >= 40, "{} cases", cases.len());
+    assert!(cases.len() >= 55, "{} cases", cases.len());
     let mut failures = Vec::new();
     for (i, c) in cases.iter().enumerate() {
         let sub = dir.path().join(format!("case{i}"));
