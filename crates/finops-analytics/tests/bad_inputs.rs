@@ -254,6 +254,12 @@ fn cases(dir: &Path) -> Vec<Case> {
             span(span_attrs("10"), "\"1790000000500000000\"", "\"1790000000000000000\""),
             Want::Error(&["spans.jsonl:1:", "endTimeUnixNano", "ends before it starts"], Some(1)),
         ),
+        whole(
+            "span line not UTF-8",
+            "spans.jsonl",
+            [okspan(), b"{\"resourceSpans\":[\xff]}\n".to_vec()].concat(),
+            Want::Error(&["spans.jsonl:2:", "not valid UTF-8"], Some(1)),
+        ),
         whole("empty span file", "spans.jsonl", Vec::new(), Want::Rows(0)),
         whole("valid span", "spans.jsonl", okspan(), Want::Rows(1)),
         // Mapped layouts.
@@ -415,7 +421,7 @@ fn open(paths: &[PathBuf], skip: bool, mapping: Option<&str>) -> std::thread::Re
 fn every_malformed_input_gets_a_clear_error_or_a_counted_skip() {
     let dir = tempfile::tempdir().unwrap();
     let cases = cases(dir.path());
-    assert!(cases.len() >= 55, "{} cases", cases.len());
+    assert!(cases.len() >= 56, "{} cases", cases.len());
     let mut failures = Vec::new();
     for (i, c) in cases.iter().enumerate() {
         let sub = dir.path().join(format!("case{i}"));

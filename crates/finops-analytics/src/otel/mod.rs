@@ -174,7 +174,7 @@ fn read_otlp(
     let mut response_ids: HashMap<(String, String), usize> = HashMap::new();
     // Emitters whose spans duplicated a better emitter's: their failed calls are matched below.
     let mut losers: HashSet<usize> = HashSet::new();
-    let mut buf = String::new();
+    let mut buf = Vec::new();
     let mut line_no = 0u64;
     let mut reject = |mut row: BadRow, bad: &mut Vec<BadRow>| -> Result<(), LoadError> {
         crate::load::shorten(&mut row.value);
@@ -189,7 +189,7 @@ fn read_otlp(
     };
     loop {
         buf.clear();
-        let n = lines.read_line(&mut buf).map_err(|e| {
+        let n = lines.read_until(b'\n', &mut buf).map_err(|e| {
             let hint = if gz { " (is it gzip?)" } else { "" };
             LoadError::Io {
                 path: path.to_path_buf(),
@@ -200,7 +200,23 @@ fn read_otlp(
             break;
         }
         line_no += 1;
-        let text = buf.trim();
+        let text = match std::str::from_utf8(&buf) {
+            Ok(t) => t.trim(),
+            Err(e) => {
+                let row = BadRow {
+                    file: file.clone(),
+                    line: line_no,
+                    column: format!("byte {}", e.valid_up_to() + 1),
+                    value: String::from_utf8_lossy(&buf[e.valid_up_to().saturating_sub(30)..])
+                        .chars()
+                        .take(60)
+                        .collect(),
+                    reason: "not valid UTF-8".into(),
+                };
+                reject(row, &mut bad)?;
+                continue;
+            }
+        };
         if text.is_empty() {
             continue;
         }
