@@ -58,7 +58,7 @@ fn every_config_parser_survives_mutations() {
         ("rates", std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/rates.toml")).unwrap()),
         ("mapping", "[columns]\ntimestamp = \"created_at\"\n[units]\ncost_usd = \"cents\"\n[time]\nformat = \"%d/%m/%Y\"\n[constants]\nenvironment = \"production\"\n".to_string()),
     ];
-    let mut rng = rand_pcg::Pcg64Mcg::new(0xc0ff_ee);
+    let mut rng = rand_pcg::Pcg64Mcg::new(0x00c0_ffee);
     let mut failures = Vec::new();
     let (mut ok, mut errors) = (0, 0);
     for (kind, text) in &sources {
