@@ -113,12 +113,7 @@ impl Dataset {
 
     /// Wraps batches that already follow [`canonical_schema`].
     pub fn from_batches(batches: Vec<RecordBatch>, load: LoadReport) -> Result<Dataset> {
-        let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(threads)
-            .enable_all()
-            .build()
-            .map_err(|e| AnalyticsError::Query(format!("cannot start the query runtime: {e}")))?;
+        let (threads, runtime) = query_runtime()?;
         let config = SessionConfig::new().with_target_partitions(threads).with_information_schema(false);
         let ctx = SessionContext::new_with_config(config);
         // Spread batches over partitions so scans run on every core. Each gets `list_cost_usd`, the
@@ -256,6 +251,17 @@ impl Dataset {
 const LIST_COST_USD: usize = finops_core::schema::COLUMNS.len();
 
 /// The `calls` table's schema: the canonical columns and `list_cost_usd`.
+/// A multi-threaded runtime for DataFusion, one worker per core, and that number of cores.
+pub(crate) fn query_runtime() -> Result<(usize, tokio::runtime::Runtime)> {
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads)
+        .enable_all()
+        .build()
+        .map_err(|e| AnalyticsError::Query(format!("cannot start the query runtime: {e}")))?;
+    Ok((threads, runtime))
+}
+
 pub fn table_schema() -> SchemaRef {
     let canonical = canonical_schema();
     let mut fields: Vec<Field> = canonical.fields().iter().map(|f| f.as_ref().clone()).collect();

@@ -153,8 +153,8 @@ fn strip_date(name: &str) -> Option<&str> {
     dated.then(|| &name[..n - 11])
 }
 
-/// The genai-prices cost of a call, `None` when the database does not price it.
-fn genai_cost(provider: &str, model: &str, usage: &Usage, tier: ServiceTier, ts_ms: i64) -> Option<f64> {
+/// Our usage as genai-prices counts it: cache reads and all writes, the 1-hour writes among them.
+pub fn genai_usage(usage: &Usage) -> GUsage {
     let mut u =
         GUsage::from([(UsageKey::INPUT_TOKENS, usage.input as f64), (UsageKey::OUTPUT_TOKENS, usage.output as f64)]);
     if usage.cached_input > 0 {
@@ -166,18 +166,29 @@ fn genai_cost(provider: &str, model: &str, usage: &Usage, tier: ServiceTier, ts_
     if usage.cache_write_1h > 0 {
         u.insert("cache_write_1h_tokens", usage.cache_write_1h as f64);
     }
+    u
+}
+
+/// `request` priced at `tier` (genai-prices' price contexts for batch, flex and priority).
+pub fn with_tier(request: PriceRequest<'_>, tier: ServiceTier) -> PriceRequest<'_> {
+    match tier {
+        ServiceTier::Batch => request.with_price_context("processing", "batch"),
+        ServiceTier::Flex | ServiceTier::Priority => request.with_price_context("service_tier", tier.as_str()),
+        ServiceTier::Standard => request,
+    }
+}
+
+/// The genai-prices cost of a call, `None` when the database does not price it.
+fn genai_cost(provider: &str, model: &str, usage: &Usage, tier: ServiceTier, ts_ms: i64) -> Option<f64> {
+    let u = genai_usage(usage);
     let mut request = PriceRequest::new(model, &u).with_provider_id(genai_provider(provider));
     if let Some(t) = DateTime::from_timestamp_millis(ts_ms) {
         request = request.with_timestamp(t);
     }
-    match tier {
-        ServiceTier::Batch => request = request.with_price_context("processing", "batch"),
-        ServiceTier::Flex | ServiceTier::Priority => {
-            request = request.with_price_context("service_tier", tier.as_str())
-        }
-        ServiceTier::Standard => {}
-    }
-    genai_prices::calculate(&request).ok().map(|c| c.total_price).filter(|c| c.is_finite() && *c >= 0.0)
+    genai_prices::calculate(&with_tier(request, tier))
+        .ok()
+        .map(|c| c.total_price)
+        .filter(|c| c.is_finite() && *c >= 0.0)
 }
 
 #[cfg(test)]

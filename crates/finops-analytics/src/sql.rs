@@ -14,7 +14,7 @@ use datafusion::execution::context::{SQLOptions, SessionConfig, SessionContext};
 use datafusion::logical_expr::LogicalPlan;
 use finops_core::schema::COLUMNS;
 
-use crate::engine::{AnalyticsError, Result, table_schema};
+use crate::engine::{Result, table_schema};
 use crate::load::{COST_USD, LoadOptions, LoadReport, load};
 
 fn read_only() -> SQLOptions {
@@ -47,12 +47,7 @@ async fn columns_read(query: &str) -> Result<Vec<bool>> {
 /// Runs `query` over the call logs at `paths`, loading only the columns it reads; returns its batches
 /// and what was loaded. `list_cost_usd` is the input's cost (no negotiated rates on this path).
 pub fn query_files(paths: &[PathBuf], opts: LoadOptions, query: &str) -> Result<(Vec<RecordBatch>, LoadReport)> {
-    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(threads)
-        .enable_all()
-        .build()
-        .map_err(|e| AnalyticsError::Query(format!("cannot start the query runtime: {e}")))?;
+    let (threads, runtime) = crate::engine::query_runtime()?;
     runtime.block_on(async {
         let read = columns_read(query).await?;
         let list_cost = read[COLUMNS.len()];

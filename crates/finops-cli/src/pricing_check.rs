@@ -9,7 +9,7 @@ use chrono::{NaiveDate, TimeZone, Utc};
 use clap::Args;
 use finops_core::cost::{ServiceTier, Usage};
 use finops_core::pricing::{Catalog, Model, check_mixes, genai_provider};
-use genai_prices::{Calculator, PriceRequest, Usage as GUsage, UsageKey};
+use genai_prices::{Calculator, PriceRequest};
 use serde_json::Value;
 
 pub const ABOUT: &str = "Compare the catalog's list prices with a price database.
@@ -207,26 +207,9 @@ fn genai_price_of(
     tier: ServiceTier,
     at: chrono::DateTime<Utc>,
 ) -> Option<Option<f64>> {
-    let mut u =
-        GUsage::from([(UsageKey::INPUT_TOKENS, usage.input as f64), (UsageKey::OUTPUT_TOKENS, usage.output as f64)]);
-    if usage.cached_input > 0 {
-        u.insert("cache_read_tokens", usage.cached_input as f64);
-    }
-    // genai-prices counts 1-hour writes inside cache_write_tokens.
-    if usage.cache_write + usage.cache_write_1h > 0 {
-        u.insert("cache_write_tokens", (usage.cache_write + usage.cache_write_1h) as f64);
-    }
-    if usage.cache_write_1h > 0 {
-        u.insert("cache_write_1h_tokens", usage.cache_write_1h as f64);
-    }
-    let mut request = PriceRequest::new(model, &u).with_provider_id(provider).with_timestamp(at);
-    match tier {
-        ServiceTier::Batch => request = request.with_price_context("processing", "batch"),
-        ServiceTier::Flex | ServiceTier::Priority => {
-            request = request.with_price_context("service_tier", tier.as_str())
-        }
-        ServiceTier::Standard => {}
-    }
+    let u = finops_analytics::price_lookup::genai_usage(usage);
+    let request = PriceRequest::new(model, &u).with_provider_id(provider).with_timestamp(at);
+    let request = finops_analytics::price_lookup::with_tier(request, tier);
     match calc.calculate(&request) {
         Ok(c) => Some(Some(c.total_price)),
         Err(e)
