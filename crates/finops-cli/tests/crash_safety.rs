@@ -125,6 +125,7 @@ fn simulate_killed_twenty_times_resumes_to_the_same_bytes() {
             }
         }
     }
+    println!("simulate: {killed} kills while running, {finished} runs finished first");
     assert_eq!(killed, KILLS, "{finished} runs finished before their kill");
     if !out.exists() {
         let mut c = finops();
@@ -178,6 +179,7 @@ fn analyze_killed_twenty_times_leaves_whole_reports() {
         }
         whole_reports(&out);
     }
+    println!("analyze: {killed} of {KILLS} kills while running");
     assert!(killed >= KILLS / 2, "only {killed} runs were killed before finishing");
     assert!(analyze().status().unwrap().success(), "the run after the kills");
     whole_reports(&out);
@@ -213,6 +215,7 @@ fn demo_killed_twenty_times_starts_cleanly_again() {
             }
         }
     }
+    println!("demo: {killed} of {KILLS} kills while running");
     assert!(killed >= KILLS / 2, "only {killed} runs were killed before finishing");
     assert!(demo().status().unwrap().success(), "the run after the kills");
     whole_reports(&out);
