@@ -507,7 +507,8 @@ fn parse_chunk(bytes: &[u8], first_line: u64, rows_before: u64, csv_file: &CsvFi
                 line += 1;
             }
         }
-        if start < text.len() {
+        // A last line without a line end, including one that ends in a comma (an empty last field).
+        if start < text.len() || !fields.is_empty() {
             fields.push(&text[start..]);
             sink.line(&mut fields, line)?;
         }
