@@ -118,8 +118,12 @@ fn simulate_killed_twenty_times_resumes_to_the_same_bytes() {
             c.arg("--resume");
         }
         if kill_after(c.spawn().unwrap(), ms) {
+            if out.exists() {
+                // The kill landed after the rename: a finished run (its answer key may be missing).
+                assert!(fs::read(&out).unwrap() == fs::read(&reference).unwrap(), "kill {k}: a partial output");
+                continue;
+            }
             killed += 1;
-            assert!(!out.exists(), "kill {k}: the output appeared before the run finished");
             if partial.exists() {
                 whole_rows(&partial);
             }

@@ -580,8 +580,11 @@ impl Simulator {
         match result {
             Ok(summary) if device => Ok(summary),
             Ok(summary) => {
-                fs::rename(&target, path).map_err(io_err(path))?;
+                // The old answer key goes first: a kill between the steps leaves data without a key,
+                // never data beside another run's key.
                 let events = events_path(path);
+                let _ = fs::remove_file(&events);
+                fs::rename(&target, path).map_err(io_err(path))?;
                 let until = summary.last_ts_ms.map_or(self.start_ms(), |t| t + 1);
                 let json = serde_json::to_vec_pretty(&self.ground_truth(until)).unwrap_or_default();
                 write_atomic(&events, &json)?;
