@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::{Field, Schema, SchemaRef};
-use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
+use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::datasource::MemTable;
 use datafusion::execution::context::{SQLOptions, SessionConfig, SessionContext};
 use datafusion::logical_expr::LogicalPlan;
@@ -28,7 +28,8 @@ async fn columns_read(query: &str) -> Result<Vec<bool>> {
     ctx.register_table("calls", Arc::new(MemTable::try_new(schema.clone(), vec![vec![]])?))?;
     let plan = ctx.sql_with_options(query, read_only()).await?.into_optimized_plan()?;
     let mut read = vec![false; schema.fields().len()];
-    plan.apply(|node| {
+    // Subqueries hold plans of their own inside expressions: visit those scans too.
+    plan.apply_with_subqueries(|node| {
         if let LogicalPlan::TableScan(scan) = node {
             match &scan.projection {
                 Some(p) => p.iter().for_each(|&i| read[i] = true),
@@ -37,10 +38,6 @@ async fn columns_read(query: &str) -> Result<Vec<bool>> {
         }
         Ok(TreeNodeRecursion::Continue)
     })?;
-    // Subqueries keep their own plans inside expressions; when the plan has any, read everything.
-    if plan.display_indent().to_string().contains("Subquery") {
-        read.iter_mut().for_each(|r| *r = true);
-    }
     Ok(read)
 }
 

@@ -628,6 +628,8 @@ struct ResumeWriter {
     /// Position in the stream, for the error message.
     at: u64,
     out: fs::File,
+    /// The partial file's bytes being compared (reused across writes).
+    had: Vec<u8>,
 }
 
 impl ResumeWriter {
@@ -654,7 +656,7 @@ impl ResumeWriter {
         f.set_len(keep)?;
         let out = fs::OpenOptions::new().append(true).open(partial)?;
         f.seek(SeekFrom::Start(0))?;
-        Ok(ResumeWriter { existing: io::BufReader::with_capacity(1 << 20, f), left: keep, at: 0, out })
+        Ok(ResumeWriter { existing: io::BufReader::with_capacity(1 << 20, f), left: keep, at: 0, out, had: Vec::new() })
     }
 }
 
@@ -665,9 +667,9 @@ impl Write for ResumeWriter {
             return self.out.write(buf);
         }
         let n = buf.len().min(usize::try_from(self.left).unwrap_or(usize::MAX));
-        let mut had = vec![0u8; n];
-        self.existing.read_exact(&mut had)?;
-        if let Some(i) = had.iter().zip(&buf[..n]).position(|(a, b)| a != b) {
+        self.had.resize(n, 0);
+        self.existing.read_exact(&mut self.had)?;
+        if let Some(i) = self.had.iter().zip(&buf[..n]).position(|(a, b)| a != b) {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidData,
                 format!(

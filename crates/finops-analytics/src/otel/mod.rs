@@ -36,12 +36,28 @@ pub fn is_otlp_path(p: &Path) -> bool {
     [".json", ".jsonl", ".ndjson"].iter().any(|e| name.ends_with(e))
 }
 
+/// A span file's text stream (gunzipped for `.gz`), and whether it is gzipped.
+fn open_spans(p: &Path) -> std::io::Result<(Box<dyn Read>, bool)> {
+    let f = std::fs::File::open(p)?;
+    let gz = p.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz"));
+    Ok((if gz { Box::new(flate2::read::MultiGzDecoder::new(f)) } else { Box::new(f) }, gz))
+}
+
+/// A line that is not an OTLP/JSON request, as a bad row.
+fn not_otlp(file: &str, line: u64, text: &str, e: &serde_json::Error) -> BadRow {
+    BadRow {
+        file: file.to_string(),
+        line,
+        column: format!("character {}", e.column()),
+        value: excerpt(text, e.column()),
+        reason: format!("not an OTLP/JSON ExportTraceServiceRequest: {e}"),
+    }
+}
+
 /// Whether a file starts like an OTLP/JSON trace export (`{"resourceSpans"`, gzipped or not).
 pub fn looks_like_otlp(p: &Path) -> bool {
-    let Ok(f) = std::fs::File::open(p) else { return false };
-    let gz = p.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz"));
+    let Ok((reader, _)) = open_spans(p) else { return false };
     let mut head = Vec::with_capacity(256);
-    let reader: Box<dyn Read> = if gz { Box::new(flate2::read::MultiGzDecoder::new(f)) } else { Box::new(f) };
     if reader.take(256).read_to_end(&mut head).is_err() {
         return false;
     }
@@ -126,9 +142,7 @@ pub fn load_otlp(
 ) -> Result<(Vec<RecordBatch>, FileReport, Vec<BadRow>), LoadError> {
     let io = |source| LoadError::Io { path: path.to_path_buf(), source };
     let bytes = std::fs::metadata(path).map_err(io)?.len();
-    let raw = std::fs::File::open(path).map_err(io)?;
-    let gz = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz"));
-    let reader: Box<dyn Read> = if gz { Box::new(flate2::read::MultiGzDecoder::new(raw)) } else { Box::new(raw) };
+    let (reader, gz) = open_spans(path).map_err(io)?;
     read_otlp(path, bytes, reader, gz, mapping, catalog, skip_bad_rows)
 }
 
@@ -223,14 +237,7 @@ fn read_otlp(
         let request: TraceRequest = match serde_json::from_str(text) {
             Ok(r) => r,
             Err(e) => {
-                let row = BadRow {
-                    file: file.clone(),
-                    line: line_no,
-                    column: format!("character {}", e.column()),
-                    value: excerpt(text, e.column()),
-                    reason: format!("not an OTLP/JSON ExportTraceServiceRequest: {e}"),
-                };
-                reject(row, &mut bad)?;
+                reject(not_otlp(&file, line_no, text, &e), &mut bad)?;
                 continue;
             }
         };
@@ -539,9 +546,7 @@ pub struct AttributeSeen {
 /// `gen_ai.*`, `http.*`, `url.*`, `server.*` and telemetry SDK attributes are left out.
 pub fn attribute_census(path: &Path) -> Result<(u64, Vec<AttributeSeen>), LoadError> {
     let io = |source| LoadError::Io { path: path.to_path_buf(), source };
-    let raw = std::fs::File::open(path).map_err(io)?;
-    let gz = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz"));
-    let reader: Box<dyn Read> = if gz { Box::new(flate2::read::MultiGzDecoder::new(raw)) } else { Box::new(raw) };
+    let (reader, _) = open_spans(path).map_err(io)?;
     let skip = |k: &str| {
         ["gen_ai.", "http.", "url.", "server.", "telemetry.", "error.", "anthropic.", "openai.", "llm."]
             .iter()
@@ -557,33 +562,27 @@ pub fn attribute_census(path: &Path) -> Result<(u64, Vec<AttributeSeen>), LoadEr
         if line.trim().is_empty() {
             continue;
         }
-        let request: TraceRequest = serde_json::from_str(&line).map_err(|e| {
-            LoadError::BadValue(BadRow {
-                file: path.display().to_string(),
-                line: n as u64 + 1,
-                column: format!("character {}", e.column()),
-                value: excerpt(&line, e.column()),
-                reason: format!("not an OTLP/JSON ExportTraceServiceRequest: {e}"),
-            })
-        })?;
+        let request: TraceRequest = serde_json::from_str(&line)
+            .map_err(|e| LoadError::BadValue(not_otlp(&path.display().to_string(), n as u64 + 1, &line, &e)))?;
         for rs in request.resource_spans {
-            let keep = |attrs: Vec<otlp::KeyValue>| -> Vec<(String, String)> {
-                attrs.into_iter().filter(|kv| !skip(&kv.key)).map(|kv| (kv.key, Value::from(kv.value).text())).collect()
-            };
-            resources.push(keep(rs.resource.attributes));
+            resources.push(
+                rs.resource
+                    .attributes
+                    .into_iter()
+                    .filter(|kv| !skip(&kv.key))
+                    .map(|kv| (kv.key, Value::from(kv.value).text()))
+                    .collect(),
+            );
             for ss in rs.scope_spans {
                 for span in ss.spans {
+                    // The same test of what is a call as the reader's.
                     let values: Vec<(String, Value)> =
-                        span.attributes.iter().map(|kv| (kv.key.clone(), Value::Other(String::new()))).collect();
+                        span.attributes.into_iter().map(|kv| (kv.key, kv.value.into())).collect();
                     let get = |k: &str| values.iter().find(|(key, _)| key == k).map(|(_, v)| v);
-                    let is_call = attrs::is_genai(&get)
-                        && span.kind.value() == KIND_CLIENT
-                        && !{
-                            let op = span.attributes.iter().find(|kv| kv.key == "gen_ai.operation.name");
-                            op.and_then(|kv| kv.value.string_value.as_deref())
-                                .is_some_and(|o| matches!(o, "invoke_agent" | "create_agent" | "execute_tool"))
-                        };
-                    let kept = keep(span.attributes);
+                    let is_call =
+                        attrs::is_genai(&get) && span.kind.value() == KIND_CLIENT && !attrs::is_agent_or_tool(&get);
+                    let kept: Attrs =
+                        values.iter().filter(|(k, _)| !skip(k)).map(|(k, v)| (k.clone(), v.text())).collect();
                     if is_call {
                         calls.push((span.trace_id.clone(), span.parent_span_id.clone(), kept, resources.len() - 1));
                     } else {
