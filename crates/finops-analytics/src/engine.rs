@@ -84,8 +84,10 @@ pub struct Dataset {
     /// What the organization's negotiated rates changed, per rule (empty without `--rates`).
     pub negotiated: Vec<NegotiatedUse>,
     /// The loaded batches by partition (shared with the registered table), to re-register it with
-    /// effective costs.
-    partitions: Vec<Vec<RecordBatch>>,
+    /// effective costs; `None` for files scanned in place.
+    partitions: Option<Vec<Vec<RecordBatch>>>,
+    /// The calls analyzed (`--since` / `--until`).
+    pub window: crate::scan::TimeWindow,
 }
 
 /// The calls one negotiated rate covered and what it changed.
@@ -98,10 +100,26 @@ pub struct NegotiatedUse {
 }
 
 impl Dataset {
-    /// Loads files or folders (CSV or Parquet).
+    /// Loads files or folders (CSV, Parquet, OpenTelemetry spans) into memory; a partitioned Parquet
+    /// dataset (one folder of `key=value` folders) is scanned in place instead ([`Dataset::scan`]).
     pub fn open(paths: &[PathBuf], opts: LoadOptions) -> Result<Dataset> {
+        if let [dir] = paths
+            && let Some(dataset) = crate::scan::find_partitioned(dir)?
+        {
+            return Dataset::scan(&dataset, opts);
+        }
+        let window = opts.window;
         let (batches, report) = load(paths, opts)?;
-        Dataset::from_batches(batches, report)
+        Dataset::from_batches_in(batches, report, window)
+    }
+
+    /// A partitioned Parquet dataset read where it lies: each query scans the columns it needs through
+    /// a listing table, in memory bounded by `opts.memory_limit` (see [`crate::scan`]).
+    pub fn scan(dataset: &crate::scan::PartitionedDataset, opts: LoadOptions) -> Result<Dataset> {
+        let (threads, runtime) = query_runtime()?;
+        let ctx = crate::scan::session(threads, opts.memory_limit.unwrap_or_else(crate::scan::default_memory_limit))?;
+        let load = runtime.block_on(crate::scan::register(&ctx, dataset, &opts, opts.window))?;
+        Dataset::with_context(runtime, ctx, load, None, opts.window)
     }
 
     /// Loads the first `len` bytes of a CSV file that is still growing (see [`crate::load::load_csv_prefix`]);
@@ -113,6 +131,15 @@ impl Dataset {
 
     /// Wraps batches that already follow [`canonical_schema`].
     pub fn from_batches(batches: Vec<RecordBatch>, load: LoadReport) -> Result<Dataset> {
+        Dataset::from_batches_in(batches, load, crate::scan::TimeWindow::default())
+    }
+
+    /// Wraps batches that already follow [`canonical_schema`], keeping the calls of `window`.
+    pub fn from_batches_in(
+        batches: Vec<RecordBatch>,
+        load: LoadReport,
+        window: crate::scan::TimeWindow,
+    ) -> Result<Dataset> {
         let (threads, runtime) = query_runtime()?;
         let config = SessionConfig::new().with_target_partitions(threads).with_information_schema(false);
         let ctx = SessionContext::new_with_config(config);
@@ -124,8 +151,18 @@ impl Dataset {
             let list = b.column(COST_USD).clone();
             partitions[i % threads].push(with_costs(&schema, &b, list.clone(), list)?);
         }
-        let table = MemTable::try_new(schema, partitions.clone())?;
-        ctx.register_table("calls", Arc::new(table))?;
+        register_memory(&ctx, &runtime, partitions.clone(), window)?;
+        Dataset::with_context(runtime, ctx, load, Some(partitions), window)
+    }
+
+    /// The dataset over `ctx`, whose `calls` table is registered; measures its period.
+    pub(crate) fn with_context(
+        runtime: tokio::runtime::Runtime,
+        ctx: SessionContext,
+        load: LoadReport,
+        partitions: Option<Vec<Vec<RecordBatch>>>,
+        window: crate::scan::TimeWindow,
+    ) -> Result<Dataset> {
         let mut ds = Dataset {
             runtime,
             ctx,
@@ -136,6 +173,7 @@ impl Dataset {
             rules: Arc::new(Rules::builtin()),
             negotiated: Vec::new(),
             partitions,
+            window,
         };
         let t = ds.sql("SELECT count(*) AS n, min(timestamp) AS first, max(timestamp) AS last FROM calls")?;
         let rows = t.i64("n")?.first().copied().unwrap_or(0) as u64;
@@ -210,6 +248,13 @@ impl Dataset {
         if rates.is_empty() {
             return Ok(self);
         }
+        let Some(loaded) = &self.partitions else {
+            return Err(AnalyticsError::Query(
+                "negotiated rates (--rates) need the calls in memory; a partitioned dataset is scanned in place \
+                 (reprice it first: `finops reprice`)"
+                    .into(),
+            ));
+        };
         let effective = Arc::new(self.catalog.with_negotiated(rates));
         let mut uses: Vec<NegotiatedUse> = rates
             .rules
@@ -217,8 +262,8 @@ impl Dataset {
             .map(|r| NegotiatedUse { rule: r.clone(), calls: 0, list_cost_usd: 0.0, effective_cost_usd: 0.0 })
             .collect();
         let schema = table_schema();
-        let mut partitions = Vec::with_capacity(self.partitions.len());
-        for part in &self.partitions {
+        let mut partitions = Vec::with_capacity(loaded.len());
+        for part in loaded {
             let mut out = Vec::with_capacity(part.len());
             for b in part {
                 let list = b.column(LIST_COST_USD).clone();
@@ -227,9 +272,8 @@ impl Dataset {
             }
             partitions.push(out);
         }
-        self.ctx.deregister_table("calls")?;
-        self.ctx.register_table("calls", Arc::new(MemTable::try_new(schema, partitions.clone())?))?;
-        self.partitions = partitions;
+        register_memory(&self.ctx, &self.runtime, partitions.clone(), self.window)?;
+        self.partitions = Some(partitions);
         self.memo = Memo::default();
         self.catalog = effective;
         self.negotiated = uses;
@@ -242,9 +286,39 @@ impl Dataset {
         self
     }
 
+    /// Whether the calls are held in memory (loaded files) rather than scanned in place.
+    pub fn in_memory(&self) -> bool {
+        self.partitions.is_some()
+    }
+
     pub fn rows(&self) -> u64 {
         self.period.rows
     }
+}
+
+/// Registers loaded batches as `calls` (replacing an earlier registration): the table itself, or with
+/// a time window a view of its calls in the window over the table `calls_loaded`.
+fn register_memory(
+    ctx: &SessionContext,
+    runtime: &tokio::runtime::Runtime,
+    partitions: Vec<Vec<RecordBatch>>,
+    window: crate::scan::TimeWindow,
+) -> Result<()> {
+    let table = Arc::new(MemTable::try_new(table_schema(), partitions)?);
+    ctx.deregister_table("calls")?;
+    match window.predicate() {
+        None => {
+            ctx.register_table("calls", table)?;
+        }
+        Some(p) => {
+            ctx.deregister_table("calls_loaded")?;
+            ctx.register_table("calls_loaded", table)?;
+            runtime.block_on(async {
+                ctx.sql(&format!("CREATE VIEW calls AS SELECT * FROM calls_loaded WHERE {p}")).await?.collect().await
+            })?;
+        }
+    }
+    Ok(())
 }
 
 /// Position of `list_cost_usd` (appended to the canonical columns) in the table's schema.

@@ -17,7 +17,10 @@
 //! # Ok::<(), finops_analytics::AnalyticsError>(())
 //! ```
 pub mod analyses;
+#[cfg(feature = "cluster")]
+pub mod cluster;
 pub mod common;
+pub mod compare;
 pub mod engine;
 pub mod evaluate;
 pub mod forecast;
@@ -26,6 +29,7 @@ pub mod fuzzing;
 pub mod load;
 pub mod otel;
 pub mod price_lookup;
+pub mod scan;
 pub mod sql;
 
 pub use datafusion;

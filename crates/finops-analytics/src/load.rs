@@ -103,6 +103,12 @@ pub struct LoadOptions {
     /// Read only these canonical columns (by position in [`COLUMNS`]); batches then have
     /// [`projected_schema`]. Values of the other columns are not parsed, so not checked either.
     pub columns: Option<Arc<Vec<bool>>>,
+    /// Analyze only the calls in this window (`--since` / `--until`); a partitioned dataset's day
+    /// folders outside it are not read.
+    pub window: crate::scan::TimeWindow,
+    /// Memory the query engine may hold for a partitioned dataset before its sorts and aggregations
+    /// spill to disk ([`crate::scan::default_memory_limit`] if `None`).
+    pub memory_limit: Option<u64>,
 }
 
 impl LoadOptions {

@@ -44,6 +44,14 @@ async fn columns_read(query: &str) -> Result<Vec<bool>> {
 /// Runs `query` over the call logs at `paths`, loading only the columns it reads; returns its batches
 /// and what was loaded. `list_cost_usd` is the input's cost (no negotiated rates on this path).
 pub fn query_files(paths: &[PathBuf], opts: LoadOptions, query: &str) -> Result<(Vec<RecordBatch>, LoadReport)> {
+    // A partitioned dataset is scanned in place: the engine reads only the columns the query needs.
+    if let [dir] = paths
+        && let Some(dataset) = crate::scan::find_partitioned(dir)?
+    {
+        let ds = crate::engine::Dataset::scan(&dataset, opts)?;
+        let out = ds.query(query)?;
+        return Ok((out, ds.load.clone()));
+    }
     let (threads, runtime) = crate::engine::query_runtime()?;
     runtime.block_on(async {
         let read = columns_read(query).await?;

@@ -43,6 +43,58 @@ pub struct AnalyzeArgs {
     /// Write only the JSON results, no HTML.
     #[arg(long)]
     pub no_html: bool,
+    /// Analyze only calls at or after this instant: a date (2026-09-08, midnight UTC) or RFC 3339. In a
+    /// partitioned dataset the day folders before it are not read.
+    #[arg(long, value_name = "TIME", value_parser = parse_instant)]
+    pub since: Option<i64>,
+    /// Analyze only calls before this instant (exclusive): `--since 2026-09-08 --until 2026-09-15` is the
+    /// week of the 8th to the 14th.
+    #[arg(long, value_name = "TIME", value_parser = parse_instant)]
+    pub until: Option<i64>,
+    /// Memory the query engine may use for a partitioned dataset before sorts and aggregations spill to
+    /// disk, e.g. 2GB [default: 40% of the machine's memory]. Spilling is slow, and below about 1.5 GB
+    /// for 10 million calls an aggregation that cannot spill may fail.
+    #[arg(long, value_name = "SIZE", value_parser = finops_core::units::parse_size)]
+    pub memory_limit: Option<u64>,
+    /// Run the queries on a Ballista cluster whose scheduler is at this address, e.g.
+    /// df://127.0.0.1:50050 (see `finops cluster --help`); the input must be one partitioned dataset.
+    /// Needs a build with `--features finops-cli/cluster`.
+    #[arg(long, value_name = "URL")]
+    pub cluster: Option<String>,
+}
+
+/// Opens the input on the cluster at `url`.
+#[cfg(feature = "cluster")]
+fn open_on_cluster(url: &str, input: &[PathBuf], load: LoadOptions) -> Result<Dataset> {
+    let dataset = match input {
+        [one] => finops_analytics::scan::find_partitioned(one)?,
+        _ => None,
+    };
+    let Some(dataset) = dataset else {
+        bail!(
+            "--cluster reads one partitioned Parquet dataset (a folder of date=YYYY-MM-DD folders, as \
+             `finops simulate --format parquet --out DIR/` writes)"
+        );
+    };
+    Ok(Dataset::scan_on_cluster(url, &dataset, load)?)
+}
+
+#[cfg(not(feature = "cluster"))]
+fn open_on_cluster(_url: &str, _input: &[PathBuf], _load: LoadOptions) -> Result<Dataset> {
+    bail!(
+        "this finops was built without the cluster feature; build it with `cargo build --release --features finops-cli/cluster`"
+    )
+}
+
+/// Parses `--since` / `--until` into Unix milliseconds.
+fn parse_instant(s: &str) -> std::result::Result<i64, String> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+        return Ok(t.timestamp_millis());
+    }
+    match chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0)) {
+        Some(t) => Ok(t.and_utc().timestamp_millis()),
+        None => Err(format!("`{s}` is not a date: use 2026-09-08 or 2026-09-08T12:00:00Z")),
+    }
 }
 
 /// Runs the analyses; `catalog` (the global `--pricing`) prices the what-ifs (model switches, batch,
@@ -72,8 +124,22 @@ pub fn run(
             bail!("{}: no such file or folder (generate data with `finops simulate`)", p.display());
         }
     }
+    if let (Some(a), Some(b)) = (args.since, args.until)
+        && a >= b
+    {
+        bail!("--since must be before --until");
+    }
+    let load = LoadOptions {
+        window: finops_analytics::scan::TimeWindow { since_ms: args.since, until_ms: args.until },
+        memory_limit: args.memory_limit,
+        ..load
+    };
     let started = Instant::now();
-    let ds = Dataset::open(&args.input, load)?.with_catalog(catalog).with_negotiated(&rates)?.with_rules(rules);
+    let ds = match &args.cluster {
+        Some(url) => open_on_cluster(url, &args.input, load)?,
+        None => Dataset::open(&args.input, load)?,
+    };
+    let ds = ds.with_catalog(catalog).with_negotiated(&rates)?.with_rules(rules);
     let progress = !args.quiet && args.json.is_none();
     if progress {
         eprintln!(
@@ -104,6 +170,7 @@ pub fn run(
         _ => None,
     };
     let opts = PublishOptions {
+        threads: std::env::var("FINOPS_ANALYSIS_THREADS").ok().and_then(|v| v.parse().ok()).unwrap_or(2),
         target_bytes: args.target_size,
         html: !args.no_html,
         answer_key,

@@ -88,6 +88,10 @@ pub enum Command {
     /// Print the rules behind every finding: each threshold with its value, unit and why.
     #[command(long_about = RULES_ABOUT)]
     Rules(RulesArgs),
+    /// Run a scheduler or an executor of a Ballista cluster for `finops analyze --cluster` (needs a build
+    /// with `--features finops-cli/cluster`).
+    #[command(subcommand, long_about = crate::cluster::ABOUT)]
+    Cluster(crate::cluster::ClusterRole),
 }
 
 const RULES_ABOUT: &str = "Print the rules behind every finding: each threshold with its value, unit and why.
@@ -159,6 +163,7 @@ early and keeps what was generated.
 Examples:
   finops simulate                                 # 50 MB to data/simulated_calls.csv
   finops simulate --target-size 1GB --format parquet --out data/calls.parquet
+  finops simulate --calls 10000000 --format parquet --out data/calls/   # partitioned by day
   finops simulate --days 30 --customers 2000 --seed 7
   finops simulate --calls 1000 --out -            # CSV to stdout";
 
@@ -227,7 +232,7 @@ pub fn run(cli: Cli) -> Result<()> {
         skip_bad_rows,
         mapping: mapping.clone(),
         catalog: Some(catalog.clone()),
-        columns: None,
+        ..finops_analytics::LoadOptions::default()
     };
     let rules = || load_rules(cli.rules.as_ref(), cli.budgets.as_ref());
     match cli.command {
@@ -250,6 +255,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Demo(args)) => crate::demo::run_demo(args, catalog, rates, rules()?),
         Some(Command::Serve(args)) => crate::demo::run_serve(args, catalog, rates, rules()?),
         Some(Command::Rules(args)) => rules_cmd(&args, rules()?.as_ref()),
+        Some(Command::Cluster(role)) => crate::cluster::run(&role),
         Some(Command::Evaluate(args)) => crate::evaluate::run(args, catalog, rules()?),
         None => crate::demo::run_demo(crate::demo::DemoArgs::defaults()?, catalog, rates, rules()?),
     }

@@ -3,6 +3,7 @@
 mod output;
 mod analyze;
 mod cli;
+mod cluster;
 mod demo;
 mod evaluate;
 mod export;

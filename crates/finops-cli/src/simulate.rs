@@ -30,7 +30,9 @@ pub struct SimulateArgs {
     pub days: Option<f64>,
     #[command(flatten)]
     pub world: WorldArgs,
-    /// Output file (`-` writes CSV to stdout).
+    /// Output file (`-` writes CSV to stdout). With `--format parquet`, a folder (`data/calls/`, or a path
+    /// without extension) gets a dataset partitioned by UTC day: `date=YYYY-MM-DD/part-N.parquet`, written
+    /// by one thread per core, which `finops analyze` scans in bounded memory.
     #[arg(long, short, default_value = "data/simulated_calls.csv")]
     pub out: PathBuf,
     /// Output format [default: from the file extension, else csv].
@@ -117,6 +119,13 @@ pub fn run(args: SimulateArgs, catalog: Arc<Catalog>) -> Result<()> {
         Some(FormatArg::Csv) => OutputFormat::Csv,
         None if args.out.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet")) => OutputFormat::Parquet,
         None => OutputFormat::Csv,
+    };
+    // Parquet into a folder (`--out data/calls/`) is a dataset partitioned by day.
+    let format = if format == OutputFormat::Parquet && !to_stdout && finops_sim::dataset_out::is_dataset_path(&args.out)
+    {
+        OutputFormat::ParquetDataset
+    } else {
+        format
     };
     if to_stdout && format == OutputFormat::Parquet {
         bail!("Parquet cannot be written to stdout; give --out FILE.parquet");

@@ -19,6 +19,7 @@
 //! ```
 pub mod call;
 mod csv_out;
+pub mod dataset_out;
 pub mod drift;
 pub mod parquet_out;
 mod plan;

@@ -85,6 +85,8 @@ impl Stop {
 pub enum OutputFormat {
     Csv,
     Parquet,
+    /// A folder of Parquet files partitioned by UTC day (`date=YYYY-MM-DD/part-N.parquet`).
+    ParquetDataset,
 }
 
 /// Progress of a run, reported after each batch of hours.
@@ -204,7 +206,7 @@ impl Simulator {
         Ok(sim)
     }
 
-    fn read_plan(&self) -> RwLockReadGuard<'_, Plan> {
+    pub(crate) fn read_plan(&self) -> RwLockReadGuard<'_, Plan> {
         self.plan.read().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -332,7 +334,7 @@ impl Simulator {
         }
     }
 
-    fn pool(&self) -> Result<rayon::ThreadPool, SimError> {
+    pub(crate) fn pool(&self) -> Result<rayon::ThreadPool, SimError> {
         rayon::ThreadPoolBuilder::new()
             .num_threads(self.cfg.threads)
             .thread_name(|i| format!("finops-sim-{i}"))
@@ -342,7 +344,7 @@ impl Simulator {
 
     /// Drives generation: hands batches of consecutive hours (generated in parallel) to `consume`,
     /// which returns `false` to stop. Returns whether the run was cancelled.
-    fn drive(
+    pub(crate) fn drive(
         &self,
         pool: &rayon::ThreadPool,
         stop: Stop,
@@ -485,10 +487,7 @@ impl Simulator {
         let pool = self.pool()?;
         let mut enc = ParquetEncoder::new(&self.read_plan().population);
         let pq = |e: parquet::errors::ParquetError| SimError::Parquet(e.to_string());
-        let props = WriterProperties::builder()
-            .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).map_err(pq)?))
-            .set_max_row_group_row_count(Some(256 * 1024))
-            .build();
+        let props = parquet_properties()?;
         let counter = CountingWriter { inner: out, count: 0 };
         let mut writer = ArrowWriter::try_new(counter, arrow_schema(), Some(props)).map_err(pq)?;
         let mut summary = empty_summary();
@@ -566,6 +565,9 @@ impl Simulator {
         if opts.resume && (device || format != OutputFormat::Csv) {
             return Err(SimError::Config("--resume continues a CSV file (not Parquet or a device)".into()));
         }
+        if format == OutputFormat::ParquetDataset {
+            return self.write_dataset_folder(path, stop, opts);
+        }
         let result = if opts.resume {
             match ResumeWriter::open(&target) {
                 Ok(w) => self.write_csv(w, stop, opts),
@@ -582,12 +584,9 @@ impl Simulator {
             Ok(summary) => {
                 // The old answer key goes first: a kill between the steps leaves data without a key,
                 // never data beside another run's key.
-                let events = events_path(path);
-                let _ = fs::remove_file(&events);
+                let _ = fs::remove_file(events_path(path));
                 fs::rename(&target, path).map_err(io_err(path))?;
-                let until = summary.last_ts_ms.map_or(self.start_ms(), |t| t + 1);
-                let json = serde_json::to_vec_pretty(&self.ground_truth(until)).unwrap_or_default();
-                write_atomic(&events, &json)?;
+                self.write_answer_key(path, &summary)?;
                 Ok(summary)
             }
             Err(e) => {
@@ -603,6 +602,14 @@ impl Simulator {
         }
     }
 
+    /// Writes the answer key of the data at `path` (see [`events_path`]) for the calls of `summary`.
+    pub(crate) fn write_answer_key(&self, path: &Path, summary: &Summary) -> Result<(), SimError> {
+        let until = summary.last_ts_ms.map_or(self.start_ms(), |t| t + 1);
+        let json = serde_json::to_vec_pretty(&self.ground_truth(until)).unwrap_or_default();
+        write_atomic(&events_path(path), &json)?;
+        Ok(())
+    }
+
     fn write_file_to(
         &self,
         file: fs::File,
@@ -613,6 +620,9 @@ impl Simulator {
         match format {
             OutputFormat::Csv => self.write_csv(file, stop, opts),
             OutputFormat::Parquet => self.write_parquet(BufWriter::with_capacity(1 << 20, file), stop, opts),
+            OutputFormat::ParquetDataset => {
+                Err(SimError::Config("a partitioned dataset is a folder, not a file".into()))
+            }
         }
     }
 }
@@ -695,18 +705,28 @@ pub fn events_path(path: &Path) -> PathBuf {
     finops_core::fsio::answer_key_path(path)
 }
 
+/// How call logs are written to Parquet: zstd level 3, row groups of 256 Ki rows (each with min/max
+/// statistics, so readers skip the groups a time filter excludes).
+pub(crate) fn parquet_properties() -> Result<WriterProperties, SimError> {
+    let level = ZstdLevel::try_new(3).map_err(|e| SimError::Parquet(e.to_string()))?;
+    Ok(WriterProperties::builder()
+        .set_compression(Compression::ZSTD(level))
+        .set_max_row_group_row_count(Some(256 * 1024))
+        .build())
+}
+
 /// Turns an I/O error on `p` into a [`SimError`] naming the path.
 fn io_err(p: &Path) -> impl FnOnce(std::io::Error) -> SimError + use<> {
     let p = p.to_path_buf();
     move |source| SimError::Io { path: p, source }
 }
 
-fn empty_summary() -> Summary {
+pub(crate) fn empty_summary() -> Summary {
     Summary { calls: 0, bytes: 0, first_ts_ms: None, last_ts_ms: None, hours: 0, elapsed_s: 0.0, interrupted: false }
 }
 
 impl Summary {
-    fn note_calls(&mut self, calls: &[Call], bytes: u64) {
+    pub(crate) fn note_calls(&mut self, calls: &[Call], bytes: u64) {
         if let (Some(first), Some(last)) = (calls.first(), calls.last()) {
             self.first_ts_ms.get_or_insert(first.ts_ms);
             self.last_ts_ms = Some(last.ts_ms);
@@ -743,7 +763,7 @@ fn target_reached(stop: Stop, s: &Summary, take: usize, hour_bytes: usize) -> bo
 }
 
 impl Simulator {
-    fn report(&self, opts: &RunOptions<'_>, s: &Summary, started: Instant) {
+    pub(crate) fn report(&self, opts: &RunOptions<'_>, s: &Summary, started: Instant) {
         if let Some(p) = opts.progress {
             p(&Progress {
                 calls: s.calls,

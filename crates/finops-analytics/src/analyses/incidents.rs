@@ -243,17 +243,22 @@ impl OrgBins {
 }
 
 /// Per organization, per key (customer, model or feature): calls per bin, sparse.
-type KeyBins = HashMap<String, Vec<(String, i64, f64)>>;
+type KeyBins = HashMap<String, KeyRows>;
+/// One organization's (key, bin, calls).
+type KeyRows = Vec<(String, i64, f64)>;
 
 /// Calls per organization, model and bin, and per organization, feature and bin, of the rows matching
 /// `filter` (the incidents and their surroundings: a few organizations and days, not the whole table),
 /// from one query.
 fn model_feature_bins(ds: &Dataset, bin: &str, filter: &str) -> Result<(KeyBins, KeyBins)> {
+    // The model as its two columns: grouping by them is cheaper than by a concatenation per row.
+    let (model, model_group) = crate::common::key_columns(MODEL, "m");
     let t = ds.sql(&format!(
-        "SELECT organization_id AS o, {MODEL} AS m, feature_id AS f, {bin} AS b, count(*) AS n FROM calls \
-         WHERE {filter} GROUP BY o, m, f, b"
+        "SELECT organization_id AS o, {model}, feature_id AS f, {bin} AS b, count(*) AS n FROM calls \
+         WHERE {filter} GROUP BY o, {model_group}, f, b"
     ))?;
-    let (o, m, f, b, n) = (t.str("o")?, t.str("m")?, t.str("f")?, t.i64("b")?, t.u64("n")?);
+    let m = crate::common::read_key(&t, MODEL, "m")?;
+    let (o, f, b, n) = (t.str("o")?, t.str("f")?, t.i64("b")?, t.u64("n")?);
     let (mut models, mut features): (KeyBins, KeyBins) = (HashMap::new(), HashMap::new());
     for i in 0..t.len() {
         models.entry(o[i].clone()).or_default().push((m[i].clone(), b[i], n[i] as f64));
@@ -307,7 +312,8 @@ pub fn detect(ds: &Dataset, r: &rules::Realtime) -> Result<(Vec<Incident>, Detec
     };
     let home: HashMap<&str, usize> =
         q.home.iter().map(|(k, r)| (k.as_str(), region_names.binary_search(&r.as_str()).unwrap_or(0))).collect();
-    let regions: Vec<usize> = customers.iter().map(|k| home.get(k.as_str()).copied().unwrap_or(0)).collect();
+    let home_of: Vec<usize> = q.customers.iter().map(|k| home.get(k.as_str()).copied().unwrap_or(0)).collect();
+    let regions: Vec<usize> = customers.iter().map(|&k| home_of[k as usize]).collect();
     let detection = |tested, flagged| Detection {
         bin_minutes: 60 / t.bins_per_hour as u64,
         baseline_hours: t.baseline_hours as u64,
@@ -323,15 +329,18 @@ pub fn detect(ds: &Dataset, r: &rules::Realtime) -> Result<(Vec<Incident>, Detec
     let first = first - first.rem_euclid(t.bins_per_hour as i64);
     let n = (last - first + 1) as usize;
     let mut total = vec![vec![0.0; n]; region_names.len()];
-    let mut by_org: std::collections::BTreeMap<&str, OrgBins> = Default::default();
+    let mut org_bins: Vec<Option<OrgBins>> = (0..q.organizations.len()).map(|_| None).collect();
     for i in 0..bins.len() {
         let (b, r) = ((bins[i] - first) as usize, regions[i]);
         total[r][b] += calls[i] as f64;
-        let e = by_org.entry(&orgs[i]).or_insert_with(|| OrgBins::new(region_names.len(), n));
+        let e = org_bins[orgs[i] as usize].get_or_insert_with(|| OrgBins::new(region_names.len(), n));
         e.calls[r][b] += calls[i] as f64;
         e.cost[b] += costs[i];
         e.limited[b] += limited[i];
     }
+    // By organization id, as the findings are listed.
+    let by_org: std::collections::BTreeMap<&str, OrgBins> =
+        q.organizations.iter().zip(org_bins).filter_map(|(o, b)| Some((o.as_str(), b?))).collect();
     let around = (t.baseline_hours * t.bins_per_hour) as i64;
     let (mut incidents, mut tested, mut flagged) = (Vec::new(), 0u64, 0u64);
     // Each incident's first and last bin, in `incidents`' order.
@@ -448,9 +457,15 @@ pub fn detect(ds: &Dataset, r: &rules::Realtime) -> Result<(Vec<Incident>, Detec
     for inc in &incidents {
         customer_bins.entry(inc.organization_id.clone()).or_default();
     }
+    let mut of_org: Vec<Option<&mut KeyRows>> = (0..q.organizations.len()).map(|_| None).collect();
+    for (org, rows) in customer_bins.iter_mut() {
+        if let Some(code) = q.organizations.iter().position(|o| o == org) {
+            of_org[code] = Some(rows);
+        }
+    }
     for i in 0..bins.len() {
-        if let Some(rows) = customer_bins.get_mut(orgs[i].as_str()) {
-            rows.push((customers[i].clone(), bins[i], calls[i] as f64));
+        if let Some(rows) = of_org[orgs[i] as usize].as_mut() {
+            rows.push((q.customers[customers[i] as usize].clone(), bins[i], calls[i] as f64));
         }
     }
     root_causes(ds, &customer_bins, &bin, bin_ms, around, &spans, &mut incidents)?;

@@ -103,15 +103,21 @@ fn usage_groups(ds: &Dataset, rules: &rules::Optimization, sizes: &Sizes) -> Res
     } else {
         format!("CASE WHEN environment IN ({batch_envs}) THEN 1 ELSE 0 END")
     };
+    // The cacheable calls are grouped by (customer, TTL window) first, to count the windows; the others
+    // (about half) go straight to their group, one window each, so the big grouping sees only the former.
+    let keys = format!(
+        "provider, model, feature_id AS f, {batch_env} AS be, CASE WHEN service_tier = 'standard' THEN 1 ELSE 0 END AS std, \
+         {DAY} AS d, {window_bucket} AS wb, {threshold_bucket} AS tb"
+    );
+    let outer = "provider, model, f, be, std, d, wb, tb";
+    let sums = "sum(input_tokens) AS i, sum(cached_input_tokens) AS ci, sum(cache_write_tokens) AS cw, sum(output_tokens) AS o";
     let t = ds.sql(&format!(
-        "WITH w AS (SELECT provider, model, feature_id AS f, {batch_env} AS be, \
-         CASE WHEN service_tier = 'standard' THEN 1 ELSE 0 END AS std, {DAY} AS d, \
-         {window_bucket} AS wb, {threshold_bucket} AS tb, CASE WHEN {cacheable} THEN 1 ELSE 0 END AS cacheable, \
-         count(*) AS n, sum(input_tokens) AS i, sum(cached_input_tokens) AS ci, sum(cache_write_tokens) AS cw, \
-         sum(output_tokens) AS o FROM calls GROUP BY provider, model, f, be, std, d, wb, tb, cacheable, \
-         CASE WHEN {cacheable} THEN customer_id END, CASE WHEN {cacheable} THEN CAST(timestamp AS BIGINT) / {ttl_ms} END) \
-         SELECT provider, model, f, be, std, d, wb, tb, cacheable, sum(n) AS n, sum(i) AS i, sum(ci) AS ci, \
-         sum(cw) AS cw, sum(o) AS o, count(*) AS windows FROM w GROUP BY provider, model, f, be, std, d, wb, tb, cacheable"
+        "WITH w AS (SELECT {keys}, count(*) AS n, {sums} FROM calls WHERE {cacheable} \
+         GROUP BY {outer}, customer_id, CAST(timestamp AS BIGINT) / {ttl_ms}) \
+         SELECT {outer}, 1 AS cacheable, sum(n) AS n, sum(i) AS i, sum(ci) AS ci, sum(cw) AS cw, sum(o) AS o, \
+         count(*) AS windows FROM w GROUP BY {outer} \
+         UNION ALL SELECT {keys}, 0 AS cacheable, count(*) AS n, {sums}, 1 AS windows FROM calls \
+         WHERE NOT ({cacheable}) GROUP BY {outer}"
     ))?;
     let (prov, model, feat, day) = (t.str("provider")?, t.str("model")?, t.str("f")?, t.i64("d")?);
     let (be, std) = (t.i64("be")?, t.i64("std")?);
