@@ -170,7 +170,6 @@ pub fn run(
         _ => None,
     };
     let opts = PublishOptions {
-        threads: std::env::var("FINOPS_ANALYSIS_THREADS").ok().and_then(|v| v.parse().ok()).unwrap_or(2),
         target_bytes: args.target_size,
         html: !args.no_html,
         answer_key,
