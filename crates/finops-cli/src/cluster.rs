@@ -111,6 +111,9 @@ pub fn run(role: &ClusterRole) -> Result<()> {
                 vcores: a.concurrent_tasks,
                 work_dir: a.work_dir.as_ref().map(|p| p.display().to_string()),
                 memory_pool_size: a.memory_limit,
+                // Result batches with the latency lists of millions of calls exceed gRPC's 16 MB default.
+                grpc_max_decoding_message_size: finops_analytics::cluster::MAX_MESSAGE as u32,
+                grpc_max_encoding_message_size: finops_analytics::cluster::MAX_MESSAGE as u32,
                 ..ExecutorProcessConfig::default()
             };
             eprintln!(
