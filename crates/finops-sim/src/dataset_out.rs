@@ -17,7 +17,6 @@ use std::time::Instant;
 use arrow_array::RecordBatch;
 use parquet::arrow::ArrowWriter;
 use parquet::file::properties::WriterProperties;
-use rayon::prelude::*;
 
 use crate::call::Call;
 use crate::parquet_out::{ParquetEncoder, arrow_schema};
@@ -307,31 +306,8 @@ impl Simulator {
                 .collect::<Result<_, _>>()?;
             drop(done_tx);
             let drove = self.drive(&pool, stop, opts, |h0, hours, plan| {
-                if enc.customers() != plan.population.customers.len() {
-                    enc = ParquetEncoder::new(&plan.population);
-                }
-                let mut bases = Vec::with_capacity(hours.len());
-                let mut takes = Vec::with_capacity(hours.len());
-                let mut next = summary.calls + 1;
-                for v in &hours {
-                    let take = match stop {
-                        Stop::Calls(n) => (n.saturating_sub(next - 1) as usize).min(v.len()),
-                        _ => v.len(),
-                    };
-                    bases.push(next);
-                    takes.push(take);
-                    next += take as u64;
-                }
-                let batches: Vec<_> = pool.install(|| {
-                    hours
-                        .par_iter()
-                        .zip(bases)
-                        .zip(&takes)
-                        .map(|((calls, base), &take)| enc.batch(&plan.population, self.catalog(), &calls[..take], base))
-                        .collect()
-                });
+                let (batches, takes) = self.encode_hours(&pool, &mut enc, plan, &hours, stop, summary.calls)?;
                 for (i, batch) in batches.into_iter().enumerate() {
-                    let batch = batch.map_err(|e| SimError::Parquet(e.to_string()))?;
                     let calls = &hours[i][..takes[i]];
                     for (day, a, b) in day_runs(calls) {
                         parts.append(dir, day, batch.slice(a, b - a))?;

@@ -492,31 +492,8 @@ impl Simulator {
         let mut writer = ArrowWriter::try_new(counter, arrow_schema(), Some(props)).map_err(pq)?;
         let mut summary = empty_summary();
         let (interrupted, _) = self.drive(&pool, stop, opts, |h0, hours, plan| {
-            if enc.customers() != plan.population.customers.len() {
-                enc = ParquetEncoder::new(&plan.population);
-            }
-            let mut bases = Vec::with_capacity(hours.len());
-            let mut next = summary.calls + 1;
-            let mut takes = Vec::with_capacity(hours.len());
-            for v in &hours {
-                let take = match stop {
-                    Stop::Calls(n) => (n.saturating_sub(next - 1) as usize).min(v.len()),
-                    _ => v.len(),
-                };
-                bases.push(next);
-                takes.push(take);
-                next += take as u64;
-            }
-            let batches: Vec<_> = pool.install(|| {
-                hours
-                    .par_iter()
-                    .zip(bases)
-                    .zip(&takes)
-                    .map(|((calls, base), &take)| enc.batch(&plan.population, self.catalog(), &calls[..take], base))
-                    .collect()
-            });
+            let (batches, takes) = self.encode_hours(&pool, &mut enc, plan, &hours, stop, summary.calls)?;
             for (i, batch) in batches.into_iter().enumerate() {
-                let batch = batch.map_err(|e| SimError::Parquet(e.to_string()))?;
                 if batch.num_rows() > 0 {
                     writer.write(&batch).map_err(pq)?;
                 }
@@ -541,6 +518,44 @@ impl Simulator {
         summary.elapsed_s = started.elapsed().as_secs_f64();
         self.report(opts, &summary, started);
         Ok(summary)
+    }
+
+    /// The hours' calls as record batches (ids after `calls_before`), encoded on the worker threads and cut
+    /// at `stop`'s call count; and how many calls of each hour were taken.
+    pub(crate) fn encode_hours(
+        &self,
+        pool: &rayon::ThreadPool,
+        enc: &mut ParquetEncoder,
+        plan: &Plan,
+        hours: &[Vec<Call>],
+        stop: Stop,
+        calls_before: u64,
+    ) -> Result<(Vec<arrow_array::RecordBatch>, Vec<usize>), SimError> {
+        if enc.customers() != plan.population.customers.len() {
+            *enc = ParquetEncoder::new(&plan.population);
+        }
+        let mut bases = Vec::with_capacity(hours.len());
+        let mut takes = Vec::with_capacity(hours.len());
+        let mut next = calls_before + 1;
+        for v in hours {
+            let take = match stop {
+                Stop::Calls(n) => (n.saturating_sub(next - 1) as usize).min(v.len()),
+                _ => v.len(),
+            };
+            bases.push(next);
+            takes.push(take);
+            next += take as u64;
+        }
+        let enc = &*enc;
+        let batches = pool.install(|| {
+            hours
+                .par_iter()
+                .zip(bases)
+                .zip(&takes)
+                .map(|((calls, base), &take)| enc.batch(&plan.population, self.catalog(), &calls[..take], base))
+                .collect::<Result<Vec<_>, _>>()
+        });
+        Ok((batches.map_err(|e| SimError::Parquet(e.to_string()))?, takes))
     }
 
     /// Writes `path` crash-safely: data goes to `<path>.partial`, which is renamed over `path` only
