@@ -25,7 +25,7 @@ impl Dataset {
         let config = SessionConfig::new_with_ballista().with_ballista_grpc_client_max_message_size(MAX_MESSAGE);
         let state = SessionStateBuilder::new().with_config(config).with_default_features().build();
         let ctx = runtime.block_on(SessionContext::remote_with_state(url, state))?;
-        let load = runtime.block_on(crate::scan::register(&ctx, dataset, &opts, opts.window))?;
+        let load = runtime.block_on(crate::scan::register(&ctx, dataset, &opts))?;
         Dataset::with_context(runtime, ctx, load, None, opts.window)
     }
 }

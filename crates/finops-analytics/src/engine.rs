@@ -118,7 +118,7 @@ impl Dataset {
     pub fn scan(dataset: &crate::scan::PartitionedDataset, opts: LoadOptions) -> Result<Dataset> {
         let (threads, runtime) = query_runtime()?;
         let ctx = crate::scan::session(threads, opts.memory_limit.unwrap_or_else(crate::scan::default_memory_limit))?;
-        let load = runtime.block_on(crate::scan::register(&ctx, dataset, &opts, opts.window))?;
+        let load = runtime.block_on(crate::scan::register(&ctx, dataset, &opts))?;
         Dataset::with_context(runtime, ctx, load, None, opts.window)
     }
 
@@ -284,11 +284,6 @@ impl Dataset {
     pub fn with_rules(mut self, rules: Arc<Rules>) -> Dataset {
         self.rules = rules;
         self
-    }
-
-    /// Whether the calls are held in memory (loaded files) rather than scanned in place.
-    pub fn in_memory(&self) -> bool {
-        self.partitions.is_some()
     }
 
     pub fn rows(&self) -> u64 {

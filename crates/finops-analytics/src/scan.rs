@@ -64,10 +64,6 @@ pub struct TimeWindow {
 }
 
 impl TimeWindow {
-    pub fn is_all(&self) -> bool {
-        self.since_ms.is_none() && self.until_ms.is_none()
-    }
-
     /// The SQL predicate on `timestamp`, or `None` for all time.
     pub fn predicate(&self) -> Option<String> {
         let mut parts = Vec::new();
@@ -80,6 +76,13 @@ impl TimeWindow {
         (!parts.is_empty()).then(|| parts.join(" AND "))
     }
 
+    /// The first and last UTC day the window touches (`None`: unbounded on that side). `until` is
+    /// exclusive: a window ending at midnight does not touch that day.
+    fn days(&self) -> (Option<chrono::NaiveDate>, Option<chrono::NaiveDate>) {
+        let day_of = |ms: i64| chrono::DateTime::from_timestamp_millis(ms).map(|t| t.date_naive());
+        (self.since_ms.and_then(day_of), self.until_ms.and_then(|u| day_of(u - 1)))
+    }
+
     /// Whether the file at `path` under `root` can hold calls of the window: a file in a `date=` folder
     /// outside it cannot.
     fn keeps(&self, root: &Path, path: &Path) -> bool {
@@ -89,25 +92,20 @@ impl TimeWindow {
         let Some(day) = date.and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()) else {
             return true;
         };
-        let day_of = |ms: i64| chrono::DateTime::from_timestamp_millis(ms).map(|t| t.date_naive());
-        self.since_ms.and_then(day_of).is_none_or(|s| day >= s)
-            && self.until_ms.and_then(|u| day_of(u - 1)).is_none_or(|u| day <= u)
+        let (first, last) = self.days();
+        first.is_none_or(|s| day >= s) && last.is_none_or(|u| day <= u)
     }
 
     /// The predicate on a `date` partition key (`YYYY-MM-DD` text) that keeps every day the window
     /// touches: the days outside are not read at all.
     fn date_predicate(&self) -> Option<String> {
-        let day = |ms: i64| {
-            chrono::DateTime::from_timestamp_millis(ms).map(|t| t.date_naive().format("%Y-%m-%d").to_string())
-        };
-        let mut parts = Vec::new();
-        if let Some(d) = self.since_ms.and_then(day) {
-            parts.push(format!("date >= {}", sql_str(&d)));
-        }
-        // `until` is exclusive: a window ending at midnight does not need that day.
-        if let Some(d) = self.until_ms.map(|u| u - 1).and_then(day) {
-            parts.push(format!("date <= {}", sql_str(&d)));
-        }
+        let text = |d: chrono::NaiveDate| sql_str(&d.format("%Y-%m-%d").to_string());
+        let (first, last) = self.days();
+        let parts: Vec<String> = first
+            .map(|d| format!("date >= {}", text(d)))
+            .into_iter()
+            .chain(last.map(|d| format!("date <= {}", text(d))))
+            .collect();
         (!parts.is_empty()).then(|| parts.join(" AND "))
     }
 }
@@ -162,12 +160,8 @@ pub fn find_partitioned(dir: &Path) -> std::result::Result<Option<PartitionedDat
 /// the load report (files, bytes, rows, bad rows skipped). Rows with negative or non-finite numbers or
 /// missing required values are refused (named by file, row and column, as the loader names them) or,
 /// with `skip_bad_rows`, left out of the view and counted.
-pub async fn register(
-    ctx: &SessionContext,
-    dataset: &PartitionedDataset,
-    opts: &LoadOptions,
-    window: TimeWindow,
-) -> Result<LoadReport> {
+pub async fn register(ctx: &SessionContext, dataset: &PartitionedDataset, opts: &LoadOptions) -> Result<LoadReport> {
+    let window = opts.window;
     if opts.mapping.is_some() {
         return Err(AnalyticsError::Query(format!(
             "{}: --map is not available for partitioned datasets yet (they are scanned in place); \

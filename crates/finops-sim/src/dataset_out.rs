@@ -20,7 +20,7 @@ use parquet::file::properties::WriterProperties;
 
 use crate::call::Call;
 use crate::parquet_out::{ParquetEncoder, arrow_schema};
-use crate::simulator::{SimError, Simulator, Stop, Summary, empty_summary, parquet_properties};
+use crate::simulator::{SimError, Simulator, Stop, Summary, empty_summary, io_err, parquet_properties};
 
 /// Rows after which a day's part is closed and the next one (`part-1`, ...) started: parts of about
 /// 25 MB let the writers (and later the readers) work on several at once.
@@ -68,9 +68,9 @@ fn part_writer(jobs: Receiver<Job>, done: Sender<Finished>, props: WriterPropert
         match job {
             Job::Open { index, path } => {
                 if let Some(dir) = path.parent() {
-                    fs::create_dir_all(dir).map_err(|e| SimError::Io { path: dir.to_path_buf(), source: e })?;
+                    fs::create_dir_all(dir).map_err(io_err(dir))?;
                 }
-                let file = fs::File::create(&path).map_err(|e| SimError::Io { path: path.clone(), source: e })?;
+                let file = fs::File::create(&path).map_err(io_err(&path))?;
                 let writer =
                     ArrowWriter::try_new(BufWriter::with_capacity(1 << 20, file), arrow_schema(), Some(props.clone()))
                         .map_err(pq)?;
@@ -84,7 +84,7 @@ fn part_writer(jobs: Receiver<Job>, done: Sender<Finished>, props: WriterPropert
             Job::Close => {
                 if let Some((index, path, w)) = open.take() {
                     let mut out = w.into_inner().map_err(pq)?;
-                    out.flush().map_err(|e| SimError::Io { path: path.clone(), source: e })?;
+                    out.flush().map_err(io_err(&path))?;
                     let size = out.get_ref().metadata().map(|m| m.len()).unwrap_or(0);
                     // The receiver is gone only when the run is being torn down.
                     let _ = done.send((index, size));
@@ -199,9 +199,9 @@ fn day_runs(calls: &[Call]) -> Vec<(i64, usize, usize)> {
 /// Whether the folder at `path` may be replaced by a new dataset: it holds nothing but day folders
 /// (`date=...`), so a run never deletes files a user keeps there.
 fn replaceable(path: &Path) -> Result<bool, SimError> {
-    let entries = fs::read_dir(path).map_err(|e| SimError::Io { path: path.to_path_buf(), source: e })?;
+    let entries = fs::read_dir(path).map_err(io_err(path))?;
     for entry in entries {
-        let entry = entry.map_err(|e| SimError::Io { path: path.to_path_buf(), source: e })?;
+        let entry = entry.map_err(io_err(path))?;
         let day = entry.file_name().to_string_lossy().starts_with("date=");
         if !(day && entry.path().is_dir()) {
             return Ok(false);
@@ -220,10 +220,6 @@ impl Simulator {
         stop: Stop,
         opts: &crate::RunOptions<'_>,
     ) -> Result<Summary, SimError> {
-        let io = |p: &Path| {
-            let p = p.to_path_buf();
-            move |source| SimError::Io { path: p, source }
-        };
         // `data/calls/` and `data/calls` are the same folder; renames want the latter.
         let path: &Path = &path.components().collect::<PathBuf>();
         if path.exists() && !(path.is_dir() && replaceable(path)?) {
@@ -234,7 +230,7 @@ impl Simulator {
         }
         let partial = finops_core::fsio::partial_path(path);
         if partial.exists() {
-            fs::remove_dir_all(&partial).map_err(io(&partial))?;
+            fs::remove_dir_all(&partial).map_err(io_err(&partial))?;
         }
         let summary = match self.write_dataset(&partial, stop, opts) {
             Ok(s) => s,
@@ -248,11 +244,11 @@ impl Simulator {
             let mut old = partial.clone().into_os_string();
             old.push(".old");
             let old = PathBuf::from(old);
-            fs::rename(path, &old).map_err(io(path))?;
-            fs::rename(&partial, path).map_err(io(path))?;
-            fs::remove_dir_all(&old).map_err(io(&old))?;
+            fs::rename(path, &old).map_err(io_err(path))?;
+            fs::rename(&partial, path).map_err(io_err(path))?;
+            fs::remove_dir_all(&old).map_err(io_err(&old))?;
         } else {
-            fs::rename(&partial, path).map_err(io(path))?;
+            fs::rename(&partial, path).map_err(io_err(path))?;
         }
         self.write_answer_key(path, &summary)?;
         Ok(summary)
@@ -271,7 +267,7 @@ impl Simulator {
         let pool = self.pool()?;
         let props = parquet_properties()?;
         let threads = pool.current_num_threads().max(1);
-        fs::create_dir_all(dir).map_err(|e| SimError::Io { path: dir.to_path_buf(), source: e })?;
+        fs::create_dir_all(dir).map_err(io_err(dir))?;
         let (done_tx, done_rx) = channel::<Finished>();
         let mut senders = Vec::with_capacity(threads);
         let mut receivers = Vec::with_capacity(threads);
@@ -315,12 +311,7 @@ impl Simulator {
                     summary.note_calls(calls, 0);
                     summary.hours = h0 + i as u64 + 1;
                     summary.bytes = parts.bytes();
-                    let reached = match stop {
-                        Stop::Calls(n) => summary.calls >= n,
-                        Stop::Bytes(b) => summary.bytes >= b,
-                        Stop::Hours(_) => false,
-                    };
-                    if reached {
+                    if summary.reached(stop) {
                         return Ok(false);
                     }
                 }

@@ -500,12 +500,7 @@ impl Simulator {
                 summary.note_calls(&hours[i][..takes[i]], 0);
                 summary.hours = h0 + i as u64 + 1;
                 summary.bytes = writer.bytes_written() as u64 + writer.in_progress_size() as u64;
-                let reached = match stop {
-                    Stop::Calls(n) => summary.calls >= n,
-                    Stop::Bytes(b) => summary.bytes >= b,
-                    Stop::Hours(_) => false,
-                };
-                if reached {
+                if summary.reached(stop) {
                     return Ok(false);
                 }
             }
@@ -731,7 +726,7 @@ pub(crate) fn parquet_properties() -> Result<WriterProperties, SimError> {
 }
 
 /// Turns an I/O error on `p` into a [`SimError`] naming the path.
-fn io_err(p: &Path) -> impl FnOnce(std::io::Error) -> SimError + use<> {
+pub(crate) fn io_err(p: &Path) -> impl FnOnce(std::io::Error) -> SimError + use<> {
     let p = p.to_path_buf();
     move |source| SimError::Io { path: p, source }
 }
@@ -741,6 +736,15 @@ pub(crate) fn empty_summary() -> Summary {
 }
 
 impl Summary {
+    /// Whether the calls and bytes so far meet `stop` (an hour limit is met by the driver).
+    pub(crate) fn reached(&self, stop: Stop) -> bool {
+        match stop {
+            Stop::Calls(n) => self.calls >= n,
+            Stop::Bytes(b) => self.bytes >= b,
+            Stop::Hours(_) => false,
+        }
+    }
+
     pub(crate) fn note_calls(&mut self, calls: &[Call], bytes: u64) {
         if let (Some(first), Some(last)) = (calls.first(), calls.last()) {
             self.first_ts_ms.get_or_insert(first.ts_ms);
