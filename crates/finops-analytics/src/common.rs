@@ -55,25 +55,30 @@ pub fn read_key(t: &crate::engine::Table, dim: &str, alias: &str) -> Result<Vec<
 /// per dataset for each (dims, filter): several analyses ask for the same breakdown.
 ///
 /// Over all calls (`"true"`) or the latency sample ([`LATENCY_SAMPLE`]), with only the dimensions of
-/// [`CUBE_DIMS`] (and [`MODEL`]), the groups are summed up from one shared cube instead of scanning the
-/// calls again: one query serves fourteen breakdowns.
+/// one of the [`CUBES`] (and [`MODEL`]), the groups are summed up from that shared cube instead of
+/// scanning the calls again: two queries serve fourteen breakdowns.
 pub fn group_metrics(ds: &Dataset, dims: &[&str], filter: &str) -> Result<Vec<Group>> {
     let key = format!("group_metrics {dims:?} WHERE {filter}");
-    let in_cube = dims.iter().all(|d| *d == MODEL || CUBE_DIMS.contains(d));
-    let groups = ds.memo(&key, || match filter {
-        "true" if in_cube => group_metrics_from_cube(ds, dims, false),
-        LATENCY_SAMPLE if in_cube => group_metrics_from_cube(ds, dims, true),
+    let groups = ds.memo(&key, || match (filter, cube_for(dims)) {
+        ("true", Some(c)) => group_metrics_from_cube(ds, c, dims, false),
+        (LATENCY_SAMPLE, Some(c)) => group_metrics_from_cube(ds, c, dims, true),
         _ => group_metrics_query(ds, dims, filter),
     })?;
     Ok(groups.as_ref().clone())
 }
 
-/// The dimensions of the shared cube.
-const CUBE_DIMS: [&str; 6] = ["provider", "model", "feature_id", "region", "organization_id", "product_id"];
+/// The dimensions of the shared cubes. Two narrow cubes rather than one over all six: every
+/// combination of the six was 389,000 groups at 10 million calls (4.6 s of hashing six strings per
+/// call), where no breakdown mixes an organization or product with a model, feature or region.
+const CUBES: [&[&str]; 2] = [&["provider", "model", "feature_id", "region"], &["organization_id", "product_id"]];
+/// The widest cube.
+const CUBE_WIDTH: usize = 4;
 
-/// Where dimension `d` is in a cube key.
-fn cube_column(d: &str) -> Option<usize> {
-    CUBE_DIMS.iter().position(|c| *c == d)
+/// The first cube holding every dimension of `dims` ([`MODEL`] is its two columns).
+fn cube_for(dims: &[&str]) -> Option<usize> {
+    CUBES.iter().position(|c| {
+        dims.iter().all(|d| if *d == MODEL { c.contains(&"provider") && c.contains(&"model") } else { c.contains(d) })
+    })
 }
 
 /// Additive parts of [`Metrics`].
@@ -148,22 +153,24 @@ fn sums_from(t: &crate::engine::Table, prefix: &str) -> Result<Vec<Sums>> {
         .collect())
 }
 
-/// Every combination of [`CUBE_DIMS`] that occurs (a row each): its key as indices into the
-/// dimensions' dictionaries, the sums of all its calls and of its latency-sample calls, and the sample's
+/// Every combination of one of the [`CUBES`]' dimensions that occurs (a row each): its key as indices
+/// into the dimensions' dictionaries, the sums of all its calls and of its latency-sample calls, and the sample's
 /// latencies, stored flat (row `i`'s are `latencies[offsets[i]..offsets[i + 1]]`) so a roll-up copies
 /// no per-row vectors.
 struct Cube {
+    dims: &'static [&'static str],
     dicts: Vec<Vec<String>>,
-    keys: Vec<[u32; 6]>,
+    keys: Vec<[u32; CUBE_WIDTH]>,
     all: Vec<Sums>,
     sample: Vec<Sums>,
     offsets: Vec<usize>,
     latencies: Vec<i64>,
 }
 
-fn cube(ds: &Dataset) -> Result<std::sync::Arc<Cube>> {
-    ds.memo("metrics_cube", || {
-        let dims = CUBE_DIMS.join(", ");
+fn cube(ds: &Dataset, which: usize) -> Result<std::sync::Arc<Cube>> {
+    let cube_dims = CUBES[which];
+    ds.memo(&format!("metrics_cube {which}"), || {
+        let dims = cube_dims.join(", ");
         let f = format!("FILTER (WHERE {LATENCY_SAMPLE})");
         // The sample is successful calls only: its error count is 0 by definition.
         let sample = format!(
@@ -173,39 +180,41 @@ fn cube(ds: &Dataset) -> Result<std::sync::Arc<Cube>> {
              coalesce(sum(cached_input_tokens) {f}, 0) AS s_cached_input_tokens, 0 AS s_errors"
         );
         let t = ds.sql(&format!("SELECT {dims}, {METRICS_SQL}, {sample} FROM calls GROUP BY {dims}"))?;
-        let mut dicts = Vec::with_capacity(CUBE_DIMS.len());
-        let mut codes = Vec::with_capacity(CUBE_DIMS.len());
-        for d in CUBE_DIMS {
+        let mut dicts = Vec::with_capacity(cube_dims.len());
+        let mut codes = Vec::with_capacity(cube_dims.len());
+        for d in cube_dims {
             let (dict, col) = t.dictionary(d)?;
             dicts.push(dict);
             codes.push(col);
         }
-        let keys = (0..t.len()).map(|i| std::array::from_fn(|d| codes[d][i])).collect();
+        let keys = (0..t.len())
+            .map(|i| std::array::from_fn(|d| codes.get(d).map_or(u32::MAX, |c: &Vec<u32>| c[i])))
+            .collect();
         let (offsets, latencies) = t.i64_lists_flat("latencies")?;
-        Ok(Cube { dicts, keys, all: sums_from(&t, "")?, sample: sums_from(&t, "s_")?, offsets, latencies })
+        Ok(Cube { dims: cube_dims, dicts, keys, all: sums_from(&t, "")?, sample: sums_from(&t, "s_")?, offsets, latencies })
     })
 }
 
-/// Rolls the cube up to `dims`, over all calls or over the latency sample.
-fn group_metrics_from_cube(ds: &Dataset, dims: &[&str], sample_only: bool) -> Result<Vec<Group>> {
-    let cube = cube(ds)?;
+/// Rolls cube `which` up to `dims`, over all calls or over the latency sample.
+fn group_metrics_from_cube(ds: &Dataset, which: usize, dims: &[&str], sample_only: bool) -> Result<Vec<Group>> {
+    let cube = cube(ds, which)?;
     // Only dimensions of the cube get here (see group_metrics).
-    let pos = |d: &str| cube_column(d).unwrap_or(0);
+    let pos = |d: &str| cube.dims.iter().position(|c| *c == d).unwrap_or(0);
     // MODEL is two cube columns; it takes two key slots.
     let slots: Vec<usize> = dims
         .iter()
         .flat_map(|d| if *d == MODEL { vec![pos("provider"), pos("model")] } else { vec![pos(d)] })
         .collect();
     // Each cube row's group, the groups' keys and sums, and how many latencies each will hold.
-    let mut index: foldhash::HashMap<[u32; 6], usize> = foldhash::HashMap::default();
-    let (mut keys, mut sums, mut sizes): (Vec<[u32; 6]>, Vec<Sums>, Vec<usize>) = Default::default();
+    let mut index: foldhash::HashMap<[u32; CUBE_WIDTH], usize> = foldhash::HashMap::default();
+    let (mut keys, mut sums, mut sizes): (Vec<[u32; CUBE_WIDTH]>, Vec<Sums>, Vec<usize>) = Default::default();
     let mut row_group: Vec<Option<usize>> = vec![None; cube.keys.len()];
     for (i, row_key) in cube.keys.iter().enumerate() {
         let row_sums = if sample_only { &cube.sample[i] } else { &cube.all[i] };
         if sample_only && row_sums.calls == 0 {
             continue; // as a WHERE on the sample would: no group without sample calls
         }
-        let mut k = [u32::MAX; 6];
+        let mut k = [u32::MAX; CUBE_WIDTH];
         for (slot, &p) in slots.iter().enumerate() {
             k[slot] = row_key[p];
         }
@@ -221,7 +230,7 @@ fn group_metrics_from_cube(ds: &Dataset, dims: &[&str], sample_only: bool) -> Re
     }
     // Like SQL, an aggregate without dimensions has one row even over no calls.
     if dims.is_empty() && keys.is_empty() {
-        keys.push([u32::MAX; 6]);
+        keys.push([u32::MAX; CUBE_WIDTH]);
         sums.push(Sums::default());
         sizes.push(0);
     }
@@ -240,7 +249,7 @@ fn group_metrics_from_cube(ds: &Dataset, dims: &[&str], sample_only: bool) -> Re
             next[g] += part.len();
         }
     }
-    let name = |slot: usize, k: &[u32; 6]| cube.dicts[slots[slot]][k[slot] as usize].as_str();
+    let name = |slot: usize, k: &[u32; CUBE_WIDTH]| cube.dicts[slots[slot]][k[slot] as usize].as_str();
     let mut groups: Vec<Group> = keys
         .iter()
         .zip(&sums)
@@ -296,6 +305,44 @@ fn group_metrics_query(ds: &Dataset, dims: &[&str], filter: &str) -> Result<Vec<
 /// Metrics over all rows matching `filter`.
 pub fn total_metrics(ds: &Dataset, filter: &str) -> Result<Metrics> {
     Ok(group_metrics(ds, &[], filter)?.into_iter().next().map(|g| g.metrics).unwrap_or_default())
+}
+
+/// A join of the calls with the time `windows` of organizations ((organization, from, to), Unix ms, `to`
+/// exclusive), as `{join} (VALUES ...) AS org_windows(org, lo, hi) ON ...`: with `JOIN`, the calls inside
+/// a window; with `LEFT ANTI JOIN`, the others. The windows are merged per organization first, so a
+/// call matches at most one and an inner join counts it once. `None` without windows.
+///
+/// A hash join on the organization then two comparisons per call, where a predicate of one
+/// `organization_id = ... AND timestamp ...` term per window compared every call with every window
+/// (seventy incident windows over 10 million calls: 1.25 s, as a join 0.4 s).
+///
+/// ```
+/// use finops_analytics::common::org_windows_join;
+/// assert_eq!(org_windows_join("JOIN", &[]), None);
+/// let sql = org_windows_join("JOIN", &[("o1", 10, 20), ("o1", 15, 30), ("o2", 5, 6)]).unwrap();
+/// assert!(sql.starts_with("JOIN (VALUES ('o1', 10, 30), ('o2', 5, 6)) AS org_windows(org, lo, hi) ON "));
+/// ```
+pub fn org_windows_join(join: &str, windows: &[(&str, i64, i64)]) -> Option<String> {
+    let mut sorted: Vec<(&str, i64, i64)> = windows.iter().copied().filter(|w| w.1 < w.2).collect();
+    sorted.sort_unstable();
+    let mut merged: Vec<(&str, i64, i64)> = Vec::new();
+    for (org, from, to) in sorted {
+        match merged.last_mut() {
+            Some(last) if last.0 == org && from <= last.2 => last.2 = last.2.max(to),
+            _ => merged.push((org, from, to)),
+        }
+    }
+    if merged.is_empty() {
+        return None;
+    }
+    let rows: Vec<String> =
+        merged.iter().map(|(org, from, to)| format!("({}, {from}, {to})", crate::engine::sql_str(org))).collect();
+    let ts = "CAST(timestamp AS BIGINT)";
+    Some(format!(
+        "{join} (VALUES {}) AS org_windows(org, lo, hi) ON organization_id = org_windows.org \
+         AND {ts} >= org_windows.lo AND {ts} < org_windows.hi",
+        rows.join(", ")
+    ))
 }
 
 /// SQL for a call's UTC day as whole days since 1970-01-01 (floor division of the Unix-ms timestamp, so
@@ -625,15 +672,17 @@ mod tests {
     }
 }
 
-/// The [`DistinctCounts`] of the dataset, read off the shared cube's dictionaries and the (customer,
+/// The [`DistinctCounts`] of the dataset, read off the shared cubes' dictionaries and the (customer,
 /// feature) pairs: no scan of its own.
 pub fn distinct_counts(ds: &Dataset) -> Result<std::sync::Arc<DistinctCounts>> {
     ds.memo("distinct_counts", || {
-        let cube = cube(ds)?;
-        let distinct = |d: &str| cube_column(d).map_or(0, |i| cube.dicts[i].len() as u64);
-        let (p, m) = (cube_column("provider"), cube_column("model"));
-        let models: std::collections::HashSet<(u32, u32)> = match (p, m) {
-            (Some(p), Some(m)) => cube.keys.iter().map(|k| (k[p], k[m])).collect(),
+        let cubes = [cube(ds, 0)?, cube(ds, 1)?];
+        let column = |d: &str| {
+            cubes.iter().find_map(|c| c.dims.iter().position(|x| *x == d).map(|i| (std::sync::Arc::clone(c), i)))
+        };
+        let distinct = |d: &str| column(d).map_or(0, |(c, i)| c.dicts[i].len() as u64);
+        let models: std::collections::HashSet<(u32, u32)> = match (column("provider"), column("model")) {
+            (Some((c, p)), Some((_, m))) => c.keys.iter().map(|k| (k[p], k[m])).collect(),
             _ => Default::default(),
         };
         Ok(DistinctCounts {

@@ -247,15 +247,15 @@ type KeyBins = HashMap<String, KeyRows>;
 /// One organization's (key, bin, calls).
 type KeyRows = Vec<(String, i64, f64)>;
 
-/// Calls per organization, model and bin, and per organization, feature and bin, of the rows matching
-/// `filter` (the incidents and their surroundings: a few organizations and days, not the whole table),
+/// Calls per organization, model and bin, and per organization, feature and bin, of the calls kept by
+/// `join` (the incidents and their surroundings: a few organizations and days, not the whole table),
 /// from one query.
-fn model_feature_bins(ds: &Dataset, bin: &str, filter: &str) -> Result<(KeyBins, KeyBins)> {
+fn model_feature_bins(ds: &Dataset, bin: &str, join: &str) -> Result<(KeyBins, KeyBins)> {
     // The model as its two columns: grouping by them is cheaper than by a concatenation per row.
     let (model, model_group) = crate::common::key_columns(MODEL, "m");
     let t = ds.sql(&format!(
         "SELECT organization_id AS o, {model}, feature_id AS f, {bin} AS b, count(*) AS n FROM calls \
-         WHERE {filter} GROUP BY o, {model_group}, f, b"
+         {join} GROUP BY o, {model_group}, f, b"
     ))?;
     let m = crate::common::read_key(&t, MODEL, "m")?;
     let (o, f, b, n) = (t.str("o")?, t.str("f")?, t.i64("b")?, t.u64("n")?);
@@ -495,20 +495,15 @@ fn root_causes(
     if incidents.is_empty() {
         return Ok(());
     }
-    let filter = incidents
+    let windows: Vec<(&str, i64, i64)> = incidents
         .iter()
         .zip(spans)
-        .map(|(i, (a, b))| {
-            format!(
-                "(organization_id = {} AND CAST(timestamp AS BIGINT) >= {} AND CAST(timestamp AS BIGINT) < {})",
-                crate::engine::sql_str(&i.organization_id),
-                (a - around) * bin_ms,
-                (b + around + 1) * bin_ms
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(" OR ");
-    let (models, features) = model_feature_bins(ds, bin, &filter)?;
+        .map(|(i, (a, b))| (i.organization_id.as_str(), (a - around) * bin_ms, (b + around + 1) * bin_ms))
+        .collect();
+    let Some(join) = crate::common::org_windows_join("JOIN", &windows) else {
+        return Ok(());
+    };
+    let (models, features) = model_feature_bins(ds, bin, &join)?;
     for (i, (a, b)) in incidents.iter_mut().zip(spans) {
         let cause =
             |m: &KeyBins| root_cause(m.get(&i.organization_id).map_or(&[][..], |v| v), *a, *b, around, i.excess_calls);

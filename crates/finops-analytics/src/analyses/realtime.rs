@@ -5,7 +5,10 @@ use finops_core::units::thousands;
 pub use finops_results::realtime::*;
 use finops_results::{AnalysisId, Recommendation, Severity};
 
-use crate::common::{CustomerRow, HOUR, Usd, customers, day_label, group_metrics, hhi, hour_label, median, pct};
+use crate::common::{
+    CustomerRow, HOUR, MODEL, Usd, customers, day_label, group_metrics, hhi, hour_label, key_columns, median,
+    org_windows_join, pct, read_key,
+};
 use crate::engine::{Dataset, Result};
 
 /// Organizations whose model mix moved between the first and the last `model_shift_window_share` of the
@@ -24,25 +27,17 @@ fn model_shifts(ds: &Dataset, r: &rules::Realtime, incidents: &[Incident]) -> Re
         return Ok(Vec::new());
     }
     let ts = "CAST(timestamp AS BIGINT)";
-    let surges: String = incidents
-        .iter()
-        .map(|i| {
-            format!(
-                " AND NOT (organization_id = {} AND {ts} >= {} AND {ts} < {})",
-                crate::engine::sql_str(&i.organization_id),
-                i.start_ms,
-                i.end_ms
-            )
-        })
-        .collect();
+    let surges: Vec<(&str, i64, i64)> =
+        incidents.iter().map(|i| (i.organization_id.as_str(), i.start_ms, i.end_ms)).collect();
+    let (model, model_group) = key_columns(MODEL, "m");
     let t = ds.sql(&format!(
-        "SELECT organization_id AS o, {model} AS m, CASE WHEN {ts} >= {late} THEN 1 ELSE 0 END AS after, count(*) AS n, \
+        "SELECT organization_id AS o, {model}, CASE WHEN {ts} >= {late} THEN 1 ELSE 0 END AS after, count(*) AS n, \
          sum(cost_usd) AS c, sum(input_tokens + output_tokens) AS tk \
-         FROM calls WHERE ({ts} < {early} OR {ts} >= {late}){surges} GROUP BY o, m, after",
-        model = crate::common::MODEL
+         FROM calls {} WHERE ({ts} < {early} OR {ts} >= {late}) GROUP BY o, {model_group}, after",
+        org_windows_join("LEFT ANTI JOIN", &surges).unwrap_or_default()
     ))?;
     let (orgs, models, after, calls, costs, tokens) =
-        (t.str("o")?, t.str("m")?, t.i64("after")?, t.u64("n")?, t.f64("c")?, t.u64("tk")?);
+        (t.str("o")?, read_key(&t, MODEL, "m")?, t.i64("after")?, t.u64("n")?, t.f64("c")?, t.u64("tk")?);
     // Each model's cost per token over both parts and all organizations: the mix's price index.
     let mut price: std::collections::HashMap<&str, (f64, f64)> = Default::default();
     // Per organization: model -> (calls before, calls after), and (cost before, cost after).

@@ -110,11 +110,12 @@ fn negotiated(ds: &Dataset) -> Result<Option<Negotiated>> {
     }))
 }
 
-/// Every customer's calls and cost, costliest first.
+/// Every customer's calls and cost, costliest first. Costs equal to the nano-dollar rank by customer id:
+/// sums in parallel differ in their last bits from run to run, and the list must not reorder.
 fn customer_costs(ds: &Dataset, total_cost: f64) -> Result<Vec<CustomerCost>> {
     let c = ds.sql(
         "SELECT customer_id, max(organization_id) AS org, max(subscription_tier) AS tier, max(tier_price_usd) AS price, \
-         count(*) AS calls, sum(cost_usd) AS cost FROM calls GROUP BY customer_id ORDER BY cost DESC, customer_id",
+         count(*) AS calls, sum(cost_usd) AS cost FROM calls GROUP BY customer_id ORDER BY round(cost, 9) DESC, customer_id",
     )?;
     let (ids, orgs, tiers, prices, calls, cost) =
         (c.str("customer_id")?, c.str("org")?, c.str("tier")?, c.f64("price")?, c.u64("calls")?, c.f64("cost")?);

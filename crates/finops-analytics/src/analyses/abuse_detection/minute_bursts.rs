@@ -2,15 +2,30 @@
 use finops_core::rules::AbuseDetection;
 
 use super::Flag;
-use crate::common::{MINUTE, minute_label};
-use crate::engine::{Dataset, Result};
+use crate::common::{MINUTE, customer_hours, minute_label};
+use crate::engine::{Dataset, Result, sql_str};
 
 /// Customer-minutes with more than `burst_calls_per_minute` calls, busiest first.
 pub fn detect(ds: &Dataset, r: &AbuseDetection) -> Result<Vec<Flag>> {
     let limit = r.burst_calls_per_minute;
+    // A minute over the limit lies in an hour over it, so only the customers with such an hour (from the
+    // shared per-customer hours) are counted by minute: at 10 million calls half the calls and fewer
+    // groups, where grouping every call by (customer, minute) made millions of groups.
+    let hours = customer_hours(ds)?;
+    let mut busy: Vec<String> = hours
+        .iter()
+        .filter(|(_, h)| h.iter().any(|(_, n)| *n > limit))
+        .map(|(customer, _)| sql_str(customer))
+        .collect();
+    if busy.is_empty() {
+        return Ok(Vec::new());
+    }
+    busy.sort_unstable();
     let m = ds.sql(&format!(
         "SELECT customer_id, m, n FROM (SELECT customer_id, {MINUTE} AS m, count(*) AS n \
-         FROM calls GROUP BY customer_id, m) WHERE n > {limit} ORDER BY n DESC, m, customer_id"
+         FROM calls WHERE customer_id IN ({}) GROUP BY customer_id, m) WHERE n > {limit} \
+         ORDER BY n DESC, m, customer_id",
+        busy.join(", ")
     ))?;
     Ok(m.str("customer_id")?
         .into_iter()

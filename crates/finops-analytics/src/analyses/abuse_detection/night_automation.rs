@@ -2,7 +2,7 @@
 use finops_core::rules::AbuseDetection;
 use finops_core::schema::Region;
 
-use super::Flag;
+use super::{Flag, sort_flags};
 use crate::common::{HOUR, pct};
 use crate::engine::{Dataset, Result, sql_str};
 
@@ -17,7 +17,7 @@ fn local_hour() -> String {
 }
 
 /// Customers with at least `night_min_calls` calls of which more than `night_share_pct` fall between
-/// `night_start_hour` and `night_end_hour` local time.
+/// `night_start_hour` and `night_end_hour` local time, most night calls first.
 pub fn detect(ds: &Dataset, r: &AbuseDetection) -> Result<Vec<Flag>> {
     let (from, to) = (r.night_start_hour, r.night_end_hour);
     let night = if from > to { format!("h >= {from} OR h < {to}") } else { format!("h >= {from} AND h < {to}") };
@@ -29,7 +29,8 @@ pub fn detect(ds: &Dataset, r: &AbuseDetection) -> Result<Vec<Flag>> {
         r.night_min_calls,
         r.night_share_pct
     ))?;
-    Ok(t.str("customer_id")?
+    let mut flags: Vec<Flag> = t
+        .str("customer_id")?
         .into_iter()
         .zip(t.u64("n")?)
         .zip(t.u64("night")?)
@@ -43,5 +44,8 @@ pub fn detect(ds: &Dataset, r: &AbuseDetection) -> Result<Vec<Flag>> {
                 pct(night as f64, n as f64)
             ),
         })
-        .collect())
+        .collect();
+    // The grouping returns customers in no particular order; the recommendation names the first.
+    sort_flags(&mut flags);
+    Ok(flags)
 }

@@ -8,12 +8,12 @@ use crate::common::pct;
 use crate::engine::{Dataset, Result};
 
 /// Customers with at least `hammering_min_rate_limited` rate-limited calls making up more than
-/// `hammering_share_pct` of their calls, most rate-limited first.
+/// `hammering_share_pct` of their calls, most rate-limited first (ties by customer id).
 pub fn detect(ds: &Dataset, r: &AbuseDetection) -> Result<Vec<Flag>> {
     let limited = format!("count(*) FILTER (WHERE status = '{}')", Status::RateLimited);
     let t = ds.sql(&format!(
         "SELECT customer_id, count(*) AS n, {limited} AS rl FROM calls GROUP BY customer_id \
-         HAVING {limited} >= {} AND CAST({limited} AS DOUBLE) * 100 > {} * count(*) ORDER BY rl DESC",
+         HAVING {limited} >= {} AND CAST({limited} AS DOUBLE) * 100 > {} * count(*) ORDER BY rl DESC, customer_id",
         r.hammering_min_rate_limited, r.hammering_share_pct
     ))?;
     Ok(t.str("customer_id")?
