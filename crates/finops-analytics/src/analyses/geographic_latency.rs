@@ -53,11 +53,15 @@ pub fn analyze(ds: &Dataset) -> Result<Geographic> {
 fn regions(ds: &Dataset) -> Result<Vec<RegionRow>> {
     let all = group_metrics(ds, &["region"], "true")?;
     let lat = group_metrics(ds, &["region"], OK)?;
-    let t = ds.sql(&format!(
-        "SELECT region, array_agg(time_to_first_token_ms) AS ttft FROM calls WHERE {OK} AND time_to_first_token_ms > 0 GROUP BY region"
-    ))?;
-    let tr = t.str("region")?;
-    let t50: Vec<f64> = t.i64_lists("ttft")?.iter_mut().map(|v| percentiles_of(v, [0.5])[0]).collect();
+    // Time to first token per region, summed up from the shared cells.
+    let cells = crate::common::ttft_cells(ds)?;
+    let mut by_region: std::collections::BTreeMap<&str, Vec<i64>> = Default::default();
+    for (region, ttft) in cells.region.iter().zip(&cells.ttft) {
+        by_region.entry(region).or_default().extend_from_slice(ttft);
+    }
+    by_region.retain(|_, v| !v.is_empty());
+    let tr: Vec<&str> = by_region.keys().copied().collect();
+    let t50: Vec<f64> = by_region.values_mut().map(|v| percentiles_of(v, [0.5])[0]).collect();
     let total_calls: u64 = all.iter().map(|g| g.metrics.calls).sum();
     let mut by_region: Vec<RegionRow> = all
         .iter()
@@ -71,7 +75,7 @@ fn regions(ds: &Dataset) -> Result<Vec<RegionRow>> {
                 p50_latency_ms: l.p50_latency_ms,
                 p95_latency_ms: l.p95_latency_ms,
                 p99_latency_ms: l.p99_latency_ms,
-                ttft_p50_ms: tr.iter().position(|r| *r == g.key[0]).map_or(0.0, |i| t50[i]),
+                ttft_p50_ms: tr.iter().position(|r| *r == g.key[0].as_str()).map_or(0.0, |i| t50[i]),
                 error_rate_pct: g.metrics.error_rate_pct,
             }
         })

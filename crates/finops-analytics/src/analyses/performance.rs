@@ -5,7 +5,9 @@ use finops_core::rules;
 pub use finops_results::performance::*;
 use finops_results::{AnalysisId, Recommendation, Severity};
 
-use crate::common::{Group, HOUR, MODEL, group_metrics, hour_label, pct, percentiles_of, ratio, total_metrics};
+use crate::common::{
+    Group, HOUR, MODEL, group_metrics, hour_label, pct, percentiles_of, ratio, total_metrics, ttft_cells,
+};
 use crate::engine::{Dataset, Result, Table};
 
 const OK: &str = crate::common::LATENCY_SAMPLE;
@@ -73,31 +75,44 @@ struct ModelTimings {
 }
 
 impl ModelTimings {
-    /// One query per model; the overall figures merge the models' samples and sums in Rust instead of
-    /// scanning again.
+    /// Rolled up by model from the shared [`ttft_cells`]; the overall figures merge the models'
+    /// samples and sums.
     fn query(ds: &Dataset, rules: &rules::Performance) -> Result<ModelTimings> {
-        let m = ds.sql(&format!(
-            "SELECT provider, model, \
-             array_agg(time_to_first_token_ms) FILTER (WHERE time_to_first_token_ms > 0) AS ttft, \
-             sum(output_tokens) FILTER (WHERE latency_ms > time_to_first_token_ms) AS out_tokens, \
-             sum(latency_ms - time_to_first_token_ms) FILTER (WHERE latency_ms > time_to_first_token_ms) AS gen_ms, \
-             count(*) FILTER (WHERE time_to_first_token_ms > 0 AND time_to_first_token_ms <= {}) AS sla_ok \
-             FROM calls WHERE {OK} GROUP BY provider, model",
-            rules.sla_ttft_ms
-        ))?;
-        let mut ttft = m.i64_lists("ttft")?;
-        let ttft_calls = ttft.iter().map(|t| t.len() as f64).collect();
+        let cells = ttft_cells(ds)?;
+        let mut index: std::collections::HashMap<(&str, &str), usize> = Default::default();
+        let mut t = ModelTimings {
+            provider: Vec::new(),
+            model: Vec::new(),
+            ttft_p50: Vec::new(),
+            all_ttft: [0.0; 2],
+            ttft_calls: Vec::new(),
+            out_tokens: Vec::new(),
+            gen_ms: Vec::new(),
+            sla_ok: Vec::new(),
+        };
+        let (mut ttft, mut out, mut generation): (Vec<Vec<i64>>, Vec<i64>, Vec<i64>) = Default::default();
+        for c in 0..cells.provider.len() {
+            let i = *index.entry((&cells.provider[c], &cells.model[c])).or_insert_with(|| {
+                t.provider.push(cells.provider[c].clone());
+                t.model.push(cells.model[c].clone());
+                ttft.push(Vec::new());
+                out.push(0);
+                generation.push(0);
+                ttft.len() - 1
+            });
+            ttft[i].extend_from_slice(&cells.ttft[c]);
+            out[i] += cells.out_tokens[c];
+            generation[i] += cells.gen_ms[c];
+        }
+        let sla = rules.sla_ttft_ms;
+        t.sla_ok = ttft.iter().map(|v| v.iter().filter(|x| **x as f64 <= sla).count() as f64).collect();
+        t.ttft_calls = ttft.iter().map(|v| v.len() as f64).collect();
+        t.out_tokens = out.into_iter().map(|v| v as f64).collect();
+        t.gen_ms = generation.into_iter().map(|v| v as f64).collect();
         let mut every: Vec<i64> = ttft.concat();
-        Ok(ModelTimings {
-            provider: m.str("provider")?,
-            model: m.str("model")?,
-            ttft_p50: ttft.iter_mut().map(|t| percentiles_of(t, [0.5])[0]).collect(),
-            all_ttft: percentiles_of(&mut every, [0.5, 0.95]),
-            ttft_calls,
-            out_tokens: m.f64("out_tokens")?,
-            gen_ms: m.f64("gen_ms")?,
-            sla_ok: m.f64("sla_ok")?,
-        })
+        t.all_ttft = percentiles_of(&mut every, [0.5, 0.95]);
+        t.ttft_p50 = ttft.iter_mut().map(|v| percentiles_of(v, [0.5])[0]).collect();
+        Ok(t)
     }
 
     fn find(&self, key: &[String]) -> Option<usize> {
