@@ -12,8 +12,9 @@ use crate::common::{
 };
 use crate::engine::{Dataset, Result};
 
-/// The distributions over columns outside the shared cube (the others come from [`group_metrics`],
-/// which rolls them up from the cube): a few values each, summed up from one scan.
+/// Distributions summed up from one scan of their own (the others come from [`group_metrics`], which
+/// rolls them up from the shared cubes): a few values each. The service tier is in a cube too, but adds
+/// nothing to this scan's few dozen groups.
 const OTHER_BREAKDOWNS: [&str; 4] = ["subscription_tier", "customer_archetype", "environment", "service_tier"];
 
 const DIMENSIONS: [(&str, &str); 9] = [
@@ -127,7 +128,7 @@ fn quality(ds: &Dataset, summary: &Metrics) -> Result<Quality> {
 /// One value of a distribution: (value, calls, cost, average latency of the latency sample).
 type ShareRow = (String, u64, f64, f64);
 
-/// The distributions over the columns outside the cube ([`OTHER_BREAKDOWNS`]), from one scan grouped by
+/// The distributions over [`OTHER_BREAKDOWNS`], from one scan grouped by
 /// all of them (a few dozen combinations) and summed up per column: (value, calls, cost, average
 /// latency of the latency sample) by column name.
 fn other_breakdowns(ds: &Dataset) -> Result<HashMap<&'static str, Vec<ShareRow>>> {
