@@ -169,6 +169,13 @@ struct Cube {
     latencies: Vec<i64>,
 }
 
+impl Cube {
+    /// Where dimension `d` is in this cube's keys.
+    fn column(&self, d: &str) -> Option<usize> {
+        self.dims.iter().position(|c| *c == d)
+    }
+}
+
 fn cube(ds: &Dataset, which: usize) -> Result<std::sync::Arc<Cube>> {
     let cube_dims = CUBES[which];
     ds.memo(&format!("metrics_cube {which}"), || {
@@ -201,7 +208,7 @@ fn cube(ds: &Dataset, which: usize) -> Result<std::sync::Arc<Cube>> {
 fn group_metrics_from_cube(ds: &Dataset, which: usize, dims: &[&str], sample_only: bool) -> Result<Vec<Group>> {
     let cube = cube(ds, which)?;
     // Only dimensions of the cube get here (see group_metrics).
-    let pos = |d: &str| cube.dims.iter().position(|c| *c == d).unwrap_or(0);
+    let pos = |d: &str| cube.column(d).unwrap_or(0);
     // MODEL is two cube columns; it takes two key slots.
     let slots: Vec<usize> = dims
         .iter()
@@ -317,6 +324,28 @@ pub struct TtftCells {
     /// exceeds their time to first token.
     pub out_tokens: Vec<i64>,
     pub gen_ms: Vec<i64>,
+}
+
+/// One group of [`TtftCells`] rolled up by [`TtftCells::roll_up`].
+#[derive(Debug, Default)]
+pub struct TtftGroup {
+    pub ttft: Vec<i64>,
+    pub out_tokens: i64,
+    pub gen_ms: i64,
+}
+
+impl TtftCells {
+    /// The cells summed up by `key` (of the cell's index): values concatenated, sums added.
+    pub fn roll_up<K: Ord>(&self, key: impl Fn(usize) -> K) -> std::collections::BTreeMap<K, TtftGroup> {
+        let mut groups: std::collections::BTreeMap<K, TtftGroup> = Default::default();
+        for c in 0..self.ttft.len() {
+            let g = groups.entry(key(c)).or_default();
+            g.ttft.extend_from_slice(&self.ttft[c]);
+            g.out_tokens += self.out_tokens[c];
+            g.gen_ms += self.gen_ms[c];
+        }
+        groups
+    }
 }
 
 pub fn ttft_cells(ds: &Dataset) -> Result<std::sync::Arc<TtftCells>> {
@@ -714,9 +743,7 @@ mod tests {
 pub fn distinct_counts(ds: &Dataset) -> Result<std::sync::Arc<DistinctCounts>> {
     ds.memo("distinct_counts", || {
         let cubes = [cube(ds, 0)?, cube(ds, 1)?];
-        let column = |d: &str| {
-            cubes.iter().find_map(|c| c.dims.iter().position(|x| *x == d).map(|i| (std::sync::Arc::clone(c), i)))
-        };
+        let column = |d: &str| cubes.iter().find_map(|c| c.column(d).map(|i| (std::sync::Arc::clone(c), i)));
         let distinct = |d: &str| column(d).map_or(0, |(c, i)| c.dicts[i].len() as u64);
         let models: std::collections::HashSet<(u32, u32)> = match (column("provider"), column("model")) {
             (Some((c, p)), Some((_, m))) => c.keys.iter().map(|k| (k[p], k[m])).collect(),

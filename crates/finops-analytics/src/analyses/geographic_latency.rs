@@ -55,13 +55,10 @@ fn regions(ds: &Dataset) -> Result<Vec<RegionRow>> {
     let lat = group_metrics(ds, &["region"], OK)?;
     // Time to first token per region, summed up from the shared cells.
     let cells = crate::common::ttft_cells(ds)?;
-    let mut by_region: std::collections::BTreeMap<&str, Vec<i64>> = Default::default();
-    for (region, ttft) in cells.region.iter().zip(&cells.ttft) {
-        by_region.entry(region).or_default().extend_from_slice(ttft);
-    }
-    by_region.retain(|_, v| !v.is_empty());
+    let mut by_region = cells.roll_up(|c| cells.region[c].as_str());
+    by_region.retain(|_, g| !g.ttft.is_empty());
     let tr: Vec<&str> = by_region.keys().copied().collect();
-    let t50: Vec<f64> = by_region.values_mut().map(|v| percentiles_of(v, [0.5])[0]).collect();
+    let t50: Vec<f64> = by_region.values_mut().map(|g| percentiles_of(&mut g.ttft, [0.5])[0]).collect();
     let total_calls: u64 = all.iter().map(|g| g.metrics.calls).sum();
     let mut by_region: Vec<RegionRow> = all
         .iter()

@@ -79,40 +79,19 @@ impl ModelTimings {
     /// samples and sums.
     fn query(ds: &Dataset, rules: &rules::Performance) -> Result<ModelTimings> {
         let cells = ttft_cells(ds)?;
-        let mut index: std::collections::HashMap<(&str, &str), usize> = Default::default();
-        let mut t = ModelTimings {
-            provider: Vec::new(),
-            model: Vec::new(),
-            ttft_p50: Vec::new(),
-            all_ttft: [0.0; 2],
-            ttft_calls: Vec::new(),
-            out_tokens: Vec::new(),
-            gen_ms: Vec::new(),
-            sla_ok: Vec::new(),
-        };
-        let (mut ttft, mut out, mut generation): (Vec<Vec<i64>>, Vec<i64>, Vec<i64>) = Default::default();
-        for c in 0..cells.provider.len() {
-            let i = *index.entry((&cells.provider[c], &cells.model[c])).or_insert_with(|| {
-                t.provider.push(cells.provider[c].clone());
-                t.model.push(cells.model[c].clone());
-                ttft.push(Vec::new());
-                out.push(0);
-                generation.push(0);
-                ttft.len() - 1
-            });
-            ttft[i].extend_from_slice(&cells.ttft[c]);
-            out[i] += cells.out_tokens[c];
-            generation[i] += cells.gen_ms[c];
-        }
+        let mut groups = cells.roll_up(|c| (cells.provider[c].as_str(), cells.model[c].as_str()));
         let sla = rules.sla_ttft_ms;
-        t.sla_ok = ttft.iter().map(|v| v.iter().filter(|x| **x as f64 <= sla).count() as f64).collect();
-        t.ttft_calls = ttft.iter().map(|v| v.len() as f64).collect();
-        t.out_tokens = out.into_iter().map(|v| v as f64).collect();
-        t.gen_ms = generation.into_iter().map(|v| v as f64).collect();
-        let mut every: Vec<i64> = ttft.concat();
-        t.all_ttft = percentiles_of(&mut every, [0.5, 0.95]);
-        t.ttft_p50 = ttft.iter_mut().map(|v| percentiles_of(v, [0.5])[0]).collect();
-        Ok(t)
+        let mut every: Vec<i64> = groups.values().flat_map(|g| g.ttft.iter().copied()).collect();
+        Ok(ModelTimings {
+            provider: groups.keys().map(|k| k.0.to_string()).collect(),
+            model: groups.keys().map(|k| k.1.to_string()).collect(),
+            all_ttft: percentiles_of(&mut every, [0.5, 0.95]),
+            ttft_calls: groups.values().map(|g| g.ttft.len() as f64).collect(),
+            out_tokens: groups.values().map(|g| g.out_tokens as f64).collect(),
+            gen_ms: groups.values().map(|g| g.gen_ms as f64).collect(),
+            sla_ok: groups.values().map(|g| g.ttft.iter().filter(|x| **x as f64 <= sla).count() as f64).collect(),
+            ttft_p50: groups.values_mut().map(|g| percentiles_of(&mut g.ttft, [0.5])[0]).collect(),
+        })
     }
 
     fn find(&self, key: &[String]) -> Option<usize> {
