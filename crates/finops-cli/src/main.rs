@@ -1,6 +1,7 @@
 //! `finops`: simulate AI API traffic, analyze call logs into FinOps reports, and serve them live.
 #[macro_use]
 mod output;
+mod allocator;
 mod analyze;
 mod cli;
 mod cluster;
@@ -20,6 +21,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    allocator::tune();
     let cli = cli::Cli::parse();
     let filter = match cli.verbose {
         0 => "warn",
