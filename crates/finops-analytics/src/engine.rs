@@ -354,13 +354,7 @@ fn negotiated_costs(
 ) -> Result<Float64Array> {
     use finops_core::cost::{ServiceTier, Usage};
     let col = |name: &str| b.column_by_name(name).ok_or_else(|| AnalyticsError::Query(format!("no column {name}")));
-    let strings = |name: &str| -> Result<Vec<Option<&str>>> {
-        let c = col(name)?;
-        Ok(match c.data_type() {
-            DataType::Utf8View => c.as_string_view().iter().collect(),
-            _ => c.as_string::<i32>().iter().collect(),
-        })
-    };
+    let strings = |name: &str| -> Result<Vec<Option<&str>>> { Ok(text_values(col(name)?).collect()) };
     let ints = |name: &str| -> Result<&Int64Array> { Ok(col(name)?.as_primitive::<Int64Type>()) };
     let (provider, model, tier) = (strings("provider")?, strings("model")?, strings("service_tier")?);
     let time = col("timestamp")?.as_primitive::<datafusion::arrow::datatypes::TimestampMillisecondType>();
@@ -548,17 +542,15 @@ impl Table {
         Ok((offsets, values))
     }
 
-    /// Calls `each` with every value of a text column (null as empty). The engine's string views and
-    /// plain strings are read as they are; other types are cast to text.
+    /// Calls `each` with every value of text columns from [`Table::text_columns`] (null as empty).
     fn for_each_str<'a>(columns: &'a [ArrayRef], mut each: impl FnMut(&'a str)) {
         for a in columns {
-            match a.data_type() {
-                DataType::Utf8View => a.as_string_view().iter().for_each(|v| each(v.unwrap_or(""))),
-                _ => a.as_string::<i32>().iter().for_each(|v| each(v.unwrap_or(""))),
-            }
+            text_values(a).for_each(|v| each(v.unwrap_or("")));
         }
     }
 
+    /// Column `name` of each batch as string views or plain strings, read as they are (other types
+    /// are cast to text).
     fn text_columns(&self, name: &str) -> Result<Vec<ArrayRef>> {
         self.column_as(name, &DataType::Utf8, |t| matches!(t, DataType::Utf8 | DataType::Utf8View))
     }
@@ -584,6 +576,14 @@ impl Table {
         let mut out = Vec::with_capacity(self.len());
         Self::for_each_str(&columns, |v| out.push(v.to_string()));
         Ok(out)
+    }
+}
+
+/// The values of a text column holding string views (what the engine returns) or plain strings.
+fn text_values(a: &ArrayRef) -> Box<dyn Iterator<Item = Option<&str>> + '_> {
+    match a.data_type() {
+        DataType::Utf8View => Box::new(a.as_string_view().iter()),
+        _ => Box::new(a.as_string::<i32>().iter()),
     }
 }
 
