@@ -109,7 +109,12 @@ impl Sums {
     /// The metrics of these sums and the group's latencies (reordered in place).
     fn metrics(&self, latencies: &mut [i64]) -> Metrics {
         let sum: i64 = latencies.iter().sum();
-        let [p50, p95, p99] = percentiles_of(latencies, [0.5, 0.95, 0.99]);
+        let p = percentiles_of(latencies, LATENCY_PERCENTILES);
+        self.metrics_with(latencies.len(), sum, p)
+    }
+
+    /// The metrics of these sums and `n` latencies adding up to `sum`, with their p50, p95 and p99.
+    fn metrics_with(&self, n: usize, sum: i64, [p50, p95, p99]: [f64; 3]) -> Metrics {
         let (calls, cost, tokens) = (self.calls as f64, self.cost_usd, self.total_tokens as f64);
         Metrics {
             calls: self.calls,
@@ -123,13 +128,16 @@ impl Sums {
             avg_cost_per_call: ratio(cost, calls),
             avg_tokens_per_call: ratio(tokens, calls),
             cost_per_1k_tokens: ratio(cost * 1000.0, tokens),
-            avg_latency_ms: ratio(sum as f64, latencies.len() as f64),
+            avg_latency_ms: ratio(sum as f64, n as f64),
             p50_latency_ms: p50,
             p95_latency_ms: p95,
             p99_latency_ms: p99,
         }
     }
 }
+
+/// The latency percentiles of [`Metrics`].
+const LATENCY_PERCENTILES: [f64; 3] = [0.5, 0.95, 0.99];
 
 /// The sums of each row of a query with [`METRICS_SQL`]'s columns, named with `prefix`.
 fn sums_from(t: &crate::engine::Table, prefix: &str) -> Result<Vec<Sums>> {
@@ -156,9 +164,11 @@ fn sums_from(t: &crate::engine::Table, prefix: &str) -> Result<Vec<Sums>> {
 }
 
 /// Every combination of one of the [`CUBES`]' dimensions that occurs (a row each): its key as indices
-/// into the dimensions' dictionaries, the sums of all its calls and of its latency-sample calls, and the sample's
-/// latencies, stored flat (row `i`'s are `latencies[offsets[i]..offsets[i + 1]]`) so a roll-up copies
-/// no per-row vectors.
+/// into the dimensions' dictionaries, the sums of all its calls and of its latency-sample calls, and the
+/// sample's latencies, stored flat (row `i`'s are `latencies[offsets[i]..offsets[i + 1]]`) and sorted
+/// within each row, with their sum per row. A roll-up then takes its percentiles from the rows' sorted
+/// runs ([`percentiles_of_sorted_runs`]) instead of copying and selecting millions of latencies for
+/// each of the fourteen breakdowns.
 struct Cube {
     dims: &'static [&'static str],
     dicts: Vec<Vec<String>>,
@@ -167,6 +177,14 @@ struct Cube {
     sample: Vec<Sums>,
     offsets: Vec<usize>,
     latencies: Vec<i64>,
+    latency_sums: Vec<i64>,
+}
+
+impl Cube {
+    /// Row `i`'s latencies, ascending.
+    fn run(&self, i: usize) -> &[i64] {
+        &self.latencies[self.offsets[i]..self.offsets[i + 1]]
+    }
 }
 
 impl Cube {
@@ -199,8 +217,25 @@ fn cube(ds: &Dataset, which: usize) -> Result<std::sync::Arc<Cube>> {
         let keys = (0..t.len())
             .map(|i| std::array::from_fn(|d| codes.get(d).map_or(u32::MAX, |c: &Vec<u32>| c[i])))
             .collect();
-        let (offsets, latencies) = t.i64_lists_flat("latencies")?;
-        Ok(Cube { dims: cube_dims, dicts, keys, all: sums_from(&t, "")?, sample: sums_from(&t, "s_")?, offsets, latencies })
+        let (offsets, mut latencies) = t.i64_lists_flat("latencies")?;
+        let latency_sums = offsets
+            .windows(2)
+            .map(|w| {
+                let run = &mut latencies[w[0]..w[1]];
+                run.sort_unstable();
+                run.iter().sum()
+            })
+            .collect();
+        Ok(Cube {
+            dims: cube_dims,
+            dicts,
+            keys,
+            all: sums_from(&t, "")?,
+            sample: sums_from(&t, "s_")?,
+            offsets,
+            latencies,
+            latency_sums,
+        })
     })
 }
 
@@ -214,10 +249,9 @@ fn group_metrics_from_cube(ds: &Dataset, which: usize, dims: &[&str], sample_onl
         .iter()
         .flat_map(|d| if *d == MODEL { vec![pos("provider"), pos("model")] } else { vec![pos(d)] })
         .collect();
-    // Each cube row's group, the groups' keys and sums, and how many latencies each will hold.
+    // Each cube row's group, and the groups' keys, sums and cube rows.
     let mut index: foldhash::HashMap<[u32; CUBE_WIDTH], usize> = foldhash::HashMap::default();
-    let (mut keys, mut sums, mut sizes): (Vec<[u32; CUBE_WIDTH]>, Vec<Sums>, Vec<usize>) = Default::default();
-    let mut row_group: Vec<Option<usize>> = vec![None; cube.keys.len()];
+    let (mut keys, mut sums, mut rows): (Vec<[u32; CUBE_WIDTH]>, Vec<Sums>, Vec<Vec<usize>>) = Default::default();
     for (i, row_key) in cube.keys.iter().enumerate() {
         let row_sums = if sample_only { &cube.sample[i] } else { &cube.all[i] };
         if sample_only && row_sums.calls == 0 {
@@ -230,33 +264,17 @@ fn group_metrics_from_cube(ds: &Dataset, which: usize, dims: &[&str], sample_onl
         let g = *index.entry(k).or_insert_with(|| {
             keys.push(k);
             sums.push(Sums::default());
-            sizes.push(0);
+            rows.push(Vec::new());
             keys.len() - 1
         });
         sums[g].add(row_sums);
-        sizes[g] += cube.offsets[i + 1] - cube.offsets[i];
-        row_group[i] = Some(g);
+        rows[g].push(i);
     }
     // Like SQL, an aggregate without dimensions has one row even over no calls.
     if dims.is_empty() && keys.is_empty() {
         keys.push([u32::MAX; CUBE_WIDTH]);
         sums.push(Sums::default());
-        sizes.push(0);
-    }
-    // Each group's latencies side by side in one buffer (a counting sort by group).
-    let mut starts: Vec<usize> = Vec::with_capacity(sizes.len() + 1);
-    starts.push(0);
-    for n in &sizes {
-        starts.push(starts.last().copied().unwrap_or(0) + n);
-    }
-    let mut flat = vec![0i64; starts.last().copied().unwrap_or(0)];
-    let mut next = starts.clone();
-    for (i, g) in row_group.iter().enumerate() {
-        if let Some(g) = *g {
-            let part = &cube.latencies[cube.offsets[i]..cube.offsets[i + 1]];
-            flat[next[g]..next[g] + part.len()].copy_from_slice(part);
-            next[g] += part.len();
-        }
+        rows.push(Vec::new());
     }
     let name = |slot: usize, k: &[u32; CUBE_WIDTH]| cube.dicts[slots[slot]][k[slot] as usize].as_str();
     let mut groups: Vec<Group> = keys
@@ -277,7 +295,10 @@ fn group_metrics_from_cube(ds: &Dataset, which: usize, dims: &[&str], sample_onl
                     text
                 })
                 .collect();
-            Group { key, metrics: s.metrics(&mut flat[starts[g]..starts[g + 1]]) }
+            let runs: Vec<&[i64]> = rows[g].iter().map(|&i| cube.run(i)).collect();
+            let n = runs.iter().map(|r| r.len()).sum();
+            let sum = rows[g].iter().map(|&i| cube.latency_sums[i]).sum();
+            Group { key, metrics: s.metrics_with(n, sum, percentiles_of_sorted_runs(&runs, LATENCY_PERCENTILES)) }
         })
         .collect();
     sort_groups(&mut groups);
@@ -312,13 +333,13 @@ fn group_metrics_query(ds: &Dataset, dims: &[&str], filter: &str) -> Result<Vec<
 }
 
 /// Time to first token over the latency sample per (provider, model, region): the values above zero
-/// and the generation sums of the calls that report one. Computed once: Performance rolls it up by
-/// model and Geographic Latency by region (one scan instead of one each).
+/// (sorted within each cell) and the generation sums of the calls that report one. Computed once:
+/// Performance rolls it up by model and Geographic Latency by region (one scan instead of one each).
 pub struct TtftCells {
     pub provider: Vec<String>,
     pub model: Vec<String>,
     pub region: Vec<String>,
-    /// Times to first token above zero, ms.
+    /// Times to first token above zero, ms, ascending within each cell.
     pub ttft: Vec<Vec<i64>>,
     /// Output tokens and generation time (latency - time to first token) of the calls whose latency
     /// exceeds their time to first token.
@@ -326,21 +347,34 @@ pub struct TtftCells {
     pub gen_ms: Vec<i64>,
 }
 
-/// One group of [`TtftCells`] rolled up by [`TtftCells::roll_up`].
+/// One group of [`TtftCells`] rolled up by [`TtftCells::roll_up`]: its cells' sorted times to first
+/// token side by side (percentiles by [`percentiles_of_sorted_runs`], no copy) and its sums.
 #[derive(Debug, Default)]
-pub struct TtftGroup {
-    pub ttft: Vec<i64>,
+pub struct TtftGroup<'a> {
+    pub ttft: Vec<&'a [i64]>,
     pub out_tokens: i64,
     pub gen_ms: i64,
 }
 
+impl TtftGroup<'_> {
+    /// How many times to first token the group holds.
+    pub fn calls(&self) -> usize {
+        self.ttft.iter().map(|r| r.len()).sum()
+    }
+
+    /// How many of them are at most `ms`.
+    pub fn at_most(&self, ms: f64) -> usize {
+        self.ttft.iter().map(|r| r.partition_point(|x| *x as f64 <= ms)).sum()
+    }
+}
+
 impl TtftCells {
-    /// The cells summed up by `key` (of the cell's index): values concatenated, sums added.
-    pub fn roll_up<K: Ord>(&self, key: impl Fn(usize) -> K) -> std::collections::BTreeMap<K, TtftGroup> {
-        let mut groups: std::collections::BTreeMap<K, TtftGroup> = Default::default();
+    /// The cells summed up by `key` (of the cell's index): values side by side, sums added.
+    pub fn roll_up<K: Ord>(&self, key: impl Fn(usize) -> K) -> std::collections::BTreeMap<K, TtftGroup<'_>> {
+        let mut groups: std::collections::BTreeMap<K, TtftGroup<'_>> = Default::default();
         for c in 0..self.ttft.len() {
             let g = groups.entry(key(c)).or_default();
-            g.ttft.extend_from_slice(&self.ttft[c]);
+            g.ttft.push(&self.ttft[c]);
             g.out_tokens += self.out_tokens[c];
             g.gen_ms += self.gen_ms[c];
         }
@@ -357,11 +391,15 @@ pub fn ttft_cells(ds: &Dataset) -> Result<std::sync::Arc<TtftCells>> {
              sum(output_tokens) {generating} AS out_tokens, sum(latency_ms - time_to_first_token_ms) {generating} AS gen_ms \
              FROM calls WHERE {LATENCY_SAMPLE} GROUP BY provider, model, region"
         ))?;
+        let mut ttft = t.i64_lists("ttft")?;
+        for cell in &mut ttft {
+            cell.sort_unstable();
+        }
         Ok(TtftCells {
             provider: t.str("provider")?,
             model: t.str("model")?,
             region: t.str("region")?,
-            ttft: t.i64_lists("ttft")?,
+            ttft,
             out_tokens: t.i64("out_tokens")?,
             gen_ms: t.i64("gen_ms")?,
         })
@@ -545,6 +583,49 @@ pub fn percentiles_of<T: SampleValue, const N: usize>(values: &mut [T], ps: [f64
     out
 }
 
+/// Exact interpolated percentiles (same method as [`percentile`]) of the union of sorted runs, without
+/// merging them: each order statistic is the smallest value with enough values at or below it, found by
+/// bisecting the value range and counting with a binary search in each run. `ps` ascending.
+///
+/// ```
+/// use finops_analytics::common::{percentile, percentiles_of_sorted_runs};
+/// let runs: [&[i64]; 3] = [&[1, 5, 9], &[2, 2, 40], &[]];
+/// let all = [1.0, 5.0, 9.0, 2.0, 2.0, 40.0];
+/// let got = percentiles_of_sorted_runs(&runs, [0.5, 0.95]);
+/// assert_eq!(got, [percentile(&all, 0.5), percentile(&all, 0.95)]);
+/// ```
+pub fn percentiles_of_sorted_runs<const N: usize>(runs: &[&[i64]], ps: [f64; N]) -> [f64; N] {
+    let n: usize = runs.iter().map(|r| r.len()).sum();
+    let (Some(lo), Some(hi)) =
+        (runs.iter().filter_map(|r| r.first()).min(), runs.iter().filter_map(|r| r.last()).max())
+    else {
+        return [0.0; N];
+    };
+    let at_or_below = |v: i64| -> usize { runs.iter().map(|r| r.partition_point(|x| *x <= v)).sum() };
+    // The k-th smallest value (from 0).
+    let nth = |k: usize| -> i64 {
+        let (mut a, mut b) = (i128::from(*lo), i128::from(*hi));
+        while a < b {
+            let mid = a + (b - a) / 2;
+            // `mid` lies between two run values, both i64.
+            if at_or_below(mid as i64) > k { b = mid } else { a = mid + 1 }
+        }
+        a as i64
+    };
+    ps.map(|p| {
+        let pos = p.clamp(0.0, 1.0) * (n - 1) as f64;
+        let k = pos.floor() as usize;
+        let kth = nth(k);
+        let next = if k + 1 >= n || at_or_below(kth) > k + 1 {
+            kth
+        } else {
+            // The smallest value above the k-th.
+            runs.iter().filter_map(|r| r.get(r.partition_point(|x| *x <= kth))).min().copied().unwrap_or(kth)
+        };
+        kth as f64 + (next as f64 - kth as f64) * (pos - k as f64)
+    })
+}
+
 /// Median of a sample.
 pub fn median(values: &[f64]) -> f64 {
     percentile(values, 0.5)
@@ -711,6 +792,34 @@ mod tests {
         }
     }
 
+    #[test]
+    fn percentiles_of_sorted_runs_match_sorting_the_union() {
+        let mut state = 987654321u64;
+        let mut next = |m: u64| {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (state >> 33) % m
+        };
+        for case in 0..200 {
+            // Up to 12 runs of up to 300 values; narrow ranges make ties, wide ones gaps; negatives too.
+            let range = [3, 50, 100_000][case % 3];
+            let runs: Vec<Vec<i64>> = (0..1 + next(12))
+                .map(|_| {
+                    let mut r: Vec<i64> = (0..next(300)).map(|_| next(range) as i64 - range as i64 / 4).collect();
+                    r.sort_unstable();
+                    r
+                })
+                .collect();
+            let all: Vec<f64> = runs.iter().flatten().map(|x| *x as f64).collect();
+            let slices: Vec<&[i64]> = runs.iter().map(Vec::as_slice).collect();
+            let ps = [0.0, 0.01, 0.5, 0.95, 0.99, 1.0];
+            let got = super::percentiles_of_sorted_runs(&slices, ps);
+            let want = ps.map(|p| super::percentile(&all, p));
+            assert_eq!(got, want, "case {case}: {} values", all.len());
+        }
+        assert_eq!(super::percentiles_of_sorted_runs(&[], [0.5]), [0.0]);
+        assert_eq!(super::percentiles_of_sorted_runs(&[&[], &[7]], [0.5, 0.99]), [7.0, 7.0]);
+    }
+
     use super::*;
 
     #[test]
@@ -788,16 +897,9 @@ pub fn customer_bins(ds: &Dataset, bin_ms: i64) -> Result<std::sync::Arc<Custome
             "SELECT organization_id AS o, customer_id AS k, {bin} AS b, count(*) AS n, sum(cost_usd) AS c, \
              count(*) FILTER (WHERE error_type = 'rate_limit_exceeded') AS l FROM calls GROUP BY o, k, b"
         ))?;
-        // A group by (customer, region) is small: cheaper than a region key in the one above.
-        let r = ds.sql("SELECT customer_id AS k, region AS r, count(*) AS n FROM calls GROUP BY k, r")?;
-        let (k, region, n) = (r.str("k")?, r.str("r")?, r.u64("n")?);
-        let mut home: std::collections::HashMap<String, (String, u64)> = Default::default();
-        for i in 0..r.len() {
-            let e = home.entry(k[i].clone()).or_insert_with(|| (region[i].clone(), 0));
-            if n[i] > e.1 || (n[i] == e.1 && region[i] < e.0) {
-                *e = (region[i].clone(), n[i]);
-            }
-        }
+        // Each customer's home region comes from the shared customer scan (cheaper than a region key above).
+        let scan = customer_scan(ds)?;
+        let home = scan.rows.iter().zip(&scan.activity.home_region).map(|(c, r)| (c.customer_id.clone(), r.clone()));
         let (organizations, organization) = t.dictionary("o")?;
         let (customers, customer) = t.dictionary("k")?;
         Ok(CustomerBins {
@@ -810,7 +912,7 @@ pub fn customer_bins(ds: &Dataset, bin_ms: i64) -> Result<std::sync::Arc<Custome
             calls: t.u64("n")?,
             cost_usd: t.f64("c")?,
             rate_limited: t.u64("l")?,
-            home: home.into_iter().map(|(k, (r, _))| (k, r)).collect(),
+            home: home.collect(),
         })
     })
 }
@@ -824,11 +926,27 @@ pub fn customer_hours(ds: &Dataset) -> Result<std::sync::Arc<CustomerHours>> {
     ds.memo("customer_hours", || {
         let t = customer_bins(ds, incident_bin_ms(ds))?;
         let per_hour = 3_600_000 / t.bin_ms;
-        let mut by_customer: Vec<std::collections::BTreeMap<i64, u64>> = vec![Default::default(); t.customers.len()];
+        // Each customer's bins as (hour, calls), sorted and summed per hour: millions of bins at scale,
+        // where an ordered map per customer took a second of the run.
+        let mut by_customer: Vec<Vec<(i64, u64)>> = vec![Vec::new(); t.customers.len()];
         for i in 0..t.bin.len() {
-            *by_customer[t.customer[i] as usize].entry(t.bin[i].div_euclid(per_hour)).or_default() += t.calls[i];
+            by_customer[t.customer[i] as usize].push((t.bin[i].div_euclid(per_hour), t.calls[i]));
         }
-        Ok(t.customers.iter().zip(by_customer).map(|(c, hours)| (c.clone(), hours.into_iter().collect())).collect())
+        Ok(t.customers
+            .iter()
+            .zip(by_customer)
+            .map(|(c, mut bins)| {
+                bins.sort_unstable_by_key(|b| b.0);
+                let mut hours: Vec<(i64, u64)> = Vec::new();
+                for (h, n) in bins {
+                    match hours.last_mut() {
+                        Some(last) if last.0 == h => last.1 += n,
+                        _ => hours.push((h, n)),
+                    }
+                }
+                (c.clone(), hours)
+            })
+            .collect())
     })
 }
 
@@ -839,29 +957,95 @@ pub fn incident_bin_ms(ds: &Dataset) -> i64 {
 }
 
 pub fn customers(ds: &Dataset) -> Result<std::sync::Arc<Vec<CustomerRow>>> {
-    ds.memo("customers", || customers_query(ds))
+    Ok(std::sync::Arc::clone(&customer_scan(ds)?.rows))
 }
 
-fn customers_query(ds: &Dataset) -> Result<Vec<CustomerRow>> {
-    // The attributes are those of the customer's latest call. One scan groups the calls by customer and
-    // attributes (a customer keeps its organization, product, tier and archetype, so there are about as
-    // many groups as customers) with each group's totals and latest call; the customer's attributes are
-    // then those of its groups holding its latest call, and calls tied at that millisecond resolve to the
-    // greatest value of each attribute, so the result is deterministic. (Joining the totals back on
-    // (customer, latest timestamp) re-read and repartitioned every call: 5x slower at 10 million calls.)
-    let g = ds.sql(
+/// What the customer-level detectors count per customer, in [`customers`]' order (by id), from the same
+/// scan of the calls: one grouping by customer serves six detectors (each was a scan of its own).
+#[derive(Debug, Default)]
+pub struct CustomerActivity {
+    /// Where most of the customer's calls go (ties to the first region by name).
+    pub home_region: Vec<String>,
+    /// Calls with status `rate_limited`.
+    pub rate_limited: Vec<u64>,
+    /// Mean latency of the customer's latency-sample calls ([`LATENCY_SAMPLE`]); `None` without any.
+    pub avg_latency_ms: Vec<Option<f64>>,
+    /// Calls between `abuse_detection.night_start_hour` and `night_end_hour`, local time of the serving
+    /// region ([`local_hour`]).
+    pub night_calls: Vec<u64>,
+    /// Calls in the retention window: the last `churn_growth.retention_window_share` of the period.
+    pub recent_calls: Vec<u64>,
+    /// Calls before the middle of the period (the rest are after it).
+    pub first_half_calls: Vec<u64>,
+}
+
+/// [`customers`] and their [`CustomerActivity`], computed once per dataset.
+pub struct CustomerScan {
+    pub rows: std::sync::Arc<Vec<CustomerRow>>,
+    pub activity: CustomerActivity,
+}
+
+/// The dataset's [`CustomerScan`].
+pub fn customer_scan(ds: &Dataset) -> Result<std::sync::Arc<CustomerScan>> {
+    ds.memo("customer_scan", || customers_query(ds))
+}
+
+/// The moments splitting the period for Churn & Growth: the start of the retention window (the last
+/// `retention_window_share` of the period) and the middle.
+pub fn churn_split_ms(ds: &Dataset) -> (i64, i64) {
+    let (start, end) = (ds.period.start_ms.unwrap_or(0), ds.period.end_ms.unwrap_or(0));
+    let from = end - ((end - start).max(0) as f64 * ds.rules.churn_growth.retention_window_share) as i64;
+    (from, start + (end - start) / 2)
+}
+
+/// SQL for a call's local hour of day by its serving region's UTC offset (the core crate's
+/// [`finops_core::schema::Region::utc_offset_hours`]; unknown regions count as UTC).
+pub fn local_hour() -> String {
+    use finops_core::schema::Region;
+    let cases: Vec<String> = Region::ALL
+        .iter()
+        .map(|r| format!("WHEN {} THEN {}", crate::engine::sql_str(r.as_str()), r.utc_offset_hours().rem_euclid(24)))
+        .collect();
+    format!("({HOUR} % 24 + CASE region {} ELSE 0 END) % 24", cases.join(" "))
+}
+
+/// The SQL predicate on a local hour `h` for the night of `abuse_detection` (which may wrap midnight).
+pub fn night_predicate(r: &finops_core::rules::AbuseDetection) -> String {
+    let (from, to) = (r.night_start_hour, r.night_end_hour);
+    if from > to { format!("h >= {from} OR h < {to}") } else { format!("h >= {from} AND h < {to}") }
+}
+
+fn customers_query(ds: &Dataset) -> Result<CustomerScan> {
+    // The attributes are those of the customer's latest call. One scan groups the calls by customer,
+    // attributes and region (a customer keeps its organization, product, tier and archetype, so there
+    // are about as many groups as customers and regions they call) with each group's totals and latest
+    // call; the customer's attributes are then those of its groups holding its latest call, and calls
+    // tied at that millisecond resolve to the greatest value of each attribute, so the result is
+    // deterministic. (Joining the totals back on (customer, latest timestamp) re-read and repartitioned
+    // every call: 5x slower at 10 million calls.)
+    let (from, mid) = churn_split_ms(ds);
+    let ts = "CAST(timestamp AS BIGINT)";
+    let g = ds.sql(&format!(
         "SELECT customer_id, organization_id AS org, product_id AS product, subscription_tier AS tier, \
-         customer_archetype AS archetype, tier_price_usd AS price, count(*) AS calls, sum(cost_usd) AS cost, \
-         sum(total_tokens) AS tokens, min(timestamp) AS first, max(timestamp) AS last FROM calls \
-         GROUP BY customer_id, org, product, tier, archetype, price",
-    )?;
-    let t = latest_attributes(&g)?;
+         customer_archetype AS archetype, tier_price_usd AS price, region, count(*) AS calls, sum(cost_usd) AS cost, \
+         sum(total_tokens) AS tokens, min(timestamp) AS first, max(timestamp) AS last, \
+         count(*) FILTER (WHERE status = '{limited}') AS rl, \
+         coalesce(sum(latency_ms) FILTER (WHERE {LATENCY_SAMPLE}), 0) AS ls, count(*) FILTER (WHERE {LATENCY_SAMPLE}) AS ln, \
+         count(*) FILTER (WHERE {night}) AS night, count(*) FILTER (WHERE {ts} >= {from}) AS recent, \
+         count(*) FILTER (WHERE {ts} < {mid}) AS early \
+         FROM (SELECT *, {local} AS h FROM calls) \
+         GROUP BY customer_id, org, product, tier, archetype, price, region",
+        limited = finops_core::schema::Status::RateLimited,
+        night = night_predicate(&ds.rules.abuse_detection),
+        local = local_hour(),
+    ))?;
+    let (t, activity) = latest_attributes(&g)?;
     let end = ds.period.end_ms.unwrap_or(0);
     let CustomerTotals { id, org, product, tier, arch, price, calls, cost, tokens, first, last } = t;
     // Distinct features per customer, counted from the shared (customer, feature) pairs.
     let pairs = customer_features(ds)?;
     let features = pair_counts(&pairs, |p| &p.customer_id);
-    Ok((0..id.len())
+    let rows = (0..id.len())
         .map(|i| {
             let days = ((end - first[i]) as f64 / 86_400_000.0).max(1.0 / 24.0);
             CustomerRow {
@@ -880,10 +1064,12 @@ fn customers_query(ds: &Dataset) -> Result<Vec<CustomerRow>> {
                 revenue_usd: price[i] * days / crate::engine::DAYS_PER_MONTH,
             }
         })
-        .collect())
+        .collect();
+    Ok(CustomerScan { rows: std::sync::Arc::new(rows), activity })
 }
 
 /// Per customer (sorted by id): the attributes of its latest call and its totals.
+#[derive(Default)]
 struct CustomerTotals {
     id: Vec<String>,
     org: Vec<String>,
@@ -898,45 +1084,60 @@ struct CustomerTotals {
     last: Vec<i64>,
 }
 
-/// Folds groups by (customer, attributes) into one row per customer: totals summed over its groups,
-/// each attribute the greatest among the groups whose latest call is the customer's latest.
-fn latest_attributes(g: &crate::engine::Table) -> Result<CustomerTotals> {
-    let (id, org, product, tier, arch) =
-        (g.str("customer_id")?, g.str("org")?, g.str("product")?, g.str("tier")?, g.str("archetype")?);
+/// Folds groups by (customer, attributes, region) into one row per customer: totals summed over its
+/// groups, each attribute the greatest among the groups whose latest call is the customer's latest, and
+/// the customer's activity.
+fn latest_attributes(g: &crate::engine::Table) -> Result<(CustomerTotals, CustomerActivity)> {
+    let (id, org, product, tier, arch, region) = (
+        g.str("customer_id")?,
+        g.str("org")?,
+        g.str("product")?,
+        g.str("tier")?,
+        g.str("archetype")?,
+        g.str("region")?,
+    );
     let (price, calls, cost, tokens, first, last) =
         (g.f64("price")?, g.u64("calls")?, g.f64("cost")?, g.u64("tokens")?, g.i64("first")?, g.i64("last")?);
+    let (rl, ls, ln, night, recent, early) =
+        (g.u64("rl")?, g.i64("ls")?, g.u64("ln")?, g.u64("night")?, g.u64("recent")?, g.u64("early")?);
     let mut order: Vec<usize> = (0..g.len()).collect();
     order.sort_by(|&a, &b| id[a].cmp(&id[b]));
-    let mut out = CustomerTotals {
-        id: Vec::new(),
-        org: Vec::new(),
-        product: Vec::new(),
-        tier: Vec::new(),
-        arch: Vec::new(),
-        price: Vec::new(),
-        calls: Vec::new(),
-        cost: Vec::new(),
-        tokens: Vec::new(),
-        first: Vec::new(),
-        last: Vec::new(),
-    };
+    let (mut out, mut act) = (CustomerTotals::default(), CustomerActivity::default());
     for rows in order.chunk_by(|&a, &b| id[a] == id[b]) {
         let latest = rows.iter().map(|&r| last[r]).max().unwrap_or(0);
         let at_latest = || rows.iter().copied().filter(|&r| last[r] == latest);
         let greatest = |col: &[String]| at_latest().map(|r| col[r].as_str()).max().unwrap_or_default().to_string();
+        let sum = |col: &[u64]| rows.iter().map(|&r| col[r]).sum::<u64>();
         out.id.push(id[rows[0]].clone());
         out.org.push(greatest(&org));
         out.product.push(greatest(&product));
         out.tier.push(greatest(&tier));
         out.arch.push(greatest(&arch));
         out.price.push(at_latest().map(|r| price[r]).fold(f64::MIN, f64::max));
-        out.calls.push(rows.iter().map(|&r| calls[r]).sum());
+        out.calls.push(sum(&calls));
         out.cost.push(rows.iter().map(|&r| cost[r]).sum());
-        out.tokens.push(rows.iter().map(|&r| tokens[r]).sum());
+        out.tokens.push(sum(&tokens));
         out.first.push(rows.iter().map(|&r| first[r]).min().unwrap_or(0));
         out.last.push(latest);
+        // Calls per region, then the busiest (the first by name among equals).
+        let mut regions: Vec<(&str, u64)> = Vec::new();
+        for &r in rows {
+            match regions.iter_mut().find(|(name, _)| *name == region[r]) {
+                Some(e) => e.1 += calls[r],
+                None => regions.push((region[r].as_str(), calls[r])),
+            }
+        }
+        let home = regions.iter().max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(a.0))).map_or("", |e| e.0);
+        act.home_region.push(home.to_string());
+        act.rate_limited.push(sum(&rl));
+        let sample = sum(&ln);
+        let latency_sum: i64 = rows.iter().map(|&r| ls[r]).sum();
+        act.avg_latency_ms.push((sample > 0).then(|| latency_sum as f64 / sample as f64));
+        act.night_calls.push(sum(&night));
+        act.recent_calls.push(sum(&recent));
+        act.first_half_calls.push(sum(&early));
     }
-    Ok(out)
+    Ok((out, act))
 }
 
 /// One organization's totals.

@@ -92,17 +92,14 @@ impl Exposure {
 }
 
 /// Per customer (sorted by id): calls in the retention window (the last `retention_window_share` of the
-/// period); and everyone's calls in each half of the period.
-fn recent_calls(ds: &Dataset, r: &rules::ChurnGrowth) -> Result<(Vec<u64>, (u64, u64))> {
-    let (start, end) = (ds.period.start_ms.unwrap_or(0), ds.period.end_ms.unwrap_or(0));
-    let from = end - ((end - start).max(0) as f64 * r.retention_window_share) as i64;
-    let mid = start + (end - start) / 2;
-    let h = ds.sql(&format!(
-        "SELECT customer_id, count(*) FILTER (WHERE CAST(timestamp AS BIGINT) >= {from}) AS lq, \
-         count(*) FILTER (WHERE CAST(timestamp AS BIGINT) < {mid}) AS a, \
-         count(*) FILTER (WHERE CAST(timestamp AS BIGINT) >= {mid}) AS b FROM calls GROUP BY customer_id ORDER BY customer_id"
-    ))?;
-    Ok((h.u64("lq")?, (h.u64("a")?.iter().sum(), h.u64("b")?.iter().sum())))
+/// period); and everyone's calls in each half of the period. Counted in the shared customer scan
+/// ([`crate::common::churn_split_ms`] places the two moments).
+fn recent_calls(ds: &Dataset) -> Result<(Vec<u64>, (u64, u64))> {
+    let scan = crate::common::customer_scan(ds)?;
+    let a = &scan.activity;
+    let first_half: u64 = a.first_half_calls.iter().sum();
+    let all: u64 = scan.rows.iter().map(|c| c.calls).sum();
+    Ok((a.recent_calls.clone(), (first_half, all - first_half)))
 }
 
 /// Runs the analysis over `ds` with the thresholds of `ds.rules`.
@@ -113,7 +110,7 @@ pub fn analyze(ds: &Dataset) -> Result<ChurnGrowth> {
     let exposure = Exposure::of_organizations(&rows, &hours);
     let (start, end) = (ds.period.start_ms.unwrap_or(0), ds.period.end_ms.unwrap_or(0));
     let trends = trends(rules, &exposure, (start, end), &rows, &hours);
-    let (recent, (first_half, second_half)) = recent_calls(ds, rules)?;
+    let (recent, (first_half, second_half)) = recent_calls(ds)?;
     let expansion = expansion(rules, &rows);
     let tier_mismatch = tier_mismatches(rules, ds.period.billing_days(), &rows);
     let at_start = rows.len() - trends.new_customers.len();

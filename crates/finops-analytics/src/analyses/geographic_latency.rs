@@ -5,7 +5,7 @@ use finops_results::common::Group;
 pub use finops_results::geographic_latency::*;
 use finops_results::{AnalysisId, Recommendation, Severity};
 
-use crate::common::{HOUR, MODEL, group_metrics, pct, percentiles_of, ratio, total_metrics};
+use crate::common::{HOUR, MODEL, group_metrics, pct, percentiles_of_sorted_runs, ratio, total_metrics};
 use crate::engine::{Dataset, Result};
 
 const OK: &str = crate::common::LATENCY_SAMPLE;
@@ -56,9 +56,9 @@ fn regions(ds: &Dataset) -> Result<Vec<RegionRow>> {
     // Time to first token per region, summed up from the shared cells.
     let cells = crate::common::ttft_cells(ds)?;
     let mut by_region = cells.roll_up(|c| cells.region[c].as_str());
-    by_region.retain(|_, g| !g.ttft.is_empty());
+    by_region.retain(|_, g| g.calls() > 0);
     let tr: Vec<&str> = by_region.keys().copied().collect();
-    let t50: Vec<f64> = by_region.values_mut().map(|g| percentiles_of(&mut g.ttft, [0.5])[0]).collect();
+    let t50: Vec<f64> = by_region.values().map(|g| percentiles_of_sorted_runs(&g.ttft, [0.5])[0]).collect();
     let total_calls: u64 = all.iter().map(|g| g.metrics.calls).sum();
     let mut by_region: Vec<RegionRow> = all
         .iter()

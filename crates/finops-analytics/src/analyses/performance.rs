@@ -6,7 +6,8 @@ pub use finops_results::performance::*;
 use finops_results::{AnalysisId, Recommendation, Severity};
 
 use crate::common::{
-    Group, HOUR, MODEL, group_metrics, hour_label, pct, percentiles_of, ratio, total_metrics, ttft_cells,
+    Group, HOUR, MODEL, group_metrics, hour_label, pct, percentiles_of, percentiles_of_sorted_runs, ratio,
+    total_metrics, ttft_cells,
 };
 use crate::engine::{Dataset, Result, Table};
 
@@ -79,18 +80,18 @@ impl ModelTimings {
     /// samples and sums.
     fn query(ds: &Dataset, rules: &rules::Performance) -> Result<ModelTimings> {
         let cells = ttft_cells(ds)?;
-        let mut groups = cells.roll_up(|c| (cells.provider[c].as_str(), cells.model[c].as_str()));
+        let groups = cells.roll_up(|c| (cells.provider[c].as_str(), cells.model[c].as_str()));
         let sla = rules.sla_ttft_ms;
-        let mut every: Vec<i64> = groups.values().flat_map(|g| g.ttft.iter().copied()).collect();
+        let every: Vec<&[i64]> = groups.values().flat_map(|g| g.ttft.iter().copied()).collect();
         Ok(ModelTimings {
             provider: groups.keys().map(|k| k.0.to_string()).collect(),
             model: groups.keys().map(|k| k.1.to_string()).collect(),
-            all_ttft: percentiles_of(&mut every, [0.5, 0.95]),
-            ttft_calls: groups.values().map(|g| g.ttft.len() as f64).collect(),
+            all_ttft: percentiles_of_sorted_runs(&every, [0.5, 0.95]),
+            ttft_calls: groups.values().map(|g| g.calls() as f64).collect(),
             out_tokens: groups.values().map(|g| g.out_tokens as f64).collect(),
             gen_ms: groups.values().map(|g| g.gen_ms as f64).collect(),
-            sla_ok: groups.values().map(|g| g.ttft.iter().filter(|x| **x as f64 <= sla).count() as f64).collect(),
-            ttft_p50: groups.values_mut().map(|g| percentiles_of(&mut g.ttft, [0.5])[0]).collect(),
+            sla_ok: groups.values().map(|g| g.at_most(sla) as f64).collect(),
+            ttft_p50: groups.values().map(|g| percentiles_of_sorted_runs(&g.ttft, [0.5])[0]).collect(),
         })
     }
 

@@ -110,24 +110,24 @@ fn negotiated(ds: &Dataset) -> Result<Option<Negotiated>> {
     }))
 }
 
-/// Every customer's calls and cost, costliest first. Costs equal to the nano-dollar rank by customer id:
-/// sums in parallel differ in their last bits from run to run, and the list must not reorder.
+/// Every customer's calls and cost, costliest first, with the attributes of its latest call (the shared
+/// [`crate::common::customers`]). Costs equal to the nano-dollar rank by customer id: sums in parallel
+/// differ in their last bits from run to run, and the list must not reorder.
 fn customer_costs(ds: &Dataset, total_cost: f64) -> Result<Vec<CustomerCost>> {
-    let c = ds.sql(
-        "SELECT customer_id, max(organization_id) AS org, max(subscription_tier) AS tier, max(tier_price_usd) AS price, \
-         count(*) AS calls, sum(cost_usd) AS cost FROM calls GROUP BY customer_id ORDER BY round(cost, 9) DESC, customer_id",
-    )?;
-    let (ids, orgs, tiers, prices, calls, cost) =
-        (c.str("customer_id")?, c.str("org")?, c.str("tier")?, c.f64("price")?, c.u64("calls")?, c.f64("cost")?);
-    Ok((0..c.len())
-        .map(|i| CustomerCost {
-            customer_id: ids[i].clone(),
-            organization_id: orgs[i].clone(),
-            subscription_tier: tiers[i].clone(),
-            tier_price_usd: prices[i],
-            calls: calls[i],
-            cost_usd: cost[i],
-            pct_of_cost: pct(cost[i], total_cost),
+    let rows = crate::common::customers(ds)?;
+    let nano = |usd: f64| (usd * 1e9).round();
+    let mut order: Vec<&crate::common::CustomerRow> = rows.iter().collect();
+    order.sort_by(|a, b| nano(b.cost_usd).total_cmp(&nano(a.cost_usd)).then_with(|| a.customer_id.cmp(&b.customer_id)));
+    Ok(order
+        .into_iter()
+        .map(|c| CustomerCost {
+            customer_id: c.customer_id.clone(),
+            organization_id: c.organization_id.clone(),
+            subscription_tier: c.subscription_tier.clone(),
+            tier_price_usd: c.tier_price_usd,
+            calls: c.calls,
+            cost_usd: c.cost_usd,
+            pct_of_cost: pct(c.cost_usd, total_cost),
         })
         .collect())
 }

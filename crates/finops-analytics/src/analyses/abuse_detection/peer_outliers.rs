@@ -3,7 +3,7 @@ use finops_core::rules::AbuseDetection;
 use finops_core::units::thousands;
 
 use super::Flag;
-use crate::common::{CustomerRow, LATENCY_SAMPLE, Usd, median};
+use crate::common::{CustomerRow, Usd, median};
 use crate::engine::{Dataset, Result};
 
 /// The showcase's outlier score against peers, compared with the peers' median rather than the mean of
@@ -34,11 +34,10 @@ pub fn peer_score(
 /// Customers scoring at least `peer_flag_score` within a peer group of at least `peer_min_group`
 /// customers, highest score first.
 pub fn detect(ds: &Dataset, r: &AbuseDetection, customers: &[CustomerRow]) -> Result<Vec<Flag>> {
-    let lat = ds.sql(&format!(
-        "SELECT customer_id, avg(latency_ms) FILTER (WHERE {LATENCY_SAMPLE}) AS l FROM calls GROUP BY customer_id"
-    ))?;
-    let latency: std::collections::HashMap<String, Option<f64>> =
-        lat.str("customer_id")?.into_iter().zip(lat.opt_f64("l")?).collect();
+    // Mean latencies from the shared customer scan, in `customers`' order.
+    let scan = crate::common::customer_scan(ds)?;
+    let latency: std::collections::HashMap<&str, Option<f64>> =
+        scan.rows.iter().zip(&scan.activity.avg_latency_ms).map(|(c, l)| (c.customer_id.as_str(), *l)).collect();
     let mut groups: Vec<(&str, &str)> =
         customers.iter().map(|c| (c.subscription_tier.as_str(), c.customer_archetype.as_str())).collect();
     groups.sort();
@@ -53,7 +52,7 @@ pub fn detect(ds: &Dataset, r: &AbuseDetection, customers: &[CustomerRow]) -> Re
         let med_cost = median(&peers.iter().map(|c| c.cost_usd).collect::<Vec<_>>());
         let med_calls = median(&peers.iter().map(|c| c.calls as f64).collect::<Vec<_>>());
         for c in peers {
-            let l = latency.get(&c.customer_id).copied().flatten();
+            let l = latency.get(c.customer_id.as_str()).copied().flatten();
             let score = peer_score(r, c.cost_usd, c.calls as f64, l, med_cost, med_calls);
             if score >= r.peer_flag_score {
                 out.push(Flag {
