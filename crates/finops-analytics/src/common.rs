@@ -724,12 +724,12 @@ pub fn coverage(ds: &Dataset) -> Result<std::sync::Arc<Coverage>> {
         const DAY_MS: i64 = 86_400_000;
         const HOUR_MS: i64 = 3_600_000;
         let (first_day, last_day) = (start.div_euclid(DAY_MS), end.div_euclid(DAY_MS));
-        // Cost by hour of day over the complete days; uniform without one.
-        let t = ds.sql(&format!("SELECT {HOUR} AS h, sum(cost_usd) AS c FROM calls GROUP BY h"))?;
-        let (h, c) = (t.i64("h")?, t.f64("c")?);
+        // Cost by hour of day over the complete days (from the shared bins); uniform without one.
+        let t = customer_bins(ds, incident_bin_ms(ds))?;
         let mut profile = [0.0f64; 24];
-        for (hour, cost) in h.iter().zip(c) {
-            let day = (hour * HOUR_MS).div_euclid(DAY_MS);
+        for (bin, cost) in t.bin.iter().zip(&t.cost_usd) {
+            let hour = (bin * t.bin_ms).div_euclid(HOUR_MS);
+            let day = hour.div_euclid(24);
             if day > first_day && day < last_day {
                 profile[hour.rem_euclid(24) as usize] += cost;
             }
@@ -869,11 +869,12 @@ pub fn distinct_counts(ds: &Dataset) -> Result<std::sync::Arc<DistinctCounts>> {
     })
 }
 
-/// Per-customer totals, sorted by customer id (computed once per dataset).
 /// Calls per organization, customer and time bin (`bin_ms` long, whole bins since 1970), with their
-/// cost and rate-limited calls, and each customer's home region (where most of its calls go; ties to
-/// the first region by name): the incident detector's counts, which Churn & Growth sums to
-/// customer-hours (one scan of the calls for both).
+/// cost, rate-limited calls and failures, and each customer's home region (where most of its calls go;
+/// ties to the first region by name): the incident detector's counts and the run's time-series base.
+/// Summed up in Rust they give the customer-hours of Churn & Growth and Abuse Detection, the hourly
+/// cost profile of [`coverage`], the [`daily`] series and Realtime's error spikes, each of which was a
+/// scan of the calls of its own.
 pub struct CustomerBins {
     pub bin_ms: i64,
     /// Each row's organization and customer as indices into `organizations` and `customers`: millions
@@ -886,6 +887,8 @@ pub struct CustomerBins {
     pub calls: Vec<u64>,
     pub cost_usd: Vec<f64>,
     pub rate_limited: Vec<u64>,
+    /// Calls that did not succeed.
+    pub errors: Vec<u64>,
     pub home: std::collections::HashMap<String, String>,
 }
 
@@ -895,7 +898,8 @@ pub fn customer_bins(ds: &Dataset, bin_ms: i64) -> Result<std::sync::Arc<Custome
         let bin = crate::analyses::incidents::bin_sql(bin_ms);
         let t = ds.sql(&format!(
             "SELECT organization_id AS o, customer_id AS k, {bin} AS b, count(*) AS n, sum(cost_usd) AS c, \
-             count(*) FILTER (WHERE error_type = 'rate_limit_exceeded') AS l FROM calls GROUP BY o, k, b"
+             count(*) FILTER (WHERE error_type = 'rate_limit_exceeded') AS l, count(*) FILTER (WHERE status <> 'success') AS e \
+             FROM calls GROUP BY o, k, b"
         ))?;
         // Each customer's home region comes from the shared customer scan (cheaper than a region key above).
         let scan = customer_scan(ds)?;
@@ -912,6 +916,7 @@ pub fn customer_bins(ds: &Dataset, bin_ms: i64) -> Result<std::sync::Arc<Custome
             calls: t.u64("n")?,
             cost_usd: t.f64("c")?,
             rate_limited: t.u64("l")?,
+            errors: t.u64("e")?,
             home: home.collect(),
         })
     })
@@ -1186,15 +1191,54 @@ pub struct Day {
 }
 
 /// Calls, cost and active customers per UTC day, in date order, computed once per dataset (four
-/// analyses show a daily series).
+/// analyses show a daily series), summed up from the shared [`customer_bins`].
 pub fn daily(ds: &Dataset) -> Result<std::sync::Arc<Vec<Day>>> {
     ds.memo("daily", || {
+        let t = customer_bins(ds, incident_bin_ms(ds))?;
+        let mut days: std::collections::BTreeMap<i64, Day> = Default::default();
+        for i in 0..t.bin.len() {
+            let day = (t.bin[i] * t.bin_ms).div_euclid(86_400_000);
+            let d = days.entry(day).or_insert(Day { day, calls: 0, cost_usd: 0.0, active_customers: 0 });
+            d.calls += t.calls[i];
+            d.cost_usd += t.cost_usd[i];
+        }
+        // A customer's hours are in order: count it once per day it has any.
+        for hours in customer_hours(ds)?.values() {
+            for run in hours.chunk_by(|a, b| a.0.div_euclid(24) == b.0.div_euclid(24)) {
+                if let Some(d) = days.get_mut(&run[0].0.div_euclid(24)) {
+                    d.active_customers += 1;
+                }
+            }
+        }
+        Ok(days.into_values().collect())
+    })
+}
+
+/// Cost per (provider, model, organization, UTC day), computed once: Understanding forecasts each
+/// provider, model and organization from it and Optimization sums it to each provider's days.
+pub struct ModelOrgDays {
+    pub provider: Vec<String>,
+    pub model: Vec<String>,
+    pub organization: Vec<String>,
+    /// A [`DAY`] number.
+    pub day: Vec<i64>,
+    pub cost_usd: Vec<f64>,
+}
+
+/// The dataset's [`ModelOrgDays`].
+pub fn model_org_days(ds: &Dataset) -> Result<std::sync::Arc<ModelOrgDays>> {
+    ds.memo("model_org_days", || {
         let t = ds.sql(&format!(
-            "SELECT {DAY} AS d, count(*) AS n, sum(cost_usd) AS c, count(DISTINCT customer_id) AS a \
-             FROM calls GROUP BY d ORDER BY d"
+            "SELECT provider, model, organization_id AS o, {DAY} AS d, sum(cost_usd) AS c FROM calls \
+             GROUP BY provider, model, o, d"
         ))?;
-        let (d, n, c, a) = (t.i64("d")?, t.u64("n")?, t.f64("c")?, t.u64("a")?);
-        Ok((0..t.len()).map(|i| Day { day: d[i], calls: n[i], cost_usd: c[i], active_customers: a[i] }).collect())
+        Ok(ModelOrgDays {
+            provider: t.str("provider")?,
+            model: t.str("model")?,
+            organization: t.str("o")?,
+            day: t.i64("d")?,
+            cost_usd: t.f64("c")?,
+        })
     })
 }
 

@@ -175,9 +175,13 @@ fn analyze_killed_twenty_times_leaves_whole_reports() {
         c.args(["analyze", "-q", "--input", data.to_str().unwrap(), "--out", out.to_str().unwrap()]);
         c
     };
+    let started = Instant::now();
     assert!(analyze().status().unwrap().success());
+    // Kill within the time a whole run takes here, so that most kills land while it writes, on a fast
+    // machine as on a slow one (a fixed 600 ms let half the runs finish once the analysis got faster).
+    let whole_ms = (started.elapsed().as_millis() as u64).max(100);
     let mut killed = 0;
-    for ms in delays(0x51f1, 20, 600).take(KILLS) {
+    for ms in delays(0x51f1, 20, whole_ms * 9 / 10).take(KILLS) {
         if kill_after(analyze().spawn().unwrap(), ms) {
             killed += 1;
         }

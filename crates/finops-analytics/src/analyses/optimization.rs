@@ -103,25 +103,34 @@ fn usage_groups(ds: &Dataset, rules: &rules::Optimization, sizes: &Sizes) -> Res
     } else {
         format!("CASE WHEN environment IN ({batch_envs}) THEN 1 ELSE 0 END")
     };
+    // The small keys of a group (size buckets, batch environment, standard tier) as one number `s` in
+    // [0, m), and the cacheable calls' TTL window folded into it: grouping by one integer instead of six
+    // was 40% less CPU for the biggest grouping of the run (about one group per call at 10 M calls).
+    let (nw, nt) = (sizes.windows.len() as i64 + 1, sizes.thresholds.len() as i64 + 1);
+    let m = nw * nt * 4;
+    let small = format!(
+        "(({window_bucket}) * {nt} + {threshold_bucket}) * 4 + {batch_env} * 2 + \
+         CASE WHEN service_tier = 'standard' THEN 1 ELSE 0 END"
+    );
     // The cacheable calls are grouped by (customer, TTL window) first, to count the windows; the others
     // (about half) go straight to their group, one window each, so the big grouping sees only the former.
-    let keys = format!(
-        "provider, model, feature_id AS f, {batch_env} AS be, CASE WHEN service_tier = 'standard' THEN 1 ELSE 0 END AS std, \
-         {DAY} AS d, {window_bucket} AS wb, {threshold_bucket} AS tb"
-    );
-    let outer = "provider, model, f, be, std, d, wb, tb";
     let sums = "sum(input_tokens) AS i, sum(cached_input_tokens) AS ci, sum(cache_write_tokens) AS cw, sum(output_tokens) AS o";
     let t = ds.sql(&format!(
-        "WITH w AS (SELECT {keys}, count(*) AS n, {sums} FROM calls WHERE {cacheable} \
-         GROUP BY {outer}, customer_id, CAST(timestamp AS BIGINT) / {ttl_ms}) \
-         SELECT {outer}, 1 AS cacheable, sum(n) AS n, sum(i) AS i, sum(ci) AS ci, sum(cw) AS cw, sum(o) AS o, \
-         count(*) AS windows FROM w GROUP BY {outer} \
-         UNION ALL SELECT {keys}, 0 AS cacheable, count(*) AS n, {sums}, 1 AS windows FROM calls \
-         WHERE NOT ({cacheable}) GROUP BY {outer}"
+        "WITH w AS (SELECT provider, model, feature_id AS f, {DAY} AS d, \
+         CAST(timestamp AS BIGINT) / {ttl_ms} * {m} + {small} AS k, count(*) AS n, {sums} FROM calls WHERE {cacheable} \
+         GROUP BY provider, model, f, customer_id, d, k) \
+         SELECT provider, model, f, d, ((k % {m}) + {m}) % {m} AS s, 1 AS cacheable, sum(n) AS n, sum(i) AS i, \
+         sum(ci) AS ci, sum(cw) AS cw, sum(o) AS o, count(*) AS windows FROM w GROUP BY provider, model, f, d, s \
+         UNION ALL SELECT provider, model, feature_id AS f, {DAY} AS d, {small} AS s, 0 AS cacheable, count(*) AS n, \
+         {sums}, 1 AS windows FROM calls WHERE NOT ({cacheable}) GROUP BY provider, model, f, d, s"
     ))?;
     let (prov, model, feat, day) = (t.str("provider")?, t.str("model")?, t.str("f")?, t.i64("d")?);
-    let (be, std) = (t.i64("be")?, t.i64("std")?);
-    let (wb, tb, cacheable) = (t.i64("wb")?, t.i64("tb")?, t.i64("cacheable")?);
+    let small = t.i64("s")?;
+    let std = |r: usize| small[r] % 2 != 0;
+    let be = |r: usize| (small[r] / 2) % 2 != 0;
+    let tb = |r: usize| (small[r] / 4) % nt;
+    let wb = |r: usize| small[r] / 4 / nt;
+    let cacheable = t.i64("cacheable")?;
     let (n, i, ci, o, windows) = (t.u64("n")?, t.u64("i")?, t.u64("ci")?, t.u64("o")?, t.u64("windows")?);
     let cw = t.u64("cw")?;
     let mut unpriced: Vec<String> = (0..t.len())
@@ -131,15 +140,15 @@ fn usage_groups(ds: &Dataset, rules: &rules::Optimization, sizes: &Sizes) -> Res
     unpriced.sort();
     unpriced.dedup();
     let groups = (0..t.len())
-        .filter(|r| std[*r] != 0)
+        .filter(|r| std(*r))
         .map(|r| UsageGroup {
             provider: prov[r].clone(),
             model: model[r].clone(),
             feature: feat[r].clone(),
-            batch_environment: be[r] != 0,
+            batch_environment: be(r),
             date: day_date(day[r]),
-            window_bucket: wb[r].max(0) as usize,
-            threshold_bucket: tb[r].max(0) as usize,
+            window_bucket: wb(r).max(0) as usize,
+            threshold_bucket: tb(r).max(0) as usize,
             cacheable: cacheable[r] != 0,
             calls: n[r],
             usage: Usage {
@@ -500,9 +509,14 @@ impl Levers {
 /// Per provider: spend, a committable daily level and its discount, and the volume tier reached; with
 /// the total spend.
 fn commitments(ds: &Dataset, rules: &rules::Optimization) -> Result<(Vec<Commitment>, f64)> {
-    let d = ds.sql(&format!("SELECT provider, {DAY} AS d, sum(cost_usd) AS c FROM calls GROUP BY provider, d"))?;
-    let (dp, dc) = (d.str("provider")?, d.f64("c")?);
-    let mut providers: Vec<String> = dp.clone();
+    // Each provider's cost per day, summed up from the shared (provider, model, organization, day) costs.
+    let mut by_day: std::collections::BTreeMap<(&str, i64), f64> = Default::default();
+    let t = crate::common::model_org_days(ds)?;
+    for i in 0..t.day.len() {
+        *by_day.entry((t.provider[i].as_str(), t.day[i])).or_default() += t.cost_usd[i];
+    }
+    let (dp, dc): (Vec<&str>, Vec<f64>) = by_day.into_iter().map(|((p, _), c)| (p, c)).unzip();
+    let mut providers: Vec<String> = dp.iter().map(|p| p.to_string()).collect();
     providers.sort();
     providers.dedup();
     let days = ds.period.billing_days();
@@ -510,7 +524,7 @@ fn commitments(ds: &Dataset, rules: &rules::Optimization) -> Result<(Vec<Commitm
     let mut out: Vec<Commitment> = providers
         .into_iter()
         .map(|p| {
-            let daily: Vec<f64> = (0..d.len()).filter(|&k| dp[k] == p).map(|k| dc[k]).collect();
+            let daily: Vec<f64> = (0..dc.len()).filter(|&k| dp[k] == p).map(|k| dc[k]).collect();
             let total: f64 = daily.iter().sum();
             let monthly = total / days * DAYS_PER_MONTH;
             let committable = if daily.len() as u64 >= rules.commit_min_days {

@@ -6,7 +6,7 @@ pub use finops_results::realtime::*;
 use finops_results::{AnalysisId, Recommendation, Severity};
 
 use crate::common::{
-    CustomerRow, HOUR, MODEL, Usd, customers, day_label, group_metrics, hhi, hour_label, key_columns, median,
+    CustomerRow, MODEL, Usd, customers, day_label, group_metrics, hhi, hour_label, key_columns, median,
     org_windows_join, pct, read_key,
 };
 use crate::engine::{Dataset, Result};
@@ -248,23 +248,33 @@ fn budget_risk(rules: &rules::Realtime, customers: &[CustomerRow]) -> Vec<Custom
     out
 }
 
-/// Organization-hours with enough calls and a high share of failures, most errors first.
+/// Organization-hours with enough calls and a high share of failures, most errors first (then by hour
+/// and organization), summed up from the shared [`crate::common::customer_bins`].
 fn error_spikes(ds: &Dataset, rules: &rules::Realtime) -> Result<Vec<ErrorSpike>> {
-    let e = ds.sql(&format!(
-        "SELECT {HOUR} AS h, organization_id AS o, count(*) AS n, \
-         count(*) FILTER (WHERE status <> 'success') AS e FROM calls GROUP BY h, o \
-         HAVING count(*) >= {} AND CAST(count(*) FILTER (WHERE status <> 'success') AS DOUBLE) * 100 > {} * count(*) \
-         ORDER BY e DESC, h",
-        rules.error_spike_min_calls, rules.error_spike_rate_pct
-    ))?;
-    let (eh, eo, en, ee) = (e.i64("h")?, e.str("o")?, e.u64("n")?, e.u64("e")?);
-    Ok((0..e.len())
-        .map(|i| ErrorSpike {
-            hour: hour_label(eh[i]),
-            organization_id: eo[i].clone(),
-            calls: en[i],
-            errors: ee[i],
-            error_rate_pct: pct(ee[i] as f64, en[i] as f64),
+    let t = crate::common::customer_bins(ds, crate::common::incident_bin_ms(ds))?;
+    // (hour, organization) -> (calls, errors)
+    let mut hours: foldhash::HashMap<(i64, u32), (u64, u64)> = Default::default();
+    for i in 0..t.bin.len() {
+        let e = hours.entry(((t.bin[i] * t.bin_ms).div_euclid(3_600_000), t.organization[i])).or_default();
+        e.0 += t.calls[i];
+        e.1 += t.errors[i];
+    }
+    let mut spikes: Vec<(i64, &str, u64, u64)> = hours
+        .into_iter()
+        .filter(|(_, (n, e))| {
+            *n >= rules.error_spike_min_calls && *e as f64 * 100.0 > rules.error_spike_rate_pct * *n as f64
+        })
+        .map(|((h, o), (n, e))| (h, t.organizations[o as usize].as_str(), n, e))
+        .collect();
+    spikes.sort_by(|a, b| b.3.cmp(&a.3).then(a.0.cmp(&b.0)).then_with(|| a.1.cmp(b.1)));
+    Ok(spikes
+        .into_iter()
+        .map(|(h, o, n, e)| ErrorSpike {
+            hour: hour_label(h),
+            organization_id: o.to_string(),
+            calls: n,
+            errors: e,
+            error_rate_pct: pct(e as f64, n as f64),
         })
         .collect())
 }

@@ -4,7 +4,7 @@ pub use finops_results::understanding::*;
 use finops_results::{AnalysisId, Recommendation, Severity};
 
 use crate::common::{
-    DAY, DaySeries, Forecast, Group, GroupForecast, Usd, day_label, group_metrics, pct, ratio, total_metrics,
+    DaySeries, Forecast, Group, GroupForecast, Usd, day_label, group_metrics, pct, ratio, total_metrics,
 };
 use crate::engine::{Dataset, Result};
 use crate::forecast::{Settings, backtest, project};
@@ -216,20 +216,17 @@ pub fn forecast_of(rules: &rules::Understanding, series: &DaySeries) -> Forecast
     }
 }
 
-/// 30-day forecasts for the costliest providers, models and organizations, from one scan: cost per
-/// (provider, model, organization, day), summed up per dimension here.
+/// 30-day forecasts for the costliest providers, models and organizations, from the shared cost per
+/// (provider, model, organization, day) ([`crate::common::model_org_days`]), summed up per dimension here.
 fn group_forecasts(ds: &Dataset, rules: &rules::Understanding) -> Result<Vec<GroupForecast>> {
     let coverage = crate::common::coverage(ds)?;
     let settings = Settings::from_rules(rules);
-    let t = ds.sql(&format!(
-        "SELECT provider, model, organization_id AS o, {DAY} AS d, sum(cost_usd) AS c FROM calls \
-         GROUP BY provider, model, o, d"
-    ))?;
-    let (p, m, o, d, c) = (t.str("provider")?, t.str("model")?, t.str("o")?, t.i64("d")?, t.f64("c")?);
+    let t = crate::common::model_org_days(ds)?;
+    let (p, m, o, d, c) = (&t.provider, &t.model, &t.organization, &t.day, &t.cost_usd);
     let mut out = Vec::new();
     for dimension in ["provider", "model", "organization"] {
         let mut groups: std::collections::BTreeMap<String, std::collections::BTreeMap<i64, f64>> = Default::default();
-        for i in 0..t.len() {
+        for i in 0..d.len() {
             let key = match dimension {
                 "provider" => p[i].clone(),
                 "model" => format!("{}/{}", p[i], m[i]),
