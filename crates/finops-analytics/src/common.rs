@@ -896,7 +896,7 @@ pub struct CustomerBins {
 pub fn customer_bins(ds: &Dataset, bin_ms: i64) -> Result<std::sync::Arc<CustomerBins>> {
     ds.memo(&format!("customer_bins_{bin_ms}"), || {
         let bin = crate::analyses::incidents::bin_sql(bin_ms);
-        let t = ds.sql(&format!(
+        let t = ds.sql_many_groups(&format!(
             "SELECT organization_id AS o, customer_id AS k, {bin} AS b, count(*) AS n, sum(cost_usd) AS c, \
              count(*) FILTER (WHERE error_type = 'rate_limit_exceeded') AS l, count(*) FILTER (WHERE status <> 'success') AS e \
              FROM calls GROUP BY o, k, b"
