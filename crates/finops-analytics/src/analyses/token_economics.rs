@@ -56,54 +56,89 @@ pub fn patterns(r: &rules::TokenEconomics) -> [(WastefulPattern, String, String)
     ]
 }
 
-/// Token totals and cost per value of `key` (a column or [`crate::common::MODEL`]), costliest first.
-fn rows(ds: &Dataset, r: &rules::TokenEconomics, key: &str) -> Result<Vec<TokenRow>> {
-    let (select, group_by) = crate::common::key_columns(key, "k");
-    let t = ds.sql(&format!(
-        "SELECT {select}, count(*) AS n, sum(input_tokens) AS i, sum(output_tokens) AS o, sum(cached_input_tokens) AS ci, \
-         sum(reasoning_tokens) AS r, sum(cost_usd) AS c FROM calls GROUP BY {group_by}"
-    ))?;
-    let (k, n, i, o, ci, rs, c) = (
-        crate::common::read_key(&t, key, "k")?,
-        t.u64("n")?,
-        t.u64("i")?,
-        t.u64("o")?,
-        t.u64("ci")?,
-        t.u64("r")?,
-        t.f64("c")?,
-    );
-    let mut order: Vec<usize> = (0..t.len()).collect();
-    order.sort_by(|&a, &b| c[b].total_cmp(&c[a]).then_with(|| k[a].cmp(&k[b])));
-    Ok(order
-        .into_iter()
-        .map(|x| {
-            let cost_per_1k_tokens = ratio(c[x] * 1000.0, (i[x] + o[x]) as f64);
-            let io_ratio = ratio(i[x] as f64, o[x] as f64);
-            TokenRow {
-                key: k[x].clone(),
-                calls: n[x],
-                input_tokens: i[x],
-                output_tokens: o[x],
-                cached_pct: pct(ci[x] as f64, i[x] as f64),
-                reasoning_pct: pct(rs[x] as f64, o[x] as f64),
-                io_ratio,
-                cost_usd: c[x],
-                cost_per_1k_tokens,
-                cost_per_call: ratio(c[x], n[x] as f64),
-                efficiency_score: efficiency_score(r, cost_per_1k_tokens, io_ratio),
-            }
+/// Token totals and cost per (provider, model, feature, archetype): one scan that the breakdowns by
+/// model, feature and archetype and the summary's totals all sum up (four scans before).
+struct Cells {
+    provider: Vec<String>,
+    model: Vec<String>,
+    feature: Vec<String>,
+    archetype: Vec<String>,
+    calls: Vec<u64>,
+    input: Vec<u64>,
+    output: Vec<u64>,
+    cached: Vec<u64>,
+    reasoning: Vec<u64>,
+    cost: Vec<f64>,
+}
+
+impl Cells {
+    fn query(ds: &Dataset) -> Result<Cells> {
+        let t = ds.sql(
+            "SELECT provider, model, feature_id AS f, customer_archetype AS a, count(*) AS n, sum(input_tokens) AS i, \
+             sum(output_tokens) AS o, sum(cached_input_tokens) AS ci, sum(reasoning_tokens) AS r, sum(cost_usd) AS c \
+             FROM calls GROUP BY provider, model, f, a",
+        )?;
+        Ok(Cells {
+            provider: t.str("provider")?,
+            model: t.str("model")?,
+            feature: t.str("f")?,
+            archetype: t.str("a")?,
+            calls: t.u64("n")?,
+            input: t.u64("i")?,
+            output: t.u64("o")?,
+            cached: t.u64("ci")?,
+            reasoning: t.u64("r")?,
+            cost: t.f64("c")?,
         })
-        .collect())
+    }
+
+    /// The cells summed up by `key` (of a cell's index), costliest first (ties by key).
+    fn rows(&self, r: &rules::TokenEconomics, key: impl Fn(usize) -> String) -> Vec<TokenRow> {
+        // key -> (calls, input, output, cached, reasoning, cost)
+        let mut groups: std::collections::BTreeMap<String, (u64, u64, u64, u64, u64, f64)> = Default::default();
+        for x in 0..self.calls.len() {
+            let g = groups.entry(key(x)).or_default();
+            g.0 += self.calls[x];
+            g.1 += self.input[x];
+            g.2 += self.output[x];
+            g.3 += self.cached[x];
+            g.4 += self.reasoning[x];
+            g.5 += self.cost[x];
+        }
+        let mut rows: Vec<TokenRow> = groups
+            .into_iter()
+            .map(|(key, (n, i, o, ci, rs, c))| {
+                let cost_per_1k_tokens = ratio(c * 1000.0, (i + o) as f64);
+                let io_ratio = ratio(i as f64, o as f64);
+                TokenRow {
+                    key,
+                    calls: n,
+                    input_tokens: i,
+                    output_tokens: o,
+                    cached_pct: pct(ci as f64, i as f64),
+                    reasoning_pct: pct(rs as f64, o as f64),
+                    io_ratio,
+                    cost_usd: c,
+                    cost_per_1k_tokens,
+                    cost_per_call: ratio(c, n as f64),
+                    efficiency_score: efficiency_score(r, cost_per_1k_tokens, io_ratio),
+                }
+            })
+            .collect();
+        rows.sort_by(|a, b| b.cost_usd.total_cmp(&a.cost_usd).then_with(|| a.key.cmp(&b.key)));
+        rows
+    }
 }
 
 /// Runs the analysis over `ds` with the thresholds of `ds.rules`.
 pub fn analyze(ds: &Dataset) -> Result<TokenEconomics> {
     let rules = &ds.rules.token_economics;
-    let by_model = rows(ds, rules, crate::common::MODEL)?;
-    let by_feature = rows(ds, rules, "feature_id")?;
-    let by_archetype = rows(ds, rules, "customer_archetype")?;
+    let cells = Cells::query(ds)?;
+    let by_model = cells.rows(rules, |x| format!("{}/{}", cells.provider[x], cells.model[x]));
+    let by_feature = cells.rows(rules, |x| cells.feature[x].clone());
+    let by_archetype = cells.rows(rules, |x| cells.archetype[x].clone());
     let calls: u64 = by_feature.iter().map(|r| r.calls).sum();
-    let summary = summary(ds, &by_feature)?;
+    let summary = summary(&cells);
     let (io_ratio, wasteful_patterns) = balance_and_waste(ds, rules)?;
     let recommendations = recommend(rules, &summary, &by_model, &wasteful_patterns, calls);
     let mut efficiency_ranking: Vec<TokenRow> =
@@ -123,13 +158,11 @@ pub fn analyze(ds: &Dataset) -> Result<TokenEconomics> {
 }
 
 /// Token totals, cache and reasoning shares, and the cost per token.
-fn summary(ds: &Dataset, by_feature: &[TokenRow]) -> Result<Summary> {
-    let sum = |f: fn(&TokenRow) -> u64| by_feature.iter().map(f).sum::<u64>();
-    let (input, output, calls) = (sum(|r| r.input_tokens), sum(|r| r.output_tokens), sum(|r| r.calls));
-    let t =
-        ds.sql("SELECT sum(cached_input_tokens) AS ci, sum(reasoning_tokens) AS r, sum(cost_usd) AS c FROM calls")?;
-    let (cached, reasoning, cost) = (t.u64("ci")?[0], t.u64("r")?[0], t.f64("c")?[0]);
-    Ok(Summary {
+fn summary(cells: &Cells) -> Summary {
+    let sum = |col: &[u64]| col.iter().sum::<u64>();
+    let (input, output, calls) = (sum(&cells.input), sum(&cells.output), sum(&cells.calls));
+    let (cached, reasoning, cost) = (sum(&cells.cached), sum(&cells.reasoning), cells.cost.iter().sum::<f64>());
+    Summary {
         input_tokens: input,
         output_tokens: output,
         cached_input_tokens: cached,
@@ -141,7 +174,7 @@ fn summary(ds: &Dataset, by_feature: &[TokenRow]) -> Result<Summary> {
         cost_per_1k_tokens: ratio(cost * 1000.0, (input + output) as f64),
         avg_input_per_call: ratio(input as f64, calls as f64),
         avg_output_per_call: ratio(output as f64, calls as f64),
-    })
+    }
 }
 
 /// One scan of the successful calls: every call's input/output ratio (its quartiles and balance
