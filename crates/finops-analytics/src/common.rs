@@ -727,8 +727,8 @@ pub fn coverage(ds: &Dataset) -> Result<std::sync::Arc<Coverage>> {
         // Cost by hour of day over the complete days (from the shared bins); uniform without one.
         let t = customer_bins(ds, incident_bin_ms(ds))?;
         let mut profile = [0.0f64; 24];
-        for (bin, cost) in t.bin.iter().zip(&t.cost_usd) {
-            let hour = (bin * t.bin_ms).div_euclid(HOUR_MS);
+        for (i, cost) in t.cost_usd.iter().enumerate() {
+            let hour = t.hour(i);
             let day = hour.div_euclid(24);
             if day > first_day && day < last_day {
                 profile[hour.rem_euclid(24) as usize] += cost;
@@ -870,8 +870,7 @@ pub fn distinct_counts(ds: &Dataset) -> Result<std::sync::Arc<DistinctCounts>> {
 }
 
 /// Calls per organization, customer and time bin (`bin_ms` long, whole bins since 1970), with their
-/// cost, rate-limited calls and failures, and each customer's home region (where most of its calls go;
-/// ties to the first region by name): the incident detector's counts and the run's time-series base.
+/// cost, rate-limited calls and failures: the incident detector's counts and the run's time-series base.
 /// Summed up in Rust they give the customer-hours of Churn & Growth and Abuse Detection, the hourly
 /// cost profile of [`coverage`], the [`daily`] series and Realtime's error spikes, each of which was a
 /// scan of the calls of its own.
@@ -889,7 +888,13 @@ pub struct CustomerBins {
     pub rate_limited: Vec<u64>,
     /// Calls that did not succeed.
     pub errors: Vec<u64>,
-    pub home: std::collections::HashMap<String, String>,
+}
+
+impl CustomerBins {
+    /// The UTC hour (whole hours since 1970) of row `i`'s bin.
+    pub fn hour(&self, i: usize) -> i64 {
+        (self.bin[i] * self.bin_ms).div_euclid(3_600_000)
+    }
 }
 
 /// The [`CustomerBins`] of `ds` for bins of `bin_ms` (a divisor of an hour), computed once.
@@ -901,9 +906,6 @@ pub fn customer_bins(ds: &Dataset, bin_ms: i64) -> Result<std::sync::Arc<Custome
              count(*) FILTER (WHERE error_type = 'rate_limit_exceeded') AS l, count(*) FILTER (WHERE status <> 'success') AS e \
              FROM calls GROUP BY o, k, b"
         ))?;
-        // Each customer's home region comes from the shared customer scan (cheaper than a region key above).
-        let scan = customer_scan(ds)?;
-        let home = scan.rows.iter().zip(&scan.activity.home_region).map(|(c, r)| (c.customer_id.clone(), r.clone()));
         let (organizations, organization) = t.dictionary("o")?;
         let (customers, customer) = t.dictionary("k")?;
         Ok(CustomerBins {
@@ -917,7 +919,6 @@ pub fn customer_bins(ds: &Dataset, bin_ms: i64) -> Result<std::sync::Arc<Custome
             cost_usd: t.f64("c")?,
             rate_limited: t.u64("l")?,
             errors: t.u64("e")?,
-            home: home.collect(),
         })
     })
 }
@@ -930,12 +931,11 @@ pub type CustomerHours = std::collections::HashMap<String, Vec<(i64, u64)>>;
 pub fn customer_hours(ds: &Dataset) -> Result<std::sync::Arc<CustomerHours>> {
     ds.memo("customer_hours", || {
         let t = customer_bins(ds, incident_bin_ms(ds))?;
-        let per_hour = 3_600_000 / t.bin_ms;
         // Each customer's bins as (hour, calls), sorted and summed per hour: millions of bins at scale,
         // where an ordered map per customer took a second of the run.
         let mut by_customer: Vec<Vec<(i64, u64)>> = vec![Vec::new(); t.customers.len()];
         for i in 0..t.bin.len() {
-            by_customer[t.customer[i] as usize].push((t.bin[i].div_euclid(per_hour), t.calls[i]));
+            by_customer[t.customer[i] as usize].push((t.hour(i), t.calls[i]));
         }
         Ok(t.customers
             .iter()
@@ -992,7 +992,7 @@ pub struct CustomerScan {
 
 /// The dataset's [`CustomerScan`].
 pub fn customer_scan(ds: &Dataset) -> Result<std::sync::Arc<CustomerScan>> {
-    ds.memo("customer_scan", || customers_query(ds))
+    ds.memo("customer_scan", || scan_customers(ds))
 }
 
 /// The moments splitting the period for Churn & Growth: the start of the retention window (the last
@@ -1020,7 +1020,7 @@ pub fn night_predicate(r: &finops_core::rules::AbuseDetection) -> String {
     if from > to { format!("h >= {from} OR h < {to}") } else { format!("h >= {from} AND h < {to}") }
 }
 
-fn customers_query(ds: &Dataset) -> Result<CustomerScan> {
+fn scan_customers(ds: &Dataset) -> Result<CustomerScan> {
     // The attributes are those of the customer's latest call. One scan groups the calls by customer,
     // attributes and region (a customer keeps its organization, product, tier and archetype, so there
     // are about as many groups as customers and regions they call) with each group's totals and latest
@@ -1197,7 +1197,7 @@ pub fn daily(ds: &Dataset) -> Result<std::sync::Arc<Vec<Day>>> {
         let t = customer_bins(ds, incident_bin_ms(ds))?;
         let mut days: std::collections::BTreeMap<i64, Day> = Default::default();
         for i in 0..t.bin.len() {
-            let day = (t.bin[i] * t.bin_ms).div_euclid(86_400_000);
+            let day = t.hour(i).div_euclid(24);
             let d = days.entry(day).or_insert(Day { day, calls: 0, cost_usd: 0.0, active_customers: 0 });
             d.calls += t.calls[i];
             d.cost_usd += t.cost_usd[i];

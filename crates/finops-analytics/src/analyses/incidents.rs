@@ -298,20 +298,25 @@ pub fn detect(ds: &Dataset, r: &rules::Realtime) -> Result<(Vec<Incident>, Detec
     let t = Thresholds::of(r);
     let bin_ms = t.bin_ms();
     let bin = bin_sql(bin_ms);
-    // Each customer's home region: where most of its calls go. A customer follows its home's working
-    // day (and holidays) in whichever region it calls, so calls are compared by their customer's home.
-    // (The counts are shared with Churn & Growth.)
+    // Each customer's home region: where most of its calls go (from the shared customer scan). A
+    // customer follows its home's working day (and holidays) in whichever region it calls, so calls are
+    // compared by their customer's home. (The counts are shared with Churn & Growth.)
     let q = crate::common::customer_bins(ds, bin_ms)?;
     let (orgs, customers, bins, calls, costs, limited) =
         (&q.organization, &q.customer, &q.bin, &q.calls, &q.cost_usd, &q.rate_limited);
+    let scan = crate::common::customer_scan(ds)?;
     let region_names: Vec<&str> = {
-        let mut r: Vec<&str> = q.home.values().map(String::as_str).collect();
+        let mut r: Vec<&str> = scan.activity.home_region.iter().map(String::as_str).collect();
         r.sort_unstable();
         r.dedup();
         r
     };
-    let home: HashMap<&str, usize> =
-        q.home.iter().map(|(k, r)| (k.as_str(), region_names.binary_search(&r.as_str()).unwrap_or(0))).collect();
+    let home: HashMap<&str, usize> = scan
+        .rows
+        .iter()
+        .zip(&scan.activity.home_region)
+        .map(|(c, r)| (c.customer_id.as_str(), region_names.binary_search(&r.as_str()).unwrap_or(0)))
+        .collect();
     let home_of: Vec<usize> = q.customers.iter().map(|k| home.get(k.as_str()).copied().unwrap_or(0)).collect();
     let regions: Vec<usize> = customers.iter().map(|&k| home_of[k as usize]).collect();
     let detection = |tested, flagged| Detection {

@@ -510,21 +510,18 @@ impl Levers {
 /// the total spend.
 fn commitments(ds: &Dataset, rules: &rules::Optimization) -> Result<(Vec<Commitment>, f64)> {
     // Each provider's cost per day, summed up from the shared (provider, model, organization, day) costs.
-    let mut by_day: std::collections::BTreeMap<(&str, i64), f64> = Default::default();
+    let mut by_provider: std::collections::BTreeMap<&str, std::collections::BTreeMap<i64, f64>> = Default::default();
     let t = crate::common::model_org_days(ds)?;
     for i in 0..t.day.len() {
-        *by_day.entry((t.provider[i].as_str(), t.day[i])).or_default() += t.cost_usd[i];
+        *by_provider.entry(t.provider[i].as_str()).or_default().entry(t.day[i]).or_default() += t.cost_usd[i];
     }
-    let (dp, dc): (Vec<&str>, Vec<f64>) = by_day.into_iter().map(|((p, _), c)| (p, c)).unzip();
-    let mut providers: Vec<String> = dp.iter().map(|p| p.to_string()).collect();
-    providers.sort();
-    providers.dedup();
+    let spend: f64 = by_provider.values().flat_map(|d| d.values()).sum();
     let days = ds.period.billing_days();
     let full_days = ds.period.days.floor().max(0.0);
-    let mut out: Vec<Commitment> = providers
+    let mut out: Vec<Commitment> = by_provider
         .into_iter()
-        .map(|p| {
-            let daily: Vec<f64> = (0..dc.len()).filter(|&k| dp[k] == p).map(|k| dc[k]).collect();
+        .map(|(p, by_day)| {
+            let daily: Vec<f64> = by_day.into_values().collect();
             let total: f64 = daily.iter().sum();
             let monthly = total / days * DAYS_PER_MONTH;
             let committable = if daily.len() as u64 >= rules.commit_min_days {
@@ -534,7 +531,7 @@ fn commitments(ds: &Dataset, rules: &rules::Optimization) -> Result<(Vec<Commitm
             };
             let (disc, next) = volume_tier(rules, monthly);
             Commitment {
-                provider: p,
+                provider: p.to_string(),
                 cost_usd: total,
                 monthly_equivalent_usd: monthly,
                 committable_daily_usd: committable,
@@ -545,7 +542,7 @@ fn commitments(ds: &Dataset, rules: &rules::Optimization) -> Result<(Vec<Commitm
         })
         .collect();
     out.sort_by(|a, b| b.cost_usd.total_cmp(&a.cost_usd));
-    Ok((out, dc.iter().sum()))
+    Ok((out, spend))
 }
 
 /// The volume tier of a monthly spend: (discount %, dollars to the next tier).

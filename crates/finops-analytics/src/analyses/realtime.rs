@@ -255,7 +255,7 @@ fn error_spikes(ds: &Dataset, rules: &rules::Realtime) -> Result<Vec<ErrorSpike>
     // (hour, organization) -> (calls, errors)
     let mut hours: foldhash::HashMap<(i64, u32), (u64, u64)> = Default::default();
     for i in 0..t.bin.len() {
-        let e = hours.entry(((t.bin[i] * t.bin_ms).div_euclid(3_600_000), t.organization[i])).or_default();
+        let e = hours.entry((t.hour(i), t.organization[i])).or_default();
         e.0 += t.calls[i];
         e.1 += t.errors[i];
     }
