@@ -7,9 +7,9 @@ use finops_results::{AnalysisId, Recommendation, Severity};
 
 use crate::common::{
     Group, HOUR, MODEL, group_metrics, hour_label, pct, percentiles_of, percentiles_of_sorted_runs, ratio,
-    total_metrics, ttft_cells,
+    sample_latencies_below, total_metrics, ttft_cells,
 };
-use crate::engine::{Dataset, Result, Table};
+use crate::engine::{Dataset, Result};
 
 const OK: &str = crate::common::LATENCY_SAMPLE;
 
@@ -127,25 +127,32 @@ fn model_rows(ds: &Dataset, rules: &rules::Performance, t: &ModelTimings) -> Res
     Ok(rows)
 }
 
-/// Calls per latency band, and the share of calls slower than `performance.slow_call_ms`.
+/// Calls per latency band, and the share of calls slower than `performance.slow_call_ms`, over the
+/// latency sample.
 fn latency_buckets(ds: &Dataset, rules: &rules::Performance, total: u64) -> Result<(Vec<Bucket>, f64)> {
-    let mut cases: Vec<String> = BUCKETS
+    // Calls below each band's bounds and below the slow threshold, from the shared cube's sorted latencies.
+    let bounds: [f64; BUCKETS.len() * 2 + 1] = std::array::from_fn(|i| match i {
+        i if i < BUCKETS.len() * 2 => {
+            if i % 2 == 0 {
+                BUCKETS[i / 2].1
+            } else {
+                BUCKETS[i / 2].2
+            }
+        }
+        _ => rules.slow_call_ms,
+    });
+    let below = sample_latencies_below(ds, bounds)?;
+    let buckets = BUCKETS
         .iter()
         .enumerate()
-        .map(|(i, (_, lo, hi))| {
-            let upper = if hi.is_finite() { format!(" AND latency_ms < {hi}") } else { String::new() };
-            format!("count(*) FILTER (WHERE latency_ms >= {lo}{upper}) AS b{i}")
+        .map(|(i, (label, _, _))| {
+            let n = below[2 * i + 1] - below[2 * i];
+            Bucket { label: label.to_string(), calls: n, pct: pct(n as f64, total as f64) }
         })
         .collect();
-    cases.push(format!("count(*) FILTER (WHERE latency_ms >= {}) AS slow", rules.slow_call_ms));
-    let b = ds.sql(&format!("SELECT {} FROM calls WHERE {OK}", cases.join(", ")))?;
-    let first = |t: &Table, col: &str| -> Result<u64> { Ok(t.u64(col)?.first().copied().unwrap_or(0)) };
-    let mut buckets = Vec::with_capacity(BUCKETS.len());
-    for (i, (label, _, _)) in BUCKETS.iter().enumerate() {
-        let n = first(&b, &format!("b{i}"))?;
-        buckets.push(Bucket { label: label.to_string(), calls: n, pct: pct(n as f64, total as f64) });
-    }
-    Ok((buckets, pct(first(&b, "slow")? as f64, total as f64)))
+    // The last band has no upper bound: below it are all the sample's calls.
+    let slow = below[BUCKETS.len() * 2 - 1] - below[BUCKETS.len() * 2];
+    Ok((buckets, pct(slow as f64, total as f64)))
 }
 
 /// p50 and p95 latency per UTC hour.
