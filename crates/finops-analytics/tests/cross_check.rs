@@ -295,3 +295,115 @@ fn overview_distributions_and_daily_series_equal_direct_queries() {
         [one("c"), one("o"), one("p"), one("f"), one("pr"), one("m")]
     );
 }
+
+/// Numbers summed up from other analyses' shared results instead of scans of their own equal the
+/// plain queries they replaced: organizations' totals and distinct counts, daily cost per customer (for
+/// cost spikes), the latency bands and the time-to-first-token figures of Performance and Geographic
+/// Latency.
+#[test]
+fn derived_totals_equal_direct_queries() {
+    use finops_analytics::analyses::abuse_detection::cost_spikes;
+    use finops_analytics::analyses::{geographic_latency, performance};
+    use finops_analytics::common::{day_label, organizations};
+    let (_dir, ds) = simulated(31);
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * b.abs().max(1e-12);
+
+    let t = ds
+        .sql(
+            "SELECT organization_id, sum(cost_usd) AS c, count(*) AS n, count(DISTINCT customer_id) AS cu, \
+             count(DISTINCT product_id) AS p, count(DISTINCT feature_id) AS f FROM calls \
+             GROUP BY organization_id ORDER BY c DESC, organization_id",
+        )
+        .unwrap();
+    let orgs = organizations(&ds).unwrap();
+    assert_eq!(orgs.iter().map(|o| o.organization_id.clone()).collect::<Vec<_>>(), t.str("organization_id").unwrap());
+    let (c, n, cu, p, f) =
+        (t.f64("c").unwrap(), t.u64("n").unwrap(), t.u64("cu").unwrap(), t.u64("p").unwrap(), t.u64("f").unwrap());
+    for (i, o) in orgs.iter().enumerate() {
+        assert!(close(o.cost_usd, c[i]), "{}", o.organization_id);
+        assert_eq!([o.calls, o.customers, o.products, o.features], [n[i], cu[i], p[i], f[i]], "{}", o.organization_id);
+    }
+
+    // Cost spikes under thresholds low enough to flag many days, against the same rule applied to a
+    // direct (customer, day) query.
+    let mut rules = ds.rules.abuse_detection.clone();
+    (rules.cost_spike_ratio, rules.cost_spike_min_usd, rules.cost_spike_min_days) = (1.3, 0.0, 2);
+    let t = ds
+        .sql(
+            "SELECT customer_id AS k, CAST(timestamp AS BIGINT) / 86400000 AS d, sum(cost_usd) AS c FROM calls \
+             GROUP BY k, d ORDER BY k, d",
+        )
+        .unwrap();
+    let (k, d, c) = (t.str("k").unwrap(), t.i64("d").unwrap(), t.f64("c").unwrap());
+    let mut want: Vec<(String, String, f64)> = Vec::new();
+    let mut i = 0;
+    while i < k.len() {
+        let j = (i..k.len()).find(|&x| k[x] != k[i]).unwrap_or(k.len());
+        if j - i >= 2 {
+            let mut days = c[i..j].to_vec();
+            let med = pct(&mut days, 0.5);
+            want.extend((i..j).filter(|&x| c[x] > 1.3 * med).map(|x| (k[x].clone(), day_label(d[x]), c[x])));
+        }
+        i = j;
+    }
+    let mut got: Vec<(String, String, f64)> =
+        cost_spikes::detect(&ds, &rules).unwrap().into_iter().map(|f| (f.customer_id, f.when, f.value)).collect();
+    want.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+    got.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+    assert!(want.len() > 10, "enough spikes to compare: {}", want.len());
+    assert_eq!(got.len(), want.len());
+    for (g, w) in got.iter().zip(&want) {
+        assert_eq!((&g.0, &g.1), (&w.0, &w.1));
+        assert!(close(g.2, w.2), "{g:?} vs {w:?}");
+    }
+
+    let perf = performance::analyze(&ds).unwrap();
+    let sample = "status = 'success' AND service_tier = 'standard'";
+    let bands = ds
+        .sql(&format!(
+            "SELECT count(*) FILTER (WHERE latency_ms < 1000) AS b0, \
+             count(*) FILTER (WHERE latency_ms >= 1000 AND latency_ms < 2000) AS b1, \
+             count(*) FILTER (WHERE latency_ms >= 2000 AND latency_ms < 5000) AS b2, \
+             count(*) FILTER (WHERE latency_ms >= 5000 AND latency_ms < 10000) AS b3, \
+             count(*) FILTER (WHERE latency_ms >= 10000 AND latency_ms < 30000) AS b4, \
+             count(*) FILTER (WHERE latency_ms >= 30000) AS b5 FROM calls WHERE {sample}"
+        ))
+        .unwrap();
+    let want: Vec<u64> = (0..6).map(|b| bands.u64(&format!("b{b}")).unwrap()[0]).collect();
+    assert_eq!(perf.latency_buckets.iter().map(|b| b.calls).collect::<Vec<_>>(), want);
+    assert!(want.iter().filter(|n| **n > 0).count() >= 3, "several bands are used: {want:?}");
+
+    // Time to first token per model and per region, and over all, from the calls directly.
+    let t = ds
+        .sql(&format!(
+            "SELECT provider AS p, model AS m, region AS r, time_to_first_token_ms AS t FROM calls \
+             WHERE {sample} AND time_to_first_token_ms > 0"
+        ))
+        .unwrap();
+    let (tp, tm, tr, tt) = (t.str("p").unwrap(), t.str("m").unwrap(), t.str("r").unwrap(), t.f64("t").unwrap());
+    let mut by_model: BTreeMap<(String, String), Vec<f64>> = BTreeMap::new();
+    let mut by_region: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    for i in 0..t.len() {
+        by_model.entry((tp[i].clone(), tm[i].clone())).or_default().push(tt[i]);
+        by_region.entry(tr[i].clone()).or_default().push(tt[i]);
+    }
+    let mut all = tt.clone();
+    assert!(all.len() > 1000);
+    assert!(
+        close(perf.summary.ttft_p50_ms, pct(&mut all, 0.5)) && close(perf.summary.ttft_p95_ms, pct(&mut all, 0.95))
+    );
+    let sla = perf.sla.ttft_threshold_ms;
+    assert_eq!(perf.sla.calls, tt.len() as u64);
+    let within = tt.iter().filter(|x| **x <= sla).count() as f64;
+    assert!(close(perf.sla.compliant_pct, within * 100.0 / tt.len() as f64));
+    for row in &perf.by_model {
+        if let Some(v) = by_model.get_mut(&(row.provider.clone(), row.model.clone())) {
+            assert!(close(row.ttft_p50_ms, pct(v, 0.5)), "{}/{}", row.provider, row.model);
+        }
+    }
+    let geo = geographic_latency::analyze(&ds).unwrap();
+    assert!(!geo.by_region.is_empty());
+    for row in &geo.by_region {
+        assert!(close(row.ttft_p50_ms, pct(by_region.get_mut(&row.region).unwrap(), 0.5)), "{}", row.region);
+    }
+}
