@@ -501,6 +501,39 @@ pub const HOUR: &str =
 /// SQL for a call's UTC minute as whole minutes since 1970 (see [`DAY`]); [`minute_label`] formats it.
 pub const MINUTE: &str = "((CAST(timestamp AS BIGINT) - (CAST(timestamp AS BIGINT) % 60000 + 60000) % 60000) / 60000)";
 
+/// SQL for a call's whole `ms`-long periods since 1970 over `ds` ([`DAY`], [`HOUR`] and [`MINUTE`] for a
+/// day, an hour and a minute): where `ds` starts in 1970 or later a truncating division is the floor
+/// division, one integer division per call instead of three. Integer division is the costliest
+/// arithmetic of the time keys (the per-customer scan's hour of day took 0.4 s of its 3.7 s with the
+/// floor form at 10 million calls).
+///
+/// ```
+/// let floor = finops_analytics::common::floor_periods_sql(86_400_000);
+/// assert_eq!(floor, finops_analytics::common::DAY);
+/// ```
+pub fn periods_sql(ds: &Dataset, ms: i64) -> String {
+    if starts_after_epoch(ds) { format!("(CAST(timestamp AS BIGINT) / {ms})") } else { floor_periods_sql(ms) }
+}
+
+/// The floor division of [`periods_sql`], right for timestamps before 1970 too.
+pub fn floor_periods_sql(ms: i64) -> String {
+    format!("((CAST(timestamp AS BIGINT) - (CAST(timestamp AS BIGINT) % {ms} + {ms}) % {ms}) / {ms})")
+}
+
+/// SQL for a call's UTC hour of day, 0 to 23, over `ds` (see [`periods_sql`]).
+pub fn hour_of_day_sql(ds: &Dataset) -> String {
+    if starts_after_epoch(ds) {
+        "(CAST(timestamp AS BIGINT) / 3600000 % 24)".to_string()
+    } else {
+        "((CAST(timestamp AS BIGINT) % 86400000 + 86400000) % 86400000 / 3600000)".to_string()
+    }
+}
+
+/// Whether no call of `ds` is before 1970 (its first call is known from opening it).
+fn starts_after_epoch(ds: &Dataset) -> bool {
+    ds.period.start_ms.is_some_and(|s| s >= 0)
+}
+
 /// The date of a [`DAY`] number.
 pub fn day_date(day: i64) -> Option<chrono::NaiveDate> {
     chrono::DateTime::<chrono::Utc>::from_timestamp_millis(day.checked_mul(86_400_000)?).map(|t| t.date_naive())
@@ -941,7 +974,7 @@ impl CustomerBins {
 /// The [`CustomerBins`] of `ds` for bins of `bin_ms` (a divisor of an hour), computed once.
 pub fn customer_bins(ds: &Dataset, bin_ms: i64) -> Result<std::sync::Arc<CustomerBins>> {
     ds.memo(&format!("customer_bins_{bin_ms}"), || {
-        let bin = crate::analyses::incidents::bin_sql(bin_ms);
+        let bin = periods_sql(ds, bin_ms);
         let t = ds.sql_many_groups(&format!(
             "SELECT organization_id AS o, customer_id AS k, {bin} AS b, count(*) AS n, sum(cost_usd) AS c, \
              count(*) FILTER (WHERE error_type = 'rate_limit_exceeded') AS l, count(*) FILTER (WHERE status <> 'success') AS e \
@@ -1046,13 +1079,13 @@ pub fn churn_split_ms(ds: &Dataset) -> (i64, i64) {
 
 /// SQL for a call's local hour of day by its serving region's UTC offset (the core crate's
 /// [`finops_core::schema::Region::utc_offset_hours`]; unknown regions count as UTC).
-pub fn local_hour() -> String {
+pub fn local_hour(ds: &Dataset) -> String {
     use finops_core::schema::Region;
     let cases: Vec<String> = Region::ALL
         .iter()
         .map(|r| format!("WHEN {} THEN {}", crate::engine::sql_str(r.as_str()), r.utc_offset_hours().rem_euclid(24)))
         .collect();
-    format!("({HOUR} % 24 + CASE region {} ELSE 0 END) % 24", cases.join(" "))
+    format!("({} + CASE region {} ELSE 0 END) % 24", hour_of_day_sql(ds), cases.join(" "))
 }
 
 /// The SQL predicate on a local hour `h` for the night of `abuse_detection` (which may wrap midnight).
@@ -1083,7 +1116,7 @@ fn scan_customers(ds: &Dataset) -> Result<CustomerScan> {
          GROUP BY customer_id, org, product, tier, archetype, price, region",
         limited = finops_core::schema::Status::RateLimited,
         night = night_predicate(&ds.rules.abuse_detection),
-        local = local_hour(),
+        local = local_hour(ds),
     ))?;
     let (t, activity) = latest_attributes(&g)?;
     let end = ds.period.end_ms.unwrap_or(0);
@@ -1293,8 +1326,9 @@ pub struct ModelOrgDays {
 pub fn model_org_days(ds: &Dataset) -> Result<std::sync::Arc<ModelOrgDays>> {
     ds.memo("model_org_days", || {
         let t = ds.sql(&format!(
-            "SELECT provider, model, organization_id AS o, {DAY} AS d, sum(cost_usd) AS c FROM calls \
-             GROUP BY provider, model, o, d"
+            "SELECT provider, model, organization_id AS o, {day} AS d, sum(cost_usd) AS c FROM calls \
+             GROUP BY provider, model, o, d",
+            day = periods_sql(ds, 86_400_000)
         ))?;
         Ok(ModelOrgDays {
             provider: t.str("provider")?,

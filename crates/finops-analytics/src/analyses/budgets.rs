@@ -5,7 +5,7 @@ use chrono::{Datelike, NaiveDate};
 use finops_core::budgets::{Budget, Scope};
 use finops_results::realtime::{BudgetStatus, BudgetThreshold};
 
-use crate::common::{Coverage, HOUR, day_label, hour_label, pct};
+use crate::common::{Coverage, day_label, hour_label, pct, periods_sql};
 use crate::engine::{Dataset, Result, sql_str};
 use crate::forecast::{Settings, project};
 
@@ -58,8 +58,11 @@ fn day_number(d: NaiveDate) -> i64 {
 
 fn status(ds: &Dataset, b: &Budget, end_ms: i64, coverage: &Coverage) -> Result<BudgetStatus> {
     let rules = &ds.rules.understanding;
-    let t = ds
-        .sql(&format!("SELECT {HOUR} AS h, sum(cost_usd) AS c FROM calls WHERE {} GROUP BY h ORDER BY h", filter(b)))?;
+    let t = ds.sql(&format!(
+        "SELECT {} AS h, sum(cost_usd) AS c FROM calls WHERE {} GROUP BY h ORDER BY h",
+        periods_sql(ds, 3_600_000),
+        filter(b)
+    ))?;
     let (hours, costs) = (t.i64("h")?, t.f64("c")?);
     let last_day = end_ms.div_euclid(DAY_MS);
     let (start, end) = period(b, crate::common::day_date(last_day).unwrap_or_default());

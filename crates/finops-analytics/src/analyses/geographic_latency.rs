@@ -5,7 +5,7 @@ use finops_results::common::Group;
 pub use finops_results::geographic_latency::*;
 use finops_results::{AnalysisId, Recommendation, Severity};
 
-use crate::common::{HOUR, MODEL, group_metrics, pct, percentiles_of_sorted_runs, ratio, total_metrics};
+use crate::common::{MODEL, group_metrics, hour_of_day_sql, pct, percentiles_of_sorted_runs, ratio, total_metrics};
 use crate::engine::{Dataset, Result};
 
 const OK: &str = crate::common::LATENCY_SAMPLE;
@@ -83,7 +83,8 @@ fn regions(ds: &Dataset) -> Result<Vec<RegionRow>> {
 
 /// Calls per UTC hour of day for each region, with its busiest hour.
 fn peak_hours(ds: &Dataset, by_region: &[RegionRow]) -> Result<Vec<PeakHour>> {
-    let h = ds.sql(&format!("SELECT region, {HOUR} % 24 AS h, count(*) AS n FROM calls GROUP BY region, h"))?;
+    let h =
+        ds.sql(&format!("SELECT region, {} AS h, count(*) AS n FROM calls GROUP BY region, h", hour_of_day_sql(ds)))?;
     let (hr, hh, hn) = (h.str("region")?, h.i64("h")?, h.u64("n")?);
     Ok(by_region
         .iter()

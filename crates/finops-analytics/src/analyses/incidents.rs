@@ -39,11 +39,6 @@ const WINDOW_HOURS: [usize; 1] = [1];
 /// The dispersion of a count is kept within these bounds (1 = Poisson).
 const DISPERSION: (f64, f64) = (1.0, 50.0);
 
-/// SQL: the call's bin (whole `bin_ms` since 1970, floored).
-pub(crate) fn bin_sql(bin_ms: i64) -> String {
-    format!("((CAST(timestamp AS BIGINT) - ((CAST(timestamp AS BIGINT) % {bin_ms}) + {bin_ms}) % {bin_ms}) / {bin_ms})")
-}
-
 /// The detector's thresholds (the `realtime.incident_*` rules).
 #[derive(Debug, Clone, Copy)]
 pub struct Thresholds {
@@ -297,7 +292,7 @@ fn root_cause(rows: &[(String, i64, f64)], a: i64, b: i64, around: i64, excess: 
 pub fn detect(ds: &Dataset, r: &rules::Realtime) -> Result<(Vec<Incident>, Detection)> {
     let t = Thresholds::of(r);
     let bin_ms = t.bin_ms();
-    let bin = bin_sql(bin_ms);
+    let bin = crate::common::periods_sql(ds, bin_ms);
     // Each customer's home region: where most of its calls go (from the shared customer scan). A
     // customer follows its home's working day (and holidays) in whichever region it calls, so calls are
     // compared by their customer's home. (The counts are shared with Churn & Growth.)

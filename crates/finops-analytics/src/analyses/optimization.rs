@@ -12,7 +12,7 @@ use finops_core::units::thousands;
 pub use finops_results::optimization::*;
 use finops_results::{AnalysisId, Recommendation, Severity};
 
-use crate::common::{DAY, Usd, day_date, pct, percentile};
+use crate::common::{Usd, day_date, pct, percentile, periods_sql};
 use crate::engine::{DAYS_PER_MONTH, Dataset, Result, sql_str};
 
 /// The catalog's size breakpoints: every context window and every long-context threshold. Calls are
@@ -116,13 +116,14 @@ fn usage_groups(ds: &Dataset, rules: &rules::Optimization, sizes: &Sizes) -> Res
     // (about half) go straight to their group, one window each, so the big grouping sees only the former.
     let sums = "sum(input_tokens) AS i, sum(cached_input_tokens) AS ci, sum(cache_write_tokens) AS cw, sum(output_tokens) AS o";
     let t = ds.sql(&format!(
-        "WITH w AS (SELECT provider, model, feature_id AS f, {DAY} AS d, \
+        "WITH w AS (SELECT provider, model, feature_id AS f, {day} AS d, \
          CAST(timestamp AS BIGINT) / {ttl_ms} * {m} + {small} AS k, count(*) AS n, {sums} FROM calls WHERE {cacheable} \
          GROUP BY provider, model, f, customer_id, d, k) \
          SELECT provider, model, f, d, ((k % {m}) + {m}) % {m} AS s, 1 AS cacheable, sum(n) AS n, sum(i) AS i, \
          sum(ci) AS ci, sum(cw) AS cw, sum(o) AS o, count(*) AS windows FROM w GROUP BY provider, model, f, d, s \
-         UNION ALL SELECT provider, model, feature_id AS f, {DAY} AS d, {small} AS s, 0 AS cacheable, count(*) AS n, \
-         {sums}, 1 AS windows FROM calls WHERE NOT ({cacheable}) GROUP BY provider, model, f, d, s"
+         UNION ALL SELECT provider, model, feature_id AS f, {day} AS d, {small} AS s, 0 AS cacheable, count(*) AS n, \
+         {sums}, 1 AS windows FROM calls WHERE NOT ({cacheable}) GROUP BY provider, model, f, d, s",
+        day = periods_sql(ds, 86_400_000)
     ))?;
     let (prov, model, feat, day) = (t.str("provider")?, t.str("model")?, t.str("f")?, t.i64("d")?);
     let small = t.i64("s")?;

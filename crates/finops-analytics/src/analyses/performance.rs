@@ -6,7 +6,7 @@ pub use finops_results::performance::*;
 use finops_results::{AnalysisId, Recommendation, Severity};
 
 use crate::common::{
-    Group, HOUR, MODEL, group_metrics, hour_label, pct, percentiles_of, percentiles_of_sorted_runs, ratio,
+    Group, MODEL, group_metrics, hour_label, pct, percentiles_of, percentiles_of_sorted_runs, periods_sql, ratio,
     sample_latencies_below, total_metrics, ttft_cells,
 };
 use crate::engine::{Dataset, Result};
@@ -157,8 +157,10 @@ fn latency_buckets(ds: &Dataset, rules: &rules::Performance, total: u64) -> Resu
 
 /// p50 and p95 latency per UTC hour.
 fn hourly(ds: &Dataset) -> Result<Vec<HourPoint>> {
-    let h =
-        ds.sql(&format!("SELECT {HOUR} AS h, array_agg(latency_ms) AS l FROM calls WHERE {OK} GROUP BY h ORDER BY h"))?;
+    let h = ds.sql(&format!(
+        "SELECT {} AS h, array_agg(latency_ms) AS l FROM calls WHERE {OK} GROUP BY h ORDER BY h",
+        periods_sql(ds, 3_600_000)
+    ))?;
     Ok(h.i64("h")?
         .into_iter()
         .zip(h.i64_lists("l")?)

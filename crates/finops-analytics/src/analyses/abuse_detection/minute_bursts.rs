@@ -2,7 +2,7 @@
 use finops_core::rules::AbuseDetection;
 
 use super::Flag;
-use crate::common::{MINUTE, customer_hours, minute_label};
+use crate::common::{customer_hours, minute_label, periods_sql};
 use crate::engine::{Dataset, Result, sql_str};
 
 /// Customer-minutes with more than `burst_calls_per_minute` calls, busiest first.
@@ -22,10 +22,11 @@ pub fn detect(ds: &Dataset, r: &AbuseDetection) -> Result<Vec<Flag>> {
     }
     busy.sort_unstable();
     let m = ds.sql(&format!(
-        "SELECT customer_id, m, n FROM (SELECT customer_id, {MINUTE} AS m, count(*) AS n \
+        "SELECT customer_id, m, n FROM (SELECT customer_id, {minute} AS m, count(*) AS n \
          FROM calls WHERE customer_id IN ({}) GROUP BY customer_id, m) WHERE n > {limit} \
          ORDER BY n DESC, m, customer_id",
-        busy.join(", ")
+        busy.join(", "),
+        minute = periods_sql(ds, 60_000)
     ))?;
     Ok(m.str("customer_id")?
         .into_iter()
