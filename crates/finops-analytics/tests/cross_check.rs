@@ -407,3 +407,33 @@ fn derived_totals_equal_direct_queries() {
         assert!(close(row.ttft_p50_ms, pct(by_region.get_mut(&row.region).unwrap(), 0.5)), "{}", row.region);
     }
 }
+
+/// Time keys: one truncating division when the data starts in 1970 or later, the floor division when
+/// it does not (a call at 23:30 on 1969-12-31 is on day -1, hour 23).
+#[test]
+fn time_keys_floor_before_1970() {
+    use finops_analytics::common::{hour_of_day_sql, periods_sql};
+    let dir = tempfile::tempdir().unwrap();
+    let keys = |rows: &str| -> Vec<(i64, i64, i64)> {
+        let path = dir.path().join("calls.csv");
+        std::fs::write(&path, format!("timestamp,provider,model,input_tokens,output_tokens,cost_usd\n{rows}")).unwrap();
+        let ds = Dataset::open(&[path], LoadOptions::default()).unwrap();
+        let t = ds
+            .sql(&format!(
+                "SELECT {} AS d, {} AS m, {} AS h FROM calls ORDER BY timestamp",
+                periods_sql(&ds, 86_400_000),
+                periods_sql(&ds, 600_000),
+                hour_of_day_sql(&ds)
+            ))
+            .unwrap();
+        let (d, m, h) = (t.i64("d").unwrap(), t.i64("m").unwrap(), t.i64("h").unwrap());
+        (0..t.len()).map(|i| (d[i], m[i], h[i])).collect()
+    };
+    let before = keys(
+        "1969-12-31T23:30:00Z,openai,gpt-4o,10,10,0.01\n1970-01-01T00:30:00Z,openai,gpt-4o,10,10,0.01\n\
+         1970-01-02T05:05:00Z,openai,gpt-4o,10,10,0.01\n",
+    );
+    assert_eq!(before, [(-1, -3, 23), (0, 3, 0), (1, 174, 5)]);
+    let after = keys("1970-01-01T00:30:00Z,openai,gpt-4o,10,10,0.01\n1970-01-02T05:05:00Z,openai,gpt-4o,10,10,0.01\n");
+    assert_eq!(after, [(0, 3, 0), (1, 174, 5)]);
+}
