@@ -46,6 +46,9 @@ else:
     con.execute(f"CREATE VIEW calls AS SELECT * EXCLUDE (date), cost_usd AS list_cost_usd FROM read_parquet('{source}/*/*.parquet', hive_partitioning = true)")
 for q in queries:
     q = q.replace("CAST(timestamp AS BIGINT)", "epoch_ms(timestamp)")
+    # DuckDB's `/` on integers divides as floats; `//` truncates as DataFusion's `/` does.
+    q = re.sub(r"epoch_ms\(timestamp\) / (\d+)", r"epoch_ms(timestamp) // \1", q)
+    q = q.replace("LEFT ANTI JOIN", "ANTI JOIN")
     q = re.sub(r"last_value\((\w+) ORDER BY timestamp\)", r"arg_max(\1, timestamp)", q)
     if q.strip():
         con.execute(q).fetchall()
