@@ -490,34 +490,19 @@ pub fn org_windows_join(join: &str, windows: &[(&str, i64, i64)]) -> Option<Stri
     ))
 }
 
-/// SQL for a call's UTC day as whole days since 1970-01-01 (floor division of the Unix-ms timestamp, so
-/// days before 1970 are right too). Grouping by this number is about ten times faster than grouping by
-/// `date_trunc` text; [`day_label`] formats the few resulting rows.
-pub const DAY: &str =
-    "((CAST(timestamp AS BIGINT) - (CAST(timestamp AS BIGINT) % 86400000 + 86400000) % 86400000) / 86400000)";
-/// SQL for a call's UTC hour as whole hours since 1970 (see [`DAY`]); [`hour_label`] formats it.
-pub const HOUR: &str =
-    "((CAST(timestamp AS BIGINT) - (CAST(timestamp AS BIGINT) % 3600000 + 3600000) % 3600000) / 3600000)";
-/// SQL for a call's UTC minute as whole minutes since 1970 (see [`DAY`]); [`minute_label`] formats it.
-pub const MINUTE: &str = "((CAST(timestamp AS BIGINT) - (CAST(timestamp AS BIGINT) % 60000 + 60000) % 60000) / 60000)";
-
-/// SQL for a call's whole `ms`-long periods since 1970 over `ds` ([`DAY`], [`HOUR`] and [`MINUTE`] for a
-/// day, an hour and a minute): where `ds` starts in 1970 or later a truncating division is the floor
-/// division, one integer division per call instead of three. Integer division is the costliest
-/// arithmetic of the time keys (the per-customer scan's hour of day took 0.4 s of its 3.7 s with the
-/// floor form at 10 million calls).
-///
-/// ```
-/// let floor = finops_analytics::common::floor_periods_sql(86_400_000);
-/// assert_eq!(floor, finops_analytics::common::DAY);
-/// ```
+/// SQL for a call's whole `ms`-long periods since 1970 over `ds`: its day number (`86_400_000`; whole
+/// days since 1970-01-01, [`day_label`] formats it), hour number (`3_600_000`, [`hour_label`]), minute
+/// number (`60_000`, [`minute_label`]) or time bin. Grouping by such a number is about ten times faster
+/// than grouping by `date_trunc` text. Where `ds` starts in 1970 or later a truncating division is the
+/// floor division, one integer division per call; otherwise the floor division takes three, so that
+/// periods before 1970 are right too. Integer division is the costliest arithmetic of the time keys (the
+/// per-customer scan's hour of day took 0.4 s of its 3.7 s with the floor form at 10 million calls).
 pub fn periods_sql(ds: &Dataset, ms: i64) -> String {
-    if starts_after_epoch(ds) { format!("(CAST(timestamp AS BIGINT) / {ms})") } else { floor_periods_sql(ms) }
-}
-
-/// The floor division of [`periods_sql`], right for timestamps before 1970 too.
-pub fn floor_periods_sql(ms: i64) -> String {
-    format!("((CAST(timestamp AS BIGINT) - (CAST(timestamp AS BIGINT) % {ms} + {ms}) % {ms}) / {ms})")
+    if starts_after_epoch(ds) {
+        format!("(CAST(timestamp AS BIGINT) / {ms})")
+    } else {
+        format!("((CAST(timestamp AS BIGINT) - (CAST(timestamp AS BIGINT) % {ms} + {ms}) % {ms}) / {ms})")
+    }
 }
 
 /// SQL for a call's UTC hour of day, 0 to 23, over `ds` (see [`periods_sql`]).
@@ -534,22 +519,22 @@ fn starts_after_epoch(ds: &Dataset) -> bool {
     ds.period.start_ms.is_some_and(|s| s >= 0)
 }
 
-/// The date of a [`DAY`] number.
+/// The date of a day number (see [`periods_sql`]).
 pub fn day_date(day: i64) -> Option<chrono::NaiveDate> {
     chrono::DateTime::<chrono::Utc>::from_timestamp_millis(day.checked_mul(86_400_000)?).map(|t| t.date_naive())
 }
 
-/// `2026-09-01` for a [`DAY`] number.
+/// `2026-09-01` for a day number (see [`periods_sql`]).
 pub fn day_label(day: i64) -> String {
     day_date(day).map(|d| d.to_string()).unwrap_or_default()
 }
 
-/// `2026-09-01T05:00:00Z` for an [`HOUR`] number.
+/// `2026-09-01T05:00:00Z` for an hour number (see [`periods_sql`]).
 pub fn hour_label(hour: i64) -> String {
     minute_label(hour * 60)
 }
 
-/// `2026-09-01T05:07:00Z` for a [`MINUTE`] number.
+/// `2026-09-01T05:07:00Z` for a minute number (see [`periods_sql`]).
 pub fn minute_label(minute: i64) -> String {
     chrono::DateTime::<chrono::Utc>::from_timestamp_millis(minute * 60_000)
         .map(|t| t.format("%Y-%m-%dT%H:%M:00Z").to_string())
@@ -710,7 +695,7 @@ pub fn median(values: &[f64]) -> f64 {
 /// (a day that ends at 06:00 UTC covers far less than a quarter of the cost).
 #[derive(Debug, Clone, Default)]
 pub struct Coverage {
-    /// First and last [`DAY`] with data.
+    /// First and last day number with data (see [`periods_sql`]).
     pub first_day: i64,
     pub last_day: i64,
     /// Covered share of the first and last day (both the same day when there is one).
@@ -1220,7 +1205,7 @@ fn latest_attributes(g: &crate::engine::Table) -> Result<(CustomerTotals, Custom
 }
 
 /// One organization's totals.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct OrgTotals {
     pub organization_id: String,
     pub cost_usd: f64,
@@ -1267,20 +1252,13 @@ pub fn organizations(ds: &Dataset) -> Result<std::sync::Arc<Vec<OrgTotals>>> {
 
 /// The totals of organization `id` in `orgs`, zero where it is new.
 fn org_totals<'a>(orgs: &'a mut std::collections::HashMap<String, OrgTotals>, id: &str) -> &'a mut OrgTotals {
-    orgs.entry(id.to_string()).or_insert_with(|| OrgTotals {
-        organization_id: id.to_string(),
-        cost_usd: 0.0,
-        calls: 0,
-        customers: 0,
-        products: 0,
-        features: 0,
-    })
+    orgs.entry(id.to_string()).or_insert_with(|| OrgTotals { organization_id: id.to_string(), ..Default::default() })
 }
 
 /// One UTC day of the data.
 #[derive(Debug, Clone)]
 pub struct Day {
-    /// Days since 1970-01-01 (see [`DAY`]; [`day_label`] formats it).
+    /// Days since 1970-01-01 (see [`periods_sql`]; [`day_label`] formats it).
     pub day: i64,
     pub calls: u64,
     pub cost_usd: f64,
@@ -1317,7 +1295,7 @@ pub struct ModelOrgDays {
     pub provider: Vec<String>,
     pub model: Vec<String>,
     pub organization: Vec<String>,
-    /// A [`DAY`] number.
+    /// A day number (see [`periods_sql`]).
     pub day: Vec<i64>,
     pub cost_usd: Vec<f64>,
 }

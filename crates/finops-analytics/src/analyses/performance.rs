@@ -131,16 +131,10 @@ fn model_rows(ds: &Dataset, rules: &rules::Performance, t: &ModelTimings) -> Res
 /// latency sample.
 fn latency_buckets(ds: &Dataset, rules: &rules::Performance, total: u64) -> Result<(Vec<Bucket>, f64)> {
     // Calls below each band's bounds and below the slow threshold, from the shared cube's sorted latencies.
-    let bounds: [f64; BUCKETS.len() * 2 + 1] = std::array::from_fn(|i| match i {
-        i if i < BUCKETS.len() * 2 => {
-            if i % 2 == 0 {
-                BUCKETS[i / 2].1
-            } else {
-                BUCKETS[i / 2].2
-            }
-        }
-        _ => rules.slow_call_ms,
-    });
+    let mut bounds = [rules.slow_call_ms; BUCKETS.len() * 2 + 1];
+    for (i, (_, lo, hi)) in BUCKETS.iter().enumerate() {
+        (bounds[2 * i], bounds[2 * i + 1]) = (*lo, *hi);
+    }
     let below = sample_latencies_below(ds, bounds)?;
     let buckets = BUCKETS
         .iter()
