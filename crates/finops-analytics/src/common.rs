@@ -3,8 +3,9 @@
 //!
 //! Percentiles are exact and interpolated (numpy's default `linear` method): for a sorted sample
 //! x(0..n-1), p-th percentile = x(k) + (x(k+1) - x(k)) * f with k + f = p * (n - 1). Queries return each
-//! group's values with `array_agg` and [`percentiles_of`] finds the ranks by selection. (DataFusion's
-//! `percentile_cont` sorts per percentile and was off by up to 1e-4 ms on some hourly p95s.)
+//! group's values with [`values_list`](crate::values_list) and [`percentiles_of`] finds the ranks by
+//! selection. (DataFusion's `percentile_cont` sorts per percentile and was off by up to 1e-4 ms on some
+//! hourly p95s.)
 use crate::engine::{Dataset, Result};
 pub use finops_results::common::{CustomerRow, DistinctCounts, Forecast, Group, GroupForecast, Metrics};
 
@@ -12,7 +13,7 @@ pub use finops_results::common::{CustomerRow, DistinctCounts, Forecast, Group, G
 pub const LATENCY_SAMPLE: &str = "status = 'success' AND service_tier = 'standard'";
 
 /// SQL select list computing [`Metrics`] columns. The latencies of each group come back as one list
-/// and the percentiles are taken in Rust: one sort per group instead of one per percentile.
+/// and the percentiles are taken in Rust: one selection per group instead of a sort per percentile.
 pub const METRICS_SQL: &str = "count(*) AS calls, \
     coalesce(sum(cost_usd), 0) AS cost_usd, \
     coalesce(sum(input_tokens), 0) AS input_tokens, \
@@ -20,7 +21,7 @@ pub const METRICS_SQL: &str = "count(*) AS calls, \
     coalesce(sum(total_tokens), 0) AS total_tokens, \
     coalesce(sum(cached_input_tokens), 0) AS cached_input_tokens, \
     count(*) FILTER (WHERE status <> 'success') AS errors, \
-    array_agg(latency_ms) FILTER (WHERE status = 'success' AND service_tier = 'standard') AS latencies";
+    values_list(latency_ms) FILTER (WHERE status = 'success' AND service_tier = 'standard') AS latencies";
 
 /// The dimension "provider/model" (model names are only unique within a provider). [`group_metrics`]
 /// groups by the two columns and joins them afterwards, which is cheaper than concatenating per row.
@@ -432,7 +433,7 @@ impl TtftCells {
 fn ttft_sql() -> String {
     let generating = format!("FILTER (WHERE {LATENCY_SAMPLE} AND latency_ms > time_to_first_token_ms)");
     format!(
-        ", array_agg(time_to_first_token_ms) FILTER (WHERE {LATENCY_SAMPLE} AND time_to_first_token_ms > 0) AS ttft, \
+        ", values_list(time_to_first_token_ms) FILTER (WHERE {LATENCY_SAMPLE} AND time_to_first_token_ms > 0) AS ttft, \
          sum(output_tokens) {generating} AS ttft_out_tokens, \
          sum(latency_ms - time_to_first_token_ms) {generating} AS ttft_gen_ms"
     )
@@ -618,11 +619,7 @@ pub fn percentiles_of<T: SampleValue, const N: usize>(values: &mut [T], ps: [f64
     // crowded samples are simply sorted.
     if n < 64 || ks.windows(2).any(|w| w[0] + 1 >= w[1]) {
         values.sort_unstable_by(T::order);
-        for (o, x) in out.iter_mut().zip(pos) {
-            let k = x.floor() as usize;
-            *o = lerp(values[k], values[(k + 1).min(n - 1)], x - k as f64);
-        }
-        return out;
+        return percentiles_of_sorted(values, ps);
     }
     // From the highest percentile down: values[end..] already hold larger order statistics, the
     // smallest of them at values[end].
@@ -640,6 +637,28 @@ pub fn percentiles_of<T: SampleValue, const N: usize>(values: &mut [T], ps: [f64
         end = k;
     }
     out
+}
+
+/// Exact interpolated percentiles (same method as [`percentile`]) of an ascending sample, read at
+/// their ranks.
+///
+/// ```
+/// use finops_analytics::common::{percentile, percentiles_of_sorted};
+/// let sorted = [1.0, 2.0, 2.0, 5.0, 9.0, 40.0];
+/// assert_eq!(percentiles_of_sorted(&sorted, [0.5, 0.95]), [percentile(&sorted, 0.5), percentile(&sorted, 0.95)]);
+/// assert_eq!(percentiles_of_sorted::<i64, 1>(&[], [0.5]), [0.0]);
+/// ```
+pub fn percentiles_of_sorted<T: SampleValue, const N: usize>(values: &[T], ps: [f64; N]) -> [f64; N] {
+    let n = values.len();
+    if n == 0 {
+        return [0.0; N];
+    }
+    ps.map(|p| {
+        let pos = p.clamp(0.0, 1.0) * (n - 1) as f64;
+        let k = pos.floor() as usize;
+        let (lo, hi) = (values[k].as_f64(), values[(k + 1).min(n - 1)].as_f64());
+        lo + (hi - lo) * (pos - k as f64)
+    })
 }
 
 /// Exact interpolated percentiles (same method as [`percentile`]) of the union of sorted runs, without

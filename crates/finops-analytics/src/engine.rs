@@ -161,6 +161,7 @@ impl Dataset {
         partitions: Option<Vec<Vec<RecordBatch>>>,
         window: crate::scan::TimeWindow,
     ) -> Result<Dataset> {
+        crate::values_list::register(&ctx);
         let mut ds = Dataset {
             runtime,
             ctx,
@@ -516,7 +517,7 @@ impl Table {
         self.values::<Int64Type, _>(name, |v| v.unwrap_or(0).max(0) as u64)
     }
 
-    /// Calls `each` with every row's list of a list column (from `array_agg`) cast to `T`; a null list
+    /// Calls `each` with every row's list of a list column (from `values_list`) cast to `T`; a null list
     /// comes as an empty one.
     fn for_each_list<T: ArrowPrimitiveType>(&self, name: &str, mut each: impl FnMut(&PrimitiveArray<T>)) -> Result<()> {
         let empty = PrimitiveArray::<T>::from_iter_values(std::iter::empty());
@@ -533,18 +534,26 @@ impl Table {
         Ok(())
     }
 
-    /// A list column of integers (from `array_agg`) as one `Vec<i64>` per row; a null list reads as empty.
-    pub fn i64_lists(&self, name: &str) -> Result<Vec<Vec<i64>>> {
+    /// A list column (from `values_list`) as one vector per row; a null list reads as empty and null
+    /// values are skipped.
+    fn lists<T: ArrowPrimitiveType>(&self, name: &str) -> Result<Vec<Vec<T::Native>>> {
         let mut out = Vec::with_capacity(self.len());
-        self.for_each_list::<Int64Type>(name, |v| out.push(v.iter().flatten().collect()))?;
+        self.for_each_list::<T>(name, |v| {
+            let mut values = Vec::with_capacity(v.len());
+            extend_non_null(&mut values, v);
+            out.push(values);
+        })?;
         Ok(out)
     }
 
-    /// A list column of floats (from `array_agg`) as one `Vec<f64>` per row; a null list reads as empty.
+    /// A list column of integers as one `Vec<i64>` per row (see [`Table::lists`]).
+    pub fn i64_lists(&self, name: &str) -> Result<Vec<Vec<i64>>> {
+        self.lists::<Int64Type>(name)
+    }
+
+    /// A list column of floats as one `Vec<f64>` per row (see [`Table::lists`]).
     pub fn f64_lists(&self, name: &str) -> Result<Vec<Vec<f64>>> {
-        let mut out = Vec::with_capacity(self.len());
-        self.for_each_list::<Float64Type>(name, |v| out.push(v.iter().flatten().collect()))?;
-        Ok(out)
+        self.lists::<Float64Type>(name)
     }
 
     /// A list column of integers flattened: row `i`'s values are `values[offsets[i]..offsets[i + 1]]`
@@ -552,7 +561,7 @@ impl Table {
     pub fn i64_lists_flat(&self, name: &str) -> Result<(Vec<usize>, Vec<i64>)> {
         let (mut offsets, mut values) = (vec![0], Vec::new());
         self.for_each_list::<Int64Type>(name, |v| {
-            values.extend(v.iter().flatten());
+            extend_non_null(&mut values, v);
             offsets.push(values.len());
         })?;
         Ok((offsets, values))
@@ -593,6 +602,11 @@ impl Table {
         Self::for_each_str(&columns, |v| out.push(v.to_string()));
         Ok(out)
     }
+}
+
+/// Appends the non-null values of `a` to `out`: a plain copy when it holds no null.
+fn extend_non_null<T: ArrowPrimitiveType>(out: &mut Vec<T::Native>, a: &PrimitiveArray<T>) {
+    if a.null_count() == 0 { out.extend_from_slice(a.values()) } else { out.extend(a.iter().flatten()) }
 }
 
 /// The values of a text column holding string views (what the engine returns) or plain strings.

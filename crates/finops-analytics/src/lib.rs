@@ -31,6 +31,7 @@ pub mod otel;
 pub mod price_lookup;
 pub mod scan;
 pub mod sql;
+pub mod values_list;
 
 pub use datafusion;
 pub use engine::{AnalyticsError, Dataset, Period, Table};

@@ -81,10 +81,18 @@ pub fn run(role: &ClusterRole) -> Result<()> {
         ClusterRole::Scheduler(a) => runtime.block_on(async {
             use ballista_scheduler::cluster::BallistaCluster;
             use ballista_scheduler::config::SchedulerConfig;
+            // The analyses' own aggregate (`values_list`) must be known where plans are made.
+            let session_builder: ballista_scheduler::SessionBuilder = Arc::new(|config| {
+                use finops_analytics::datafusion::execution::FunctionRegistry;
+                let mut state = ballista_core::utils::default_session_builder(config)?;
+                state.register_udaf(Arc::new(finops_analytics::values_list::udaf()))?;
+                Ok(state)
+            });
             let config = SchedulerConfig {
                 bind_host: a.bind.clone(),
                 external_host: a.bind.clone(),
                 bind_port: a.port,
+                override_session_builder: Some(session_builder),
                 ..SchedulerConfig::default()
             };
             let addr = format!("{}:{}", a.bind, a.port).parse().with_context(|| format!("--bind {}", a.bind))?;
@@ -101,6 +109,9 @@ pub fn run(role: &ClusterRole) -> Result<()> {
                 .rsplit_once(':')
                 .and_then(|(h, p)| Some((h.to_string(), p.parse::<u16>().ok()?)))
                 .with_context(|| format!("--scheduler `{}` is not HOST:PORT", a.scheduler))?;
+            let mut functions = ballista_core::registry::BallistaFunctionRegistry::default();
+            let values_list = finops_analytics::values_list::udaf();
+            functions.aggregate_functions.insert(values_list.name().to_string(), Arc::new(values_list));
             let config = ExecutorProcessConfig {
                 bind_host: a.bind.clone(),
                 external_host: Some(a.bind.clone()),
@@ -114,6 +125,8 @@ pub fn run(role: &ClusterRole) -> Result<()> {
                 // Result batches with the latency lists of millions of calls exceed gRPC's 16 MB default.
                 grpc_max_decoding_message_size: finops_analytics::cluster::MAX_MESSAGE as u32,
                 grpc_max_encoding_message_size: finops_analytics::cluster::MAX_MESSAGE as u32,
+                // The analyses' own aggregate (`values_list`), for the plans the executor runs.
+                override_function_registry: Some(Arc::new(functions)),
                 ..ExecutorProcessConfig::default()
             };
             eprintln!(

@@ -164,6 +164,13 @@ fn sql_answers_over_the_calls_table_and_cannot_write() {
     assert_eq!(v.as_array().unwrap().len(), want.len());
     let o = finops(&["sql", "--input", data_arg, q]);
     assert!(String::from_utf8_lossy(&o.stdout).contains("| provider"), "a table");
+    // The analyses' own aggregate is there too: one value per call of the group.
+    let lists = "SELECT provider, values_list(input_tokens) AS l FROM calls GROUP BY provider ORDER BY provider";
+    let o = finops(&["sql", "--input", data_arg, "--format", "json", lists]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let lengths: Vec<u64> = v.as_array().unwrap().iter().map(|r| r["l"].as_array().unwrap().len() as u64).collect();
+    assert_eq!(lengths, want.values().map(|(calls, _)| *calls).collect::<Vec<_>>());
     // Read-only: no COPY, no DDL; a bad column is a clear error.
     let target = dir.path().join("out.csv");
     let copy = format!("COPY (SELECT 1) TO '{}'", target.display());

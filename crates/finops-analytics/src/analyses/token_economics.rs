@@ -189,7 +189,7 @@ fn balance_and_waste(ds: &Dataset, r: &rules::TokenEconomics) -> Result<(IoRatio
         })
         .collect();
     let q = ds.sql(&format!(
-        "SELECT array_agg(CAST(input_tokens AS DOUBLE) / output_tokens) FILTER (WHERE output_tokens > 0) AS r, {} \
+        "SELECT values_list(CAST(input_tokens AS DOUBLE) / output_tokens) FILTER (WHERE output_tokens > 0) AS r, {} \
          FROM calls WHERE status = 'success'",
         filters.join(", ")
     ))?;
