@@ -212,7 +212,7 @@ fn cube(ds: &Dataset, which: usize) -> Result<std::sync::Arc<Cube>> {
         // The cube of providers, models and regions also collects the sample's times to first token
         // (Performance and Geographic Latency roll them up): no scan of their own.
         let ttft_sql = if cube_dims.contains(&"region") { ttft_sql() } else { String::new() };
-        let t = ds.sql(&format!("SELECT {dims}, {METRICS_SQL}, {sample}{ttft_sql} FROM calls GROUP BY {dims}"))?;
+        let t = ds.sql_lists(&format!("SELECT {dims}, {METRICS_SQL}, {sample}{ttft_sql} FROM calls GROUP BY {dims}"))?;
         let mut dicts = Vec::with_capacity(cube_dims.len());
         let mut codes = Vec::with_capacity(cube_dims.len());
         for d in cube_dims {

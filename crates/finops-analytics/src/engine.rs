@@ -198,8 +198,28 @@ impl Dataset {
     /// Python bindings on the same files). Not the default: for the many queries with few groups, the
     /// first rows can look that varied and the partial step is what makes them cheap.
     pub fn sql_many_groups(&self, query: &str) -> Result<Table> {
+        self.sql_tuned(query, |o| o.execution.skip_partial_aggregation_probe_ratio_threshold = 0.3)
+    }
+
+    /// Runs a grouping with few groups that collects lists of values ([`crate::values_list`]): each
+    /// partition's lists are merged in one final step instead of being repartitioned by group first,
+    /// which copied every value once more (arrow's `take` of lists, growing its buffers by
+    /// reallocation).
+    pub fn sql_lists(&self, query: &str) -> Result<Table> {
+        self.sql_tuned(query, |o| o.optimizer.repartition_aggregations = false)
+    }
+
+    /// Runs a grouping with about one group per row in one partition: split over partitions, each
+    /// row is hashed and copied to the partition of its group before the grouping proper, which cost
+    /// more than the parallelism gave back, as the analyses already keep the cores busy two at a time.
+    pub fn sql_one_partition(&self, query: &str) -> Result<Table> {
+        self.sql_tuned(query, |o| o.execution.target_partitions = 1)
+    }
+
+    /// Runs `query` with the session's options changed by `tune` for this query alone.
+    fn sql_tuned(&self, query: &str, tune: impl FnOnce(&mut datafusion::config::ConfigOptions)) -> Result<Table> {
         let mut state = self.ctx.state();
-        state.config_mut().options_mut().execution.skip_partial_aggregation_probe_ratio_threshold = 0.3;
+        tune(state.config_mut().options_mut());
         self.sql_in(&SessionContext::new_with_state(state), query)
     }
 

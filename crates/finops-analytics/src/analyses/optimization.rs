@@ -115,7 +115,7 @@ fn usage_groups(ds: &Dataset, rules: &rules::Optimization, sizes: &Sizes) -> Res
     // The cacheable calls are grouped by (customer, TTL window) first, to count the windows; the others
     // (about half) go straight to their group, one window each, so the big grouping sees only the former.
     let sums = "sum(input_tokens) AS i, sum(cached_input_tokens) AS ci, sum(cache_write_tokens) AS cw, sum(output_tokens) AS o";
-    let t = ds.sql(&format!(
+    let t = ds.sql_one_partition(&format!(
         "WITH w AS (SELECT provider, model, feature_id AS f, {day} AS d, \
          CAST(timestamp AS BIGINT) / {ttl_ms} * {m} + {small} AS k, count(*) AS n, {sums} FROM calls WHERE {cacheable} \
          GROUP BY provider, model, f, customer_id, d, k) \

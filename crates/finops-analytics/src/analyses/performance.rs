@@ -151,7 +151,7 @@ fn latency_buckets(ds: &Dataset, rules: &rules::Performance, total: u64) -> Resu
 
 /// p50 and p95 latency per UTC hour.
 fn hourly(ds: &Dataset) -> Result<Vec<HourPoint>> {
-    let h = ds.sql(&format!(
+    let h = ds.sql_lists(&format!(
         "SELECT {} AS h, values_list(latency_ms) AS l FROM calls WHERE {OK} GROUP BY h ORDER BY h",
         periods_sql(ds, 3_600_000)
     ))?;
