@@ -352,12 +352,30 @@ fn group_metrics_from_cube(ds: &Dataset, which: usize, dims: &[&str], sample_onl
 
 fn sort_groups(groups: &mut [Group]) {
     groups.sort_by(|a, b| {
-        b.metrics
-            .cost_usd
-            .total_cmp(&a.metrics.cost_usd)
+        order_value(b.metrics.cost_usd)
+            .total_cmp(&order_value(a.metrics.cost_usd))
             .then(b.metrics.calls.cmp(&a.metrics.calls))
             .then(a.key.cmp(&b.key))
     });
+}
+
+/// `v` rounded to 12 significant digits, to order findings by: the engine adds a group's values in
+/// whichever order its partitions finish, so two sums of equal value can differ in their last bits
+/// and would swap places from one run to the next; rounded, they tie and the next key decides.
+///
+/// ```
+/// use finops_analytics::common::order_value;
+/// assert_eq!(order_value(2.24816935), order_value(2.2481693499999995));
+/// assert!(order_value(2.24816935) > order_value(2.24816934));
+/// assert_eq!(order_value(0.0), 0.0);
+/// ```
+pub fn order_value(v: f64) -> f64 {
+    if v == 0.0 || !v.is_finite() {
+        return v;
+    }
+    let scale = 10f64.powi(11 - v.abs().log10().floor() as i32);
+    let rounded = (v * scale).round() / scale;
+    if rounded.is_finite() { rounded } else { v }
 }
 
 fn group_metrics_query(ds: &Dataset, dims: &[&str], filter: &str) -> Result<Vec<Group>> {

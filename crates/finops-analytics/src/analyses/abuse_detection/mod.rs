@@ -52,8 +52,16 @@ pub fn analyze(ds: &Dataset) -> Result<Abuse> {
 }
 
 /// Sorts findings biggest value first, then by customer and time, so reruns list them identically.
+/// Largest value first (equal to 12 significant digits: see [`crate::common::order_value`]), then by
+/// customer and time.
 fn sort_flags(flags: &mut [Flag]) {
-    flags.sort_by(|a, b| b.value.total_cmp(&a.value).then(a.customer_id.cmp(&b.customer_id)).then(a.when.cmp(&b.when)));
+    use crate::common::order_value;
+    flags.sort_by(|a, b| {
+        order_value(b.value)
+            .total_cmp(&order_value(a.value))
+            .then(a.customer_id.cmp(&b.customer_id))
+            .then(a.when.cmp(&b.when))
+    });
 }
 
 /// The abuse rules: one line per detector that found something.
@@ -115,5 +123,25 @@ fn describe(r: &finops_core::rules::AbuseDetection, kind: FlagKind, n: usize) ->
                 "customers far above their peers (same tier and archetype)",
             ),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn flag(customer: &str, value: f64) -> Flag {
+        Flag { customer_id: customer.into(), when: String::new(), value, baseline: 0.0, detail: String::new() }
+    }
+
+    /// Two days of equal cost summed in different orders (seen at 50 M calls): the same order either way.
+    #[test]
+    fn values_equal_but_for_summation_order_tie() {
+        for (a, b) in [(2.24816935, 2.2481693499999995), (2.2481693499999995, 2.24816935)] {
+            let mut flags = vec![flag("cust_6602", a), flag("cust_1843", b), flag("cust_9", 2.3), flag("cust_0", 2.2)];
+            sort_flags(&mut flags);
+            let order: Vec<&str> = flags.iter().map(|f| f.customer_id.as_str()).collect();
+            assert_eq!(order, ["cust_9", "cust_1843", "cust_6602", "cust_0"]);
+        }
     }
 }
