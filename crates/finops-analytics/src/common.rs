@@ -593,9 +593,7 @@ pub fn percentile(values: &[f64], p: f64) -> f64 {
     }
     let mut v = values.to_vec();
     v.sort_by(f64::total_cmp);
-    let pos = p.clamp(0.0, 1.0) * (v.len() - 1) as f64;
-    let (k, f) = (pos.floor() as usize, pos - pos.floor());
-    if k + 1 < v.len() { v[k] + (v[k + 1] - v[k]) * f } else { v[k] }
+    percentiles_of_sorted(&v, [p])[0]
 }
 
 /// A value [`percentiles_of`] can order and interpolate: integer latencies or float ratios.

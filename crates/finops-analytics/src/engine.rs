@@ -541,7 +541,7 @@ impl Table {
     /// comes as an empty one.
     fn for_each_list<T: ArrowPrimitiveType>(&self, name: &str, mut each: impl FnMut(&PrimitiveArray<T>)) -> Result<()> {
         let empty = PrimitiveArray::<T>::from_iter_values(std::iter::empty());
-        for list in self.column(name, &DataType::List(Arc::new(Field::new_list_field(T::DATA_TYPE, true))))? {
+        for list in self.column(name, &crate::values_list::list_type(&T::DATA_TYPE))? {
             let list = list.as_list::<i32>();
             for i in 0..list.len() {
                 if list.is_null(i) {

@@ -34,7 +34,7 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray, ListArray, PrimitiveArray};
 use datafusion::arrow::buffer::{NullBuffer, OffsetBuffer};
-use datafusion::arrow::datatypes::{ArrowPrimitiveType, DataType, Field, Float64Type, Int64Type};
+use datafusion::arrow::datatypes::{ArrowPrimitiveType, DataType, Field, FieldRef, Float64Type, Int64Type};
 use datafusion::common::{Result, ScalarValue, exec_err};
 use datafusion::logical_expr::function::AccumulatorArgs;
 use datafusion::logical_expr::{
@@ -96,8 +96,14 @@ impl AggregateUDFImpl for ValuesList {
     }
 }
 
-fn list_type(item: &DataType) -> DataType {
-    DataType::List(Arc::new(Field::new_list_field(item.clone(), true)))
+/// The type of the lists `values_list` returns for values of type `item`.
+pub(crate) fn list_type(item: &DataType) -> DataType {
+    DataType::List(item_field(item))
+}
+
+/// The field of a list's items: nullable, as arrow's lists are by default.
+fn item_field(item: &DataType) -> FieldRef {
+    Arc::new(Field::new_list_field(item.clone(), true))
 }
 
 /// One list per run of values.
@@ -112,7 +118,7 @@ fn list_of<T: ArrowPrimitiveType>(runs: &[Vec<T::Native>]) -> Result<ListArray> 
     }
     let offsets = OffsetBuffer::from_lengths(runs.iter().map(Vec::len));
     let values = PrimitiveArray::<T>::new(values.into(), None);
-    Ok(ListArray::new(Arc::new(Field::new_list_field(T::DATA_TYPE, true)), offsets, Arc::new(values), None))
+    Ok(ListArray::new(item_field(&T::DATA_TYPE), offsets, Arc::new(values), None))
 }
 
 /// Calls `each` with the values of row `row`'s list, skipping a null list and null values.
@@ -208,7 +214,7 @@ impl<T: ArrowPrimitiveType> GroupsAccumulator for GroupValues<T> {
         let dropped = opt_filter.map(|f| NullBuffer::union(Some(&NullBuffer::new(f.values().clone())), f.nulls()));
         let nulls = dropped.flatten();
         let offsets = OffsetBuffer::from_lengths(std::iter::repeat_n(1, input.len()));
-        Ok(vec![Arc::new(ListArray::new(Arc::new(Field::new_list_field(T::DATA_TYPE, true)), offsets, input, nulls))])
+        Ok(vec![Arc::new(ListArray::new(item_field(&T::DATA_TYPE), offsets, input, nulls))])
     }
 
     fn size(&self) -> usize {
