@@ -11,8 +11,9 @@ use chrono::{DateTime, Utc};
 use finops_core::fsio::{create_parent, partial_path, write_atomic};
 use finops_core::pricing::{Catalog, Mix};
 use parquet::arrow::ArrowWriter;
-use parquet::basic::{Compression, ZstdLevel};
+use parquet::basic::{Compression, Encoding, ZstdLevel};
 use parquet::file::properties::WriterProperties;
+use parquet::schema::types::ColumnPath;
 use rayon::prelude::*;
 use serde::Serialize;
 use thiserror::Error;
@@ -20,7 +21,7 @@ use thiserror::Error;
 use crate::call::{Call, CallFactory};
 use crate::csv_out::{CsvFormatter, DayCache};
 use crate::drift::DemandDrift;
-use crate::parquet_out::{ParquetEncoder, arrow_schema};
+use crate::parquet_out::{DELTA_COLUMNS, ParquetEncoder, arrow_schema};
 use crate::plan::{Plan, WindowRecord};
 use crate::population::Population;
 use crate::record::CallRecord;
@@ -715,14 +716,20 @@ pub fn events_path(path: &Path) -> PathBuf {
     finops_core::fsio::answer_key_path(path)
 }
 
-/// How call logs are written to Parquet: zstd level 3, row groups of 256 Ki rows (each with min/max
-/// statistics, so readers skip the groups a time filter excludes).
+/// How call logs are written to Parquet: zstd level 3, [`DELTA_COLUMNS`] delta-encoded, row groups of
+/// 256 Ki rows (each with min/max statistics, so readers skip the groups a time filter excludes).
 pub(crate) fn parquet_properties() -> Result<WriterProperties, SimError> {
     let level = ZstdLevel::try_new(3).map_err(|e| SimError::Parquet(e.to_string()))?;
-    Ok(WriterProperties::builder()
+    let mut props = WriterProperties::builder()
         .set_compression(Compression::ZSTD(level))
-        .set_max_row_group_row_count(Some(256 * 1024))
-        .build())
+        .set_max_row_group_row_count(Some(256 * 1024));
+    for name in DELTA_COLUMNS {
+        let column = ColumnPath::from(name);
+        props = props
+            .set_column_dictionary_enabled(column.clone(), false)
+            .set_column_encoding(column, Encoding::DELTA_BINARY_PACKED);
+    }
+    Ok(props.build())
 }
 
 /// Turns an I/O error on `p` into a [`SimError`] naming the path.

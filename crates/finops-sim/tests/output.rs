@@ -9,6 +9,7 @@ use finops_core::pricing::Catalog;
 use finops_core::schema::{COLUMNS, csv_header};
 use finops_sim::{RunOptions, SimConfig, Simulator, Stop};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::basic::Encoding;
 
 fn sim(seed: u64, threads: usize) -> Simulator {
     Simulator::new(SimConfig { seed, threads, ..SimConfig::default() }).expect("valid config")
@@ -121,7 +122,18 @@ fn csv_and_parquet_hold_the_same_data() {
     let summary = s.write_parquet(&mut pq, Stop::Calls(30_000), &RunOptions::default()).unwrap();
     assert_eq!(summary.calls, 30_000);
     assert_eq!(summary.bytes, pq.len() as u64);
-    let reader = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(pq)).unwrap().build().unwrap();
+    let builder = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(pq)).unwrap();
+    // The near-unique integer columns are delta-encoded without a dictionary; the others keep theirs.
+    for group in builder.metadata().row_groups() {
+        for column in group.columns() {
+            let name = column.column_path().string();
+            let delta = finops_sim::parquet_out::DELTA_COLUMNS.contains(&name.as_str());
+            let encodings: Vec<Encoding> = column.encodings().collect();
+            assert_eq!(encodings.contains(&Encoding::DELTA_BINARY_PACKED), delta, "{name}: {encodings:?}");
+            assert_eq!(column.dictionary_page_offset().is_none(), delta, "{name}: {encodings:?}");
+        }
+    }
+    let reader = builder.build().unwrap();
     let mut i = 0usize;
     for batch in reader {
         let batch = batch.unwrap();
