@@ -963,6 +963,27 @@ pub fn distinct_counts(ds: &Dataset) -> Result<std::sync::Arc<DistinctCounts>> {
     })
 }
 
+/// Every (provider, model, feature) that occurs in the calls, from the shared cube's keys (no scan of
+/// its own; a missing value reads as empty text). `None` if no cube holds the three.
+pub fn model_features(ds: &Dataset) -> Result<Option<Vec<[String; 3]>>> {
+    for which in 0..CUBES.len() {
+        let c = cube(ds, which)?;
+        if let (Some(p), Some(m), Some(f)) = (c.column("provider"), c.column("model"), c.column("feature_id")) {
+            let mut keys: Vec<[u32; 3]> = c.keys.iter().map(|k| [k[p], k[m], k[f]]).collect();
+            keys.sort_unstable();
+            keys.dedup();
+            return Ok(Some(
+                keys.into_iter()
+                    .map(|[a, b, e]| {
+                        [c.dicts[p][a as usize].clone(), c.dicts[m][b as usize].clone(), c.dicts[f][e as usize].clone()]
+                    })
+                    .collect(),
+            ));
+        }
+    }
+    Ok(None)
+}
+
 /// Calls per organization, customer and time bin (`bin_ms` long, whole bins since 1970), with their
 /// cost, rate-limited calls and failures: the incident detector's counts and the run's time-series base.
 /// Summed up in Rust they give the customer-hours of Churn & Growth and Abuse Detection, the hourly

@@ -161,7 +161,7 @@ impl Dataset {
         partitions: Option<Vec<Vec<RecordBatch>>>,
         window: crate::scan::TimeWindow,
     ) -> Result<Dataset> {
-        crate::values_list::register(&ctx);
+        crate::register_functions(&ctx);
         let mut ds = Dataset {
             runtime,
             ctx,

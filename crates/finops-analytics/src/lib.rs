@@ -26,6 +26,7 @@ pub mod evaluate;
 pub mod forecast;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod key_hash;
 pub mod load;
 pub mod otel;
 pub mod price_lookup;
@@ -37,3 +38,11 @@ pub use datafusion;
 pub use engine::{AnalyticsError, Dataset, Period, Table};
 pub use finops_results as results;
 pub use load::{LoadOptions, LoadReport};
+
+/// Registers the analyses' own SQL functions, [`values_list`] and [`key_hash`], in `ctx`: every
+/// session of the analyses and of `finops sql` has them (the cluster registers them in its scheduler
+/// and executors).
+pub fn register_functions(ctx: &datafusion::prelude::SessionContext) {
+    values_list::register(ctx);
+    key_hash::register(ctx);
+}

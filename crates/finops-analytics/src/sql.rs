@@ -25,7 +25,7 @@ fn read_only() -> SQLOptions {
 async fn columns_read(query: &str) -> Result<Vec<bool>> {
     let schema = table_schema();
     let ctx = SessionContext::new();
-    crate::values_list::register(&ctx);
+    crate::register_functions(&ctx);
     ctx.register_table("calls", Arc::new(MemTable::try_new(schema.clone(), vec![vec![]])?))?;
     let plan = ctx.sql_with_options(query, read_only()).await?.into_optimized_plan()?;
     let mut read = vec![false; schema.fields().len()];
@@ -89,7 +89,7 @@ pub fn query_files(paths: &[PathBuf], opts: LoadOptions, query: &str) -> Result<
         }
         let config = SessionConfig::new().with_target_partitions(threads).with_information_schema(false);
         let ctx = SessionContext::new_with_config(config);
-        crate::values_list::register(&ctx);
+        crate::register_functions(&ctx);
         ctx.register_table("calls", Arc::new(MemTable::try_new(schema, partitions)?))?;
         let out = ctx.sql_with_options(query, read_only()).await?.collect().await?;
         Ok((out, report))

@@ -81,11 +81,12 @@ pub fn run(role: &ClusterRole) -> Result<()> {
         ClusterRole::Scheduler(a) => runtime.block_on(async {
             use ballista_scheduler::cluster::BallistaCluster;
             use ballista_scheduler::config::SchedulerConfig;
-            // The analyses' own aggregate (`values_list`) must be known where plans are made.
+            // The analyses' own functions (`values_list`, `key_hash`) must be known where plans are made.
             let session_builder: ballista_scheduler::SessionBuilder = Arc::new(|config| {
                 use finops_analytics::datafusion::execution::FunctionRegistry;
                 let mut state = ballista_core::utils::default_session_builder(config)?;
                 state.register_udaf(Arc::new(finops_analytics::values_list::udaf()))?;
+                state.register_udf(Arc::new(finops_analytics::key_hash::udf()))?;
                 Ok(state)
             });
             let config = SchedulerConfig {
@@ -112,6 +113,8 @@ pub fn run(role: &ClusterRole) -> Result<()> {
             let mut functions = ballista_core::registry::BallistaFunctionRegistry::default();
             let values_list = finops_analytics::values_list::udaf();
             functions.aggregate_functions.insert(values_list.name().to_string(), Arc::new(values_list));
+            let key_hash = finops_analytics::key_hash::udf();
+            functions.scalar_functions.insert(key_hash.name().to_string(), Arc::new(key_hash));
             let config = ExecutorProcessConfig {
                 bind_host: a.bind.clone(),
                 external_host: Some(a.bind.clone()),
@@ -125,7 +128,7 @@ pub fn run(role: &ClusterRole) -> Result<()> {
                 // Result batches with the latency lists of millions of calls exceed gRPC's 16 MB default.
                 grpc_max_decoding_message_size: finops_analytics::cluster::MAX_MESSAGE as u32,
                 grpc_max_encoding_message_size: finops_analytics::cluster::MAX_MESSAGE as u32,
-                // The analyses' own aggregate (`values_list`), for the plans the executor runs.
+                // The analyses' own functions (`values_list`, `key_hash`), for the plans the executor runs.
                 override_function_registry: Some(Arc::new(functions)),
                 ..ExecutorProcessConfig::default()
             };
