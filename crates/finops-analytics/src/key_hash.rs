@@ -15,7 +15,7 @@
 //! use finops_analytics::key_hash::hash_texts;
 //! # tokio::runtime::Runtime::new().unwrap().block_on(async {
 //! let ctx = SessionContext::new();
-//! finops_analytics::key_hash::register(&ctx);
+//! finops_analytics::register_functions(&ctx);
 //! let batches = ctx.sql("SELECT key_hash('openai', 'gpt-4o') AS h").await?.collect().await?;
 //! let h = batches[0].column(0).as_any().downcast_ref::<finops_analytics::datafusion::arrow::array::Int64Array>().unwrap();
 //! assert_eq!(h.value(0), hash_texts(&["openai", "gpt-4o"]));
@@ -31,7 +31,6 @@ use datafusion::arrow::array::{Array, ArrayRef, AsArray, Int64Array};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{Result, plan_err};
 use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility};
-use datafusion::prelude::SessionContext;
 
 /// The function's name in SQL.
 pub const NAME: &str = "key_hash";
@@ -71,11 +70,6 @@ fn combine(h: u64, value: u64) -> u64 {
 /// The function, to register in a session (or a cluster's function registry).
 pub fn udf() -> ScalarUDF {
     ScalarUDF::from(KeyHash { signature: Signature::user_defined(Volatility::Immutable) })
-}
-
-/// Makes `key_hash` available to the SQL of `ctx`.
-pub fn register(ctx: &SessionContext) {
-    ctx.register_udf(udf());
 }
 
 #[derive(Debug, PartialEq, Eq, Hash)]
@@ -143,13 +137,13 @@ impl ScalarUDFImpl for KeyHash {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use datafusion::arrow::array::Int64Array;
+    use datafusion::prelude::SessionContext;
 
     fn run(sql: &str) -> Result<Vec<i64>> {
         let rt = tokio::runtime::Runtime::new().unwrap();
         rt.block_on(async {
             let ctx = SessionContext::new();
-            register(&ctx);
+            crate::register_functions(&ctx);
             let batches = ctx.sql(sql).await?.collect().await?;
             Ok(batches
                 .iter()

@@ -39,10 +39,24 @@ pub use engine::{AnalyticsError, Dataset, Period, Table};
 pub use finops_results as results;
 pub use load::{LoadOptions, LoadReport};
 
-/// Registers the analyses' own SQL functions, [`values_list`] and [`key_hash`], in `ctx`: every
-/// session of the analyses and of `finops sql` has them (the cluster registers them in its scheduler
-/// and executors).
+/// The analyses' own aggregate functions ([`values_list`]): the one list that every session, `finops
+/// sql` and the cluster's scheduler and executors register.
+pub fn aggregate_functions() -> Vec<datafusion::logical_expr::AggregateUDF> {
+    vec![values_list::udaf()]
+}
+
+/// The analyses' own scalar functions ([`key_hash`]), registered wherever [`aggregate_functions`] are.
+pub fn scalar_functions() -> Vec<datafusion::logical_expr::ScalarUDF> {
+    vec![key_hash::udf()]
+}
+
+/// Registers [`aggregate_functions`] and [`scalar_functions`] in `ctx`: every session of the analyses
+/// and of `finops sql` has them.
 pub fn register_functions(ctx: &datafusion::prelude::SessionContext) {
-    values_list::register(ctx);
-    key_hash::register(ctx);
+    for f in aggregate_functions() {
+        ctx.register_udaf(f);
+    }
+    for f in scalar_functions() {
+        ctx.register_udf(f);
+    }
 }

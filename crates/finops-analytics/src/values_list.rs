@@ -9,14 +9,14 @@
 //! at 10 million calls. This keeps each group's values in one growing vector and copies them once into
 //! each result. No crate on crates.io provides such an aggregate for DataFusion.
 //!
-//! Registered in every session the analyses use ([`register`]), in the cluster's scheduler and executors
+//! Registered in every session the analyses use ([`crate::register_functions`]), in the cluster's scheduler and executors
 //! too (`finops cluster`), and so also available to `finops sql`:
 //!
 //! ```
 //! use finops_analytics::datafusion::prelude::SessionContext;
 //! # tokio::runtime::Runtime::new().unwrap().block_on(async {
 //! let ctx = SessionContext::new();
-//! finops_analytics::values_list::register(&ctx);
+//! finops_analytics::register_functions(&ctx);
 //! let batches = ctx
 //!     .sql("SELECT k, values_list(v) AS s FROM (VALUES ('a', 2), ('b', NULL), ('a', 2), ('c', 5)) AS t(k, v) GROUP BY k ORDER BY k")
 //!     .await?
@@ -40,7 +40,6 @@ use datafusion::logical_expr::function::AccumulatorArgs;
 use datafusion::logical_expr::{
     Accumulator, AggregateUDF, AggregateUDFImpl, EmitTo, GroupsAccumulator, Signature, Volatility,
 };
-use datafusion::prelude::SessionContext;
 
 /// The function's name in SQL.
 pub const NAME: &str = "values_list";
@@ -50,11 +49,6 @@ pub fn udaf() -> AggregateUDF {
     AggregateUDF::from(ValuesList {
         signature: Signature::uniform(1, vec![DataType::Int64, DataType::Float64], Volatility::Immutable),
     })
-}
-
-/// Makes `values_list` available to the SQL of `ctx`.
-pub fn register(ctx: &SessionContext) {
-    ctx.register_udaf(udaf());
 }
 
 #[derive(Debug, PartialEq, Eq, Hash)]
@@ -313,7 +307,7 @@ mod tests {
         }
         let ctx = SessionContext::new_with_config(config);
         ctx.register_table("t", Arc::new(MemTable::try_new(schema, batches).unwrap())).unwrap();
-        register(&ctx);
+        crate::register_functions(&ctx);
         ctx
     }
 

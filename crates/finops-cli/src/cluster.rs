@@ -85,8 +85,12 @@ pub fn run(role: &ClusterRole) -> Result<()> {
             let session_builder: ballista_scheduler::SessionBuilder = Arc::new(|config| {
                 use finops_analytics::datafusion::execution::FunctionRegistry;
                 let mut state = ballista_core::utils::default_session_builder(config)?;
-                state.register_udaf(Arc::new(finops_analytics::values_list::udaf()))?;
-                state.register_udf(Arc::new(finops_analytics::key_hash::udf()))?;
+                for f in finops_analytics::aggregate_functions() {
+                    state.register_udaf(Arc::new(f))?;
+                }
+                for f in finops_analytics::scalar_functions() {
+                    state.register_udf(Arc::new(f))?;
+                }
                 Ok(state)
             });
             let config = SchedulerConfig {
@@ -111,10 +115,12 @@ pub fn run(role: &ClusterRole) -> Result<()> {
                 .and_then(|(h, p)| Some((h.to_string(), p.parse::<u16>().ok()?)))
                 .with_context(|| format!("--scheduler `{}` is not HOST:PORT", a.scheduler))?;
             let mut functions = ballista_core::registry::BallistaFunctionRegistry::default();
-            let values_list = finops_analytics::values_list::udaf();
-            functions.aggregate_functions.insert(values_list.name().to_string(), Arc::new(values_list));
-            let key_hash = finops_analytics::key_hash::udf();
-            functions.scalar_functions.insert(key_hash.name().to_string(), Arc::new(key_hash));
+            for f in finops_analytics::aggregate_functions() {
+                functions.aggregate_functions.insert(f.name().to_string(), Arc::new(f));
+            }
+            for f in finops_analytics::scalar_functions() {
+                functions.scalar_functions.insert(f.name().to_string(), Arc::new(f));
+            }
             let config = ExecutorProcessConfig {
                 bind_host: a.bind.clone(),
                 external_host: Some(a.bind.clone()),

@@ -14,7 +14,7 @@ use crate::population::Population;
 /// instead of a dictionary: almost every value is distinct (timestamps, token counts, latencies), so
 /// the dictionary overflowed after the first pages and the rest fell back to plain values under zstd.
 /// Readers decode them in about half the time: 10 M calls, DataFusion summing these six columns and
-/// the cost, 0.66 -> 0.36 s a pass (BENCHMARKS.md, issue #17, seventh pass); the files are the same
+/// the cost, 0.995 -> 0.453 s a pass (BENCHMARKS.md, issue #17, seventh pass); the files are the same
 /// size (timestamps in time order pack to about a byte a call). The sparse token columns (mostly 0)
 /// and the cost (many repeated prices) keep their dictionaries, which are smaller.
 pub const DELTA_COLUMNS: [&str; 6] =
