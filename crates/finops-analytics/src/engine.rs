@@ -579,7 +579,15 @@ impl Table {
     /// A list column of integers flattened: row `i`'s values are `values[offsets[i]..offsets[i + 1]]`
     /// (a null list reads as empty). Cheaper than [`Table::i64_lists`] for many short lists.
     pub fn i64_lists_flat(&self, name: &str) -> Result<(Vec<usize>, Vec<i64>)> {
-        let (mut offsets, mut values) = (vec![0], Vec::new());
+        // Sized once: the cube's latencies are millions of values, and growing the vector by doubling
+        // copied them again and touched fresh pages at every step.
+        let total = self
+            .column(name, &crate::values_list::list_type(&DataType::Int64))?
+            .iter()
+            .map(|l| l.as_list::<i32>().values().len())
+            .sum();
+        let (mut offsets, mut values) = (Vec::with_capacity(self.len() + 1), Vec::with_capacity(total));
+        offsets.push(0);
         self.for_each_list::<Int64Type>(name, |v| {
             extend_non_null(&mut values, v);
             offsets.push(values.len());

@@ -437,3 +437,41 @@ fn time_keys_floor_before_1970() {
     let after = keys("1970-01-01T00:30:00Z,openai,gpt-4o,10,10,0.01\n1970-01-02T05:05:00Z,openai,gpt-4o,10,10,0.01\n");
     assert_eq!(after, [(0, 3, 0), (1, 174, 5)]);
 }
+
+/// Performance's hourly series (the engine collects each hour's latencies as a list and orders the
+/// hours itself) equals per-hour p50 and p95 of the successful standard calls read from the CSV, hour
+/// by hour in time order.
+#[test]
+fn hourly_latency_series_matches_an_independent_computation() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("calls.csv");
+    Simulator::new(SimConfig { seed: 23, customers: 120, ..SimConfig::default() })
+        .unwrap()
+        .write_file(&path, OutputFormat::Csv, Stop::Calls(30_000), &RunOptions::default())
+        .unwrap();
+    let mut by_hour: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    let mut reader = csv::Reader::from_path(&path).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let (ts, lat, status, tier) = (col("timestamp"), col("latency_ms"), col("status"), col("service_tier"));
+    for rec in reader.records() {
+        let r = rec.unwrap();
+        if &r[status] == "success" && &r[tier] == "standard" {
+            let t = chrono::DateTime::parse_from_rfc3339(&r[ts]).unwrap().with_timezone(&chrono::Utc);
+            let hour = t.format("%Y-%m-%dT%H:00:00Z").to_string();
+            by_hour.entry(hour).or_default().push(r[lat].parse().unwrap());
+        }
+    }
+    let ds = Dataset::open(&[path], LoadOptions::default()).unwrap();
+    let got = finops_analytics::analyses::performance::analyze(&ds).unwrap().hourly;
+    assert!(by_hour.len() > 24, "{} hours", by_hour.len());
+    assert_eq!(got.len(), by_hour.len());
+    for (point, (hour, latencies)) in got.iter().zip(by_hour.iter_mut()) {
+        assert_eq!(&point.hour, hour);
+        assert_eq!(point.calls, latencies.len() as u64, "{hour}");
+        for (p, value) in [(0.5, point.p50_ms), (0.95, point.p95_ms)] {
+            let want = pct(latencies, p);
+            assert!((value - want).abs() <= 1e-9 * want.max(1.0), "{hour} p{p}: engine {value}, independent {want}");
+        }
+    }
+}

@@ -152,12 +152,15 @@ fn latency_buckets(ds: &Dataset, rules: &rules::Performance, total: u64) -> Resu
 /// p50 and p95 latency per UTC hour.
 fn hourly(ds: &Dataset) -> Result<Vec<HourPoint>> {
     let h = ds.sql_lists(&format!(
-        "SELECT {} AS h, values_list(latency_ms) AS l FROM calls WHERE {OK} GROUP BY h ORDER BY h",
+        "SELECT {} AS h, values_list(latency_ms) AS l FROM calls WHERE {OK} GROUP BY h",
         periods_sql(ds, 3_600_000)
     ))?;
-    Ok(h.i64("h")?
+    // Ordered here: an ORDER BY in the query copied every latency once more (arrow's `take` of the
+    // lists), 1% of a run's CPU at 10 M calls.
+    let mut rows: Vec<(i64, Vec<i64>)> = h.i64("h")?.into_iter().zip(h.i64_lists("l")?).collect();
+    rows.sort_unstable_by_key(|r| r.0);
+    Ok(rows
         .into_iter()
-        .zip(h.i64_lists("l")?)
         .map(|(hour, mut l)| {
             let [p50_ms, p95_ms] = percentiles_of(&mut l, [0.5, 0.95]);
             HourPoint { hour: hour_label(hour), calls: l.len() as u64, p50_ms, p95_ms }
