@@ -187,10 +187,15 @@ pub async fn register(ctx: &SessionContext, dataset: &PartitionedDataset, opts: 
     // named) and the first one gives the schema (text as Arrow views, as DataFusion reads it).
     let mut file_reports = Vec::new();
     let mut file_schema: Option<SchemaRef> = None;
+    let mut proven: Option<Proven> = None;
     for (path, bytes) in dataset.files.iter().filter(|(p, _)| window.keeps(&dataset.root, p)) {
-        let (rows, schema) = footer(path)?;
+        let (rows, schema, file_proven) = footer(path)?;
         file_schema.get_or_insert(schema);
         file_reports.push((path, *bytes, rows));
+        proven = Some(match proven {
+            None => file_proven,
+            Some(p) => p.and(&file_proven),
+        });
     }
     let Some(file_schema) = file_schema else {
         return Err(LoadError::EmptyFolder { path: dataset.root.clone() }.into());
@@ -206,8 +211,10 @@ pub async fn register(ctx: &SessionContext, dataset: &PartitionedDataset, opts: 
         _ => String::new(),
     };
     let mut filters: Vec<String> = window.predicate().into_iter().collect();
-    let bad = bad_row_predicate(&file_schema);
+    let bad = bad_row_predicate(&file_schema, &proven.unwrap_or_default());
     let scope = if filters.is_empty() { "true".to_string() } else { filters.join(" AND ") };
+    // With nothing left to check, the count is the files' row counts (read from their footers).
+    let bad = if bad.is_empty() { "false".to_string() } else { bad };
     let counted = ctx
         .sql(&format!(
             "SELECT count(*) AS n, count(*) FILTER (WHERE {bad}) AS bad FROM ({select} FROM {FILES_TABLE}{days}) WHERE {scope}"
@@ -256,14 +263,62 @@ pub async fn register(ctx: &SessionContext, dataset: &PartitionedDataset, opts: 
     Ok(report)
 }
 
-/// A Parquet file's row count and schema (text columns as views), from its footer.
-fn footer(path: &Path) -> Result<(u64, SchemaRef)> {
+/// What a file's footer statistics prove of its columns, by column name: no missing value in any row
+/// group (`null_count` 0 everywhere), and for integer columns no negative value (every row group's
+/// minimum at least 0). A column without statistics proves nothing.
+#[derive(Debug, Default, Clone)]
+struct Proven {
+    no_nulls: std::collections::HashSet<String>,
+    non_negative: std::collections::HashSet<String>,
+}
+
+impl Proven {
+    /// What both `self` and `other` prove (the files of one dataset).
+    fn and(self, other: &Proven) -> Proven {
+        Proven {
+            no_nulls: self.no_nulls.intersection(&other.no_nulls).cloned().collect(),
+            non_negative: self.non_negative.intersection(&other.non_negative).cloned().collect(),
+        }
+    }
+
+    fn of(metadata: &parquet::file::metadata::ParquetMetaData) -> Proven {
+        use parquet::file::statistics::Statistics;
+        let mut proven = Proven::default();
+        let columns = metadata.file_metadata().schema_descr().columns();
+        for (i, column) in columns.iter().enumerate() {
+            // Top-level columns only: a nested one's path is not a column name of ours.
+            if column.path().parts().len() != 1 {
+                continue;
+            }
+            let stats: Vec<Option<&Statistics>> =
+                metadata.row_groups().iter().map(|rg| rg.columns().get(i).and_then(|c| c.statistics())).collect();
+            let name = column.name().to_string();
+            if stats.iter().all(|s| s.is_some_and(|s| s.null_count_opt() == Some(0))) {
+                proven.no_nulls.insert(name.clone());
+            }
+            let non_negative = |s: &Statistics| match s {
+                Statistics::Int32(v) => v.min_opt().is_some_and(|m| *m >= 0),
+                Statistics::Int64(v) => v.min_opt().is_some_and(|m| *m >= 0),
+                _ => false,
+            };
+            if stats.iter().all(|s| s.is_some_and(non_negative)) {
+                proven.non_negative.insert(name);
+            }
+        }
+        proven
+    }
+}
+
+/// A Parquet file's row count, schema (text columns as views) and what its statistics prove, from its
+/// footer.
+fn footer(path: &Path) -> Result<(u64, SchemaRef, Proven)> {
     use datafusion::arrow::datatypes::{Field, Schema};
     use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
     let bad = |message: String| LoadError::Parquet { path: path.to_path_buf(), message };
     let file = std::fs::File::open(path).map_err(|source| LoadError::Io { path: path.to_path_buf(), source })?;
     let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| bad(e.to_string()))?;
     let rows = builder.metadata().file_metadata().num_rows().max(0) as u64;
+    let proven = Proven::of(builder.metadata());
     let fields: Vec<Field> = builder
         .schema()
         .fields()
@@ -273,7 +328,7 @@ fn footer(path: &Path) -> Result<(u64, SchemaRef)> {
             _ => f.as_ref().clone(),
         })
         .collect();
-    Ok((rows, Arc::new(Schema::new(fields))))
+    Ok((rows, Arc::new(Schema::new(fields)), proven))
 }
 
 /// The view's select list: each canonical column from the files (cast to its type where needed) or
@@ -335,11 +390,28 @@ fn view_columns(root: &Path, schema: &SchemaRef) -> Result<(String, Vec<String>)
 /// A row the loader would refuse: a missing value in a column the files have, a negative count or cost,
 /// NaN or infinity. (Arrow compares floats in total order: NaN is above infinity and -0.0 below 0.0,
 /// hence the explicit NaN test and the comparison with -0.0.)
-fn bad_row_predicate(files: &SchemaRef) -> String {
+///
+/// A column the files' statistics prove clean is left out ([`Proven`]): text and timestamps without a
+/// missing value, integers without a missing or negative one, each read as it is stored (no cast).
+/// Without them the check read every column of every call, the ids too: 0.7 s of a 10 M run. Floats
+/// are always checked, as Parquet's minimum and maximum leave NaN out.
+fn bad_row_predicate(files: &SchemaRef, proven: &Proven) -> String {
     let mut parts = Vec::new();
     for c in &COLUMNS {
         let name = c.name;
-        if files.field_with_name(name).is_err() {
+        let Ok(field) = files.field_with_name(name) else {
+            continue;
+        };
+        let clean = proven.no_nulls.contains(name)
+            && match c.ty {
+                ColumnType::Text => {
+                    matches!(field.data_type(), DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8)
+                }
+                ColumnType::Timestamp => matches!(field.data_type(), DataType::Timestamp(TimeUnit::Millisecond, _)),
+                ColumnType::Integer => field.data_type() == &DataType::Int64 && proven.non_negative.contains(name),
+                ColumnType::Decimal => false,
+            };
+        if clean {
             continue;
         }
         parts.push(format!("\"{name}\" IS NULL"));
@@ -362,4 +434,36 @@ fn first_bad_row(dataset: &PartitionedDataset, opts: &LoadOptions) -> AnalyticsE
         }
     }
     AnalyticsError::Query(format!("{}: rows with invalid values", dataset.root.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datafusion::arrow::datatypes::{Field, Schema};
+
+    #[test]
+    fn proven_columns_are_left_out_of_the_bad_row_check() {
+        let schema: SchemaRef = Arc::new(Schema::new(vec![
+            Field::new("customer_id", DataType::Utf8View, true),
+            Field::new("input_tokens", DataType::Int64, true),
+            Field::new("output_tokens", DataType::Int32, true),
+            Field::new("cost_usd", DataType::Float64, true),
+        ]));
+        let all = bad_row_predicate(&schema, &Proven::default());
+        for column in ["customer_id", "input_tokens", "output_tokens", "cost_usd"] {
+            assert!(all.contains(&format!("\"{column}\" IS NULL")), "{all}");
+        }
+        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect();
+        let proven = Proven {
+            no_nulls: names(&["customer_id", "input_tokens", "output_tokens", "cost_usd"]),
+            non_negative: names(&["input_tokens", "output_tokens"]),
+        };
+        let left = bad_row_predicate(&schema, &proven);
+        // Text and a stored Int64 proven; an Int32 column is cast, and a float may hold NaN.
+        assert!(!left.contains("customer_id") && !left.contains("input_tokens"), "{left}");
+        assert!(left.contains("\"output_tokens\" < 0") && left.contains("isnan(\"cost_usd\")"), "{left}");
+        // No missing values proven, a non-negative minimum alone is not enough.
+        let only_min = Proven { no_nulls: names(&[]), non_negative: names(&["input_tokens"]) };
+        assert!(bad_row_predicate(&schema, &only_min).contains("\"input_tokens\" IS NULL"));
+    }
 }

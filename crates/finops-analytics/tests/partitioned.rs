@@ -177,3 +177,85 @@ fn the_writer_threads_do_not_change_the_files_and_a_size_target_is_met() {
     sim(0).write_file(&one, OutputFormat::ParquetDataset, Stop::Hours(24), &RunOptions::default()).unwrap();
     assert_eq!(parts(&one), ["date=2026-09-01/part-0.parquet"]);
 }
+
+/// Rewrites the Parquet file at `path` with `change` applied to its first batch (every field made
+/// nullable) and column statistics written or not.
+fn rewrite(path: &Path, statistics: bool, change: impl Fn(&arrow_array::RecordBatch) -> Vec<arrow_array::ArrayRef>) {
+    use std::sync::Arc;
+
+    use arrow_array::RecordBatch;
+    use datafusion::arrow::datatypes::{Field, Schema};
+    use parquet::file::properties::{EnabledStatistics, WriterProperties};
+    let reader =
+        parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(path).unwrap())
+            .unwrap()
+            .build()
+            .unwrap();
+    let batches: Vec<RecordBatch> = reader.map(|b| b.unwrap()).collect();
+    let fields: Vec<Field> =
+        batches[0].schema().fields().iter().map(|f| f.as_ref().clone().with_nullable(true)).collect();
+    let schema = Arc::new(Schema::new(fields));
+    let stats = if statistics { EnabledStatistics::Chunk } else { EnabledStatistics::None };
+    let props = WriterProperties::builder().set_statistics_enabled(stats).build();
+    let mut out =
+        parquet::arrow::ArrowWriter::try_new(std::fs::File::create(path).unwrap(), schema.clone(), Some(props))
+            .unwrap();
+    for (i, b) in batches.iter().enumerate() {
+        let cols = if i == 0 { change(b) } else { b.columns().to_vec() };
+        out.write(&RecordBatch::try_new(schema.clone(), cols).unwrap()).unwrap();
+    }
+    out.close().unwrap();
+}
+
+/// Columns whose footer statistics prove them clean are not read for the bad-row check; a missing
+/// text value or a negative count still is found, by the statistics or, in a file written without
+/// them, by reading the column.
+#[test]
+fn bad_values_are_found_with_or_without_statistics() {
+    use std::sync::Arc;
+
+    use arrow_array::{Array, Int64Array, StringArray, StringViewArray};
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("calls");
+    sim(0).write_file(&folder, OutputFormat::ParquetDataset, Stop::Hours(48), &RunOptions::default()).unwrap();
+    let clean = Dataset::open(std::slice::from_ref(&folder), LoadOptions::default()).unwrap();
+    assert_eq!(clean.load.bad_rows, 0);
+    // Day one: a missing customer id, with statistics (its null count is 1).
+    let day1 = folder.join("date=2026-09-01/part-0.parquet");
+    rewrite(&day1, true, |b| {
+        let mut cols = b.columns().to_vec();
+        let i = b.schema().index_of("customer_id").unwrap();
+        let texts: Vec<Option<String>> = (0..b.num_rows())
+            .map(|r| {
+                (r != 2).then(|| {
+                    let c = &cols[i];
+                    match c.as_any().downcast_ref::<StringArray>() {
+                        Some(s) => s.value(r).to_string(),
+                        None => c.as_any().downcast_ref::<StringViewArray>().unwrap().value(r).to_string(),
+                    }
+                })
+            })
+            .collect();
+        cols[i] = match cols[i].as_any().downcast_ref::<StringArray>() {
+            Some(_) => Arc::new(StringArray::from(texts)),
+            None => Arc::new(StringViewArray::from(texts)),
+        };
+        cols
+    });
+    // Day two: a negative input token count, without statistics.
+    let day2 = folder.join("date=2026-09-02/part-0.parquet");
+    rewrite(&day2, false, |b| {
+        let mut cols = b.columns().to_vec();
+        let i = b.schema().index_of("input_tokens").unwrap();
+        let c = cols[i].as_any().downcast_ref::<Int64Array>().unwrap();
+        let v: Int64Array = (0..c.len()).map(|r| Some(if r == 6 { -3 } else { c.value(r) })).collect();
+        cols[i] = Arc::new(v);
+        cols
+    });
+    let err = Dataset::open(std::slice::from_ref(&folder), LoadOptions::default()).err().unwrap().to_string();
+    assert!(err.contains("date=2026-09-01/part-0.parquet:3: column customer_id"), "{err}");
+    let skip = LoadOptions { skip_bad_rows: true, ..LoadOptions::default() };
+    let ds = Dataset::open(std::slice::from_ref(&folder), skip.clone()).unwrap();
+    assert_eq!(ds.load.bad_rows, 2);
+    assert_eq!(ds.rows(), clean.rows() - 2);
+}
