@@ -22,26 +22,27 @@ fn pct(v: &mut [f64], p: f64) -> f64 {
     if k + 1 < v.len() { v[k] + (v[k + 1] - v[k]) * (pos - k as f64) } else { v[k] }
 }
 
-/// A dataset of 40,000 simulated calls from 150 customers (the folder must outlive the dataset's use).
-fn simulated(seed: u64) -> (tempfile::TempDir, Dataset) {
+/// `calls` simulated calls from `customers` customers as a CSV file (in a folder that must outlive its use).
+fn simulated_csv(seed: u64, customers: u32, calls: u64) -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("calls.csv");
-    Simulator::new(SimConfig { seed, customers: 150, ..SimConfig::default() })
+    Simulator::new(SimConfig { seed, customers, ..SimConfig::default() })
         .unwrap()
-        .write_file(&path, OutputFormat::Csv, Stop::Calls(40_000), &RunOptions::default())
+        .write_file(&path, OutputFormat::Csv, Stop::Calls(calls), &RunOptions::default())
         .unwrap();
+    (dir, path)
+}
+
+/// A dataset of 40,000 simulated calls from 150 customers (the folder must outlive the dataset's use).
+fn simulated(seed: u64) -> (tempfile::TempDir, Dataset) {
+    let (dir, path) = simulated_csv(seed, 150, 40_000);
     let ds = Dataset::open(&[path], LoadOptions::default()).unwrap();
     (dir, ds)
 }
 
 #[test]
 fn engine_numbers_match_an_independent_computation() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("calls.csv");
-    Simulator::new(SimConfig { seed: 17, customers: 200, ..SimConfig::default() })
-        .unwrap()
-        .write_file(&path, OutputFormat::Csv, Stop::Calls(60_000), &RunOptions::default())
-        .unwrap();
+    let (_dir, path) = simulated_csv(17, 200, 60_000);
     let mut by: BTreeMap<(&str, String), Acc> = BTreeMap::new();
     let mut reader = csv::Reader::from_path(&path).unwrap();
     let headers = reader.headers().unwrap().clone();
@@ -443,12 +444,7 @@ fn time_keys_floor_before_1970() {
 /// by hour in time order.
 #[test]
 fn hourly_latency_series_matches_an_independent_computation() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("calls.csv");
-    Simulator::new(SimConfig { seed: 23, customers: 120, ..SimConfig::default() })
-        .unwrap()
-        .write_file(&path, OutputFormat::Csv, Stop::Calls(30_000), &RunOptions::default())
-        .unwrap();
+    let (_dir, path) = simulated_csv(23, 120, 30_000);
     let mut by_hour: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     let mut reader = csv::Reader::from_path(&path).unwrap();
     let headers = reader.headers().unwrap().clone();
