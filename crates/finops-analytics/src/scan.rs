@@ -393,8 +393,8 @@ fn view_columns(root: &Path, schema: &SchemaRef) -> Result<(String, Vec<String>)
 ///
 /// A column the files' statistics prove clean is left out ([`Proven`]): text and timestamps without a
 /// missing value, integers without a missing or negative one, each read as it is stored (no cast).
-/// Without them the check read every column of every call, the ids too: 0.7 s of a 10 M run. Floats
-/// are always checked, as Parquet's minimum and maximum leave NaN out.
+/// Without them the check read every column of every call, the ids too: opening 10 M calls took 0.55 s
+/// of CPU, now 0.17 s. Floats are always checked, as Parquet's minimum and maximum leave NaN out.
 fn bad_row_predicate(files: &SchemaRef, proven: &Proven) -> String {
     let mut parts = Vec::new();
     for c in &COLUMNS {
