@@ -125,8 +125,8 @@ pub struct RunOptions<'a> {
     /// live viewer analyzes `<out>.partial` this way while the run goes on).
     pub written: Option<&'a AtomicU64>,
     /// Hours of the timeline generated per batch (default: 1 to 4 per worker thread, fewer the more calls
-    /// an hour holds). Progress, cancel and
-    /// `written` are handled between batches, so a paced run uses 1 to grow smoothly.
+    /// an hour holds). Progress, cancel and `written` are handled between batches, so a paced run uses 1
+    /// to grow smoothly.
     pub batch_hours: Option<u64>,
     /// CSV files only: continue `<path>.partial` left by an interrupted run with the same options
     /// ([`Simulator::write_file`]) instead of starting over.
@@ -182,7 +182,7 @@ const HOURS_PER_THREAD: u64 = 4;
 /// About how many calls a batch of hours may hold. A batch's calls and their encoded rows are all in
 /// memory at once, so at high rates (tens of thousands of customers) fewer hours go into a batch, down
 /// to one per worker: memory then follows the calls of an hour, not of eight. (80,000 customers, about
-/// 125,000 calls an hour: a CSV run peaked at 555 MB with eight-hour batches.)
+/// 125,000 calls an hour: a CSV run peaked at 545-555 MB with eight-hour batches, 233-359 MB now.)
 const BATCH_CALLS: u64 = 500_000;
 
 /// Hours for the next batch: `max` unless that many hours as busy as the busiest so far (`busiest`
