@@ -537,11 +537,16 @@ impl Table {
         self.values::<Int64Type, _>(name, |v| v.unwrap_or(0).max(0) as u64)
     }
 
-    /// Calls `each` with every row's list of a list column (from `values_list`) cast to `T`; a null list
-    /// comes as an empty one.
-    fn for_each_list<T: ArrowPrimitiveType>(&self, name: &str, mut each: impl FnMut(&PrimitiveArray<T>)) -> Result<()> {
+    /// List column `name` (from `values_list`) of each batch, cast to lists of `T`.
+    fn list_columns<T: ArrowPrimitiveType>(&self, name: &str) -> Result<Vec<ArrayRef>> {
+        self.column(name, &crate::values_list::list_type(&T::DATA_TYPE))
+    }
+
+    /// Calls `each` with every row's list of columns from [`Table::list_columns`]; a null list comes as
+    /// an empty one.
+    fn for_each_list<T: ArrowPrimitiveType>(columns: &[ArrayRef], mut each: impl FnMut(&PrimitiveArray<T>)) {
         let empty = PrimitiveArray::<T>::from_iter_values(std::iter::empty());
-        for list in self.column(name, &crate::values_list::list_type(&T::DATA_TYPE))? {
+        for list in columns {
             let list = list.as_list::<i32>();
             for i in 0..list.len() {
                 if list.is_null(i) {
@@ -551,18 +556,17 @@ impl Table {
                 }
             }
         }
-        Ok(())
     }
 
     /// A list column (from `values_list`) as one vector per row; a null list reads as empty and null
     /// values are skipped.
     fn lists<T: ArrowPrimitiveType>(&self, name: &str) -> Result<Vec<Vec<T::Native>>> {
         let mut out = Vec::with_capacity(self.len());
-        self.for_each_list::<T>(name, |v| {
+        Self::for_each_list::<T>(&self.list_columns::<T>(name)?, |v| {
             let mut values = Vec::with_capacity(v.len());
             extend_non_null(&mut values, v);
             out.push(values);
-        })?;
+        });
         Ok(out)
     }
 
@@ -581,17 +585,14 @@ impl Table {
     pub fn i64_lists_flat(&self, name: &str) -> Result<(Vec<usize>, Vec<i64>)> {
         // Sized once: the cube's latencies are millions of values, and growing the vector by doubling
         // copied them again and touched fresh pages at every step.
-        let total = self
-            .column(name, &crate::values_list::list_type(&DataType::Int64))?
-            .iter()
-            .map(|l| l.as_list::<i32>().values().len())
-            .sum();
+        let columns = self.list_columns::<Int64Type>(name)?;
+        let total = columns.iter().map(|l| l.as_list::<i32>().values().len()).sum();
         let (mut offsets, mut values) = (Vec::with_capacity(self.len() + 1), Vec::with_capacity(total));
         offsets.push(0);
-        self.for_each_list::<Int64Type>(name, |v| {
+        Self::for_each_list::<Int64Type>(&columns, |v| {
             extend_non_null(&mut values, v);
             offsets.push(values.len());
-        })?;
+        });
         Ok((offsets, values))
     }
 

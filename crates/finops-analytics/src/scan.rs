@@ -331,6 +331,16 @@ fn footer(path: &Path) -> Result<(u64, SchemaRef, Proven)> {
     Ok((rows, Arc::new(Schema::new(fields)), proven))
 }
 
+/// Whether a file column of type `stored` is read as the canonical type `ty` without a cast.
+fn stored_as_is(ty: ColumnType, stored: &DataType) -> bool {
+    match ty {
+        ColumnType::Text => matches!(stored, DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8),
+        ColumnType::Integer => stored == &DataType::Int64,
+        ColumnType::Decimal => stored == &DataType::Float64,
+        ColumnType::Timestamp => matches!(stored, DataType::Timestamp(TimeUnit::Millisecond, _)),
+    }
+}
+
 /// The view's select list: each canonical column from the files (cast to its type where needed) or
 /// its default; and the names of the defaulted ones.
 fn view_columns(root: &Path, schema: &SchemaRef) -> Result<(String, Vec<String>)> {
@@ -347,17 +357,7 @@ fn view_columns(root: &Path, schema: &SchemaRef) -> Result<(String, Vec<String>)
         let name = c.name;
         match schema.field_with_name(name) {
             Ok(f) => {
-                let same = match c.ty {
-                    ColumnType::Text => {
-                        matches!(f.data_type(), DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8)
-                    }
-                    ColumnType::Integer => f.data_type() == &DataType::Int64,
-                    ColumnType::Decimal => f.data_type() == &DataType::Float64,
-                    ColumnType::Timestamp => {
-                        matches!(f.data_type(), DataType::Timestamp(TimeUnit::Millisecond, _))
-                    }
-                };
-                exprs.push(if same {
+                exprs.push(if stored_as_is(c.ty, f.data_type()) {
                     format!("\"{name}\"")
                 } else {
                     format!("CAST(\"{name}\" AS {target}) AS \"{name}\"")
@@ -403,12 +403,10 @@ fn bad_row_predicate(files: &SchemaRef, proven: &Proven) -> String {
             continue;
         };
         let clean = proven.no_nulls.contains(name)
+            && stored_as_is(c.ty, field.data_type())
             && match c.ty {
-                ColumnType::Text => {
-                    matches!(field.data_type(), DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8)
-                }
-                ColumnType::Timestamp => matches!(field.data_type(), DataType::Timestamp(TimeUnit::Millisecond, _)),
-                ColumnType::Integer => field.data_type() == &DataType::Int64 && proven.non_negative.contains(name),
+                ColumnType::Text | ColumnType::Timestamp => true,
+                ColumnType::Integer => proven.non_negative.contains(name),
                 ColumnType::Decimal => false,
             };
         if clean {
