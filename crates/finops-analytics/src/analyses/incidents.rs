@@ -238,14 +238,16 @@ impl OrgBins {
 }
 
 /// Per organization, per key (customer, model or feature): calls per bin, sparse.
-type KeyBins = HashMap<String, KeyRows>;
-/// One organization's (key, bin, calls).
-type KeyRows = Vec<(String, i64, f64)>;
+type KeyBins<K> = HashMap<String, KeyRows<K>>;
+/// One organization's (key, bin, calls). The customers' keys borrow the shared counts' names: their
+/// rows are many (every bin of the customers of the incidents' organizations around the incidents),
+/// and a copy of the name per row was most of the detector's time.
+type KeyRows<K> = Vec<(K, i64, f64)>;
 
 /// Calls per organization, model and bin, and per organization, feature and bin, of the calls kept by
 /// `join` (the incidents and their surroundings: a few organizations and days, not the whole table),
 /// from one query.
-fn model_feature_bins(ds: &Dataset, bin: &str, join: &str) -> Result<(KeyBins, KeyBins)> {
+fn model_feature_bins(ds: &Dataset, bin: &str, join: &str) -> Result<(KeyBins<String>, KeyBins<String>)> {
     // The model as its two columns: grouping by them is cheaper than by a concatenation per row.
     let (model, model_group) = crate::common::key_columns(MODEL, "m");
     let t = ds.sql(&format!(
@@ -254,7 +256,7 @@ fn model_feature_bins(ds: &Dataset, bin: &str, join: &str) -> Result<(KeyBins, K
     ))?;
     let m = crate::common::read_key(&t, MODEL, "m")?;
     let (o, f, b, n) = (t.str("o")?, t.str("f")?, t.i64("b")?, t.u64("n")?);
-    let (mut models, mut features): (KeyBins, KeyBins) = (HashMap::new(), HashMap::new());
+    let (mut models, mut features): (KeyBins<String>, KeyBins<String>) = (HashMap::new(), HashMap::new());
     for i in 0..t.len() {
         models.entry(o[i].clone()).or_default().push((m[i].clone(), b[i], n[i] as f64));
         features.entry(o[i].clone()).or_default().push((f[i].clone(), b[i], n[i] as f64));
@@ -264,15 +266,15 @@ fn model_feature_bins(ds: &Dataset, bin: &str, join: &str) -> Result<(KeyBins, K
 
 /// The key with the most calls above its usual share of the organization's traffic during [a, b]
 /// (bins), its usual share measured in the `around` bins on each side; and its share of the excess.
-fn root_cause(rows: &[(String, i64, f64)], a: i64, b: i64, around: i64, excess: f64) -> (String, f64) {
+fn root_cause<K: AsRef<str>>(rows: &[(K, i64, f64)], a: i64, b: i64, around: i64, excess: f64) -> (String, f64) {
     let (mut during, mut usual): (HashMap<&str, f64>, HashMap<&str, f64>) = (HashMap::new(), HashMap::new());
     let (mut total_during, mut total_usual) = (0.0, 0.0);
     for (k, bin, n) in rows {
         if (a..=b).contains(bin) {
-            *during.entry(k).or_default() += n;
+            *during.entry(k.as_ref()).or_default() += n;
             total_during += n;
         } else if (a - around..=b + around).contains(bin) {
-            *usual.entry(k).or_default() += n;
+            *usual.entry(k.as_ref()).or_default() += n;
             total_usual += n;
         }
     }
@@ -452,20 +454,26 @@ pub fn detect(ds: &Dataset, r: &rules::Realtime) -> Result<(Vec<Incident>, Detec
             });
         }
     }
-    // The customers' calls per bin come from the counts above, for the incidents' organizations.
-    let mut customer_bins: KeyBins = HashMap::new();
-    for inc in &incidents {
+    // The customers' calls per bin come from the counts above, for the incidents' organizations and
+    // only in the bins a root cause looks at (each incident and `around` bins on each side).
+    let mut customer_bins: KeyBins<&str> = HashMap::new();
+    let mut windows: HashMap<&str, Vec<(i64, i64)>> = HashMap::new();
+    for (inc, (a, b)) in incidents.iter().zip(&spans) {
         customer_bins.entry(inc.organization_id.clone()).or_default();
+        windows.entry(inc.organization_id.as_str()).or_default().push((a - around, b + around));
     }
-    let mut of_org: Vec<Option<&mut KeyRows>> = (0..q.organizations.len()).map(|_| None).collect();
+    let mut of_org: Vec<Option<(&mut KeyRows<&str>, &[(i64, i64)])>> =
+        (0..q.organizations.len()).map(|_| None).collect();
     for (org, rows) in customer_bins.iter_mut() {
-        if let Some(code) = q.organizations.iter().position(|o| o == org) {
-            of_org[code] = Some(rows);
+        if let (Some(code), Some(w)) = (q.organizations.iter().position(|o| o == org), windows.get(org.as_str())) {
+            of_org[code] = Some((rows, w));
         }
     }
     for i in 0..bins.len() {
-        if let Some(rows) = of_org[orgs[i] as usize].as_mut() {
-            rows.push((q.customers[customers[i] as usize].clone(), bins[i], calls[i] as f64));
+        if let Some((rows, w)) = of_org[orgs[i] as usize].as_mut()
+            && w.iter().any(|(lo, hi)| (*lo..=*hi).contains(&bins[i]))
+        {
+            rows.push((q.customers[customers[i] as usize].as_str(), bins[i], calls[i] as f64));
         }
     }
     root_causes(ds, &customer_bins, &bin, bin_ms, around, &spans, &mut incidents)?;
@@ -485,7 +493,7 @@ pub fn detect(ds: &Dataset, r: &rules::Realtime) -> Result<(Vec<Incident>, Detec
 /// the incident and `around` bins on each side.
 fn root_causes(
     ds: &Dataset,
-    customers: &KeyBins,
+    customers: &KeyBins<&str>,
     bin: &str,
     bin_ms: i64,
     around: i64,
@@ -505,11 +513,12 @@ fn root_causes(
     };
     let (models, features) = model_feature_bins(ds, bin, &join)?;
     for (i, (a, b)) in incidents.iter_mut().zip(spans) {
-        let cause =
-            |m: &KeyBins| root_cause(m.get(&i.organization_id).map_or(&[][..], |v| v), *a, *b, around, i.excess_calls);
-        (i.root_customer_id, i.root_customer_share_pct) = cause(customers);
-        (i.root_model, i.root_model_share_pct) = cause(&models);
-        (i.root_feature, i.root_feature_share_pct) = cause(&features);
+        fn cause<K: AsRef<str>>(m: &KeyBins<K>, i: &Incident, (a, b): (i64, i64), around: i64) -> (String, f64) {
+            root_cause(m.get(&i.organization_id).map_or(&[][..], |v| v), a, b, around, i.excess_calls)
+        }
+        (i.root_customer_id, i.root_customer_share_pct) = cause(customers, i, (*a, *b), around);
+        (i.root_model, i.root_model_share_pct) = cause(&models, i, (*a, *b), around);
+        (i.root_feature, i.root_feature_share_pct) = cause(&features, i, (*a, *b), around);
     }
     Ok(())
 }
