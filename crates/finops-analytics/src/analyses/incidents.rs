@@ -462,16 +462,19 @@ pub fn detect(ds: &Dataset, r: &rules::Realtime) -> Result<(Vec<Incident>, Detec
         customer_bins.entry(inc.organization_id.clone()).or_default();
         windows.entry(inc.organization_id.as_str()).or_default().push((a - around, b + around));
     }
-    let mut of_org: Vec<Option<(&mut KeyRows<&str>, &[(i64, i64)])>> =
-        (0..q.organizations.len()).map(|_| None).collect();
+    // Per organization code: its rows and its incidents' windows.
+    let mut of_org: Vec<Option<&mut KeyRows<&str>>> = (0..q.organizations.len()).map(|_| None).collect();
+    let mut windows_of: Vec<&[(i64, i64)]> = vec![&[]; q.organizations.len()];
     for (org, rows) in customer_bins.iter_mut() {
         if let (Some(code), Some(w)) = (q.organizations.iter().position(|o| o == org), windows.get(org.as_str())) {
-            of_org[code] = Some((rows, w));
+            of_org[code] = Some(rows);
+            windows_of[code] = w;
         }
     }
     for i in 0..bins.len() {
-        if let Some((rows, w)) = of_org[orgs[i] as usize].as_mut()
-            && w.iter().any(|(lo, hi)| (*lo..=*hi).contains(&bins[i]))
+        let o = orgs[i] as usize;
+        if let Some(rows) = of_org[o].as_mut()
+            && windows_of[o].iter().any(|(lo, hi)| (*lo..=*hi).contains(&bins[i]))
         {
             rows.push((q.customers[customers[i] as usize].as_str(), bins[i], calls[i] as f64));
         }
