@@ -1,14 +1,17 @@
-//! `key_hash(a, b, …)`: a scalar function hashing a row's text values into one 64-bit integer, so that
-//! a grouping with millions of groups can key on one integer instead of several text columns.
+//! `key_hash(a, b, …)`: a scalar function hashing a row's text values (and whole numbers) into one
+//! 64-bit integer, so that a grouping with millions of groups can key on one integer instead of several
+//! text columns, and a filter can match rows against a list of keys computed in Rust.
 //!
 //! DataFusion hashes, compares and stores every text key of a grouping for every row and group. The
 //! prompt-cache windows (about one group per cacheable call) grouped by `key_hash(provider, model,
 //! feature_id)` instead took 8% less CPU and 25% less memory at 10 M calls; the analysis maps each hash
 //! back to its text through [`hash_texts`] over the combinations it already knows (from the shared
 //! cube, which covers every call), and checks that no two of them share a hash; if two did, it would
-//! group by the text columns as before. The hash is the same in every process of one `finops` build
-//! (a fixed seed), so the cluster's executors compute what the client expects. A null value hashes as
-//! empty text, as every reader of the results reads it.
+//! group by the text columns as before. Minute bursts are counted only for the calls whose `key_hash(
+//! customer_id, bin)` is among the busy (customer, time bin) pairs' ([`hash_values`]). The hash is the
+//! same in every process of one `finops` build (a fixed seed), so the cluster's executors compute what
+//! the client expects. A null value hashes as empty text (or as 0 for a number), as every reader of the
+//! results reads it.
 //!
 //! ```
 //! use finops_analytics::datafusion::prelude::SessionContext;
@@ -28,7 +31,7 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::builder::make_view;
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, Int64Array};
-use datafusion::arrow::datatypes::DataType;
+use datafusion::arrow::datatypes::{DataType, Int64Type};
 use datafusion::common::{Result, plan_err};
 use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility};
 
@@ -41,6 +44,36 @@ const SEED: u64 = 0x6669_6e6f_7073_6b68;
 /// The hash `key_hash` gives a row whose values are `values` (a null value as "").
 pub fn hash_texts(values: &[&str]) -> i64 {
     values.iter().fold(0, |h, v| combine(h, text_hash(v))) as i64
+}
+
+/// One argument of `key_hash`: text or a whole number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyValue<'a> {
+    Text(&'a str),
+    Int(i64),
+}
+
+/// The hash `key_hash` gives a row whose values are `values` (a null text as "", a null number as 0).
+///
+/// ```
+/// use finops_analytics::key_hash::{KeyValue, hash_texts, hash_values};
+/// assert_eq!(hash_values(&[KeyValue::Text("a"), KeyValue::Text("b")]), hash_texts(&["a", "b"]));
+/// assert_ne!(hash_values(&[KeyValue::Text("c1"), KeyValue::Int(7)]), hash_values(&[KeyValue::Text("c1"), KeyValue::Int(8)]));
+/// ```
+pub fn hash_values(values: &[KeyValue<'_>]) -> i64 {
+    values.iter().fold(0, |h, v| {
+        combine(
+            h,
+            match v {
+                KeyValue::Text(t) => text_hash(t),
+                KeyValue::Int(n) => int_hash(*n),
+            },
+        )
+    }) as i64
+}
+
+fn int_hash(n: i64) -> u64 {
+    foldhash::fast::FixedState::with_seed(SEED).hash_one(n)
 }
 
 /// One value's hash. A value of up to 12 bytes is hashed as its Arrow string view (its length and its
@@ -91,7 +124,7 @@ impl ScalarUDFImpl for KeyHash {
     }
 
     /// Any number of text arguments (of any of Arrow's text types, or dictionaries of text), read as
-    /// string views.
+    /// string views, and whole numbers (signed, or unsigned up to 32 bits), read as 64-bit integers.
     fn coerce_types(&self, args: &[DataType]) -> Result<Vec<DataType>> {
         if args.is_empty() {
             return plan_err!("{NAME} needs at least one text argument");
@@ -104,7 +137,14 @@ impl ScalarUDFImpl for KeyHash {
                 {
                     Ok(DataType::Utf8View)
                 }
-                other => plan_err!("{NAME} takes text, not {other}"),
+                DataType::Int8
+                | DataType::Int16
+                | DataType::Int32
+                | DataType::Int64
+                | DataType::UInt8
+                | DataType::UInt16
+                | DataType::UInt32 => Ok(DataType::Int64),
+                other => plan_err!("{NAME} takes text or whole numbers, not {other}"),
             })
             .collect()
     }
@@ -116,6 +156,12 @@ impl ScalarUDFImpl for KeyHash {
         // about as cheap as reading the columns (a hasher per row over each value's text took 2x).
         let mut hashes = vec![0u64; rows];
         for a in &arrays {
+            if let Some(n) = a.as_primitive_opt::<Int64Type>() {
+                for (row, h) in hashes.iter_mut().enumerate() {
+                    *h = combine(*h, int_hash(if n.is_null(row) { 0 } else { n.value(row) }));
+                }
+                continue;
+            }
             let c = a.as_string_view();
             let views = c.views();
             for (row, h) in hashes.iter_mut().enumerate() {
@@ -171,8 +217,23 @@ mod tests {
     }
 
     #[test]
+    fn numbers_hash_as_hash_values_says() {
+        let got = run("SELECT key_hash(c, n) FROM (VALUES ('cust_1', CAST(2980000 AS BIGINT)), ('cust_1', NULL), \
+             ('cust_2', CAST(-5 AS BIGINT))) AS t(c, n)")
+        .unwrap();
+        let want = [
+            hash_values(&[KeyValue::Text("cust_1"), KeyValue::Int(2_980_000)]),
+            hash_values(&[KeyValue::Text("cust_1"), KeyValue::Int(0)]),
+            hash_values(&[KeyValue::Text("cust_2"), KeyValue::Int(-5)]),
+        ];
+        assert_eq!(got, want);
+        let small = run("SELECT key_hash('a', CAST(7 AS INT), arrow_cast(7, 'UInt8'))").unwrap();
+        assert_eq!(small, [hash_values(&[KeyValue::Text("a"), KeyValue::Int(7), KeyValue::Int(7)])]);
+    }
+
+    #[test]
     fn other_types_and_no_arguments_are_refused_by_name() {
-        for sql in ["SELECT key_hash(1)", "SELECT key_hash()"] {
+        for sql in ["SELECT key_hash(1.5)", "SELECT key_hash(arrow_cast(1, 'UInt64'))", "SELECT key_hash()"] {
             let e = run(sql).unwrap_err().to_string();
             assert!(e.contains(NAME), "{sql}: {e}");
         }

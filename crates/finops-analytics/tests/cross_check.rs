@@ -471,3 +471,38 @@ fn hourly_latency_series_matches_an_independent_computation() {
         }
     }
 }
+
+#[test]
+fn minute_bursts_equal_a_direct_count_of_every_minute() {
+    use finops_analytics::analyses::abuse_detection::minute_bursts;
+    use finops_analytics::common::minute_label;
+    let (_dir, mut ds) = simulated(31);
+    // A limit low enough that many customer-minutes exceed it.
+    let mut r = ds.rules.abuse_detection.clone();
+    r.burst_calls_per_minute = 2;
+    let t = ds
+        .sql(
+            "SELECT customer_id, CAST(timestamp AS BIGINT) / 60000 AS m, count(*) AS n FROM calls \
+             GROUP BY customer_id, m HAVING count(*) > 2 ORDER BY n DESC, m, customer_id",
+        )
+        .unwrap();
+    let want: Vec<(String, String, f64)> = t
+        .str("customer_id")
+        .unwrap()
+        .into_iter()
+        .zip(t.i64("m").unwrap().into_iter().map(minute_label))
+        .zip(t.u64("n").unwrap())
+        .map(|((c, m), n)| (c, m, n as f64))
+        .collect();
+    assert!(want.len() >= 20, "{} customer-minutes over the limit", want.len());
+    let got = |ds: &Dataset| -> Vec<(String, String, f64)> {
+        minute_bursts::detect(ds, &r).unwrap().into_iter().map(|f| (f.customer_id, f.when, f.value)).collect()
+    };
+    // The calls of the busy (customer, 10-minute bin) pairs, matched by their key_hash.
+    assert_eq!(got(&ds), want);
+    // Incident bins that are not whole minutes (7.5): the calls of the customers with a busy hour.
+    let mut rules = (*ds.rules).clone();
+    rules.realtime.incident_bin_minutes = 7;
+    ds.rules = std::sync::Arc::new(rules);
+    assert_eq!(got(&ds), want);
+}
