@@ -17,6 +17,7 @@
 //! # Ok::<(), finops_analytics::AnalyticsError>(())
 //! ```
 pub mod analyses;
+pub mod bucket;
 #[cfg(feature = "cluster")]
 pub mod cluster;
 pub mod common;
@@ -45,9 +46,10 @@ pub fn aggregate_functions() -> Vec<datafusion::logical_expr::AggregateUDF> {
     vec![values_list::udaf()]
 }
 
-/// The analyses' own scalar functions ([`key_hash`]), registered wherever [`aggregate_functions`] are.
+/// The analyses' own scalar functions ([`key_hash`], [`bucket`]), registered wherever
+/// [`aggregate_functions`] are.
 pub fn scalar_functions() -> Vec<datafusion::logical_expr::ScalarUDF> {
-    vec![key_hash::udf()]
+    vec![key_hash::udf(), bucket::udf()]
 }
 
 /// Registers [`aggregate_functions`] and [`scalar_functions`] in `ctx`: every session of the analyses

@@ -81,7 +81,7 @@ pub fn run(role: &ClusterRole) -> Result<()> {
         ClusterRole::Scheduler(a) => runtime.block_on(async {
             use ballista_scheduler::cluster::BallistaCluster;
             use ballista_scheduler::config::SchedulerConfig;
-            // The analyses' own functions (`values_list`, `key_hash`) must be known where plans are made.
+            // The analyses' own functions (`values_list`, `key_hash`, `bucket`) must be known where plans are made.
             let session_builder: ballista_scheduler::SessionBuilder = Arc::new(|config| {
                 use finops_analytics::datafusion::execution::FunctionRegistry;
                 let mut state = ballista_core::utils::default_session_builder(config)?;
@@ -134,7 +134,7 @@ pub fn run(role: &ClusterRole) -> Result<()> {
                 // Result batches with the latency lists of millions of calls exceed gRPC's 16 MB default.
                 grpc_max_decoding_message_size: finops_analytics::cluster::MAX_MESSAGE as u32,
                 grpc_max_encoding_message_size: finops_analytics::cluster::MAX_MESSAGE as u32,
-                // The analyses' own functions (`values_list`, `key_hash`), for the plans the executor runs.
+                // The analyses' own functions (`values_list`, `key_hash`, `bucket`), for the plans the executor runs.
                 override_function_registry: Some(Arc::new(functions)),
                 ..ExecutorProcessConfig::default()
             };
