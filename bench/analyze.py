@@ -22,6 +22,9 @@ import time
 
 import duckdb
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from duckdb_dialect import to_duckdb  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DATA = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "data", "simulated_calls.csv")
 TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
@@ -46,20 +49,11 @@ def run_finops():
     return walls, rss, queries
 
 
-def to_duckdb(q):
-    """The few places where DataFusion's dialect differs from DuckDB's."""
-    q = q.replace("CAST(timestamp AS BIGINT)", "epoch_ms(timestamp)")
-    q = re.sub(r"last_value\((\w+) ORDER BY timestamp\)", r"arg_max(\1, timestamp)", q)
-    # finops' values_list (array_agg without nulls; the data has none) is DuckDB's list.
-    q = q.replace("values_list(", "list(")
-    return q
-
-
 def run_duckdb(queries):
     con = duckdb.connect()
     start = time.perf_counter()
     con.execute(
-        f"""CREATE TABLE calls AS SELECT * REPLACE (CAST(timestamp AS TIMESTAMPTZ) AS timestamp)
+        f"""CREATE TABLE calls AS SELECT * REPLACE (CAST(timestamp AS TIMESTAMPTZ) AS timestamp), cost_usd AS list_cost_usd
             FROM read_csv('{DATA}', header = true, auto_detect = true)"""
     )
     load = time.perf_counter() - start

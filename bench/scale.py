@@ -36,7 +36,9 @@ CSV_MAX = int(os.environ.get("CSV_MAX", "10000000"))
 SIZES = [int(a) for a in sys.argv[1:]] or [1_000_000, 10_000_000, 50_000_000]
 
 DUCKDB_RUNNER = r"""
-import re, sys, duckdb
+import sys, duckdb
+sys.path.insert(0, sys.argv[3])
+from duckdb_dialect import to_duckdb
 source, queries = sys.argv[1], open(sys.argv[2]).read().split("\n;;\n")
 con = duckdb.connect()
 if source.endswith(".csv"):
@@ -45,19 +47,8 @@ if source.endswith(".csv"):
 else:
     con.execute(f"CREATE VIEW calls AS SELECT * EXCLUDE (date), cost_usd AS list_cost_usd FROM read_parquet('{source}/*/*.parquet', hive_partitioning = true)")
 for q in queries:
-    q = q.replace("CAST(timestamp AS BIGINT)", "epoch_ms(timestamp)")
-    # DuckDB's `/` on integers divides as floats; `//` truncates as DataFusion's `/` does.
-    q = re.sub(r"epoch_ms\(timestamp\) / (\d+)", r"epoch_ms(timestamp) // \1", q)
-    q = q.replace("LEFT ANTI JOIN", "ANTI JOIN")
-    # finops' values_list (array_agg without nulls; the data has none) is DuckDB's list.
-    q = q.replace("values_list(", "list(")
-    q = re.sub(r"last_value\((\w+) ORDER BY timestamp\)", r"arg_max(\1, timestamp)", q)
-    # finops' key_hash (a 64-bit hash of text and whole numbers) is DuckDB's hash: the cache windows group
-    # by it alike. The minute bursts keep the calls whose hash is in a list of finops' hashes, so DuckDB's
-    # filter keeps none there and its grouping of about a tenth of the calls is not timed.
-    q = q.replace("key_hash(", "hash(")
     if q.strip():
-        con.execute(q).fetchall()
+        con.execute(to_duckdb(q)).fetchall()
 """
 
 
@@ -116,7 +107,7 @@ def duckdb(source, queries_file):
     runner = os.path.join(DIR, "duckdb_runner.py")
     with open(runner, "w") as f:
         f.write(DUCKDB_RUNNER)
-    return timed([sys.executable, runner, source, queries_file])
+    return timed([sys.executable, runner, source, queries_file, os.path.join(ROOT, "bench")])
 
 
 def main():
