@@ -146,7 +146,7 @@ def main():
                 rows.append((n, f"DuckDB, the same {len(queries)} queries", "CSV", wall, rss, ""))
                 os.remove(csv)
             else:
-                rows.append((n, "finops analyze, embedded", "CSV", None, None, f"not run: CSV is loaded into memory (above CSV_MAX)"))
+                rows.append((n, "finops analyze, embedded", "CSV", None, None, "not run: CSV is loaded into memory (above CSV_MAX)"))
             shutil.rmtree(folder, ignore_errors=True)
             for r in rows[-6:]:
                 print(r, flush=True)
