@@ -74,14 +74,7 @@ impl ScalarUDFImpl for Bucket {
         }
         args.iter()
             .map(|t| match t {
-                DataType::Int8
-                | DataType::Int16
-                | DataType::Int32
-                | DataType::Int64
-                | DataType::UInt8
-                | DataType::UInt16
-                | DataType::UInt32
-                | DataType::Null => Ok(DataType::Int64),
+                t if crate::fits_int64(t) || t == &DataType::Null => Ok(DataType::Int64),
                 other => plan_err!("{NAME} takes whole numbers, not {other}"),
             })
             .collect()

@@ -137,13 +137,7 @@ impl ScalarUDFImpl for KeyHash {
                 {
                     Ok(DataType::Utf8View)
                 }
-                DataType::Int8
-                | DataType::Int16
-                | DataType::Int32
-                | DataType::Int64
-                | DataType::UInt8
-                | DataType::UInt16
-                | DataType::UInt32 => Ok(DataType::Int64),
+                t if crate::fits_int64(t) => Ok(DataType::Int64),
                 other => plan_err!("{NAME} takes text or whole numbers, not {other}"),
             })
             .collect()

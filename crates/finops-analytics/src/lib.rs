@@ -52,6 +52,13 @@ pub fn scalar_functions() -> Vec<datafusion::logical_expr::ScalarUDF> {
     vec![key_hash::udf(), bucket::udf()]
 }
 
+/// Whether our scalar functions read an argument of type `t` as a 64-bit integer without loss: the signed
+/// whole numbers, and the unsigned ones up to 32 bits (a `u64` may not fit).
+pub(crate) fn fits_int64(t: &datafusion::arrow::datatypes::DataType) -> bool {
+    use datafusion::arrow::datatypes::DataType::*;
+    matches!(t, Int8 | Int16 | Int32 | Int64 | UInt8 | UInt16 | UInt32)
+}
+
 /// Registers [`aggregate_functions`] and [`scalar_functions`] in `ctx`: every session of the analyses
 /// and of `finops sql` has them.
 pub fn register_functions(ctx: &datafusion::prelude::SessionContext) {
